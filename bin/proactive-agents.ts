@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ProactiveAgentsStack } from '../lib/proactive-agents-stack';
+
+const app = new App();
+const network: unknown = JSON.parse(
+  readFileSync(path.join(__dirname, '..', 'config', 'retail-network.json'), 'utf8'),
+);
+const archiveDays = Number(app.node.tryGetContext('archiveRetentionDays') ?? 30);
+
+new ProactiveAgentsStack(app, 'ProactiveAgents', {
+  description: 'Proactive Agents: detect, plan, act and compensate on business events.',
+  archiveRetention: Duration.days(archiveDays),
+  fulfillmentNetwork: network,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

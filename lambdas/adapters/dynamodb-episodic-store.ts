@@ -1,0 +1,78 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { EpisodicRecord, EpisodicStore } from '../domain/memory/episodic';
+
+const DAY_S = 86_400;
+
+/**
+ * Episodic memory in DynamoDB: `pk` = entity, `sk` = `<time>#<kind>#<correlationId>` so a time range is one
+ * Query; records expire through `expiresAt` (TTL). The saga's own outcome items use the same key shape.
+ */
+export class DynamoEpisodicStore implements EpisodicStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: DynamoDBClient = new DynamoDBClient({}),
+    private readonly retentionDays = 400,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client);
+  }
+
+  async record(record: EpisodicRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: record.entity,
+          sk: `${record.time}#${record.kind}#${record.correlationId}`,
+          kind: record.kind,
+          correlationId: record.correlationId,
+          detail: JSON.stringify(record.data),
+          expiresAt: Math.floor(Date.parse(record.time) / 1000) + this.retentionDays * DAY_S,
+        },
+      }),
+    );
+  }
+
+  async history(entity: string, from: string, to: string): Promise<EpisodicRecord[]> {
+    const records: EpisodicRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          // '~' sorts after every character used in the sort key's suffix.
+          ExpressionAttributeValues: { ':pk': entity, ':from': from, ':to': `${to}~` },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const sk = String(item.sk);
+        records.push({
+          entity,
+          time: sk.slice(0, sk.indexOf('#')),
+          kind: String(item.kind),
+          correlationId: String(item.correlationId),
+          data: parseData(item),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+}
+
+function parseData(item: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = { outcome: item.outcome };
+  if (typeof item.detail !== 'string') return data;
+  try {
+    const parsed = JSON.parse(item.detail) as unknown;
+    return typeof parsed === 'object' && parsed !== null
+      ? { ...data, ...(parsed as Record<string, unknown>) }
+      : data;
+  } catch {
+    return data;
+  }
+}

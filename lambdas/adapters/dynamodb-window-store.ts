@@ -1,0 +1,171 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { OpenIncident } from '../domain/monitoring/incidents';
+import type { WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
+import type { WindowCount } from '../domain/monitoring/windows';
+
+const DAY_S = 86_400;
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Window counters and incident state in one DynamoDB table (pk, sk):
+ * - `pk = <scope>`, `sk = w#<window start>`: string sets `placed` and `cancelled` of order ids — ADD to a set is
+ *   idempotent, so redelivered messages never double-count;
+ * - `pk = incident#<scope>`, `sk = open`: the open incident of a scope;
+ * - `pk = publication#<incident key>`, `sk = spike`: whether the spike event was published.
+ * Items expire through `expiresAt` (TTL).
+ */
+export class DynamoWindowStore implements WindowStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: DynamoDBClient = new DynamoDBClient({}),
+    private readonly retentionDays = 35,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client);
+  }
+
+  async add(increments: readonly WindowIncrement[]): Promise<void> {
+    await forEachLimited(increments, 16, async (increment) => {
+      const adds: string[] = [];
+      const values: Record<string, unknown> = {
+        ':expiresAt': Math.floor(Date.parse(increment.windowStart) / 1000) + this.retentionDays * DAY_S,
+      };
+      if (increment.placedOrderIds.length > 0) {
+        adds.push('placed :placed');
+        values[':placed'] = new Set(increment.placedOrderIds);
+      }
+      if (increment.cancelledOrderIds.length > 0) {
+        adds.push('cancelled :cancelled');
+        values[':cancelled'] = new Set(increment.cancelledOrderIds);
+      }
+      if (adds.length === 0) return;
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: increment.scope, sk: `w#${increment.windowStart}` },
+          UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    });
+  }
+
+  async history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]> {
+    const counts: WindowCount[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': scope,
+            ':from': `w#${fromWindowStart}`,
+            ':to': `w#${toWindowStart}`,
+          },
+          ProjectionExpression: 'sk, placed, cancelled',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        counts.push({
+          scope,
+          windowStart: String(item.sk).slice(2),
+          placed: (item.placed as Set<string> | undefined)?.size ?? 0,
+          cancelled: (item.cancelled as Set<string> | undefined)?.size ?? 0,
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return counts;
+  }
+
+  async openIncident(scope: string): Promise<OpenIncident | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `incident#${scope}`, sk: 'open' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return {
+      incidentKey: String(Item.incidentKey),
+      scope,
+      openedAt: String(Item.openedAt),
+      lastAnomalousWindow: String(Item.lastAnomalousWindow),
+    };
+  }
+
+  async saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void> {
+    const key = { pk: `incident#${scope}`, sk: 'open' };
+    if (!incident) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+      return;
+    }
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key,
+          incidentKey: incident.incidentKey,
+          openedAt: incident.openedAt,
+          lastAnomalousWindow: incident.lastAnomalousWindow,
+          expiresAt: Math.floor(Date.parse(incident.lastAnomalousWindow) / 1000) + this.retentionDays * DAY_S,
+        },
+      }),
+    );
+  }
+
+  async claimPublication(incidentKey: string): Promise<boolean> {
+    const key = { pk: `publication#${incidentKey}`, sk: 'spike' };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, published: false },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return Item?.published !== true;
+  }
+
+  async markPublished(incidentKey: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `publication#${incidentKey}`, sk: 'spike' },
+        UpdateExpression: 'SET published = :true',
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { isDetailType } from './parse';
+import { contracts } from './registry';
+
+const percent = (ratio: unknown): string => `${(Number(ratio) * 100).toFixed(1)}%`;
+const money = (cents: unknown): string =>
+  `$${(Number(cents) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const hhmm = (iso: unknown): string => String(iso).slice(11, 16);
+
+type Detail = Record<string, unknown>;
+
+const describers: Record<string, (d: Detail) => string> = {
+  order_placed: (d) => `order ${String(d.orderId)} placed at ${String(d.warehouseId)} (${String(d.region)})`,
+  order_cancelled: (d) =>
+    `order ${String(d.orderId)} cancelled at ${String(d.warehouseId)}: ${String(d.reason)}`,
+  order_cancellation_spike: (d) => {
+    const scope = d.scope as { type: string; id: string };
+    const window = d.window as { start: string; end: string };
+    return (
+      `spike at ${scope.type} ${scope.id}: cancellation ratio ${percent(d.observedRatio)} vs baseline ` +
+      `${percent(d.baselineRatio)} (${String(d.cancelled)} cancelled, ${String(d.placed)} placed, ` +
+      `${hhmm(window.start)}–${hhmm(window.end)}, p=${Number(d.pValue).toExponential(1)})`
+    );
+  },
+  remediation_planned: (d) => {
+    const evidence = (d.evidence as string[] | undefined) ?? [];
+    return `plan by ${String(d.planner)}: ${String(d.summary)}${evidence.map((e) => `\n      evidence: ${e}`).join('')}`;
+  },
+  reroute_orders: (d) => {
+    const p = d.parameters as { fromWarehouseId: string; since: string };
+    return `command: move open orders away from ${p.fromWarehouseId} placed since ${hhmm(p.since)}`;
+  },
+  reroute_complete: (d) => {
+    const assignments = (d.assignments as { toWarehouseId: string }[] | undefined) ?? [];
+    const byTarget = new Map<string, number>();
+    for (const a of assignments) byTarget.set(a.toWarehouseId, (byTarget.get(a.toWarehouseId) ?? 0) + 1);
+    const targets = [...byTarget]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([w, n]) => `${w} ${n}`)
+      .join(', ');
+    const unassigned = (d.unassigned as unknown[] | undefined)?.length ?? 0;
+    return (
+      `rerouted ${String(d.reroutedCount)} orders away from ${String(d.fromWarehouseId)}` +
+      `${targets ? ` (${targets})` : ''}, shipping ${money(d.totalCost)}, ${unassigned} left unassigned`
+    );
+  },
+  revert_reroute: (d) =>
+    `compensation: undo the reroute away from ${String((d.parameters as Detail).fromWarehouseId)}`,
+  reroute_reverted: (d) => `restored ${String(d.restoredCount)} orders to ${String(d.fromWarehouseId)}`,
+  remediation_failed: (d) =>
+    `remediation failed at ${String(d.stage)}: ${String(d.error)}${typeof d.cause === 'string' ? ` (${d.cause})` : ''}`,
+  remediation_compensated: (d) =>
+    `remediation compensated (${String(d.reason)}): tasks ${(d.compensatedTaskIds as string[]).join(', ')}`,
+  agent_error: (d) => `${String(d.agent)} rejected an event: ${String(d.error)}`,
+};
+
+/** One line saying what an event means, for timelines and the console. */
+export function describeEvent(detailType: string, detail: unknown): string {
+  const describe = describers[detailType];
+  if (describe && typeof detail === 'object' && detail !== null) {
+    try {
+      return describe(detail as Detail);
+    } catch {
+      // a detail that breaks its contract falls through to the raw form
+    }
+  }
+  const text = JSON.stringify(detail) ?? 'undefined';
+  const known = isDetailType(detailType) ? contracts[detailType].description : 'unknown detail-type';
+  return `${known} ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
+}

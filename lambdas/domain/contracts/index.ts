@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './parse';
+export * from './platform';
+export * from './registry';
+export * from './retail';

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/** Fields every event the platform emits carries. */
+const platformFields = {
+  schemaVersion: z.literal(1),
+  /** The incident this event belongs to. */
+  correlationId: z.string().min(1),
+};
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const spikeScope = z.object({
+  type: z.enum(['warehouse', 'region']),
+  id: z.string().min(1),
+});
+
+export const orderCancellationSpikeV1 = z.object({
+  ...platformFields,
+  incidentKey: z.string().min(1),
+  scope: spikeScope,
+  window: z.object({ start: isoTime, end: isoTime }),
+  observedRatio: z.number().nonnegative(),
+  baselineRatio: z.number().nonnegative(),
+  placed: z.number().int().nonnegative(),
+  cancelled: z.number().int().nonnegative(),
+  pValue: z.number().min(0).max(1),
+  score: z.number().nonnegative(),
+});
+export type OrderCancellationSpike = z.infer<typeof orderCancellationSpikeV1>;
+
+export const rerouteParameters = z.object({
+  fromWarehouseId: z.string().min(1),
+  /** Open orders placed at or after this time are moved. */
+  since: isoTime,
+});
+
+export const revertParameters = z.object({
+  fromWarehouseId: z.string().min(1),
+  /** The idempotency key of the reroute to undo. */
+  rerouteIdempotencyKey: z.string().min(1),
+});
+
+export const compensationSpec = z.object({
+  taskType: z.literal('revert_reroute'),
+  parameters: revertParameters,
+  idempotencyKey: z.string().min(1),
+  timeoutSeconds: z.number().int().positive(),
+});
+
+export const planTask = z.object({
+  taskId: z.string().min(1),
+  taskType: z.literal('reroute_orders'),
+  parameters: rerouteParameters,
+  /** Estimated cost of running the task, in integer cents. */
+  costCents: z.number().int().nonnegative(),
+  risk: z.enum(['low', 'medium', 'high']),
+  slaSeconds: z.number().int().positive(),
+  timeoutSeconds: z.number().int().positive(),
+  idempotencyKey: z.string().min(1),
+  compensation: compensationSpec,
+});
+export type PlanTask = z.infer<typeof planTask>;
+
+export const remediationPlannedV1 = z.object({
+  ...platformFields,
+  planId: z.string().min(1),
+  /** The episodic-memory entity the plan is about, e.g. `warehouse#WH-NYC`. */
+  entity: z.string().min(1),
+  summary: z.string().min(1),
+  /** Why: the facts the planner used. */
+  evidence: z.array(z.string()),
+  planner: z.enum(['template', 'reasoner', 'rule']),
+  tasks: z.array(planTask).min(1),
+});
+export type RemediationPlan = z.infer<typeof remediationPlannedV1>;
+
+const commandFields = {
+  ...platformFields,
+  planId: z.string().min(1),
+  taskId: z.string().min(1),
+  idempotencyKey: z.string().min(1),
+  /** The saga's task token; echoed in the answer so the saga resumes. */
+  taskToken: z.string().min(1),
+};
+
+export const rerouteOrdersV1 = z.object({ ...commandFields, parameters: rerouteParameters });
+export type RerouteOrders = z.infer<typeof rerouteOrdersV1>;
+
+export const revertRerouteV1 = z.object({ ...commandFields, parameters: revertParameters });
+export type RevertReroute = z.infer<typeof revertRerouteV1>;
+
+export const rerouteAssignment = z.object({
+  orderId: z.string().min(1),
+  fromWarehouseId: z.string().min(1),
+  toWarehouseId: z.string().min(1),
+  cost: z.number().int().nonnegative(),
+});
+
+export const rerouteCompleteV1 = z.object({
+  ...commandFields,
+  fromWarehouseId: z.string().min(1),
+  assignments: z.array(rerouteAssignment),
+  reroutedCount: z.number().int().nonnegative(),
+  /** Total shipping cost of the new assignment, in integer cents. */
+  totalCost: z.number().int().nonnegative(),
+  unassigned: z.array(z.object({ orderId: z.string().min(1), reason: z.string().min(1) })),
+});
+export type RerouteComplete = z.infer<typeof rerouteCompleteV1>;
+
+export const rerouteRevertedV1 = z.object({
+  ...commandFields,
+  fromWarehouseId: z.string().min(1),
+  restoredCount: z.number().int().nonnegative(),
+});
+export type RerouteReverted = z.infer<typeof rerouteRevertedV1>;
+
+export const remediationFailedV1 = z.object({
+  ...platformFields,
+  planId: z.string().optional(),
+  stage: z.enum(['planning', 'execution', 'compensation']),
+  error: z.string(),
+  cause: z.string().optional(),
+});
+
+export const remediationCompensatedV1 = z.object({
+  ...platformFields,
+  planId: z.string().min(1),
+  compensatedTaskIds: z.array(z.string()),
+  reason: z.string(),
+  result: z.unknown().optional(),
+});
+
+export const agentErrorV1 = z.object({
+  ...platformFields,
+  agent: z.string().min(1),
+  error: z.string().min(1),
+  field: z.string().optional(),
+  event: z.unknown(),
+});

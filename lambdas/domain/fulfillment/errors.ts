@@ -1,0 +1,52 @@
+/** Base class of every error raised by the fulfillment domain; match subclasses with `instanceof`. */
+export class FulfillmentError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FulfillmentError';
+  }
+}
+
+/**
+ * An input broke the contract of a fulfillment function.
+ *
+ * `field` is the path to the offending value as the caller wrote it, e.g. `arcs[3].capacity` or
+ * `network.warehouses[1].shippingCost["us-west"]`, and `value` is the value found there.
+ */
+export class FulfillmentInputError extends FulfillmentError {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, requirement: string, options?: ErrorOptions) {
+    super(`${field} ${requirement}, got ${quote(value)}`, options);
+    this.name = 'FulfillmentInputError';
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/**
+ * The flow network holds a cycle of negative total cost through arcs with positive capacity, so no
+ * minimum-cost flow exists. `arcIndices` lists the arcs of one such cycle in order (empty when the
+ * cycle could not be traced).
+ */
+export class NegativeCycleError extends FulfillmentError {
+  readonly arcIndices: readonly number[];
+
+  constructor(arcIndices: readonly number[], options?: ErrorOptions) {
+    const through = arcIndices.length > 0 ? ` through arcs [${arcIndices.join(', ')}]` : '';
+    super(`the network has a negative-cost cycle${through}; minimum-cost flow needs none`, options);
+    this.name = 'NegativeCycleError';
+    this.arcIndices = arcIndices;
+  }
+}
+
+function quote(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -1,0 +1,80 @@
+import type { DetectorConfig, SpikeAssessment } from './detector';
+import { ScopeMismatch } from './errors';
+import { addWindows, windowsBetween } from './windows';
+
+/** The one open incident of a scope, as the handler stores it (one item per scope, written conditionally). */
+export interface OpenIncident {
+  /** `${scope}#${window start}` of the window that opened it: the same for a redelivered batch. */
+  incidentKey: string;
+  scope: string;
+  /** Start of the evaluated window that opened the incident (event time, not wall time). */
+  openedAt: string;
+  /** Start of the latest window assessed as anomalous. */
+  lastAnomalousWindow: string;
+}
+
+export type IncidentDecision =
+  | { action: 'open'; incident: OpenIncident }
+  | { action: 'extend'; incident: OpenIncident }
+  | { action: 'close'; incidentKey: string }
+  | { action: 'none' };
+
+/** The deterministic incident key for a scope and the window that opened its incident. */
+export const incidentKeyOf = (scope: string, windowStart: string): string => `${scope}#${windowStart}`;
+
+/**
+ * Once-per-incident deduplication as a state transition: given the newest assessment of a scope and its open
+ * incident (if any), what to do. Only `open` emits `order_cancellation_spike`; `extend` and `close` update the
+ * stored incident without a new event.
+ *
+ * - anomalous, nothing open → `open`, keyed by scope and window, so a redelivered batch computes the same key
+ *   and the handler's conditional write turns the second attempt into a no-op;
+ * - anomalous, open → `extend` when the window is later than the last anomalous one, else `none` (a repeated
+ *   or late assessment changes nothing);
+ * - normal, open → `close` once the assessed window is `quietWindowsToClose` or more windows after the last
+ *   anomalous one (windows in between were assessed normal or had no events at all), else `none`.
+ */
+export function decideIncident(
+  assessment: SpikeAssessment,
+  open: OpenIncident | undefined,
+  config: Pick<DetectorConfig, 'windowMinutes' | 'quietWindowsToClose'>,
+): IncidentDecision {
+  const { scope, window, anomalous } = assessment;
+  if (open !== undefined && open.scope !== scope) throw new ScopeMismatch(open.scope, scope);
+
+  if (open === undefined) {
+    if (!anomalous) return { action: 'none' };
+    return {
+      action: 'open',
+      incident: {
+        incidentKey: incidentKeyOf(scope, window.start),
+        scope,
+        openedAt: window.start,
+        lastAnomalousWindow: window.start,
+      },
+    };
+  }
+
+  const sinceLastAnomalous = windowsBetween(open.lastAnomalousWindow, window.start, config.windowMinutes);
+  if (anomalous) {
+    return sinceLastAnomalous > 0
+      ? { action: 'extend', incident: { ...open, lastAnomalousWindow: window.start } }
+      : { action: 'none' };
+  }
+  return sinceLastAnomalous >= config.quietWindowsToClose
+    ? { action: 'close', incidentKey: open.incidentKey }
+    : { action: 'none' };
+}
+
+/**
+ * The window before which the baseline is learned while `open` lasts: the first window of the recent block that
+ * opened it. Pass it as `assessScope(..., { baselineBefore })` so an ongoing spike is not learned as normal.
+ */
+export function baselineCutoffFor(
+  open: OpenIncident | undefined,
+  config: Pick<DetectorConfig, 'windowMinutes' | 'recentWindows'>,
+): string | undefined {
+  return open === undefined
+    ? undefined
+    : addWindows(open.openedAt, 1 - config.recentWindows, config.windowMinutes);
+}

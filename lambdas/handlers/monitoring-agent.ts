@@ -1,0 +1,78 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
+import { EventPublisher } from '../adapters/event-publisher';
+import type { ParsedEvent } from '../domain/contracts/parse';
+import { parseDetail } from '../domain/contracts/parse';
+import { sources } from '../domain/contracts/registry';
+import { resolveDetectorConfig } from '../domain/monitoring/detector';
+import { observeOrders } from '../domain/monitoring/monitor';
+import type { OrderFact } from '../domain/monitoring/windows';
+import { jsonEnv, requireEnv } from './shared/environment';
+import { createObservability, instrument } from './shared/observability';
+import { consumeStream } from './shared/stream';
+
+const observability = createObservability();
+const { logger, tracer, metrics } = observability;
+const config = resolveDetectorConfig(jsonEnv('DETECTOR_CONFIG', {}));
+const store = new DynamoWindowStore(
+  requireEnv('COUNTERS_TABLE_NAME'),
+  tracer.captureAWSv3Client(new DynamoDBClient({})),
+);
+const publisher = new EventPublisher(
+  requireEnv('EVENT_BUS_NAME'),
+  tracer.captureAWSv3Client(new EventBridgeClient({})),
+);
+const rejector = new DeadLetterRejector(
+  requireEnv('DEAD_LETTER_QUEUE_URL'),
+  tracer.captureAWSv3Client(new SQSClient({})),
+);
+
+type OrderEvent = ParsedEvent<'order_placed' | 'order_cancelled'>;
+
+const factOf = (event: OrderEvent): OrderFact => ({
+  kind: event.detailType === 'order_placed' ? 'placed' : 'cancelled',
+  orderId: event.detail.orderId,
+  warehouseId: event.detail.warehouseId,
+  region: event.detail.region,
+  time: event.time,
+});
+
+/** Counts a batch of order events into event-time windows and publishes one spike per new incident. */
+export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
+  return consumeStream(event, {
+    agent: 'monitoring-agent',
+    accepted: ['order_placed', 'order_cancelled'],
+    rejector,
+    logger,
+    process: async (events) => {
+      const spikes = await observeOrders(events.map(factOf), store, config);
+      metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
+      if (spikes.length === 0) return;
+      // Detected as of the newest fact seen: event time, so replays reproduce the same timeline.
+      const detectedAt = events.reduce((latest, e) => (Date.parse(e.time) > Date.parse(latest) ? e.time : latest), events[0]!.time);
+      await publisher.publish(
+        spikes.map((spike) => ({
+          source: sources.monitoring,
+          detailType: 'order_cancellation_spike',
+          detail: parseDetail('order_cancellation_spike', spike),
+          time: detectedAt,
+        })),
+      );
+      for (const spike of spikes) {
+        await store.markPublished(spike.incidentKey);
+        logger.info('cancellation spike', {
+          incidentKey: spike.incidentKey,
+          observedRatio: spike.observedRatio,
+        });
+      }
+      metrics.addMetric('CancellationSpikes', MetricUnit.Count, spikes.length);
+    },
+  });
+}
+
+export const handler = instrument(run, observability);

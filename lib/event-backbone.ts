@@ -1,0 +1,72 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { contracts, eventJsonSchema, type DetailType } from '../lambdas/domain/contracts/registry';
+
+export interface EventBackboneProps {
+  /** @default 'proactive-agents' */
+  readonly busName?: string;
+  /** How long the archive keeps every event, for replays. @default Duration.days(30) */
+  readonly archiveRetention?: Duration;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The EventBridge bus every service and agent talks through, with its archive, DLQ and schema registry. */
+export class EventBackbone extends Construct {
+  public readonly bus: events.EventBus;
+  public readonly archive: events.Archive;
+  /** Events that a rule could not deliver to its target after retries. */
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly schemaRegistry: eventschemas.CfnRegistry;
+  public readonly schemas: Record<DetailType, eventschemas.CfnSchema>;
+
+  constructor(scope: Construct, id: string, props: EventBackboneProps = {}) {
+    super(scope, id);
+    const retention = props.archiveRetention ?? Duration.days(30);
+    if (retention.toHours() < 24 || retention.toHours() % 24 !== 0) {
+      throw new Error(
+        `archiveRetention must be a whole number of days, at least one, got ${retention.toHumanString()}`,
+      );
+    }
+
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'proactive-agents' });
+    this.archive = this.bus.archive('Archive', {
+      description: 'Every event on the bus, for replay and audit.',
+      // An archive needs a pattern; every event on this bus carries this account.
+      eventPattern: { account: [Stack.of(this).account] },
+      retention,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue itself: rule targets send undeliverable events here.',
+    });
+
+    this.schemaRegistry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
+      registryName: `${props.busName ?? 'proactive-agents'}-contracts`,
+      description: 'JSON Schemas of the platform event contracts, generated from the zod schemas.',
+    });
+    const schemas: Partial<Record<DetailType, eventschemas.CfnSchema>> = {};
+    for (const detailType of Object.keys(contracts) as DetailType[]) {
+      const contract = contracts[detailType];
+      const schema = new eventschemas.CfnSchema(this, `Schema-${detailType}`, {
+        registryName: this.schemaRegistry.attrRegistryName,
+        schemaName: `${contract.source}@${detailType}`,
+        type: 'JSONSchemaDraft4',
+        description: `${contract.description} (v${contract.version})`,
+        content: JSON.stringify(eventJsonSchema(detailType)),
+      });
+      schemas[detailType] = schema;
+    }
+    this.schemas = schemas as Record<DetailType, eventschemas.CfnSchema>;
+  }
+}

@@ -1,0 +1,148 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
+import { Construct } from 'constructs';
+
+export interface MemoryProps {
+  /** Name of the OpenSearch Serverless vector collection (3–32 lowercase letters, digits, hyphens). @default 'proactive-memory' */
+  readonly collectionName?: string;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders) and the vector collection. */
+export class Memory extends Construct {
+  /** Events, decisions and outcomes per entity and time (pk entity, sk time), expiring through `expiresAt`. */
+  public readonly episodic: dynamodb.TableV2;
+  /** Parameterised remediation templates with success and failure counts. */
+  public readonly procedural: dynamodb.TableV2;
+  /** Event-time window counters and incident state of the monitoring agent, expiring through `expiresAt`. */
+  public readonly counters: dynamodb.TableV2;
+  /** Powertools idempotency records (key `id`, TTL `expiration`). */
+  public readonly idempotency: dynamodb.TableV2;
+  /** The fulfillment agent's view of open orders, indexed by warehouse and placement time. */
+  public readonly orders: dynamodb.TableV2;
+  public readonly collection: aoss.CfnCollection;
+  private readonly collectionName: string;
+
+  constructor(scope: Construct, id: string, props: MemoryProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const table = (name: string, extra: Partial<dynamodb.TablePropsV2> = {}) =>
+      new dynamodb.TableV2(this, name, {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        removalPolicy,
+        ...extra,
+      });
+
+    this.episodic = table('Episodic', { timeToLiveAttribute: 'expiresAt' });
+    this.procedural = table('Procedural');
+    this.counters = table('Counters', { timeToLiveAttribute: 'expiresAt' });
+    this.idempotency = table('Idempotency', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      sortKey: undefined,
+      timeToLiveAttribute: 'expiration',
+    });
+    this.orders = table('Orders', {
+      partitionKey: { name: 'orderId', type: dynamodb.AttributeType.STRING },
+      sortKey: undefined,
+      timeToLiveAttribute: 'expiresAt',
+      globalSecondaryIndexes: [
+        {
+          indexName: 'byWarehouse',
+          partitionKey: { name: 'warehouseId', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'placedAt', type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+
+    this.collectionName = props.collectionName ?? 'proactive-memory';
+    if (!/^[a-z][a-z0-9-]{2,31}$/.test(this.collectionName)) {
+      throw new Error(
+        `collectionName must be 3-32 lowercase letters, digits or hyphens starting with a letter, got "${this.collectionName}"`,
+      );
+    }
+    const encryption = new aoss.CfnSecurityPolicy(this, 'CollectionEncryption', {
+      name: `${this.collectionName}-enc`,
+      type: 'encryption',
+      description: 'Encrypt the semantic memory at rest with an AWS owned key.',
+      policy: JSON.stringify({
+        Rules: [{ ResourceType: 'collection', Resource: [`collection/${this.collectionName}`] }],
+        AWSOwnedKey: true,
+      }),
+    });
+    const network = new aoss.CfnSecurityPolicy(this, 'CollectionNetwork', {
+      name: `${this.collectionName}-net`,
+      type: 'network',
+      description:
+        'Collection endpoint reachable over TLS; every request is SigV4-signed and checked by the data access policy.',
+      policy: JSON.stringify([
+        {
+          Rules: [{ ResourceType: 'collection', Resource: [`collection/${this.collectionName}`] }],
+          AllowFromPublic: true,
+        },
+      ]),
+    });
+    this.collection = new aoss.CfnCollection(this, 'Collection', {
+      name: this.collectionName,
+      type: 'VECTORSEARCH',
+      description: 'Semantic memory: embeddings of incidents, fulfillment history and policies.',
+      standbyReplicas: 'ENABLED',
+    });
+    this.collection.addResourceDependency(encryption);
+    this.collection.addResourceDependency(network);
+    this.collection.applyRemovalPolicy(removalPolicy);
+  }
+
+  /** Lets `grantee` keep the order book: item reads and writes, and queries of the `byWarehouse` index only. */
+  public grantOrderBook(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      resourceArns: [this.orders.tableArn, `${this.orders.tableArn}/index/byWarehouse`],
+    });
+  }
+
+  /**
+   * Lets `principal` read and write the collection's indexes: a data access policy naming only this role
+   * and `aoss:APIAccessAll` on this collection in IAM.
+   */
+  public grantSemanticReadWrite(id: string, role: iam.IRole): aoss.CfnAccessPolicy {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['aoss:APIAccessAll'], resources: [this.collection.attrArn] }),
+    );
+    return new aoss.CfnAccessPolicy(this, `DataAccess${id}`, {
+      name: `${this.collectionName}-${id.toLowerCase()}`.slice(0, 32),
+      type: 'data',
+      description: `Index read/write on the semantic memory for ${id}.`,
+      policy: Stack.of(this).toJsonString([
+        {
+          Rules: [
+            {
+              ResourceType: 'index',
+              Resource: [`index/${this.collectionName}/*`],
+              Permission: [
+                'aoss:CreateIndex',
+                'aoss:DescribeIndex',
+                'aoss:UpdateIndex',
+                'aoss:ReadDocument',
+                'aoss:WriteDocument',
+              ],
+            },
+            {
+              ResourceType: 'collection',
+              Resource: [`collection/${this.collectionName}`],
+              Permission: ['aoss:DescribeCollectionItems'],
+            },
+          ],
+          Principal: [role.roleArn],
+        },
+      ]),
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+export interface RemediationSagaProps {
+  readonly bus: events.IEventBus;
+  readonly planningFunction: lambda.IFunction;
+  readonly episodicTable: dynamodb.ITableV2;
+  /** Where spikes that could not start an execution go. */
+  readonly ruleDeadLetterQueue: sqs.IQueue;
+  /** @default path of statemachines/remediation-saga.asl.json */
+  readonly definitionPath?: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The remediation saga: a Standard state machine (JSONPath ASL from a file, ARNs through
+ * DefinitionSubstitutions), started by each `order_cancellation_spike`.
+ */
+export class RemediationSaga extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly rule: events.Rule;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RemediationSagaProps) {
+    super(scope, id);
+    const definitionPath =
+      props.definitionPath ?? path.join(__dirname, '..', 'statemachines', 'remediation-saga.asl.json');
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(readFileSync(definitionPath, 'utf8')),
+      definitionSubstitutions: {
+        PlanningFunctionArn: props.planningFunction.functionArn,
+        EventBusName: props.bus.eventBusName,
+        EpisodicTableName: props.episodicTable.tableName,
+      },
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      timeout: Duration.days(1),
+    });
+    // A file definition gives CDK nothing to derive a policy from: grant exactly what the ASL uses.
+    // The ASL invokes the unqualified ARN; grantInvoke would add `:*` (every version) as well.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.planningFunction.functionArn],
+      }),
+    );
+    props.bus.grantPutEventsTo(this.stateMachine);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.episodicTable.tableArn] }),
+    );
+
+    this.rule = new events.Rule(this, 'StartOnSpike', {
+      eventBus: props.bus,
+      description: 'Starts a remediation saga for every cancellation spike.',
+      eventPattern: { source: ['proactive.monitoring'], detailType: ['order_cancellation_spike'] },
+    });
+    this.rule.addTarget(
+      new targets.SfnStateMachine(this.stateMachine, {
+        deadLetterQueue: props.ruleDeadLetterQueue,
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+      }),
+    );
+
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Step Functions logging (logs:*LogDelivery*, DescribeResourcePolicies) and X-Ray tracing APIs have no resource-level permissions.',
+    });
+  }
+
+  /** Lets `grantee` answer the saga's task tokens (SendTaskSuccess/Failure/Heartbeat on this state machine). */
+  public grantTaskResponse(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantTaskResponse(grantee);
+  }
+}

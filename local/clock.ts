@@ -1,0 +1,74 @@
+/**
+ * The sandbox's virtual clock. Time comes from event time while a file is replayed, so a week of events runs in
+ * seconds and timeouts (task tokens, heartbeats) fire in event time, not wall time.
+ */
+export interface ClockTimer {
+  readonly at: number;
+  cancel(): void;
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+export class VirtualClock {
+  private nowMs: number;
+  private seq = 0;
+  private readonly queue: Entry[] = [];
+
+  constructor(startMs: number = Date.parse('2026-01-01T00:00:00Z')) {
+    this.nowMs = startMs;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  date(): Date {
+    return new Date(this.nowMs);
+  }
+
+  iso(): string {
+    return new Date(this.nowMs).toISOString();
+  }
+
+  /** Runs `fn` when the clock reaches `at` (ms since epoch); a time in the past fires on the next advance. */
+  setTimer(at: number, fn: () => void): ClockTimer {
+    const entry: Entry = { at, seq: this.seq++, fn, cancelled: false };
+    this.queue.push(entry);
+    this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    return {
+      at,
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  /** The earliest pending timer, if any. */
+  nextTimerAt(): number | undefined {
+    this.prune();
+    return this.queue[0]?.at;
+  }
+
+  /** Moves time forward (never backward) and fires every timer due by then, in time order. */
+  advanceTo(ms: number): number {
+    const target = Math.max(this.nowMs, ms);
+    this.prune();
+    while (this.queue.length > 0 && this.queue[0]!.at <= target) {
+      const entry = this.queue.shift()!;
+      if (entry.cancelled) continue;
+      this.nowMs = Math.max(this.nowMs, entry.at);
+      entry.fn();
+    }
+    this.nowMs = target;
+    return this.nowMs;
+  }
+
+  private prune(): void {
+    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+  }
+}

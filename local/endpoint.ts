@@ -1,0 +1,93 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Activity } from './activity';
+
+/** One AWS JSON-protocol service behind the endpoint: `operation` is the part of X-Amz-Target after the dot. */
+export type JsonService = (operation: string, body: Record<string, unknown>) => unknown;
+
+export interface ServiceRoute {
+  /** The X-Amz-Target prefix, e.g. `AWSEvents`, `AWSStepFunctions`, `AmazonSQS`. */
+  readonly prefix: string;
+  /** `1.0` or `1.1`. */
+  readonly jsonVersion: string;
+  readonly handle: JsonService;
+}
+
+/**
+ * The sandbox's AWS endpoint on loopback: AWS JSON 1.0/1.1 requests routed by `X-Amz-Target`, errors as
+ * `{"__type", "message"}` with status 400, so the ordinary SDK clients and the CLI work against it.
+ */
+export class LocalEndpoint {
+  private server?: Server;
+  private readonly routes = new Map<string, ServiceRoute>();
+
+  constructor(private readonly activity: Activity) {}
+
+  route(route: ServiceRoute): void {
+    this.routes.set(route.prefix, route);
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((request, response) => {
+      this.activity.begin();
+      response.once('close', () => this.activity.end());
+      void this.serve(request, response);
+    });
+    this.server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    const { port: bound } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${bound}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const [prefix = '', operation = ''] = target.split('.');
+    const route = this.routes.get(prefix);
+    const contentType = `application/x-amz-json-${route?.jsonVersion ?? '1.1'}`;
+    const reply = (status: number, body: unknown, errorType?: string) => {
+      const text = JSON.stringify(body);
+      response.writeHead(status, {
+        'content-type': contentType,
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': `sandbox-${Date.now().toString(36)}`,
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      });
+      response.end(text);
+    };
+    if (!route) {
+      reply(
+        400,
+        { __type: 'UnknownOperationException', message: `The sandbox serves no target "${target}".` },
+        'UnknownOperationException',
+      );
+      return;
+    }
+    let body: Record<string, unknown>;
+    try {
+      const text = Buffer.concat(chunks).toString('utf8');
+      body = text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      reply(
+        400,
+        { __type: 'SerializationException', message: 'The request body is not valid JSON.' },
+        'SerializationException',
+      );
+      return;
+    }
+    try {
+      reply(200, (await route.handle(operation, body)) ?? {});
+    } catch (error) {
+      const e = error as Error;
+      const name = e.name && e.name !== 'Error' ? e.name : 'InternalFailure';
+      reply(name === 'InternalFailure' ? 500 : 400, { __type: name, message: e.message }, name);
+    }
+  }
+}

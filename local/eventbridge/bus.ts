@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import type { Activity } from '../activity';
+import type { VirtualClock } from '../clock';
+import { compilePattern, type CompiledPattern } from './pattern';
+import { transformInput, type TargetInput } from './target-input';
+
+/** An event as EventBridge delivers it to targets. */
+export interface EventEnvelope {
+  version: string;
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+  [extra: string]: unknown;
+}
+
+/** A PutEvents request entry, as the JSON protocol carries it (Time in epoch seconds or a date string). */
+export interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Time?: number | string | Date;
+  Resources?: string[];
+  TraceHeader?: string;
+}
+
+export interface PutEventsResultEntry {
+  EventId?: string;
+  ErrorCode?: string;
+  ErrorMessage?: string;
+}
+
+export interface RuleTarget extends TargetInput {
+  readonly id: string;
+  readonly arn: string;
+  readonly maximumRetryAttempts: number;
+  readonly maximumEventAgeSeconds: number;
+  readonly deadLetterArn?: string;
+}
+
+export interface Rule {
+  readonly name: string;
+  readonly arn: string;
+  readonly pattern: CompiledPattern;
+  readonly targets: readonly RuleTarget[];
+}
+
+/** Delivers a transformed event to a target; throws when the target refuses it (EventBridge then retries). */
+export type TargetDispatcher = (target: RuleTarget, input: string, event: EventEnvelope) => Promise<void>;
+/** Keeps an event that could not be delivered (a target DLQ message with the reason). */
+export type DeadLetterSink = (
+  deadLetterArn: string,
+  event: EventEnvelope,
+  reason: { errorCode: string; errorMessage: string; ruleArn: string; targetArn: string },
+) => void;
+
+export class BusError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+/** Wire size of an entry as EventBridge counts it (UTF-8 bytes of the fields). */
+function entrySize(entry: PutEventsEntry): number {
+  let size = 14; // the Time field, when present or not
+  for (const value of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
+    if (typeof value === 'string') size += Buffer.byteLength(value, 'utf8');
+  }
+  return size;
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * A custom event bus: PutEvents validation with per-entry errors, rules matched by the template's patterns
+ * (indexed, not scanned), input transformation, retries on the virtual clock, target DLQs, and an archive.
+ */
+export class LocalEventBus {
+  readonly archive: EventEnvelope[] = [];
+  private readonly rules = new Map<string, Rule>();
+  private readonly listeners: ((event: EventEnvelope) => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly arn: string,
+    private readonly env: { region: string; accountId: string },
+    private readonly clock: VirtualClock,
+    private readonly activity: Activity,
+    private readonly dispatch: TargetDispatcher,
+    private readonly deadLetter: DeadLetterSink,
+  ) {}
+
+  addRule(name: string, pattern: unknown, targets: RuleTarget[]): Rule {
+    const rule: Rule = {
+      name,
+      arn: `arn:aws:events:${this.env.region}:${this.env.accountId}:rule/${this.name}/${name}`,
+      pattern: compilePattern(pattern),
+      targets,
+    };
+    this.rules.set(name, rule);
+    return rule;
+  }
+
+  onEvent(listener: (event: EventEnvelope) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** PutEvents: validates each entry, answers per entry, routes the accepted ones. */
+  putEvents(entries: readonly PutEventsEntry[]): {
+    FailedEntryCount: number;
+    Entries: PutEventsResultEntry[];
+  } {
+    if (!Array.isArray(entries) || entries.length === 0) {
+      throw new BusError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    if (entries.length > 10) {
+      throw new BusError(
+        'ValidationException',
+        `1 validation error detected: Value '[...]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10`,
+      );
+    }
+    const results = entries.map((entry) => this.accept(entry));
+    return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
+  }
+
+  /**
+   * Puts an event that already has an envelope (a replayed file or archive): validated like a PutEvents entry,
+   * keeping its id and event time.
+   */
+  putEnvelope(raw: unknown): PutEventsResultEntry {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'The event is not a JSON object.' };
+    }
+    const envelope = raw as Record<string, unknown>;
+    const text = (key: string) => (typeof envelope[key] === 'string' ? (envelope[key] as string) : undefined);
+    return this.accept(
+      {
+        Source: text('source'),
+        DetailType: text('detail-type'),
+        Detail: envelope.detail === undefined ? undefined : JSON.stringify(envelope.detail),
+        Time: text('time'),
+        Resources: Array.isArray(envelope.resources) ? envelope.resources.map(String) : undefined,
+      },
+      text('id'),
+    );
+  }
+
+  rule(name: string): Rule | undefined {
+    return this.rules.get(name);
+  }
+
+  private accept(entry: PutEventsEntry, id: string = randomUUID()): PutEventsResultEntry {
+    if (entry.EventBusName && entry.EventBusName !== this.name && entry.EventBusName !== this.arn) {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
+      };
+    }
+    if (!entry.Source)
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.',
+      };
+    if (!entry.DetailType) {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+      };
+    }
+    if (entry.Detail === undefined) {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter Detail is not valid. Reason: Detail is a required argument.',
+      };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail);
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (entrySize(entry) > MAX_ENTRY_BYTES) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry size exceeds the 256 KB limit.' };
+    }
+    const time = this.timeOf(entry.Time);
+    if (time === undefined)
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Time is not valid.' };
+    const event: EventEnvelope = {
+      version: '0',
+      id,
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: this.env.accountId,
+      time,
+      region: this.env.region,
+      resources: entry.Resources ?? [],
+      detail,
+    };
+    this.route(event);
+    return { EventId: event.id };
+  }
+
+  private timeOf(time: PutEventsEntry['Time']): string | undefined {
+    if (time === undefined || time === null) return isoSeconds(this.clock.now());
+    const ms = typeof time === 'number' ? time * 1000 : new Date(time).getTime();
+    return Number.isFinite(ms) ? isoSeconds(ms) : undefined;
+  }
+
+  private route(event: EventEnvelope): void {
+    this.archive.push(event);
+    for (const listener of this.listeners) listener(event);
+    for (const rule of [...this.rules.values()].filter((r) => r.pattern.matches(event))) {
+      for (const target of rule.targets) this.deliver(rule, target, event, 0);
+    }
+  }
+
+  private deliver(rule: Rule, target: RuleTarget, event: EventEnvelope, attempt: number): void {
+    let input: string;
+    try {
+      input = transformInput(target, event);
+    } catch (error) {
+      this.giveUp(rule, target, event, 'TransformationFailed', (error as Error).message);
+      return;
+    }
+    this.activity.begin();
+    this.dispatch(target, input, event)
+      .catch((error: unknown) => {
+        const e = error as Error;
+        const ageSeconds = (this.clock.now() - Date.parse(event.time)) / 1000;
+        if (attempt >= target.maximumRetryAttempts || ageSeconds > target.maximumEventAgeSeconds) {
+          this.giveUp(rule, target, event, e.name || 'Error', e.message);
+          return;
+        }
+        // Exponential backoff with a ceiling, on the virtual clock.
+        const delayMs = Math.min(2 ** attempt, 300) * 1000;
+        this.clock.setTimer(this.clock.now() + delayMs, () => this.deliver(rule, target, event, attempt + 1));
+      })
+      .finally(() => this.activity.end());
+  }
+
+  private giveUp(
+    rule: Rule,
+    target: RuleTarget,
+    event: EventEnvelope,
+    errorCode: string,
+    errorMessage: string,
+  ): void {
+    if (target.deadLetterArn) {
+      this.deadLetter(target.deadLetterArn, event, {
+        errorCode,
+        errorMessage,
+        ruleArn: rule.arn,
+        targetArn: target.arn,
+      });
+    }
+  }
+}

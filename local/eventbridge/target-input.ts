@@ -1,0 +1,70 @@
+/** How a rule target shapes the event it receives: InputPath, Input or InputTransformer (at most one). */
+export interface TargetInput {
+  readonly input?: string;
+  readonly inputPath?: string;
+  readonly inputTransformer?: {
+    readonly inputPathsMap?: Record<string, string>;
+    readonly inputTemplate: string;
+  };
+}
+
+export class InputTransformError extends Error {
+  override readonly name = 'InputTransformError';
+}
+
+/** Reads a simple JSONPath (`$`, `$.a.b`, `$.a[0]`, `$['a-b']`) from `value`. */
+export function readJsonPath(value: unknown, jsonPath: string): unknown {
+  if (!jsonPath.startsWith('$'))
+    throw new InputTransformError(`invalid JSONPath "${jsonPath}": must start with $`);
+  const tokens = jsonPath.slice(1).match(/\.[^.[\]]+|\[\d+\]|\['[^']*'\]|\["[^"]*"\]/g);
+  const consumed = (tokens ?? []).join('');
+  if (consumed !== jsonPath.slice(1)) throw new InputTransformError(`unsupported JSONPath "${jsonPath}"`);
+  let current = value;
+  for (const token of tokens ?? []) {
+    if (current === undefined || current === null) return undefined;
+    const key = token.startsWith('.')
+      ? token.slice(1)
+      : token.startsWith('[') && /^\[\d+\]$/.test(token)
+        ? Number(token.slice(1, -1))
+        : token.slice(2, -2);
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * The target's input, as EventBridge builds it: the whole event; a constant `Input`; the value at `InputPath`;
+ * or `InputTemplate` with `<name>` placeholders filled from `InputPathsMap` (strings inside quotes are
+ * inserted raw, JSON values elsewhere as JSON; `<aws.events.event>` and `<aws.events.rule-name>` as AWS does).
+ */
+export function transformInput(target: TargetInput, event: unknown, ruleName = ''): string {
+  if (target.input !== undefined) return target.input;
+  if (target.inputPath !== undefined) return JSON.stringify(readJsonPath(event, target.inputPath) ?? null);
+  if (!target.inputTransformer) return JSON.stringify(event);
+  const values = new Map<string, unknown>();
+  for (const [name, jsonPath] of Object.entries(target.inputTransformer.inputPathsMap ?? {})) {
+    values.set(name, readJsonPath(event, jsonPath));
+  }
+  values.set('aws.events.event', event);
+  values.set('aws.events.event.json', event);
+  values.set('aws.events.rule-name', ruleName);
+  const template = target.inputTransformer.inputTemplate;
+  return template.replace(
+    /(")?<([A-Za-z0-9_.-]+)>(")?/g,
+    (match, open: string | undefined, name: string, close: string | undefined) => {
+      if (!values.has(name)) return match;
+      const value = values.get(name);
+      if (open && close) {
+        // Inside a JSON string: strings go in raw (escaped), other values as their JSON text.
+        const text =
+          typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value ?? null);
+        return `"${text}"`;
+      }
+      const text =
+        typeof value === 'string' && !template.trimStart().startsWith('{')
+          ? value
+          : JSON.stringify(value ?? null);
+      return `${open ?? ''}${text}${close ?? ''}`;
+    },
+  );
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+export interface FunctionConfig {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly codeDir: string;
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly environment: Record<string, string>;
+}
+
+export type InvokeResult =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string };
+
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; errorType: string; errorMessage: string }
+  | { type: 'result'; id: number; ok: true; result: unknown }
+  | { type: 'result'; id: number; ok: false; errorType: string; errorMessage: string };
+
+const WORKER = path.join(__dirname, 'worker.cjs');
+
+/**
+ * A Lambda function run from its bundle in a worker thread with its own `process.env` (the template's
+ * environment plus the sandbox endpoints). One invocation at a time, like one execution environment; a
+ * timeout terminates the worker (the next invocation is a cold start), as Lambda does.
+ */
+export class LocalFunction {
+  private worker?: Worker;
+  private ready?: Promise<void>;
+  private nextId = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly log: WriteStream | undefined;
+  invocations = 0;
+  coldStarts = 0;
+
+  constructor(
+    readonly config: FunctionConfig,
+    logFile?: string,
+  ) {
+    this.log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  }
+
+  /** Invokes the function; invocations queue behind each other. */
+  invoke(event: unknown): Promise<InvokeResult> {
+    const run = this.chain.then(() => this.invokeNow(event));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+    this.log?.end();
+  }
+
+  private start(): Promise<void> {
+    this.coldStarts++;
+    const worker = new Worker(WORKER, {
+      workerData: {
+        codeDir: this.config.codeDir,
+        handler: this.config.handler,
+        functionName: this.config.functionName,
+        functionArn: this.config.functionArn,
+        memorySize: this.config.memorySize,
+        timeoutMs: this.config.timeoutSeconds * 1000,
+      },
+      env: this.config.environment,
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.config.memorySize) },
+    });
+    if (this.log) {
+      worker.stdout.pipe(this.log, { end: false });
+      worker.stderr.pipe(this.log, { end: false });
+    } else {
+      worker.stdout.resume();
+      worker.stderr.resume();
+    }
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          worker.off('message', onMessage);
+          resolve();
+        } else if (message.type === 'init-error') {
+          worker.off('message', onMessage);
+          reject(Object.assign(new Error(message.errorMessage), { name: message.errorType }));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+        reject(new Error(`worker exited with code ${code} during init`));
+      });
+    });
+  }
+
+  private async invokeNow(event: unknown): Promise<InvokeResult> {
+    this.invocations++;
+    if (!this.ready) this.ready = this.start();
+    try {
+      await this.ready;
+    } catch (error) {
+      this.ready = undefined;
+      await this.worker?.terminate();
+      const e = error as Error;
+      return { ok: false, errorType: `Runtime.InitError.${e.name}`, errorMessage: e.message };
+    }
+    const worker = this.worker!;
+    const id = this.nextId++;
+    return new Promise<InvokeResult>((resolve) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type !== 'result' || message.id !== id) return;
+        cleanup();
+        resolve(
+          message.ok
+            ? { ok: true, result: message.result }
+            : { ok: false, errorType: message.errorType, errorMessage: message.errorMessage },
+        );
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        this.ready = undefined;
+        resolve({
+          ok: false,
+          errorType: 'Runtime.ExitError',
+          errorMessage: `the runtime exited with code ${code}`,
+        });
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        this.ready = undefined;
+        this.worker = undefined;
+        void worker.terminate();
+        resolve({
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`,
+        });
+      }, this.config.timeoutSeconds * 1000);
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.postMessage({ id, requestId: randomUUID(), event });
+    });
+  }
+}

@@ -1,0 +1,55 @@
+// One Lambda execution environment: loads the function's bundle once (the cold start) and runs invocations
+// one at a time, like Lambda. Plain CommonJS so the bundle loads exactly as the Node.js runtime loads it.
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const path = require('node:path');
+
+let handler;
+try {
+  const [file, exportName] = workerData.handler.split('.');
+  const mod = require(path.join(workerData.codeDir, file));
+  handler = mod[exportName];
+  if (typeof handler !== 'function') throw new Error(`${workerData.handler} is not a function`);
+  parentPort.postMessage({ type: 'ready' });
+} catch (error) {
+  parentPort.postMessage({
+    type: 'init-error',
+    errorType: error.name || 'Error',
+    errorMessage: String(error.message),
+  });
+}
+
+parentPort.on('message', async (message) => {
+  const deadline = Date.now() + workerData.timeoutMs;
+  const context = {
+    functionName: workerData.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: workerData.functionArn,
+    memoryLimitInMB: String(workerData.memorySize),
+    awsRequestId: message.requestId,
+    logGroupName: `/aws/lambda/${workerData.functionName}`,
+    logStreamName: `sandbox/${message.requestId}`,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done() {},
+    fail() {},
+    succeed() {},
+  };
+  try {
+    const result = await handler(message.event, context);
+    parentPort.postMessage({
+      type: 'result',
+      id: message.id,
+      ok: true,
+      result: result === undefined ? null : result,
+    });
+  } catch (error) {
+    parentPort.postMessage({
+      type: 'result',
+      id: message.id,
+      ok: false,
+      errorType: (error && error.name) || 'Error',
+      errorMessage: String((error && error.message) || error),
+    });
+  }
+});

@@ -1,0 +1,533 @@
+import './polyfills';
+import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import dynalite from 'dynalite';
+import { Activity } from './activity';
+import { VirtualClock } from './clock';
+import { LocalEndpoint } from './endpoint';
+import { LocalEventBus, type PutEventsEntry, type RuleTarget } from './eventbridge/bus';
+import { LocalFunction, type InvokeResult } from './lambda/local-function';
+import { LocalQueue, LocalSqs, SqsEventSourceMapping } from './sqs';
+import { LocalStepFunctions } from './stepfunctions/local-step-functions';
+import { loadTemplate, type ResolvedTemplate } from './template';
+
+export interface SandboxOptions {
+  /** The cloud assembly (`cdk.out`). */
+  readonly assemblyDir: string;
+  /** Where each function's logs go (one file per function). @default - discarded */
+  readonly logDir?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** Initial virtual time (ms). @default 2026-01-01T00:00:00Z */
+  readonly startTime?: number;
+}
+
+export interface AsyncInvokeConfig {
+  readonly maximumRetryAttempts: number;
+  readonly maximumEventAgeSeconds: number;
+  readonly onFailureArn?: string;
+}
+
+/** An input the sandbox refused, with the reason (nothing is dropped silently). */
+export interface RejectedInput {
+  readonly line?: number;
+  readonly reason: string;
+  readonly raw: string;
+}
+
+type Dynalite = ReturnType<typeof dynalite>;
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/**
+ * Runs the synthesized template on this machine: DynamoDB tables in dynalite, queues and event source mappings,
+ * Lambda bundles in worker threads, the state machines on aws-local-stepfunctions, the event bus with the
+ * template's rules — all on one virtual clock and behind one AWS-compatible endpoint.
+ */
+export class Sandbox {
+  readonly clock: VirtualClock;
+  readonly activity = new Activity();
+  readonly sqs = new LocalSqs();
+  readonly functions = new Map<string, LocalFunction>();
+  readonly asyncConfigs = new Map<string, AsyncInvokeConfig>();
+  readonly mappings: SqsEventSourceMapping[] = [];
+  readonly rejectedInputs: RejectedInput[] = [];
+  readonly invocationErrors: { functionName: string; errorType: string; errorMessage: string }[] = [];
+  bus!: LocalEventBus;
+  sfn!: LocalStepFunctions;
+  dynamodb!: DynamoDBClient;
+  template!: ResolvedTemplate;
+  endpoint!: string;
+  private readonly http: LocalEndpoint;
+  private dynamo?: Dynalite;
+
+  private constructor(private readonly options: SandboxOptions) {
+    this.clock = new VirtualClock(options.startTime);
+    this.http = new LocalEndpoint(this.activity);
+  }
+
+  static async start(options: SandboxOptions): Promise<Sandbox> {
+    const sandbox = new Sandbox(options);
+    try {
+      await sandbox.boot();
+    } catch (error) {
+      await sandbox.stop();
+      throw error;
+    }
+    return sandbox;
+  }
+
+  /** The function whose Powertools service name is `serviceName`. */
+  functionByService(serviceName: string): LocalFunction {
+    const fn = [...this.functions.values()].find(
+      (f) => f.config.environment.POWERTOOLS_SERVICE_NAME === serviceName,
+    );
+    if (!fn) throw new Error(`no function with service name ${serviceName}`);
+    return fn;
+  }
+
+  /** The queue a function reports rejected events to (its DEAD_LETTER_QUEUE_URL). */
+  deadLetterQueueOf(serviceName: string): LocalQueue {
+    const url = this.functionByService(serviceName).config.environment.DEAD_LETTER_QUEUE_URL ?? '';
+    const queue = this.sqs.byArnOrUrl(url);
+    if (!queue) throw new Error(`no dead-letter queue for ${serviceName}`);
+    return queue;
+  }
+
+  /** Waits until nothing is in flight: no request, invocation, delivery or running state machine task. */
+  async settle(): Promise<void> {
+    for (;;) {
+      await this.activity.settled();
+      await this.sfn.whenSettled();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.activity.busy) return;
+    }
+  }
+
+  /** Puts one replayed envelope on the bus at its own event time. */
+  put(raw: unknown, line?: number): void {
+    const result = this.bus.putEnvelope(raw);
+    if (result.ErrorCode) {
+      this.rejectedInputs.push({
+        line,
+        reason: `${result.ErrorCode}: ${result.ErrorMessage ?? ''}`,
+        raw: str(raw),
+      });
+    }
+  }
+
+  /**
+   * Replays events in event-time order: the clock moves to each step's time (firing due timers), the step's
+   * events go on the bus, and the sandbox settles before time moves on. Then pending timers (retries,
+   * visibility timeouts, task timeouts) run out within `horizonSeconds` after the last event.
+   */
+  async replay(
+    events: readonly { raw: unknown; time: number; line?: number }[],
+    stepSeconds = 60,
+    horizonSeconds = 86_400,
+  ): Promise<void> {
+    const ordered = [...events].sort((a, b) => a.time - b.time);
+    let index = 0;
+    while (index < ordered.length) {
+      const stepEnd =
+        Math.floor(ordered[index]!.time / (stepSeconds * 1000)) * stepSeconds * 1000 + stepSeconds * 1000;
+      const batch: typeof ordered = [];
+      while (index < ordered.length && ordered[index]!.time < stepEnd) batch.push(ordered[index++]!);
+      // The step's events keep their own times; the work they set off happens at the end of the step, like a
+      // batching window closing, so everything an agent emits is stamped at or after the facts it saw.
+      await this.advanceTo(stepEnd - 1);
+      for (const event of batch) this.put(event.raw, event.line);
+      await this.settle();
+    }
+    await this.drain(this.clock.now() + horizonSeconds * 1000);
+  }
+
+  /** Runs pending timers in time order until none is left before `until`. */
+  async drain(until: number): Promise<void> {
+    await this.settle();
+    for (
+      let next = this.clock.nextTimerAt();
+      next !== undefined && next <= until;
+      next = this.clock.nextTimerAt()
+    ) {
+      this.clock.advanceTo(next);
+      await this.settle();
+    }
+  }
+
+  async advanceTo(ms: number): Promise<void> {
+    for (
+      let next = this.clock.nextTimerAt();
+      next !== undefined && next <= ms;
+      next = this.clock.nextTimerAt()
+    ) {
+      this.clock.advanceTo(next);
+      await this.settle();
+    }
+    this.clock.advanceTo(ms);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.functions.values()].map((fn) => fn.close()));
+    await this.sfn?.close();
+    await this.http.close();
+    const server = this.dynamo;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async boot(): Promise<void> {
+    const region = this.options.region ?? 'us-east-1';
+    const accountId = this.options.accountId ?? '123456789012';
+    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    this.dynamo = dynamo;
+    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+    const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    this.dynamodb = new DynamoDBClient({
+      endpoint: dynamoUrl,
+      region,
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
+    this.endpoint = await this.http.listen();
+    this.template = loadTemplate(this.options.assemblyDir, { region, accountId, endpoint: this.endpoint });
+    if (this.options.logDir) mkdirSync(this.options.logDir, { recursive: true });
+
+    await this.createTables();
+    this.createQueues();
+    this.createFunctions(dynamoUrl, region);
+    this.createStepFunctions(region, accountId);
+    this.createBus(region, accountId);
+
+    this.http.route({
+      prefix: 'AWSEvents',
+      jsonVersion: '1.1',
+      handle: (op, body) => this.eventsApi(op, body),
+    });
+    this.http.route({
+      prefix: 'AmazonSQS',
+      jsonVersion: '1.0',
+      handle: (op, body) => this.sqs.handleApiRequest(op, body),
+    });
+    this.http.route({
+      prefix: 'AWSStepFunctions',
+      jsonVersion: '1.0',
+      handle: (op, body) => this.sfn.handleApiRequest(`AWSStepFunctions.${op}`, body),
+    });
+  }
+
+  private async createTables(): Promise<void> {
+    const tables = [
+      ...this.template.resourcesOfType('AWS::DynamoDB::GlobalTable'),
+      ...this.template.resourcesOfType('AWS::DynamoDB::Table'),
+    ];
+    for (const [logicalId, resource] of tables) {
+      const p = resource.Properties ?? {};
+      const indexes = (p.GlobalSecondaryIndexes ?? []) as {
+        IndexName: string;
+        KeySchema: unknown;
+        Projection: unknown;
+      }[];
+      const input = {
+        TableName: this.template.physicalName(logicalId),
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...(indexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: indexes.map((i) => ({
+                IndexName: i.IndexName,
+                KeySchema: i.KeySchema,
+                Projection: i.Projection,
+              })),
+            }
+          : {}),
+      } as CreateTableCommandInput;
+      await this.dynamodb.send(new CreateTableCommand(input));
+    }
+  }
+
+  private createQueues(): void {
+    const queues = this.template.resourcesOfType('AWS::SQS::Queue');
+    for (const [logicalId, resource] of queues) {
+      const visibility = Number(resource.Properties?.VisibilityTimeout ?? 30);
+      this.sqs.add(
+        new LocalQueue(
+          this.template.physicalName(logicalId),
+          this.template.arn(logicalId),
+          this.template.queueUrl(logicalId),
+          visibility,
+          this.clock,
+        ),
+      );
+    }
+    for (const [logicalId, resource] of queues) {
+      const redrive = this.template.resolve(resource.Properties?.RedrivePolicy) as
+        { deadLetterTargetArn: string; maxReceiveCount: number } | undefined;
+      if (!redrive) continue;
+      const queue = this.sqs.byArnOrUrl(this.template.arn(logicalId))!;
+      const deadLetterQueue = this.sqs.byArnOrUrl(redrive.deadLetterTargetArn);
+      if (deadLetterQueue)
+        queue.redrive = { deadLetterQueue, maxReceiveCount: Number(redrive.maxReceiveCount) };
+    }
+  }
+
+  private createFunctions(dynamoUrl: string, region: string): void {
+    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::Lambda::Function')) {
+      const p = resource.Properties ?? {};
+      const variables = this.template.resolve(
+        (p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
+      ) as Record<string, unknown>;
+      const functionName = this.template.physicalName(logicalId);
+      const memorySize = Number(p.MemorySize ?? 128);
+      const timeoutSeconds = Number(p.Timeout ?? 3);
+      const environment: Record<string, string> = {
+        ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: 'sandbox',
+        AWS_SECRET_ACCESS_KEY: 'sandbox',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: this.endpoint,
+        AWS_ENDPOINT_URL_SFN: this.endpoint,
+        AWS_ENDPOINT_URL_SQS: this.endpoint,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_LAMBDA_FUNCTION_NAME: functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+        TZ: 'UTC',
+      };
+      const fn = new LocalFunction(
+        {
+          functionName,
+          functionArn: this.template.arn(logicalId),
+          codeDir: this.template.assetDir(logicalId),
+          handler: typeof p.Handler === 'string' ? p.Handler : 'index.handler',
+          timeoutSeconds,
+          memorySize,
+          environment,
+        },
+        this.options.logDir ? path.join(this.options.logDir, `${functionName}.log`) : undefined,
+      );
+      this.functions.set(logicalId, fn);
+    }
+    for (const [, resource] of this.template.resourcesOfType('AWS::Lambda::EventInvokeConfig')) {
+      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+      const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
+        ?.OnFailure?.Destination;
+      this.asyncConfigs.set(String(p.FunctionName), {
+        maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? 2),
+        maximumEventAgeSeconds: Number(p.MaximumEventAgeInSeconds ?? 21_600),
+        onFailureArn: destination,
+      });
+    }
+    for (const [, resource] of this.template.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
+      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+      const queue = this.sqs.byArnOrUrl(String(p.EventSourceArn));
+      const fn = this.functionNamed(String(p.FunctionName));
+      if (!queue || !fn) continue;
+      this.mappings.push(
+        new SqsEventSourceMapping(
+          queue,
+          fn,
+          {
+            batchSize: Number(p.BatchSize ?? 10),
+            reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
+              'ReportBatchItemFailures',
+            ),
+            region,
+          },
+          this.activity,
+          (result) => this.noteResult(fn, result),
+        ),
+      );
+    }
+  }
+
+  private createStepFunctions(region: string, accountId: string): void {
+    this.sfn = new LocalStepFunctions(
+      {
+        clock: this.clock,
+        dynamodb: this.dynamodb,
+        invokeLambda: (arn, payload) => this.invokeSync(arn, payload),
+        putEvents: (entries) => Promise.resolve(this.bus.putEvents(entries)),
+      },
+      { region, accountId },
+    );
+    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
+      const p = resource.Properties ?? {};
+      let definition = str(this.template.resolve(p.DefinitionString ?? p.Definition));
+      const substitutions = this.template.resolve(p.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(substitutions))
+        definition = definition.split(`\${${key}}`).join(String(value));
+      this.sfn.createStateMachine({
+        stateMachineArn: this.template.arn(logicalId),
+        name: this.template.physicalName(logicalId),
+        definition,
+        type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      });
+    }
+  }
+
+  private createBus(region: string, accountId: string): void {
+    const buses = this.template.resourcesOfType('AWS::Events::EventBus');
+    if (buses.length !== 1)
+      throw new Error(`the sandbox runs one custom event bus; the template has ${buses.length}`);
+    const [busId] = buses[0]!;
+    this.bus = new LocalEventBus(
+      this.template.physicalName(busId),
+      this.template.arn(busId),
+      { region, accountId },
+      this.clock,
+      this.activity,
+      (target, input) => this.dispatch(target, input),
+      (arn, event, reason) => {
+        this.sqs.byArnOrUrl(arn)?.send(JSON.stringify(event), {
+          RULE_ARN: { DataType: 'String', StringValue: reason.ruleArn },
+          TARGET_ARN: { DataType: 'String', StringValue: reason.targetArn },
+          ERROR_CODE: { DataType: 'String', StringValue: reason.errorCode },
+          ERROR_MESSAGE: { DataType: 'String', StringValue: reason.errorMessage },
+        });
+      },
+    );
+    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::Events::Rule')) {
+      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+      if (p.EventBusName !== this.bus.name && p.EventBusName !== this.bus.arn) continue;
+      if (p.State === 'DISABLED' || !p.EventPattern) continue;
+      const targets = ((p.Targets ?? []) as Record<string, unknown>[]).map((t): RuleTarget => ({
+        id: String(t.Id),
+        arn: String(t.Arn),
+        input: t.Input as string | undefined,
+        inputPath: t.InputPath as string | undefined,
+        inputTransformer: t.InputTransformer
+          ? {
+              inputPathsMap: (t.InputTransformer as { InputPathsMap?: Record<string, string> }).InputPathsMap,
+              inputTemplate: String((t.InputTransformer as { InputTemplate: string }).InputTemplate),
+            }
+          : undefined,
+        maximumRetryAttempts: Number(
+          (t.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts ?? 185,
+        ),
+        maximumEventAgeSeconds: Number(
+          (t.RetryPolicy as { MaximumEventAgeInSeconds?: number } | undefined)?.MaximumEventAgeInSeconds ??
+            86_400,
+        ),
+        deadLetterArn: (t.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,
+      }));
+      this.bus.addRule(typeof p.Name === 'string' ? p.Name : logicalId, p.EventPattern, targets);
+    }
+  }
+
+  private eventsApi(operation: string, body: Record<string, unknown>): unknown {
+    switch (operation) {
+      case 'PutEvents':
+        return this.bus.putEvents((body.Entries ?? []) as PutEventsEntry[]);
+      default: {
+        const error = new Error(`The sandbox does not implement EventBridge ${operation}.`);
+        error.name = 'UnknownOperationException';
+        throw error;
+      }
+    }
+  }
+
+  private functionNamed(reference: string): LocalFunction | undefined {
+    const logicalId = this.template.logicalIdOf(reference.replace(/:\$LATEST$/, ''));
+    return logicalId ? this.functions.get(logicalId) : undefined;
+  }
+
+  private noteResult(fn: LocalFunction, result: InvokeResult): void {
+    if (!result.ok) {
+      this.invocationErrors.push({
+        functionName: fn.config.functionName,
+        errorType: result.errorType,
+        errorMessage: result.errorMessage,
+      });
+    }
+  }
+
+  /** Delivers a rule's target input: SQS SendMessage, Lambda asynchronous invoke, or StartExecution. */
+  private dispatch(target: RuleTarget, input: string): Promise<void> {
+    const service = target.arn.split(':')[2];
+    if (service === 'sqs') {
+      const queue = this.sqs.byArnOrUrl(target.arn);
+      if (!queue)
+        return Promise.reject(
+          Object.assign(new Error(`no queue ${target.arn}`), { name: 'ResourceNotFoundException' }),
+        );
+      queue.send(input);
+      return Promise.resolve();
+    }
+    if (service === 'lambda') {
+      const fn = this.functionNamed(target.arn);
+      if (!fn)
+        return Promise.reject(
+          Object.assign(new Error(`no function ${target.arn}`), { name: 'ResourceNotFoundException' }),
+        );
+      this.invokeAsync(fn, JSON.parse(input) as unknown, Date.now());
+      return Promise.resolve();
+    }
+    if (service === 'states') {
+      this.sfn.startExecution({ stateMachineArn: target.arn, input });
+      return Promise.resolve();
+    }
+    return Promise.reject(
+      Object.assign(new Error(`the sandbox cannot deliver to ${target.arn}`), { name: 'UnsupportedTarget' }),
+    );
+  }
+
+  /**
+   * Lambda's asynchronous invocation: on a function error, retries after one then two minutes (virtual time),
+   * then sends the invocation record to the on-failure destination.
+   */
+  private invokeAsync(fn: LocalFunction, event: unknown, queuedAt: number, attempt = 0): void {
+    const config = this.asyncConfigs.get(fn.config.functionName) ?? {
+      maximumRetryAttempts: 2,
+      maximumEventAgeSeconds: 21_600,
+    };
+    this.activity.begin();
+    void fn
+      .invoke(event)
+      .then((result) => {
+        if (result.ok) return;
+        this.noteResult(fn, result);
+        if (attempt < config.maximumRetryAttempts) {
+          this.clock.setTimer(this.clock.now() + (attempt + 1) * 60_000, () =>
+            this.invokeAsync(fn, event, queuedAt, attempt + 1),
+          );
+          return;
+        }
+        if (!config.onFailureArn) return;
+        this.sqs.byArnOrUrl(config.onFailureArn)?.send(
+          JSON.stringify({
+            version: '1.0',
+            timestamp: this.clock.iso(),
+            requestContext: {
+              requestId: `${fn.config.functionName}-${queuedAt}`,
+              functionArn: `${fn.config.functionArn}:$LATEST`,
+              condition: 'RetriesExhausted',
+              approximateInvokeCount: attempt + 1,
+            },
+            requestPayload: event,
+            responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+            responsePayload: { errorType: result.errorType, errorMessage: result.errorMessage },
+          }),
+        );
+      })
+      .finally(() => this.activity.end());
+  }
+
+  private async invokeSync(functionArn: string, payload: unknown): Promise<unknown> {
+    const fn = this.functionNamed(functionArn);
+    if (!fn)
+      throw Object.assign(new Error(`Function not found: ${functionArn}`), {
+        name: 'Lambda.ResourceNotFoundException',
+      });
+    const result = await this.activity.track(() => fn.invoke(payload));
+    if (result.ok) return result.result;
+    this.noteResult(fn, result);
+    throw Object.assign(new Error(result.errorMessage), { name: result.errorType });
+  }
+}

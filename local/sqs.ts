@@ -1,0 +1,335 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Activity } from './activity';
+import type { VirtualClock } from './clock';
+import type { InvokeResult, LocalFunction } from './lambda/local-function';
+
+export interface MessageAttribute {
+  readonly DataType: string;
+  readonly StringValue?: string;
+  readonly BinaryValue?: string;
+}
+
+export interface QueuedMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly messageAttributes: Record<string, MessageAttribute>;
+  readonly sentAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+  visibleAt: number;
+  receiptHandle?: string;
+}
+
+/** An SQS API error, rendered as `{"__type": name, "message"}` by the endpoint. */
+export class SqsError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
+
+/** MD5 of message attributes, as SQS computes it (sorted names, length-prefixed fields). */
+export function md5OfMessageAttributes(attributes: Record<string, MessageAttribute>): string {
+  const parts: Buffer[] = [];
+  const field = (value: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(value.length);
+    parts.push(length, value);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const attribute = attributes[name]!;
+    field(Buffer.from(name, 'utf8'));
+    field(Buffer.from(attribute.DataType, 'utf8'));
+    if (attribute.BinaryValue !== undefined) {
+      parts.push(Buffer.from([2]));
+      field(Buffer.from(attribute.BinaryValue, 'base64'));
+    } else {
+      parts.push(Buffer.from([1]));
+      field(Buffer.from(attribute.StringValue ?? '', 'utf8'));
+    }
+  }
+  return md5(Buffer.concat(parts));
+}
+
+/** One standard queue: visibility timeouts on the virtual clock, receive counts, redrive to a DLQ. */
+export class LocalQueue {
+  readonly messages: QueuedMessage[] = [];
+  redrive?: { deadLetterQueue: LocalQueue; maxReceiveCount: number };
+  private listeners: (() => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly arn: string,
+    readonly url: string,
+    readonly visibilityTimeoutSeconds: number,
+    private readonly clock: VirtualClock,
+  ) {}
+
+  onAvailable(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  send(body: string, messageAttributes: Record<string, MessageAttribute> = {}): QueuedMessage {
+    if (body.length === 0)
+      throw new SqsError('InvalidParameterValue', 'The request must contain the parameter MessageBody.');
+    if (Buffer.byteLength(body) > 262_144) {
+      throw new SqsError(
+        'InvalidParameterValue',
+        'One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.',
+      );
+    }
+    const message: QueuedMessage = {
+      messageId: randomUUID(),
+      body,
+      messageAttributes,
+      sentAt: this.clock.now(),
+      receiveCount: 0,
+      visibleAt: this.clock.now(),
+    };
+    this.messages.push(message);
+    this.notify();
+    return message;
+  }
+
+  /** Receives up to `max` visible messages; those past `maxReceiveCount` move to the DLQ instead. */
+  receive(max: number): QueuedMessage[] {
+    const now = this.clock.now();
+    const received: QueuedMessage[] = [];
+    for (const message of [...this.messages]) {
+      if (received.length >= max) break;
+      if (message.visibleAt > now) continue;
+      if (this.redrive && message.receiveCount >= this.redrive.maxReceiveCount) {
+        this.remove(message.messageId);
+        this.redrive.deadLetterQueue.adopt(message);
+        continue;
+      }
+      message.receiveCount++;
+      message.firstReceivedAt ??= now;
+      message.visibleAt = now + this.visibilityTimeoutSeconds * 1000;
+      message.receiptHandle = `${message.messageId}#${message.receiveCount}`;
+      this.clock.setTimer(message.visibleAt, () => this.notify());
+      received.push(message);
+    }
+    return received;
+  }
+
+  /** Deletes by receipt handle (or message id). */
+  delete(handle: string): void {
+    const messageId = handle.split('#')[0]!;
+    this.remove(messageId);
+  }
+
+  changeVisibility(handle: string, seconds: number): void {
+    const message = this.messages.find((m) => m.messageId === handle.split('#')[0]);
+    if (!message)
+      throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid.`);
+    message.visibleAt = this.clock.now() + seconds * 1000;
+    this.clock.setTimer(message.visibleAt, () => this.notify());
+  }
+
+  visibleCount(): number {
+    const now = this.clock.now();
+    return this.messages.filter((m) => m.visibleAt <= now).length;
+  }
+
+  private adopt(message: QueuedMessage): void {
+    // A redriven message keeps its id, body, attributes and receive count, as SQS does.
+    message.visibleAt = this.clock.now();
+    this.messages.push(message);
+    this.notify();
+  }
+
+  private remove(messageId: string): void {
+    const index = this.messages.findIndex((m) => m.messageId === messageId);
+    if (index >= 0) this.messages.splice(index, 1);
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/**
+ * An SQS event source mapping: polls the queue while the function is idle, invokes it with up to `batchSize`
+ * records, deletes what succeeded and leaves failures (the whole batch, or the reported batch item failures)
+ * to reappear after the visibility timeout.
+ */
+export class SqsEventSourceMapping {
+  private running = false;
+  batches = 0;
+
+  constructor(
+    private readonly queue: LocalQueue,
+    private readonly fn: LocalFunction,
+    private readonly options: { batchSize: number; reportBatchItemFailures: boolean; region: string },
+    private readonly activity: Activity,
+    private readonly onResult?: (result: InvokeResult, messageIds: string[]) => void,
+  ) {
+    queue.onAvailable(() => this.poll());
+  }
+
+  poll(): void {
+    if (this.running) return;
+    const messages = this.queue.receive(this.options.batchSize);
+    if (messages.length === 0) return;
+    this.running = true;
+    this.activity.begin();
+    void this.deliver(messages).finally(() => {
+      this.running = false;
+      this.activity.end();
+      this.poll();
+    });
+  }
+
+  private async deliver(messages: QueuedMessage[]): Promise<void> {
+    this.batches++;
+    const event = {
+      Records: messages.map((m) => ({
+        messageId: m.messageId,
+        receiptHandle: m.receiptHandle,
+        body: m.body,
+        attributes: {
+          ApproximateReceiveCount: String(m.receiveCount),
+          SentTimestamp: String(m.sentAt),
+          SenderId: 'AROAEXAMPLE:sandbox',
+          ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
+        },
+        messageAttributes: Object.fromEntries(
+          Object.entries(m.messageAttributes).map(([name, a]) => [
+            name,
+            {
+              dataType: a.DataType,
+              stringValue: a.StringValue,
+              binaryValue: a.BinaryValue,
+              stringListValues: [],
+              binaryListValues: [],
+            },
+          ]),
+        ),
+        md5OfBody: md5(m.body),
+        eventSource: 'aws:sqs',
+        eventSourceARN: this.queue.arn,
+        awsRegion: this.options.region,
+      })),
+    };
+    const result = await this.fn.invoke(event);
+    this.onResult?.(
+      result,
+      messages.map((m) => m.messageId),
+    );
+    if (!result.ok) return; // the whole batch becomes visible again after the visibility timeout
+    const failed = new Set<string>();
+    if (this.options.reportBatchItemFailures) {
+      const response = result.result as { batchItemFailures?: { itemIdentifier?: string }[] } | null;
+      for (const failure of response?.batchItemFailures ?? []) {
+        // An unknown or empty identifier fails the whole batch, as Lambda does.
+        if (!failure.itemIdentifier || !messages.some((m) => m.messageId === failure.itemIdentifier)) return;
+        failed.add(failure.itemIdentifier);
+      }
+    }
+    for (const message of messages) {
+      if (!failed.has(message.messageId)) this.queue.delete(message.receiptHandle ?? message.messageId);
+    }
+  }
+}
+
+/** The queues of the template, and the SQS JSON-protocol operations the SDK sends. */
+export class LocalSqs {
+  private readonly byUrl = new Map<string, LocalQueue>();
+  private readonly byArn = new Map<string, LocalQueue>();
+
+  add(queue: LocalQueue): void {
+    this.byUrl.set(queue.url, queue);
+    this.byArn.set(queue.arn, queue);
+  }
+
+  byArnOrUrl(reference: string): LocalQueue | undefined {
+    return (
+      this.byArn.get(reference) ??
+      this.byUrl.get(reference) ??
+      [...this.byUrl.values()].find((q) => q.name === reference)
+    );
+  }
+
+  all(): LocalQueue[] {
+    return [...this.byUrl.values()];
+  }
+
+  private queue(url: unknown): LocalQueue {
+    const queue = typeof url === 'string' ? this.byArnOrUrl(url) : undefined;
+    if (!queue)
+      throw new SqsError(
+        'AWS.SimpleQueueService.NonExistentQueue',
+        `The specified queue does not exist: ${String(url)}`,
+      );
+    return queue;
+  }
+
+  handleApiRequest(operation: string, body: Record<string, unknown>): unknown {
+    switch (operation) {
+      case 'SendMessage': {
+        const attributes = (body.MessageAttributes ?? {}) as Record<string, MessageAttribute>;
+        const message = this.queue(body.QueueUrl).send(
+          typeof body.MessageBody === 'string' ? body.MessageBody : '',
+          attributes,
+        );
+        return {
+          MessageId: message.messageId,
+          MD5OfMessageBody: md5(message.body),
+          ...(Object.keys(attributes).length > 0
+            ? { MD5OfMessageAttributes: md5OfMessageAttributes(attributes) }
+            : {}),
+        };
+      }
+      case 'ReceiveMessage': {
+        const queue = this.queue(body.QueueUrl);
+        const messages = queue.receive(Number(body.MaxNumberOfMessages ?? 1));
+        return {
+          Messages: messages.map((m) => ({
+            MessageId: m.messageId,
+            ReceiptHandle: m.receiptHandle,
+            Body: m.body,
+            MD5OfBody: md5(m.body),
+            Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) },
+            ...(Object.keys(m.messageAttributes).length > 0
+              ? {
+                  MessageAttributes: m.messageAttributes,
+                  MD5OfMessageAttributes: md5OfMessageAttributes(m.messageAttributes),
+                }
+              : {}),
+          })),
+        };
+      }
+      case 'DeleteMessage':
+        this.queue(body.QueueUrl).delete(String(body.ReceiptHandle));
+        return {};
+      case 'ChangeMessageVisibility':
+        this.queue(body.QueueUrl).changeVisibility(
+          String(body.ReceiptHandle),
+          Number(body.VisibilityTimeout),
+        );
+        return {};
+      case 'GetQueueUrl': {
+        const queue = this.queue(body.QueueName);
+        return { QueueUrl: queue.url };
+      }
+      case 'ListQueues':
+        return { QueueUrls: this.all().map((q) => q.url) };
+      case 'GetQueueAttributes': {
+        const queue = this.queue(body.QueueUrl);
+        return {
+          Attributes: {
+            QueueArn: queue.arn,
+            ApproximateNumberOfMessages: String(queue.visibleCount()),
+            ApproximateNumberOfMessagesNotVisible: String(queue.messages.length - queue.visibleCount()),
+            VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+          },
+        };
+      }
+      default:
+        throw new SqsError('InvalidAction', `The sandbox does not implement SQS ${operation}.`);
+    }
+  }
+}

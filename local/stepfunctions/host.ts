@@ -1,0 +1,31 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { VirtualClock } from '../clock';
+
+/** One PutEvents entry as the sandbox's EventBridge stand-in takes it. */
+export interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Time?: Date;
+  Resources?: string[];
+}
+
+export interface PutEventsResult {
+  FailedEntryCount: number;
+  Entries: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[];
+}
+
+/** What the Step Functions stand-in needs from the rest of the sandbox. */
+export interface StepFunctionsHost {
+  /** Time for task timeouts, heartbeats, Wait states, history timestamps and `$$.State.EnteredTime`. */
+  clock: VirtualClock;
+  /**
+   * Invokes a function synchronously and resolves with its result; rejects with an Error whose `name` is the
+   * Lambda errorType (`Error`, `ContractViolation`, `Sandbox.Timedout`…).
+   */
+  invokeLambda(functionArn: string, payload: unknown): Promise<unknown>;
+  putEvents(entries: PutEventsEntry[]): Promise<PutEventsResult>;
+  /** A client pointed at the sandbox's dynalite. */
+  dynamodb: DynamoDBClient;
+}

@@ -1,0 +1,331 @@
+/**
+ * Generates the retail walk-through: four hours of `order_placed` / `order_cancelled` events from six warehouses,
+ * with a cancellation spike at WH-NYC from 10:30 to 11:00 and a promotion at WH-LAX (more orders and more
+ * cancellations, same ratio) that must not alarm.
+ *
+ *   npx tsx scenarios/generate-walkthrough.ts        # writes scenarios/retail-walkthrough.ndjson
+ *
+ * Deterministic: a seeded PRNG (mulberry32), never Math.random, so the file only changes when this script does.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface OrderPlacedDetail {
+  orderId: string;
+  customerId: string;
+  warehouseId: string;
+  region: string;
+  items: { sku: string; quantity: number }[];
+  total: number;
+}
+
+export interface OrderCancelledDetail {
+  orderId: string;
+  warehouseId: string;
+  region: string;
+  reason: string;
+}
+
+/** An EventBridge envelope exactly as the order services put it on the bus. */
+export type RetailEnvelope = {
+  version: '0';
+  id: string;
+  source: 'retail.orders';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+} & (
+  | { 'detail-type': 'order_placed'; detail: OrderPlacedDetail }
+  | { 'detail-type': 'order_cancelled'; detail: OrderCancelledDetail }
+);
+
+export interface RetailNetwork {
+  warehouses: {
+    warehouseId: string;
+    region: string;
+    capacity: number;
+    shippingCost: Record<string, number>;
+  }[];
+}
+
+/** The scenario's timeline; tests read it instead of repeating the times. */
+export const walkthrough = {
+  seed: 20261120,
+  start: '2026-11-20T08:00:00Z',
+  end: '2026-11-20T12:00:00Z',
+  spike: { warehouseId: 'WH-NYC', start: '2026-11-20T10:30:00Z', end: '2026-11-20T11:00:00Z' },
+  promotion: { warehouseId: 'WH-LAX', start: '2026-11-20T09:15:00Z', end: '2026-11-20T10:15:00Z' },
+} as const;
+
+/** Orders per minute at each warehouse before the ramp (bigger warehouses take more). */
+const baseOrdersPerMinute: Record<string, number> = {
+  'WH-NYC': 2.6,
+  'WH-BOS': 1.6,
+  'WH-CHI': 2.2,
+  'WH-DAL': 1.5,
+  'WH-SEA': 1.3,
+  'WH-LAX': 2.4,
+};
+
+/** Everyday share of orders cancelled later (customer request or failed payment). */
+const baselineCancellation: Record<string, number> = {
+  'WH-NYC': 0.045,
+  'WH-BOS': 0.04,
+  'WH-CHI': 0.05,
+  'WH-DAL': 0.045,
+  'WH-SEA': 0.035,
+  'WH-LAX': 0.045,
+};
+
+/** Order rate multiplier during the promotion, and the (barely higher) share of promotion orders cancelled. */
+const promotionLift = 2.5;
+const promotionCancellation = 0.055;
+/** Delayed-shipment cancellations per order placed during the spike, on top of the everyday ones. */
+const spikeCancellationsPerOrder = 0.38;
+/** Share of a warehouse's orders that come from its own customer region. */
+const ownRegionShare = 0.85;
+
+const catalog: readonly { sku: string; price: number }[] = [
+  { sku: 'SKU-10231', price: 12.99 },
+  { sku: 'SKU-10487', price: 24.5 },
+  { sku: 'SKU-11002', price: 7.25 },
+  { sku: 'SKU-11873', price: 49.0 },
+  { sku: 'SKU-12040', price: 3.99 },
+  { sku: 'SKU-12519', price: 18.75 },
+  { sku: 'SKU-13366', price: 89.9 },
+  { sku: 'SKU-14105', price: 15.0 },
+  { sku: 'SKU-14932', price: 32.4 },
+  { sku: 'SKU-15578', price: 5.49 },
+  { sku: 'SKU-16201', price: 64.0 },
+  { sku: 'SKU-17044', price: 9.99 },
+];
+
+const MINUTE_MS = 60_000;
+const ACCOUNT = '123456789012';
+const AWS_REGION = 'us-east-1';
+
+/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Draw {
+  constructor(private readonly next: () => number) {}
+
+  uniform(): number {
+    return this.next();
+  }
+
+  integer(minInclusive: number, maxInclusive: number): number {
+    return minInclusive + Math.floor(this.next() * (maxInclusive - minInclusive + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.next() * items.length)];
+    if (item === undefined) throw new Error('cannot pick from an empty list');
+    return item;
+  }
+
+  /** Knuth's method; fine for the small per-minute rates here. */
+  poisson(mean: number): number {
+    const limit = Math.exp(-mean);
+    let count = 0;
+    let product = this.next();
+    while (product > limit) {
+      count++;
+      product *= this.next();
+    }
+    return count;
+  }
+
+  hex(digits: number): string {
+    let out = '';
+    while (out.length < digits)
+      out += Math.floor(this.next() * 0x10000)
+        .toString(16)
+        .padStart(4, '0');
+    return out.slice(0, digits);
+  }
+
+  /** A version-4-shaped UUID, deterministic under the seed. */
+  uuid(): string {
+    const h = this.hex(32);
+    const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+}
+
+interface PlacedOrder {
+  detail: OrderPlacedDetail;
+  at: number;
+  cancellation?: { at: number; reason: string };
+}
+
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const within = (ms: number, window: { start: string; end: string }): boolean =>
+  ms >= Date.parse(window.start) && ms < Date.parse(window.end);
+
+/** Builds the scenario's events, sorted by `time` (ties keep generation order: an order before its events). */
+export function generateWalkthrough(
+  network: RetailNetwork,
+  seed: number = walkthrough.seed,
+): RetailEnvelope[] {
+  const draw = new Draw(mulberry32(seed));
+  const start = Date.parse(walkthrough.start);
+  const end = Date.parse(walkthrough.end);
+  const orderIds = new Set<string>();
+  const orders: PlacedOrder[] = [];
+
+  const orderRate = (warehouseId: string, minute: number): number => {
+    const ramp = 0.85 + (0.3 * (minute - start)) / (end - start); // the morning picks up, mildly
+    const promotion =
+      warehouseId === walkthrough.promotion.warehouseId && within(minute, walkthrough.promotion)
+        ? promotionLift
+        : 1;
+    return (baseOrdersPerMinute[warehouseId] ?? 1) * ramp * promotion;
+  };
+
+  for (const warehouse of network.warehouses) {
+    const otherRegions = Object.keys(warehouse.shippingCost).filter((r) => r !== warehouse.region);
+    for (let minute = start; minute < end; minute += MINUTE_MS) {
+      const promoted =
+        warehouse.warehouseId === walkthrough.promotion.warehouseId && within(minute, walkthrough.promotion);
+      const seconds = Array.from({ length: draw.poisson(orderRate(warehouse.warehouseId, minute)) }, () =>
+        draw.integer(0, 59),
+      ).sort((a, b) => a - b);
+      for (const second of seconds) {
+        const at = minute + second * 1000;
+        let orderId = `ord-${draw.hex(12)}`;
+        while (orderIds.has(orderId)) orderId = `ord-${draw.hex(12)}`;
+        orderIds.add(orderId);
+        const region =
+          otherRegions.length === 0 || draw.uniform() < ownRegionShare
+            ? warehouse.region
+            : draw.pick(otherRegions);
+        const lines = draw.integer(1, 3);
+        const items = Array.from({ length: lines }, () => ({
+          item: draw.pick(catalog),
+          quantity: draw.uniform() < 0.7 ? 1 : draw.integer(2, 3),
+        }));
+        const total = Math.round(
+          items.reduce((sum, { item, quantity }) => sum + item.price * quantity, 0) * 100,
+        );
+        const order: PlacedOrder = {
+          at,
+          detail: {
+            orderId,
+            customerId: `cust-${draw.integer(100000, 999999)}`,
+            warehouseId: warehouse.warehouseId,
+            region,
+            items: items.map(({ item, quantity }) => ({ sku: item.sku, quantity })),
+            total: total / 100,
+          },
+        };
+        const share = promoted
+          ? promotionCancellation
+          : (baselineCancellation[warehouse.warehouseId] ?? 0.04);
+        if (draw.uniform() < share) {
+          const paymentFailed = draw.uniform() < 0.35;
+          const delayMinutes = paymentFailed ? 1 + draw.uniform() * 3 : 3 + draw.uniform() * 37;
+          const cancelAt = at + Math.round(delayMinutes * 60) * 1000;
+          if (cancelAt < end) {
+            order.cancellation = {
+              at: cancelAt,
+              reason: paymentFailed ? 'payment_failed' : 'customer_request',
+            };
+          }
+        }
+        orders.push(order);
+      }
+    }
+  }
+
+  // The spike: a delayed warehouse makes customers cancel orders it still holds (placed there, not yet
+  // cancelled). Drawn per order placed during the spike, so the window ratio follows the actual order count.
+  const atSpikeWarehouse = orders.filter((o) => o.detail.warehouseId === walkthrough.spike.warehouseId);
+  const spikeEnd = Date.parse(walkthrough.spike.end);
+  const spikeCancellations = atSpikeWarehouse
+    .filter((o) => within(o.at, walkthrough.spike) && draw.uniform() < spikeCancellationsPerOrder)
+    .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, spikeEnd - 1000))
+    .sort((a, b) => a - b);
+  for (const at of spikeCancellations) {
+    const open = atSpikeWarehouse.filter(
+      (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
+    );
+    if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
+  }
+
+  const placedEvent = (order: PlacedOrder): RetailEnvelope => ({
+    version: '0',
+    id: draw.uuid(),
+    'detail-type': 'order_placed',
+    source: 'retail.orders',
+    account: ACCOUNT,
+    time: isoSeconds(order.at),
+    region: AWS_REGION,
+    resources: [],
+    detail: order.detail,
+  });
+  const cancelledEvent = (order: PlacedOrder, at: number, reason: string): RetailEnvelope => ({
+    version: '0',
+    id: draw.uuid(),
+    'detail-type': 'order_cancelled',
+    source: 'retail.orders',
+    account: ACCOUNT,
+    time: isoSeconds(at),
+    region: AWS_REGION,
+    resources: [],
+    // The customer region of the order (`us-east`), not the AWS region of the envelope.
+    detail: {
+      orderId: order.detail.orderId,
+      warehouseId: order.detail.warehouseId,
+      region: order.detail.region,
+      reason,
+    },
+  });
+
+  const events: { at: number; seq: number; event: RetailEnvelope }[] = [];
+  for (const order of orders) {
+    events.push({ at: order.at, seq: events.length, event: placedEvent(order) });
+    const { cancellation } = order;
+    if (cancellation !== undefined) {
+      events.push({
+        at: cancellation.at,
+        seq: events.length,
+        event: cancelledEvent(order, cancellation.at, cancellation.reason),
+      });
+    }
+  }
+  return events.sort((a, b) => a.at - b.at || a.seq - b.seq).map(({ event }) => event);
+}
+
+/** One JSON envelope per line, newline-terminated. */
+export const toNdjson = (events: readonly RetailEnvelope[]): string =>
+  events.map((event) => JSON.stringify(event)).join('\n') + '\n';
+
+export const networkPath = join(__dirname, '..', 'config', 'retail-network.json');
+export const walkthroughPath = join(__dirname, 'retail-walkthrough.ndjson');
+
+export function readNetwork(path: string = networkPath): RetailNetwork {
+  return JSON.parse(readFileSync(path, 'utf8')) as RetailNetwork;
+}
+
+if (require.main === module) {
+  const events = generateWalkthrough(readNetwork());
+  writeFileSync(walkthroughPath, toNdjson(events));
+  const tally = new Map<string, number>();
+  for (const e of events) {
+    const key = `${e.detail.warehouseId} ${e['detail-type']}`;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
+  console.log(`wrote ${events.length} events to ${walkthroughPath}`);
+  for (const [key, count] of [...tally].sort()) console.log(`  ${key}: ${count}`);
+}

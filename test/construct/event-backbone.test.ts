@@ -1,0 +1,71 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { EventBackbone } from '../../lib/event-backbone';
+import { contracts } from '../../lambdas/domain/contracts/registry';
+import { synthStack } from './stack-fixture';
+
+describe('EventBackbone', () => {
+  const { stack, template } = synthStack();
+
+  it('creates a custom bus and archives every event on it for the configured retention', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'proactive-agents' });
+    template.hasResourceProperties('AWS::Events::Archive', {
+      RetentionDays: 7,
+      EventPattern: { account: ['123456789012'] },
+      SourceArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.backbone.bus.node.defaultChild as never), 'Arn'] },
+    });
+  });
+
+  it('keeps undeliverable events in an encrypted DLQ that refuses plain HTTP', () => {
+    const queueId = stack.getLogicalId(stack.backbone.deadLetterQueue.node.defaultChild as never);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('publishes one JSON Schema per contract, generated from the zod schemas', () => {
+    for (const contract of Object.values(contracts)) {
+      template.hasResourceProperties('AWS::EventSchemas::Schema', {
+        SchemaName: `${contract.source}@${contract.detailType}`,
+        Type: 'JSONSchemaDraft4',
+        Content: Match.stringLikeRegexp(`"enum":\\["${contract.detailType}"\\]`),
+      });
+    }
+    const spike = Object.values(template.findResources('AWS::EventSchemas::Schema')).find((r) =>
+      (r as { Properties: { SchemaName: string } }).Properties.SchemaName.endsWith(
+        '@order_cancellation_spike',
+      ),
+    ) as { Properties: { Content: string } };
+    const schema = JSON.parse(spike.Properties.Content) as { properties: { detail: { required: string[] } } };
+    expect(schema.properties.detail.required).toEqual(
+      expect.arrayContaining(['schemaVersion', 'correlationId', 'scope']),
+    );
+  });
+
+  it('rejects an archive retention that is not whole days, quoting the value', () => {
+    const app = new App();
+    expect(
+      () => new EventBackbone(new Stack(app, 'S'), 'B', { archiveRetention: Duration.hours(2) }),
+    ).toThrow(/archiveRetention must be a whole number of days, at least one, got 2 hours/);
+  });
+
+  it('leaves retail inputs free of platform fields in the published schema', () => {
+    const placed = Object.values(template.findResources('AWS::EventSchemas::Schema')).find((r) =>
+      (r as { Properties: { SchemaName: string } }).Properties.SchemaName.endsWith('@order_placed'),
+    ) as { Properties: { Content: string } };
+    const schema = JSON.parse(placed.Properties.Content) as {
+      properties: { detail: { required: string[] } };
+    };
+    expect(schema.properties.detail.required).not.toContain('schemaVersion');
+    expect(schema.properties.detail.required).not.toContain('correlationId');
+  });
+});

@@ -1,0 +1,743 @@
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  QueryCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { VirtualClock } from '../../local/clock';
+import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '../../local/stepfunctions/errors';
+import {
+  LocalStepFunctions,
+  type PutEventsEntry,
+  type PutEventsResult,
+  type StepFunctionsHost,
+} from '../../local/stepfunctions/local-step-functions';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:planning-agent`;
+const EVENT_BUS_NAME = 'proactive-agents-bus';
+const EPISODIC_TABLE = 'episodic-test';
+const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
+const CORRELATION_ID = 'warehouse#WH-NYC#2026-11-20T10:35:00.000Z';
+const START = Date.parse('2026-11-20T10:35:30.000Z');
+
+function sagaDefinition(): string {
+  const substitutions: Record<string, string> = {
+    PlanningFunctionArn: PLANNING_FUNCTION_ARN,
+    EventBusName: EVENT_BUS_NAME,
+    EpisodicTableName: EPISODIC_TABLE,
+  };
+  const template = readFileSync(join(__dirname, '../../statemachines/remediation-saga.asl.json'), 'utf8');
+  return template.replace(/\$\{(\w+)\}/g, (_, key: string) => {
+    const value = substitutions[key];
+    if (value === undefined) throw new Error(`No test value for substitution ${key}`);
+    return value;
+  });
+}
+
+/** The envelope the EventBridge rule delivers to the saga. */
+function spikeEvent(): Record<string, unknown> {
+  return {
+    version: '0',
+    id: '6f1b7c52-2f0e-4f52-9a3e-0c2d7e6b1a11',
+    'detail-type': 'order_cancellation_spike',
+    source: 'proactive.monitoring',
+    account: ACCOUNT,
+    time: '2026-11-20T10:35:00Z',
+    region: REGION,
+    resources: [],
+    detail: {
+      schemaVersion: 1,
+      correlationId: CORRELATION_ID,
+      warehouseId: 'WH-NYC',
+      region: 'us-east',
+      windowStart: '2026-11-20T10:30:00.000Z',
+      windowEnd: '2026-11-20T10:35:00.000Z',
+      cancellationRatio: 0.31,
+      baselineRatio: 0.04,
+    },
+  };
+}
+
+function planFor(correlationId: string): Record<string, unknown> {
+  return {
+    planId: 'plan-0001',
+    correlationId,
+    entity: 'warehouse#WH-NYC',
+    tasks: [
+      {
+        taskId: 'task-reroute-1',
+        taskType: 'reroute_orders',
+        parameters: { fromWarehouseId: 'WH-NYC', toWarehouseIds: ['WH-NJ', 'WH-PHL'], maxOrders: 250 },
+        cost: 1200,
+        risk: 0.2,
+        slaSeconds: 900,
+        timeoutSeconds: 300,
+        idempotencyKey: 'plan-0001#task-reroute-1',
+        compensation: {
+          taskType: 'revert_reroute',
+          parameters: { fromWarehouseIds: ['WH-NJ', 'WH-PHL'], toWarehouseId: 'WH-NYC' },
+          idempotencyKey: 'plan-0001#task-reroute-1#compensation',
+          timeoutSeconds: 120,
+        },
+      },
+    ],
+  };
+}
+
+class NamedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Harness {
+  clock: VirtualClock;
+  sfn: LocalStepFunctions;
+  lambdaCalls: { functionArn: string; payload: unknown }[];
+  published: PutEventsEntry[];
+  /** Set to make the planning function fail with this error. */
+  planningError?: Error;
+  /** Detail-types whose PutEvents entries EventBridge rejects. */
+  rejectedDetailTypes: Set<string>;
+}
+
+let server: Server;
+let dynamodb: DynamoDBClient;
+let harness: Harness;
+
+beforeAll(async () => {
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  dynamodb = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: REGION,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: EPISODIC_TABLE,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+});
+
+afterAll(async () => {
+  dynamodb.destroy();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+});
+
+beforeEach(() => {
+  const clock = new VirtualClock(START);
+  let eventIds = 0;
+  const host: StepFunctionsHost = {
+    clock,
+    dynamodb,
+    invokeLambda: (functionArn, payload) => {
+      harness.lambdaCalls.push({ functionArn, payload });
+      if (harness.planningError) return Promise.reject(harness.planningError);
+      const { spike } = payload as { spike: { correlationId: string } };
+      return Promise.resolve(planFor(spike.correlationId));
+    },
+    putEvents: (entries): Promise<PutEventsResult> => {
+      const results = entries.map((entry) => {
+        if (entry.DetailType !== undefined && harness.rejectedDetailTypes.has(entry.DetailType)) {
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'The bus rejected the entry.' };
+        }
+        harness.published.push(entry);
+        return { EventId: `event-${++eventIds}` };
+      });
+      return Promise.resolve({
+        FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
+        Entries: results,
+      });
+    },
+  };
+  harness = {
+    clock,
+    sfn: new LocalStepFunctions(host, { region: REGION, accountId: ACCOUNT }),
+    lambdaCalls: [],
+    published: [],
+    rejectedDetailTypes: new Set(),
+  };
+});
+
+afterEach(async () => {
+  await harness.sfn.close();
+});
+
+async function startSaga(): Promise<string> {
+  harness.sfn.createStateMachine({
+    stateMachineArn: SAGA_ARN,
+    name: 'RemediationSaga',
+    definition: sagaDefinition(),
+  });
+  const { executionArn } = harness.sfn.startExecution({
+    stateMachineArn: SAGA_ARN,
+    input: JSON.stringify(spikeEvent()),
+  });
+  await harness.sfn.whenSettled();
+  return executionArn;
+}
+
+/** Moves the virtual clock one timer at a time, letting the executions react to each. */
+async function advanceBy(ms: number): Promise<void> {
+  const target = harness.clock.now() + ms;
+  for (
+    let next = harness.clock.nextTimerAt();
+    next !== undefined && next <= target;
+    next = harness.clock.nextTimerAt()
+  ) {
+    harness.clock.advanceTo(next);
+    await harness.sfn.whenSettled();
+  }
+  harness.clock.advanceTo(target);
+  await harness.sfn.whenSettled();
+}
+
+type Detail = Record<string, unknown>;
+
+/** A callback command: its detail carries the task token. */
+interface CallbackDetail extends Detail {
+  taskToken: string;
+}
+
+/** The details the saga put on the bus with this detail-type, in order. */
+function published<T extends Detail = Detail>(detailType: string): T[] {
+  return harness.published
+    .filter((entry) => entry.DetailType === detailType)
+    .map((entry) => JSON.parse(entry.Detail ?? 'null') as T);
+}
+
+function firstPublished<T extends Detail = CallbackDetail>(detailType: string): T {
+  const [first] = published<T>(detailType);
+  if (!first) throw new Error(`Nothing was published with detail-type ${detailType}`);
+  return first;
+}
+
+function detailTypes(): string[] {
+  return harness.published.map((entry) => entry.DetailType ?? '');
+}
+
+async function outcomeItems(): Promise<Record<string, AttributeValue>[]> {
+  const { Items = [] } = await dynamodb.send(
+    new QueryCommand({
+      TableName: EPISODIC_TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'correlationId = :correlationId',
+      ExpressionAttributeValues: {
+        ':pk': { S: 'warehouse#WH-NYC' },
+        ':correlationId': { S: CORRELATION_ID },
+      },
+    }),
+  );
+  return Items;
+}
+
+async function clearOutcomes(): Promise<void> {
+  for (const item of await outcomeItems()) {
+    const { pk, sk } = item;
+    if (pk && sk) await dynamodb.send(new DeleteItemCommand({ TableName: EPISODIC_TABLE, Key: { pk, sk } }));
+  }
+}
+
+describe('LocalStepFunctions running the remediation saga', () => {
+  beforeEach(clearOutcomes);
+
+  it('resumes the reroute through its task token and records the outcome when the fulfillment agent succeeds', async () => {
+    const executionArn = await startSaga();
+
+    expect(harness.lambdaCalls).toEqual([
+      {
+        functionArn: PLANNING_FUNCTION_ARN,
+        payload: { spike: spikeEvent().detail, spikeEventId: spikeEvent().id, executionId: executionArn },
+      },
+    ]);
+    expect(detailTypes()).toEqual(['remediation_planned', 'reroute_orders']);
+    expect(harness.published[0]).toMatchObject({
+      EventBusName: EVENT_BUS_NAME,
+      Source: 'proactive.planning',
+    });
+    expect(published('remediation_planned')[0]).toEqual(planFor(CORRELATION_ID));
+    const reroute = firstPublished('reroute_orders');
+    const [pending] = harness.sfn.pendingTaskTokens();
+    expect(reroute).toEqual({
+      schemaVersion: 1,
+      correlationId: CORRELATION_ID,
+      planId: 'plan-0001',
+      taskId: 'task-reroute-1',
+      idempotencyKey: 'plan-0001#task-reroute-1',
+      parameters: { fromWarehouseId: 'WH-NYC', toWarehouseIds: ['WH-NJ', 'WH-PHL'], maxOrders: 250 },
+      taskToken: pending?.token,
+    });
+    expect(pending).toEqual({
+      token: expect.any(String),
+      executionArn,
+      stateName: 'RerouteOrders',
+      deadline: START + 300_000,
+    });
+    expect(harness.sfn.describeExecution(executionArn).status).toBe('RUNNING');
+
+    await advanceBy(42_000);
+    harness.sfn.sendTaskSuccess(reroute.taskToken, JSON.stringify({ reroutedOrders: 212, assignments: 3 }));
+    await harness.sfn.whenSettled();
+
+    const described = harness.sfn.describeExecution(executionArn);
+    expect(described).toMatchObject({ status: 'SUCCEEDED', stopDate: new Date(START + 42_000) });
+    expect(JSON.parse(described.output ?? 'null')).toMatchObject({
+      reroute: { reroutedOrders: 212, assignments: 3 },
+    });
+    expect(harness.sfn.pendingTaskTokens()).toEqual([]);
+    expect(harness.sfn.runningExecutions()).toBe(0);
+    expect(await outcomeItems()).toEqual([
+      {
+        pk: { S: 'warehouse#WH-NYC' },
+        sk: { S: `2026-11-20T10:36:12.000Z#outcome#${CORRELATION_ID}` },
+        kind: { S: 'remediation_outcome' },
+        outcome: { S: 'succeeded' },
+        correlationId: { S: CORRELATION_ID },
+        planId: { S: 'plan-0001' },
+        detail: { S: JSON.stringify({ reroutedOrders: 212, assignments: 3 }) },
+      },
+    ]);
+  });
+
+  it('compensates the reroute and fails with RemediationCompensated when the fulfillment agent reports a failure', async () => {
+    const executionArn = await startSaga();
+    const reroute = firstPublished('reroute_orders');
+
+    harness.sfn.sendTaskFailure(reroute.taskToken, 'RerouteFailed', 'No warehouse has capacity left.');
+    await harness.sfn.whenSettled();
+
+    expect(detailTypes()).toEqual([
+      'remediation_planned',
+      'reroute_orders',
+      'remediation_failed',
+      'revert_reroute',
+    ]);
+    expect(published('remediation_failed')[0]).toEqual({
+      schemaVersion: 1,
+      correlationId: CORRELATION_ID,
+      planId: 'plan-0001',
+      stage: 'execution',
+      error: 'RerouteFailed',
+      cause: 'No warehouse has capacity left.',
+    });
+    const revert = firstPublished('revert_reroute');
+    expect(revert).toMatchObject({
+      taskId: 'task-reroute-1',
+      idempotencyKey: 'plan-0001#task-reroute-1#compensation',
+      parameters: { fromWarehouseIds: ['WH-NJ', 'WH-PHL'], toWarehouseId: 'WH-NYC' },
+    });
+    expect(revert.taskToken).not.toBe(reroute.taskToken);
+    expect(harness.sfn.pendingTaskTokens()).toEqual([
+      { token: revert.taskToken, executionArn, stateName: 'Compensate', deadline: START + 120_000 },
+    ]);
+
+    harness.sfn.sendTaskSuccess(revert.taskToken, JSON.stringify({ revertedOrders: 0 }));
+    await harness.sfn.whenSettled();
+
+    expect(published('remediation_compensated')).toEqual([
+      {
+        schemaVersion: 1,
+        correlationId: CORRELATION_ID,
+        planId: 'plan-0001',
+        compensatedTaskIds: ['task-reroute-1'],
+        reason: 'RerouteFailed',
+        result: { revertedOrders: 0 },
+      },
+    ]);
+    expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'RemediationCompensated',
+      cause: 'The remediation failed or timed out; its completed tasks were compensated.',
+    });
+    const [item] = await outcomeItems();
+    expect(item).toMatchObject({ outcome: { S: 'compensated' }, planId: { S: 'plan-0001' } });
+    expect(JSON.parse(item?.detail?.S ?? 'null')).toEqual({
+      Error: 'RerouteFailed',
+      Cause: 'No warehouse has capacity left.',
+    });
+  });
+
+  it('times the reroute out on the virtual clock and compensates it', async () => {
+    const executionArn = await startSaga();
+
+    await advanceBy(299_000);
+    expect(detailTypes()).toEqual(['remediation_planned', 'reroute_orders']);
+
+    await advanceBy(2_000);
+    expect(detailTypes()).toEqual([
+      'remediation_planned',
+      'reroute_orders',
+      'remediation_failed',
+      'revert_reroute',
+    ]);
+    expect(published('remediation_failed')[0]).toMatchObject({ stage: 'execution', error: 'States.Timeout' });
+    const reroute = firstPublished('reroute_orders');
+    expect(() => harness.sfn.sendTaskSuccess(reroute.taskToken, '{}')).toThrow(TaskTimedOut);
+    const timedOut = harness.sfn
+      .getExecutionHistory(executionArn)
+      .events.find((e) => e.type === 'TaskTimedOut');
+    expect(timedOut).toMatchObject({
+      timestamp: new Date(START + 300_000),
+      taskTimedOutEventDetails: {
+        resourceType: 'events',
+        resource: 'putEvents.waitForTaskToken',
+        error: 'States.Timeout',
+      },
+    });
+
+    const revert = firstPublished('revert_reroute');
+    harness.sfn.sendTaskSuccess(revert.taskToken, JSON.stringify({ revertedOrders: 0 }));
+    await harness.sfn.whenSettled();
+
+    expect(published('remediation_compensated')[0]).toMatchObject({ reason: 'States.Timeout' });
+    expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'RemediationCompensated',
+      stopDate: new Date(START + 301_000),
+    });
+  });
+
+  it('retries the compensation when it times out, with a fresh token each time', async () => {
+    const executionArn = await startSaga();
+    const reroute = firstPublished('reroute_orders');
+    harness.sfn.sendTaskFailure(reroute.taskToken, 'RerouteFailed', 'boom');
+    await harness.sfn.whenSettled();
+
+    await advanceBy(121_000);
+
+    const reverts = published<CallbackDetail>('revert_reroute');
+    expect(reverts).toHaveLength(2);
+    expect(reverts[1]?.taskToken).not.toBe(reverts[0]?.taskToken);
+    expect(harness.sfn.pendingTaskTokens()).toEqual([
+      expect.objectContaining({
+        token: reverts[1]?.taskToken,
+        stateName: 'Compensate',
+        deadline: START + 240_000,
+      }),
+    ]);
+    expect(harness.sfn.describeExecution(executionArn).status).toBe('RUNNING');
+  });
+
+  it('reports a planning failure and fails with PlanningFailed when the planning Lambda errors', async () => {
+    harness.planningError = new NamedError('ContractViolation', 'detail.correlationId: Required');
+
+    const executionArn = await startSaga();
+
+    expect(harness.lambdaCalls).toHaveLength(1); // ContractViolation is not in the Retry list
+    expect(detailTypes()).toEqual(['remediation_failed']);
+    const failure = firstPublished<Detail>('remediation_failed');
+    expect(failure).toMatchObject({
+      schemaVersion: 1,
+      correlationId: CORRELATION_ID,
+      stage: 'planning',
+      error: 'ContractViolation',
+    });
+    expect(JSON.parse(String(failure.cause))).toMatchObject({
+      errorType: 'ContractViolation',
+      errorMessage: 'detail.correlationId: Required',
+    });
+    expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'PlanningFailed',
+      cause: 'The planning agent produced no valid plan; nothing was executed.',
+    });
+  });
+
+  it('fails the announcement with EventBridge.FailedEntry when the bus rejects the entry', async () => {
+    harness.rejectedDetailTypes.add('remediation_planned');
+
+    const executionArn = await startSaga();
+
+    expect(detailTypes()).toEqual(['remediation_failed']);
+    expect(published('remediation_failed')[0]).toMatchObject({
+      stage: 'planning',
+      error: 'EventBridge.FailedEntry',
+    });
+    expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'PlanningFailed',
+    });
+  });
+
+  it('lists the history events in order, stamped with the virtual clock', async () => {
+    const executionArn = await startSaga();
+    const reroute = firstPublished('reroute_orders');
+    await advanceBy(42_000);
+    harness.sfn.sendTaskSuccess(reroute.taskToken, JSON.stringify({ reroutedOrders: 212 }));
+    await harness.sfn.whenSettled();
+
+    const { events } = harness.sfn.getExecutionHistory(executionArn);
+
+    const task = ['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited'];
+    expect(events.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      ...task,
+      ...task,
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      ...task,
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
+    expect(
+      events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name),
+    ).toEqual(['Plan', 'AnnouncePlan', 'RerouteOrders', 'RecordOutcome']);
+    const times = events.map((e) => e.timestamp?.getTime() ?? Number.NaN);
+    expect(times[0]).toBe(START);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(events.find((e) => e.type === 'TaskSubmitted')?.timestamp).toEqual(new Date(START));
+    expect(events.at(-1)?.timestamp).toEqual(new Date(START + 42_000));
+
+    const scheduled = events
+      .filter((e) => e.type === 'TaskScheduled')
+      .map((e) => e.taskScheduledEventDetails);
+    expect(scheduled[0]).toMatchObject({
+      resourceType: 'lambda',
+      resource: 'invoke',
+      region: REGION,
+      timeoutInSeconds: 60,
+    });
+    expect(JSON.parse(scheduled[0]?.parameters ?? '{}')).toMatchObject({
+      FunctionName: PLANNING_FUNCTION_ARN,
+    });
+    expect(scheduled[2]).toMatchObject({
+      resourceType: 'events',
+      resource: 'putEvents.waitForTaskToken',
+      timeoutInSeconds: 300,
+    });
+    const planned = events.find((e) => e.type === 'TaskSucceeded')?.taskSucceededEventDetails?.output;
+    expect(JSON.parse(planned ?? '{}')).toMatchObject({ StatusCode: 200, ExecutedVersion: '$LATEST' });
+    expect(events.at(-1)?.executionSucceededEventDetails?.output).toBe(
+      harness.sfn.describeExecution(executionArn).output,
+    );
+  });
+});
+
+describe('LocalStepFunctions task tokens', () => {
+  it('throws TaskDoesNotExist for a token no task waits on, and InvalidToken for a malformed one', async () => {
+    const executionArn = await startSaga();
+    const reroute = firstPublished('reroute_orders');
+
+    expect(() => harness.sfn.sendTaskSuccess('AQunknown-token', '{}')).toThrow(TaskDoesNotExist);
+    expect(() => harness.sfn.sendTaskSuccess('', '{}')).toThrow(InvalidToken);
+    await expect(
+      harness.sfn.handleApiRequest('AWSStepFunctions.SendTaskSuccess', {
+        taskToken: 'AQunknown-token',
+        output: '{}',
+      }),
+    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    expect(() => harness.sfn.sendTaskSuccess(reroute.taskToken, 'not json')).toThrow(
+      expect.objectContaining({ name: 'InvalidOutput' }),
+    );
+
+    harness.sfn.sendTaskSuccess(reroute.taskToken, '{}');
+    expect(() => harness.sfn.sendTaskSuccess(reroute.taskToken, '{}')).toThrow(TaskDoesNotExist);
+    await harness.sfn.whenSettled();
+    expect(harness.sfn.describeExecution(executionArn).status).toBe('SUCCEEDED');
+  });
+
+  it('fails a callback task with States.HeartbeatTimeout when heartbeats stop', async () => {
+    const arn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:HeartbeatProbe`;
+    harness.sfn.createStateMachine({
+      stateMachineArn: arn,
+      name: 'HeartbeatProbe',
+      definition: JSON.stringify({
+        StartAt: 'AwaitWorker',
+        States: {
+          AwaitWorker: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::events:putEvents.waitForTaskToken',
+            Parameters: {
+              Entries: [
+                {
+                  EventBusName: EVENT_BUS_NAME,
+                  Source: 'test',
+                  DetailType: 'work',
+                  Detail: { 'token.$': '$$.Task.Token' },
+                },
+              ],
+            },
+            TimeoutSeconds: 3600,
+            HeartbeatSeconds: 60,
+            Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.error', Next: 'WorkerLost' }],
+            Next: 'Done',
+          },
+          WorkerLost: { Type: 'Pass', End: true },
+          Done: { Type: 'Succeed' },
+        },
+      }),
+    });
+    const { executionArn } = harness.sfn.startExecution({ stateMachineArn: arn, input: '{"job":7}' });
+    await harness.sfn.whenSettled();
+    const { token } = firstPublished<{ token: string }>('work');
+    expect(harness.sfn.pendingTaskTokens()[0]?.deadline).toBe(START + 60_000);
+
+    await advanceBy(50_000);
+    harness.sfn.sendTaskHeartbeat(token);
+    expect(harness.sfn.pendingTaskTokens()[0]?.deadline).toBe(START + 110_000);
+    await advanceBy(50_000);
+    expect(harness.sfn.describeExecution(executionArn).status).toBe('RUNNING');
+    await advanceBy(15_000);
+
+    const described = harness.sfn.describeExecution(executionArn);
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '{}')).toEqual({
+      job: 7,
+      error: { Error: 'States.HeartbeatTimeout', Cause: expect.stringContaining('60 s') },
+    });
+    expect(() => harness.sfn.sendTaskHeartbeat(token)).toThrow(TaskTimedOut);
+    const timedOut = harness.sfn
+      .getExecutionHistory(executionArn)
+      .events.find((e) => e.type === 'TaskTimedOut');
+    expect(timedOut?.timestamp).toEqual(new Date(START + 110_000));
+  });
+});
+
+describe('LocalStepFunctions time', () => {
+  it('runs Wait states on the virtual clock', async () => {
+    const arn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:WaitProbe`;
+    harness.sfn.createStateMachine({
+      stateMachineArn: arn,
+      name: 'WaitProbe',
+      definition: JSON.stringify({
+        StartAt: 'Cooldown',
+        States: {
+          Cooldown: { Type: 'Wait', SecondsPath: '$.cooldownSeconds', Next: 'Stamp' },
+          Stamp: { Type: 'Pass', Parameters: { 'at.$': '$$.State.EnteredTime' }, End: true },
+        },
+      }),
+    });
+    const { executionArn } = harness.sfn.startExecution({
+      stateMachineArn: arn,
+      input: '{"cooldownSeconds":3600}',
+    });
+    await harness.sfn.whenSettled();
+    expect(harness.sfn.describeExecution(executionArn).status).toBe('RUNNING');
+
+    await advanceBy(3_600_000);
+
+    expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ at: new Date(START + 3_600_000).toISOString() }),
+    });
+    const types = harness.sfn.getExecutionHistory(executionArn).events.map((e) => e.type);
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+
+  it('times the execution out on the virtual clock when the machine sets TimeoutSeconds', async () => {
+    const arn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:TimeoutProbe`;
+    harness.sfn.createStateMachine({
+      stateMachineArn: arn,
+      name: 'TimeoutProbe',
+      definition: JSON.stringify({
+        TimeoutSeconds: 60,
+        StartAt: 'Forever',
+        States: { Forever: { Type: 'Wait', Seconds: 86_400, End: true } },
+      }),
+    });
+    const { executionArn } = harness.sfn.startExecution({ stateMachineArn: arn });
+    await harness.sfn.whenSettled();
+
+    await advanceBy(61_000);
+
+    expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
+      status: 'TIMED_OUT',
+      stopDate: new Date(START + 60_000),
+    });
+    expect(harness.sfn.getExecutionHistory(executionArn).events.at(-1)?.type).toBe('ExecutionTimedOut');
+  });
+});
+
+describe('LocalStepFunctions JSON API', () => {
+  it('answers AWS request shapes with AWS response shapes and error codes', async () => {
+    harness.sfn.createStateMachine({
+      stateMachineArn: SAGA_ARN,
+      name: 'RemediationSaga',
+      definition: sagaDefinition(),
+    });
+
+    const started = (await harness.sfn.handleApiRequest('AWSStepFunctions.StartExecution', {
+      stateMachineArn: SAGA_ARN,
+      name: 'spike-1',
+      input: JSON.stringify(spikeEvent()),
+    })) as { executionArn: string; startDate: number };
+    await harness.sfn.whenSettled();
+
+    expect(started).toEqual({
+      executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:RemediationSaga:spike-1`,
+      startDate: START / 1000,
+    });
+    const reroute = firstPublished('reroute_orders');
+    await expect(
+      harness.sfn.handleApiRequest('AWSStepFunctions.SendTaskSuccess', {
+        taskToken: reroute.taskToken,
+        output: '{}',
+      }),
+    ).resolves.toEqual({});
+    await harness.sfn.whenSettled();
+    await expect(
+      harness.sfn.handleApiRequest('AWSStepFunctions.DescribeExecution', {
+        executionArn: started.executionArn,
+      }),
+    ).resolves.toMatchObject({ status: 'SUCCEEDED', startDate: START / 1000, stopDate: START / 1000 });
+    const page = (await harness.sfn.handleApiRequest('AWSStepFunctions.GetExecutionHistory', {
+      executionArn: started.executionArn,
+      maxResults: 5,
+      reverseOrder: true,
+    })) as { events: { type: string; timestamp: number }[]; nextToken?: string };
+    expect(page.events).toHaveLength(5);
+    expect(page.events[0]).toMatchObject({ type: 'ExecutionSucceeded', timestamp: START / 1000 });
+    expect(page.nextToken).toEqual(expect.any(String));
+    await expect(
+      harness.sfn.handleApiRequest('AWSStepFunctions.ListExecutions', { stateMachineArn: SAGA_ARN }),
+    ).resolves.toMatchObject({ executions: [{ name: 'spike-1', status: 'SUCCEEDED' }] });
+
+    await expect(
+      harness.sfn.handleApiRequest('AWSStepFunctions.DescribeExecution', {
+        executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:RemediationSaga:missing`,
+      }),
+    ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(
+      harness.sfn.handleApiRequest('AWSStepFunctions.StartExecution', {
+        stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Missing`,
+      }),
+    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(harness.sfn.handleApiRequest('AWSStepFunctions.SendTaskSuccess', {})).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+  });
+});

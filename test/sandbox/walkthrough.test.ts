@@ -1,0 +1,136 @@
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import * as path from 'node:path';
+import { readEvents } from '../../local/cli-input';
+import type { EventEnvelope } from '../../local/eventbridge/bus';
+import type { Sandbox } from '../../local/sandbox';
+import { formatTimeline } from '../../local/timeline';
+import { repoRoot, startSandbox } from './sandbox-fixture';
+
+describe('the retail walk-through in the sandbox', () => {
+  let sandbox: Sandbox;
+  let events: EventEnvelope[];
+  const ofType = (type: string) => events.filter((e) => e['detail-type'] === type);
+
+  beforeAll(async () => {
+    const inputs = readEvents(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'), []);
+    sandbox = await startSandbox(inputs[0]!.time - 1000);
+    await sandbox.replay(inputs);
+    events = sandbox.bus.archive;
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('detects one cancellation spike, at WH-NYC, soon after it starts', () => {
+    const spikes = ofType('order_cancellation_spike');
+    expect(spikes).toHaveLength(1);
+    const detail = spikes[0]!.detail as {
+      scope: { type: string; id: string };
+      observedRatio: number;
+      baselineRatio: number;
+    };
+    expect(detail.scope).toEqual({ type: 'warehouse', id: 'WH-NYC' });
+    expect(detail.observedRatio).toBeGreaterThan(4 * detail.baselineRatio);
+    const detectedAt = Date.parse(spikes[0]!.time);
+    expect(detectedAt).toBeGreaterThanOrEqual(Date.parse('2026-11-20T10:30:00Z'));
+    expect(detectedAt).toBeLessThanOrEqual(Date.parse('2026-11-20T10:45:00Z'));
+  });
+
+  it('plans a reroute with cost, risk, SLA, timeout, idempotency key and compensation', () => {
+    const [planned] = ofType('remediation_planned');
+    const plan = planned!.detail as {
+      correlationId: string;
+      tasks: Record<string, unknown>[];
+      evidence: string[];
+    };
+    expect(plan.correlationId).toBe(
+      (ofType('order_cancellation_spike')[0]!.detail as { correlationId: string }).correlationId,
+    );
+    expect(plan.tasks[0]).toMatchObject({
+      taskType: 'reroute_orders',
+      parameters: { fromWarehouseId: 'WH-NYC' },
+      risk: 'medium',
+      compensation: { taskType: 'revert_reroute' },
+    });
+    for (const field of ['costCents', 'slaSeconds', 'timeoutSeconds', 'idempotencyKey'])
+      expect(plan.tasks[0]).toHaveProperty(field);
+    expect(plan.evidence.join(' ')).toMatch(/cancellation ratio at WH-NYC/);
+  });
+
+  it('reroutes the open orders of WH-NYC to warehouses serving their regions, within capacity', async () => {
+    const [complete] = ofType('reroute_complete');
+    const detail = complete!.detail as {
+      fromWarehouseId: string;
+      reroutedCount: number;
+      assignments: { orderId: string; toWarehouseId: string; cost: number }[];
+      totalCost: number;
+    };
+    expect(detail.fromWarehouseId).toBe('WH-NYC');
+    expect(detail.reroutedCount).toBeGreaterThan(100);
+    expect(detail.assignments.every((a) => a.toWarehouseId !== 'WH-NYC')).toBe(true);
+    expect(detail.totalCost).toBe(detail.assignments.reduce((sum, a) => sum + a.cost, 0));
+
+    // The order book agrees: each moved order now sits at its new warehouse, marked with the reroute.
+    const orders = sandbox.functionByService('fulfillment-agent').config.environment.ORDERS_TABLE_NAME!;
+    const moved = detail.assignments.slice(0, 20);
+    for (const assignment of moved) {
+      const { Items = [] } = await sandbox.dynamodb.send(
+        new QueryCommand({
+          TableName: orders,
+          KeyConditionExpression: 'orderId = :id',
+          ExpressionAttributeValues: { ':id': { S: assignment.orderId } },
+        }),
+      );
+      expect(unmarshall(Items[0]!)).toMatchObject({
+        warehouseId: assignment.toWarehouseId,
+        previousWarehouseId: 'WH-NYC',
+      });
+    }
+  });
+
+  it('runs the saga to success and records the outcome in episodic memory', async () => {
+    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
+    const executions = sandbox.sfn.listExecutions(machine!.stateMachineArn).executions;
+    expect(executions.map((e) => e.status)).toEqual(['SUCCEEDED']);
+    const episodic = sandbox.functionByService('planning-agent').config.environment.EPISODIC_TABLE_NAME!;
+    const { Items = [] } = await sandbox.dynamodb.send(new ScanCommand({ TableName: episodic }));
+    const records = Items.map((item) => unmarshall(item));
+    expect(records).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          pk: 'warehouse#WH-NYC',
+          kind: 'remediation_outcome',
+          outcome: 'succeeded',
+        }),
+        expect.objectContaining({ pk: 'warehouse#WH-NYC', kind: 'plan' }),
+      ]),
+    );
+  });
+
+  it('loses nothing: every input is on the bus, no DLQ holds a message, no invocation failed', () => {
+    expect(ofType('order_placed').length + ofType('order_cancelled').length).toBe(3049);
+    expect(sandbox.rejectedInputs).toEqual([]);
+    expect(
+      sandbox.sqs
+        .all()
+        .filter((q) => q.messages.length > 0)
+        .map((q) => q.name),
+    ).toEqual([]);
+    expect(sandbox.invocationErrors).toEqual([]);
+  });
+
+  it('prints a timeline from the first order to reroute_complete', () => {
+    const lines = formatTimeline(events);
+    expect(lines[0]).toMatch(/order_placed +first event/);
+    const order = [
+      'order_cancellation_spike',
+      'remediation_planned',
+      'reroute_orders',
+      'reroute_complete',
+    ].map((type) => lines.findIndex((line) => line.includes(type)));
+    expect(order.every((index) => index > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(lines.find((line) => line.includes('reroute_complete'))).toMatch(
+      /rerouted \d+ orders away from WH-NYC/,
+    );
+  });
+});

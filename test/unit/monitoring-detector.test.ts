@@ -1,0 +1,276 @@
+import fc from 'fast-check';
+import { logBinomialUpperTail } from '../../lambdas/domain/monitoring/binomial';
+import {
+  assessScope,
+  defaultDetectorConfig,
+  resolveDetectorConfig,
+  type DetectorConfig,
+} from '../../lambdas/domain/monitoring/detector';
+import {
+  InvalidDetectorConfig,
+  MonitoringError,
+  ScopeMismatch,
+} from '../../lambdas/domain/monitoring/errors';
+import { addWindows, type WindowCount } from '../../lambdas/domain/monitoring/windows';
+
+const SCOPE = 'warehouse#WH-NYC';
+const START = '2026-11-20T08:00:00Z';
+const config: DetectorConfig = { ...defaultDetectorConfig };
+
+/** Consecutive 5-minute windows from START; `undefined` leaves a gap (no counter item at all). */
+function series(
+  windows: readonly (readonly [placed: number, cancelled: number] | undefined)[],
+): WindowCount[] {
+  return windows.flatMap((counts, index) =>
+    counts === undefined
+      ? []
+      : [{ scope: SCOPE, windowStart: addWindows(START, index, 5), placed: counts[0], cancelled: counts[1] }],
+  );
+}
+
+const repeat = <T>(count: number, value: T): T[] => Array.from({ length: count }, () => value);
+/** The window after `windows` windows of history: the one evaluated. */
+const windowAfter = (windows: number): string => addWindows(START, windows - 1, 5);
+
+function captureError(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('assessScope', () => {
+  it('flags a spike in the cancellation ratio against the learned baseline', () => {
+    const history = series([...repeat(24, [20, 1] as const), [20, 8], [20, 8]]);
+
+    const assessment = assessScope(history, windowAfter(26), config);
+
+    expect(assessment).toMatchObject({
+      scope: SCOPE,
+      window: { start: '2026-11-20T10:05:00Z', end: '2026-11-20T10:10:00Z' },
+      placed: 40,
+      cancelled: 16,
+      observedRatio: 0.4,
+      anomalous: true,
+    });
+    // 24 cancellations of 480 orders, shrunk toward 5% with 100 pseudo-orders.
+    expect(assessment.baselineRatio).toBeCloseTo((24 + 5) / (480 + 100), 12);
+    expect(assessment.pValue).toBeLessThan(1e-6);
+    expect(assessment.score).toBeCloseTo(-Math.log10(assessment.pValue), 9);
+  });
+
+  it('tests cancellations among placed + cancelled events, so cancellations of earlier orders can exceed placements', () => {
+    const history = series([...repeat(24, [20, 1] as const), [10, 12], [10, 13]]);
+
+    const assessment = assessScope(history, windowAfter(26), config);
+
+    const baseline = assessment.baselineRatio;
+    expect(assessment.observedRatio).toBe(25 / 20);
+    expect(assessment.pValue).toBeCloseTo(
+      Math.exp(logBinomialUpperTail(25, 45, baseline / (1 + baseline))),
+      15,
+    );
+    expect(assessment.anomalous).toBe(true);
+  });
+
+  it('does not flag a promotion where orders and cancellations rise together', () => {
+    const history = series([...repeat(24, [20, 1] as const), [80, 4], [120, 6]]);
+
+    const assessment = assessScope(history, windowAfter(26), config);
+
+    expect(assessment.observedRatio).toBeCloseTo(0.05, 12);
+    expect(assessment.anomalous).toBe(false);
+  });
+
+  it('does not flag a significant but small rise in the ratio, below the minimum lift', () => {
+    const history = series([...repeat(24, [200, 10] as const), [2000, 150], [2000, 150]]);
+
+    const assessment = assessScope(history, windowAfter(26), config);
+
+    expect(assessment.pValue).toBeLessThan(1e-6);
+    expect(assessment.observedRatio / assessment.baselineRatio).toBeLessThan(config.minLift);
+    expect(assessment.anomalous).toBe(false);
+  });
+
+  it('does not flag a high ratio over too few orders', () => {
+    const history = series([...repeat(24, [20, 1] as const), [4, 3], [5, 3]]);
+
+    const assessment = assessScope(history, windowAfter(26), config);
+
+    expect(assessment.observedRatio).toBeGreaterThan(0.5);
+    expect(assessment.placed).toBeLessThan(config.minRecentOrders);
+    expect(assessment.anomalous).toBe(false);
+  });
+
+  it('does not flag fewer cancellations than the minimum, whatever the ratio', () => {
+    const history = series([...repeat(24, [20, 0] as const), [10, 2], [10, 2]]);
+
+    const assessment = assessScope(history, windowAfter(26), { ...config, priorRatio: 0.001 });
+
+    expect(assessment.observedRatio).toBeGreaterThanOrEqual(config.minLift * assessment.baselineRatio);
+    expect(assessment.pValue).toBeLessThan(config.maxPValue);
+    expect(assessment.anomalous).toBe(false);
+  });
+
+  it('does not flag gaps: missing windows contribute nothing rather than a zero ratio', () => {
+    const withGaps = [
+      ...repeat(8, undefined),
+      [20, 1] as const,
+      ...repeat(12, undefined),
+      [20, 1] as const,
+      [20, 1] as const,
+      undefined,
+      undefined,
+      [20, 1] as const,
+    ];
+    const history = series(withGaps);
+
+    const afterGap = assessScope(history, windowAfter(withGaps.length), config);
+    const inGap = assessScope(history, windowAfter(withGaps.length - 1), config);
+
+    expect(afterGap.anomalous).toBe(false);
+    expect(inGap).toMatchObject({ placed: 0, cancelled: 0, observedRatio: 0, pValue: 1, score: 0 });
+    expect(inGap.anomalous).toBe(false);
+  });
+
+  it('uses the prior ratio when the scope has no baseline yet', () => {
+    const history = series([[25, 1]]);
+
+    const assessment = assessScope(history, START, config);
+
+    expect(assessment.baselineRatio).toBe(config.priorRatio);
+    expect(assessment.anomalous).toBe(false);
+  });
+
+  it('takes history in any order, sums repeated windows and ignores windows after the evaluated one', () => {
+    const history = series([...repeat(24, [20, 1] as const), [20, 8], [20, 8], [500, 0]]);
+    const split = history.flatMap((c) => [
+      { ...c, placed: c.placed - 5, cancelled: 0 },
+      { ...c, placed: 5, cancelled: c.cancelled },
+    ]);
+
+    const inOrder = assessScope(history, windowAfter(26), config);
+    const shuffled = assessScope([...split].reverse(), windowAfter(26), config);
+
+    expect(shuffled).toEqual(inOrder);
+    expect(inOrder.placed).toBe(40);
+  });
+
+  it('evaluates the window containing any instant passed in', () => {
+    const history = series([...repeat(24, [20, 1] as const), [20, 8], [20, 8]]);
+
+    const assessment = assessScope(history, '2026-11-20T10:07:42.123Z', config);
+
+    expect(assessment.window.start).toBe('2026-11-20T10:05:00Z');
+  });
+
+  it('learns the baseline only before `baselineBefore`, so a long spike stays anomalous', () => {
+    const history = series([...repeat(24, [20, 1] as const), ...repeat(24, [20, 8] as const)]);
+    const spikeStart = addWindows(START, 24, 5);
+
+    const learning = assessScope(history, windowAfter(48), config);
+    const frozen = assessScope(history, windowAfter(48), config, { baselineBefore: spikeStart });
+
+    expect(learning.anomalous).toBe(false);
+    expect(frozen.baselineRatio).toBeCloseTo((24 + 5) / (480 + 100), 12);
+    expect(frozen.anomalous).toBe(true);
+  });
+
+  it('never flags a flat cancellation ratio, whatever the volume (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: 200 }),
+        fc.double({ min: 0, max: 0.2, noNaN: true }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 2, maxLength: 2 }),
+        (placed, ratio, multipliers) => {
+          const cancelled = Math.round(placed * ratio);
+          const recent = multipliers.map((m): [number, number] => [m * placed, m * cancelled]);
+          const history = series([...repeat(24, [placed, cancelled] as [number, number]), ...recent]);
+
+          expect(assessScope(history, windowAfter(26), config).anomalous).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it('never flags a steady ratio because of missing windows (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }), {
+          minLength: 26,
+          maxLength: 26,
+        }),
+        (cancelledPer20, multipliers) => {
+          fc.pre(multipliers.slice(0, 24).filter((m) => m !== undefined).length >= 4);
+          const history = series(
+            multipliers.map((m): [number, number] | undefined =>
+              m === undefined ? undefined : [m * 20, m * cancelledPer20],
+            ),
+          );
+
+          expect(assessScope(history, windowAfter(26), config).anomalous).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it('fails on an empty history, which names no scope', () => {
+    expect(() => assessScope([], START, config)).toThrow(MonitoringError);
+  });
+
+  it('fails on counts of another scope', () => {
+    const history = [
+      ...series([[20, 1]]),
+      { scope: 'warehouse#WH-BOS', windowStart: START, placed: 1, cancelled: 0 },
+    ];
+
+    const error = captureError(() => assessScope(history, START, config));
+
+    expect(error).toBeInstanceOf(ScopeMismatch);
+    expect(error).toMatchObject({ expected: SCOPE, actual: 'warehouse#WH-BOS' });
+  });
+});
+
+describe('resolveDetectorConfig', () => {
+  it('returns the defaults when nothing is overridden', () => {
+    expect(resolveDetectorConfig()).toEqual(defaultDetectorConfig);
+    expect(resolveDetectorConfig({})).toEqual(defaultDetectorConfig);
+  });
+
+  it('merges overrides from configuration JSON onto the defaults', () => {
+    const resolved = resolveDetectorConfig(JSON.parse('{"maxPValue":0.0001,"windowMinutes":15}'));
+
+    expect(resolved).toEqual({ ...defaultDetectorConfig, maxPValue: 0.0001, windowMinutes: 15 });
+  });
+
+  it.each([
+    ['maxPValue', 0],
+    ['maxPValue', 1.5],
+    ['windowMinutes', 7],
+    ['recentWindows', 1.5],
+    ['baselineWindows', 0],
+    ['priorRatio', 0],
+    ['minLift', -1],
+    ['quietWindowsToClose', '3'],
+  ])('rejects %s=%p, naming the field and the value', (field, value) => {
+    const error = captureError(() => resolveDetectorConfig({ [field]: value }));
+
+    expect(error).toBeInstanceOf(InvalidDetectorConfig);
+    expect(error).toMatchObject({ field, value });
+    expect((error as Error).message).toContain(field);
+  });
+
+  it('rejects an unknown setting, such as a misspelt one', () => {
+    const error = captureError(() => resolveDetectorConfig({ maxPvalue: 0.01 }));
+
+    expect(error).toMatchObject({ field: 'maxPvalue', expected: 'no such setting' });
+  });
+
+  it('rejects configuration that is not an object', () => {
+    expect(() => resolveDetectorConfig([])).toThrow(InvalidDetectorConfig);
+    expect(() => resolveDetectorConfig(null)).toThrow(InvalidDetectorConfig);
+  });
+});
