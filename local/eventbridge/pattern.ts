@@ -855,10 +855,17 @@ function specIdentity(spec: ValueSpec): string {
 
 /**
  * Groups wildcard values by the byte machine event-ruler would put them in: a machine belongs to a field at a
- * name state, and sub-rules share a name state while they share the patterns that lead to it.
+ * name state, and sub-rules share a name state while they share the patterns that lead to it. The evaluator only
+ * walks value transitions, so machines behind an `exists: false` field alone are not evaluated (as in AWS).
  */
 function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
-  const machines = new Map<string, { next: Map<string, number>; entries: WildcardEntry[] }>();
+  interface Machine {
+    readonly state: number;
+    readonly next: Map<string, number>;
+    readonly entries: WildcardEntry[];
+  }
+  const machines = new Map<string, Machine>();
+  const valueEdges = new Map<number, Set<number>>();
   let nameStates = 1;
   for (const rule of subRules) {
     let states = [0];
@@ -869,13 +876,14 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
         const key = `${state}\u0000${path}`;
         let machine = machines.get(key);
         if (machine === undefined) {
-          machine = { next: new Map(), entries: [] };
+          machine = { state, next: new Map(), entries: [] };
           machines.set(key, machine);
         }
         let last: number | undefined;
         for (const spec of specs) {
           // exists:false lives in a name matcher beside the byte machine, but shares the next name state.
-          const identity = spec.kind === 'exists' && !spec.value ? '\u0000absent' : specIdentity(spec);
+          const absent = spec.kind === 'exists' && !spec.value;
+          const identity = absent ? '\u0000absent' : specIdentity(spec);
           let next = machine.next.get(identity);
           if (next === undefined) {
             next = last ?? nameStates++;
@@ -883,6 +891,7 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
           }
           last = next;
           reached.add(next);
+          if (!absent) valueEdges.set(state, (valueEdges.get(state) ?? new Set()).add(next));
           // Every addition builds states again (only the match is shared), duplicates included.
           if (spec.kind === 'wildcard') machine.entries.push({ identity, value: spec.value });
           if (spec.kind === 'anything-but-wildcard') {
@@ -893,7 +902,16 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
       states = [...reached];
     }
   }
-  return [...machines.values()].map((m) => m.entries).filter((e) => e.length > 0);
+  const evaluated = new Set<number>();
+  const visit = (state: number): void => {
+    if (evaluated.has(state)) return;
+    evaluated.add(state);
+    valueEdges.get(state)?.forEach(visit);
+  };
+  visit(0);
+  return [...machines.values()]
+    .filter((machine) => evaluated.has(machine.state) && machine.entries.length > 0)
+    .map((machine) => machine.entries);
 }
 
 /** A state of the byte machine event-ruler builds for wildcard patterns, or a match (an accepted pattern). */
@@ -1215,9 +1233,17 @@ class NumericTest implements ValueTest {
 }
 
 class HexRangeTest implements ValueTest {
-  constructor(private readonly range: HexRange) {}
+  /**
+   * @param numbersAsText event-ruler also walks a number's JSON text through address ranges when the field has no
+   *   numeric patterns, so `0.0.0.0/1` matches the number 42; AWS behaves the same.
+   */
+  constructor(
+    private readonly range: HexRange,
+    private readonly numbersAsText: boolean,
+  ) {}
 
   test(value: unknown): boolean {
+    if (typeof value === 'number') return this.numbersAsText && hexRangeMatches(this.range, JSON.stringify(value));
     const hex = ipHexOf(value);
     return hex !== undefined && hexRangeMatches(this.range, hex);
   }
@@ -1268,7 +1294,7 @@ function anyOf(predicates: readonly ((text: string) => boolean)[]): (value: unkn
   return (value) => typeof value === 'string' && predicates.some((p) => p(value));
 }
 
-function valueTestOf(spec: ValueSpec): ValueTest | undefined {
+function valueTestOf(spec: ValueSpec, numericField: boolean): ValueTest | undefined {
   const predicate = stringPredicate(spec);
   if (predicate !== undefined) return new StringTest(predicate);
   switch (spec.kind) {
@@ -1276,7 +1302,7 @@ function valueTestOf(spec: ValueSpec): ValueTest | undefined {
       return new NumericTest(spec.range);
     case 'cidr':
     case 'ip':
-      return new HexRangeTest(spec.range);
+      return new HexRangeTest(spec.range, !numericField);
     case 'anything-but-strings': {
       const excluded = new Set(spec.values);
       return new AnythingButTest((value) => typeof value === 'string' && excluded.has(value));
@@ -1327,6 +1353,10 @@ class FieldCondition {
     const literals: (boolean | null)[] = [];
     const tests: ValueTest[] = [];
     const keys = new Set<string>();
+    // A field with numeric patterns matches numbers numerically only (event-ruler's NUMERIC transition mode).
+    const numericField = specs.some(
+      (s) => s.kind === 'exact-number' || s.kind === 'numeric' || s.kind === 'anything-but-numbers',
+    );
     let onlyLiterals = true;
     let absence = false;
     let existence = false;
@@ -1351,7 +1381,7 @@ class FieldCondition {
           break;
         default:
           onlyLiterals = false;
-          tests.push(valueTestOf(spec) as ValueTest);
+          tests.push(valueTestOf(spec, numericField) as ValueTest);
       }
     }
     this.absence = absence;

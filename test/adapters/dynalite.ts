@@ -1,0 +1,61 @@
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+
+export interface LocalDynamo {
+  client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+/** A real dynalite server on loopback with the given tables (same key shapes as lib/memory.ts). */
+export async function startDynamo(tables: CreateTableCommandInput[]): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  for (const table of tables) await client.send(new CreateTableCommand(table));
+  return {
+    client,
+    stop: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export const pkSkTable = (TableName: string): CreateTableCommandInput => ({
+  TableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+});
+
+export const ordersTable = (TableName: string): CreateTableCommandInput => ({
+  TableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+  AttributeDefinitions: [
+    { AttributeName: 'orderId', AttributeType: 'S' },
+    { AttributeName: 'warehouseId', AttributeType: 'S' },
+    { AttributeName: 'placedAt', AttributeType: 'S' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: 'byWarehouse',
+      KeySchema: [
+        { AttributeName: 'warehouseId', KeyType: 'HASH' },
+        { AttributeName: 'placedAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+  ],
+});

@@ -1,0 +1,81 @@
+import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
+import type { FulfillmentNetwork } from '../../lambdas/domain/fulfillment/assignment';
+import { rerouteOrders, revertReroute } from '../../lambdas/domain/fulfillment/reroute';
+import { ordersTable, startDynamo, type LocalDynamo } from './dynalite';
+
+const network: FulfillmentNetwork = {
+  warehouses: [
+    { warehouseId: 'A', region: 'east', capacity: 100, shippingCost: { east: 400 } },
+    { warehouseId: 'B', region: 'east', capacity: 3, shippingCost: { east: 500 } },
+    { warehouseId: 'C', region: 'central', capacity: 100, shippingCost: { east: 700, central: 400 } },
+  ],
+};
+const at = (minute: number) => new Date(Date.parse('2026-11-20T09:00:00Z') + minute * 60_000).toISOString();
+const placed = (orderId: string, warehouseId: string, minute: number, region = 'east') =>
+  ({ kind: 'placed', orderId, warehouseId, region, time: at(minute) }) as const;
+
+describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let book: DynamoOrderBook;
+
+  beforeAll(async () => {
+    dynamo = await startDynamo([ordersTable('orders')]);
+    book = new DynamoOrderBook('orders', dynamo.client);
+    await book.apply([
+      placed('a1', 'A', 1),
+      placed('a2', 'A', 2),
+      placed('a3', 'A', 3),
+      placed('a4', 'A', 4),
+      placed('a5', 'A', 5),
+      placed('old', 'A', -300),
+      placed('b1', 'B', 1),
+      // A cancellation that arrives before its order: the order must end up cancelled, not open.
+      { kind: 'cancelled', orderId: 'a6', warehouseId: 'A', region: 'east', time: at(7) },
+      placed('a6', 'A', 6),
+      { kind: 'cancelled', orderId: 'a5', warehouseId: 'A', region: 'east', time: at(8) },
+    ]);
+  });
+  afterAll(() => dynamo.stop());
+
+  it('tracks open orders per warehouse, whatever order the facts arrive in', async () => {
+    const open = await book.openOrders('A', at(0));
+    expect(open.map((o) => o.orderId).sort()).toEqual(['a1', 'a2', 'a3', 'a4']);
+    expect(await book.openLoad(['B', 'C'], at(0))).toEqual({ B: 1, C: 0 });
+  });
+
+  it('moves orders to the cheapest warehouse with capacity left, then the next', async () => {
+    const outcome = await rerouteOrders(
+      { fromWarehouseId: 'A', since: at(0), idempotencyKey: 'r1' },
+      book,
+      network,
+    );
+    expect(outcome.reroutedCount).toBe(4);
+    const to = Object.fromEntries(outcome.assignments.map((a) => [a.orderId, a.toWarehouseId]));
+    expect(Object.values(to).filter((w) => w === 'B')).toHaveLength(2); // capacity 3, one already held
+    expect(Object.values(to).filter((w) => w === 'C')).toHaveLength(2);
+    expect(outcome.totalCost).toBe(2 * 500 + 2 * 700);
+    expect(await book.openOrders('A', at(0))).toEqual([]);
+    expect((await book.openOrders('B', at(0))).length).toBe(3);
+  });
+
+  it('reverts exactly what the reroute moved, and reverting twice changes nothing', async () => {
+    const first = await revertReroute({ fromWarehouseId: 'A', rerouteIdempotencyKey: 'r1' }, book);
+    expect(first.restoredCount).toBe(4);
+    expect((await book.openOrders('A', at(0))).map((o) => o.orderId).sort()).toEqual([
+      'a1',
+      'a2',
+      'a3',
+      'a4',
+    ]);
+    expect(
+      (await revertReroute({ fromWarehouseId: 'A', rerouteIdempotencyKey: 'r1' }, book)).restoredCount,
+    ).toBe(0);
+  });
+
+  it('treats the revert of a reroute that never ran as a no-op', async () => {
+    expect(await revertReroute({ fromWarehouseId: 'A', rerouteIdempotencyKey: 'never' }, book)).toEqual({
+      fromWarehouseId: 'A',
+      restoredCount: 0,
+    });
+  });
+});

@@ -1,0 +1,103 @@
+import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
+import { defaultDetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
+import type { OrderFact } from '../../lambdas/domain/monitoring/windows';
+import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
+
+const T0 = Date.parse('2026-11-20T08:00:00Z');
+const iso = (minutes: number, seconds = 0) => new Date(T0 + minutes * 60_000 + seconds * 1000).toISOString();
+
+/** Two hours of a steady warehouse (2 orders a minute, 1 cancellation every 20 minutes), then a spike. */
+function stream(spikeFromMinute: number, until: number): OrderFact[] {
+  const facts: OrderFact[] = [];
+  for (let minute = 0; minute < until; minute++) {
+    for (const s of [10, 40]) {
+      facts.push({
+        kind: 'placed',
+        orderId: `o-${minute}-${s}`,
+        warehouseId: 'WH-A',
+        region: 'r1',
+        time: iso(minute, s),
+      });
+    }
+    const spiking = minute >= spikeFromMinute;
+    if (minute % 20 === 0 || (spiking && minute % 2 === 0) || (spiking && minute % 3 === 0)) {
+      facts.push({
+        kind: 'cancelled',
+        orderId: `o-${Math.max(0, minute - 1)}-10`,
+        warehouseId: 'WH-A',
+        region: 'r1',
+        time: iso(minute, 50),
+      });
+    }
+  }
+  return facts;
+}
+
+describe('DynamoWindowStore with observeOrders (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let counter = 0;
+  const freshStore = async () => {
+    const name = `counters-${counter++}`;
+    const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
+    await dynamo.client.send(new CreateTableCommand(pkSkTable(name)));
+    return new DynamoWindowStore(name, dynamo.client);
+  };
+
+  beforeAll(async () => {
+    dynamo = await startDynamo([]);
+  });
+  afterAll(() => dynamo.stop());
+
+  it('counts order ids per window as sets, so a redelivered batch adds nothing', async () => {
+    const store = await freshStore();
+    const facts = stream(1000, 10);
+    await observeOrders(facts, store, defaultDetectorConfig);
+    await observeOrders(facts.slice(0, 7), store, defaultDetectorConfig);
+    const history = await store.history('warehouse#WH-A', '2026-11-20T08:00:00Z', '2026-11-20T08:05:00Z');
+    expect(history).toEqual([
+      { scope: 'warehouse#WH-A', windowStart: '2026-11-20T08:00:00Z', placed: 10, cancelled: 1 },
+      { scope: 'warehouse#WH-A', windowStart: '2026-11-20T08:05:00Z', placed: 10, cancelled: 0 },
+    ]);
+  });
+
+  it('emits one spike per incident across many batches, and none while the ratio is steady', async () => {
+    const store = await freshStore();
+    const facts = stream(120, 160);
+    const spikes = [];
+    for (let minute = 0; minute < 160; minute++) {
+      const batch = facts.filter(
+        (f) => Date.parse(f.time) >= T0 + minute * 60_000 && Date.parse(f.time) < T0 + (minute + 1) * 60_000,
+      );
+      const found = await observeOrders(batch, store, defaultDetectorConfig);
+      for (const spike of found) await store.markPublished(spike.incidentKey);
+      spikes.push(...found.map((s) => ({ minute, spike: s })));
+    }
+    expect(spikes).toHaveLength(1);
+    expect(spikes[0]!.minute).toBeGreaterThanOrEqual(120);
+    expect(spikes[0]!.spike).toMatchObject({ scope: { type: 'warehouse', id: 'WH-A' }, schemaVersion: 1 });
+    expect(spikes[0]!.spike.correlationId).toBe(spikes[0]!.spike.incidentKey);
+  });
+
+  it('lets a spike whose publication failed be claimed again, but not one already published', async () => {
+    const store = await freshStore();
+    expect(await store.claimPublication('k1')).toBe(true);
+    expect(await store.claimPublication('k1')).toBe(true);
+    await store.markPublished('k1');
+    expect(await store.claimPublication('k1')).toBe(false);
+  });
+
+  it('stores and clears the open incident of a scope', async () => {
+    const store = await freshStore();
+    const incident = {
+      incidentKey: 's#w',
+      scope: 's',
+      openedAt: '2026-11-20T08:00:00Z',
+      lastAnomalousWindow: '2026-11-20T08:05:00Z',
+    };
+    await store.saveIncident('s', incident);
+    expect(await store.openIncident('s')).toEqual(incident);
+    await store.saveIncident('s', undefined);
+    expect(await store.openIncident('s')).toBeUndefined();
+  });
+});

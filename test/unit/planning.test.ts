@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseDetail } from '../../lambdas/domain/contracts/parse';
+import { NoApplicablePlan } from '../../lambdas/domain/planning/errors';
+import { outcomeEvidence } from '../../lambdas/domain/planning/evidence';
+import { planRemediation } from '../../lambdas/domain/planning/plan';
+import { taskCatalog } from '../../lambdas/domain/planning/task-catalog';
+
+const spike = () =>
+  parseDetail(
+    'order_cancellation_spike',
+    (
+      JSON.parse(
+        readFileSync(
+          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
+          'utf8',
+        ),
+      ) as {
+        detail: unknown;
+      }
+    ).detail,
+  );
+
+describe('planRemediation', () => {
+  it('turns a warehouse spike into one reroute task with its compensation, valid against the contract', () => {
+    const plan = planRemediation(spike());
+    expect(() => parseDetail('remediation_planned', plan)).not.toThrow();
+    expect(plan.tasks).toHaveLength(1);
+    const [task] = plan.tasks;
+    expect(task).toMatchObject({
+      taskType: 'reroute_orders',
+      parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
+      costCents: taskCatalog.reroute_orders.baseCostCents,
+      timeoutSeconds: taskCatalog.reroute_orders.timeoutSeconds,
+      compensation: {
+        taskType: 'revert_reroute',
+        parameters: { fromWarehouseId: 'WH-NYC', rerouteIdempotencyKey: task!.idempotencyKey },
+      },
+    });
+  });
+
+  it('is deterministic, so a retried planning step issues the same idempotency keys', () => {
+    expect(planRemediation(spike())).toEqual(planRemediation(spike()));
+    expect(planRemediation(spike()).tasks[0]!.idempotencyKey).toBe(
+      'reroute#warehouse#WH-NYC#2026-11-20T10:35:00Z',
+    );
+  });
+
+  it('names its evidence: the observed and baseline ratios', () => {
+    expect(planRemediation(spike()).evidence[0]).toBe(
+      'cancellation ratio at WH-NYC is 45.0% against a baseline of 4.8%',
+    );
+  });
+
+  it('refuses a scope it has no remediation for', () => {
+    expect(() => planRemediation({ ...spike(), scope: { type: 'region', id: 'us-east' } })).toThrow(
+      NoApplicablePlan,
+    );
+  });
+
+  it('summarises the entity outcome history from episodic memory', () => {
+    const record = (outcome: string) => ({
+      entity: 'warehouse#WH-NYC',
+      time: '2026-11-01T00:00:00Z',
+      kind: 'remediation_outcome',
+      correlationId: 'c',
+      data: { outcome },
+    });
+    expect(
+      outcomeEvidence(
+        'warehouse#WH-NYC',
+        [record('succeeded'), record('compensated'), { ...record('x'), kind: 'plan' }],
+        30,
+      ),
+    ).toBe(
+      '2 remediation(s) of warehouse#WH-NYC in the last 30 days: 1 succeeded, 1 compensated (episodic memory)',
+    );
+  });
+});
