@@ -66,6 +66,8 @@ export class ProactiveAgentsStack extends Stack {
       environment: { EPISODIC_TABLE_NAME: this.memory.episodic.tableName },
     });
     this.memory.episodic.grantReadWriteData(planning.function);
+    // Semantic memory (similar past incidents) is the planner's: the only principal in the data access policy.
+    this.memory.grantSemanticReadWrite('Planning', planning.role);
 
     const network = JSON.stringify(props.fulfillmentNetwork);
     const orderBook = new AgentFunction(this, 'OrderBook', {

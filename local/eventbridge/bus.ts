@@ -120,19 +120,20 @@ export class LocalEventBus {
     FailedEntryCount: number;
     Entries: PutEventsResultEntry[];
   } {
-    if (!Array.isArray(entries) || entries.length === 0) {
+    const list: readonly PutEventsEntry[] = Array.isArray(entries) ? entries : [];
+    if (list.length === 0) {
       throw new BusError(
         'ValidationException',
         "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
       );
     }
-    if (entries.length > 10) {
+    if (list.length > 10) {
       throw new BusError(
         'ValidationException',
         `1 validation error detected: Value '[...]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10`,
       );
     }
-    const results = entries.map((entry) => this.accept(entry));
+    const results = list.map((entry) => this.accept(entry));
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
   }
 
@@ -145,7 +146,7 @@ export class LocalEventBus {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'The event is not a JSON object.' };
     }
     const envelope = raw as Record<string, unknown>;
-    const text = (key: string) => (typeof envelope[key] === 'string' ? (envelope[key] as string) : undefined);
+    const text = (key: string) => (typeof envelope[key] === 'string' ? envelope[key] : undefined);
     return this.accept(
       {
         Source: text('source'),

@@ -62,6 +62,23 @@ describe('Memory', () => {
     expect(collectionId).toBe(stack.getLogicalId(stack.memory.collection));
   });
 
+  it('grants the semantic memory to the planning agent alone, by data access policy and IAM', () => {
+    template.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', {
+      Type: 'data',
+      Policy: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('index/proactive-memory/\\*')])]),
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(stack.agents.planning.role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'aoss:APIAccessAll', Resource: { 'Fn::GetAtt': [stack.getLogicalId(stack.memory.collection), 'Arn'] } }),
+        ]),
+      },
+    });
+  });
+
   it('lets the order book query only its own index', () => {
     const statements = new Capture();
     template.hasResourceProperties('AWS::IAM::Policy', {

@@ -347,7 +347,7 @@ describe('minCostMaxFlow', () => {
           expectConsistent(net, result);
           expect({ flow: result.flow, cost: result.cost }).toEqual(lpReference(highs, net));
         }),
-        { numRuns: 300 },
+        { numRuns: 20000 },
       );
     });
 

@@ -1,16 +1,17 @@
 import { FulfillmentInputError, NegativeCycleError } from './errors';
 
-// Typed arrays below are indexed only with node ids in [0, nodeCount) and edge ids in [0, edge count), so the non-null assertions that `noUncheckedIndexedAccess` asks for are safe by construction.
+// Typed arrays here are indexed with node, edge and arc ids that are in range by construction, so the
+// non-null assertions that `noUncheckedIndexedAccess` asks for are safe.
 
 /**
  * Maximum flow of minimum cost from `source` to `sink`: the largest flow the capacities allow, and among
  * all flows of that value the one with the least total cost.
  *
- * Successive shortest paths (primal-dual): Johnson potentials keep reduced costs non-negative so each
- * phase is a Dijkstra search with a binary heap, followed by a blocking flow (Dinic) over the arcs of
- * zero reduced cost, so every augmentation pushes a whole bottleneck, never one unit at a time. Initial
- * potentials come from a topological pass when the arcs form a DAG, else from Bellman-Ford (SPFA),
- * which lets costs be negative as long as no cycle of positive-capacity arcs has negative total cost.
+ * Two exact integer steps: Dinic's algorithm finds the maximum flow value (each augmentation pushes a
+ * whole bottleneck), then the primal network simplex method routes that value at minimum cost (block
+ * search pricing; strongly feasible spanning trees, which rule out cycling on degenerate pivots). Costs
+ * may be negative as long as no cycle of positive-capacity arcs has negative total cost; that is checked
+ * first (a topological pass when the arcs form a DAG, else Bellman-Ford/SPFA).
  *
  * Input contract, each breach throwing a `FulfillmentInputError` whose `field` names it (e.g.
  * `arcs[3].capacity`): node names are unique; every arc, `source` and `sink` name a node; capacities are
@@ -19,10 +20,10 @@ import { FulfillmentInputError, NegativeCycleError } from './errors';
  * zero-capacity arcs are allowed; self-loops never carry flow. `source === sink` and an unreachable sink
  * both give a flow of 0 at cost 0.
  *
- * Exactness: all arithmetic is on integers. Shortest-path labels stay below
- * `maxAbsCost * (4 * nodes.length + 4)`, which must not exceed `Number.MAX_SAFE_INTEGER`, the flow value
- * must stay a safe integer, and the total cost is summed exactly (with `BigInt`) and must fit a safe
- * integer too. Each limit throws a `RangeError` instead of returning a rounded number.
+ * Exactness: all arithmetic is on integers held in doubles. Node potentials stay below
+ * `maxAbsCost * (8 * nodes.length + 8)`, which must not exceed `Number.MAX_SAFE_INTEGER`; the flow value
+ * must be a safe integer; the total cost is summed exactly (with `BigInt`) and must be a safe integer too.
+ * Each limit throws a `RangeError` rather than return a rounded number.
  *
  * @example
  * minCostMaxFlow({
@@ -43,35 +44,42 @@ export function minCostMaxFlow(network: {
   sink: string;
 }): { flow: number; cost: number; arcFlows: number[] } {
   const graph = buildResidualGraph(network);
+  if (graph.hasNegativeCost) assertNoNegativeCycle(graph);
   const arcFlows = new Array<number>(network.arcs.length).fill(0);
   if (graph.source === graph.sink) return { flow: 0, cost: 0, arcFlows };
 
-  const flow = augmentAlongShortestPaths(graph, initialPotentials(graph));
-  graph.arcEdge.forEach((edge, arc) => {
-    if (edge !== -1) arcFlows[arc] = graph.residual[graph.partner[edge]!]!;
-  });
+  const flow = maxFlowValue(graph);
+  if (flow === 0) return { flow: 0, cost: 0, arcFlows };
+  const routed = routeAtMinimumCost(graph, flow);
+  graph.arcs.forEach((arc, index) => (arcFlows[arc] = routed[index]!));
   return { flow, cost: exactTotalCost(network.arcs, arcFlows), arcFlows };
 }
 
 /**
- * Edges in compressed rows: the edges leaving node `v` are `adjacencyStart[v] .. adjacencyStart[v + 1]`,
- * so scans read memory in order. Each arc with capacity between distinct nodes becomes a forward edge
- * (residual = capacity - flow) and a backward edge (residual = flow, cost negated), each other's
- * `partner`; the tail of edge `e` is `head[partner[e]]`. `arcEdge[i]` is arc `i`'s forward edge, -1 for
- * self-loops and zero-capacity arcs, which can never carry flow.
+ * The arcs that can carry flow (positive capacity, distinct ends), in input order: `arcs[k]` is the input
+ * index of the k-th, `tails`, `tips`, `capacities` and `costs` describe it. They also form a residual graph
+ * in compressed rows for the max-flow and cycle checks: the edges leaving node `v` are
+ * `adjacencyStart[v] .. adjacencyStart[v + 1]`, each arc giving a forward edge (residual = capacity) and a
+ * backward one (residual 0, cost negated), each other's `partner`; the tail of edge `e` is
+ * `head[partner[e]]`.
  */
 interface ResidualGraph {
   readonly nodeCount: number;
   readonly source: number;
   readonly sink: number;
+  readonly arcs: Int32Array;
+  readonly tails: Int32Array;
+  readonly tips: Int32Array;
+  readonly capacities: Float64Array;
+  readonly costs: Float64Array;
+  readonly maxAbsCost: number;
+  readonly hasNegativeCost: boolean;
   readonly adjacencyStart: Int32Array;
   readonly head: Int32Array;
   readonly partner: Int32Array;
   readonly residual: Float64Array;
   readonly cost: Float64Array;
   readonly edgeArc: Int32Array;
-  readonly arcEdge: Int32Array;
-  readonly hasNegativeCost: boolean;
 }
 
 function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): ResidualGraph {
@@ -89,124 +97,98 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
   const source = lookUp(network.source, () => 'source');
   const sink = lookUp(network.sink, () => 'sink');
 
-  const arcCount = network.arcs.length;
-  const tails = new Int32Array(arcCount);
-  const tips = new Int32Array(arcCount);
-  const degree = new Int32Array(nodeCount);
+  const active: number[] = [];
+  const endpoints: number[] = [];
   let maxAbsCost = 0;
   let hasNegativeCost = false;
-  for (let arc = 0; arc < arcCount; arc++) {
-    const { from, to, capacity, cost } = network.arcs[arc]!;
+  network.arcs.forEach(({ from, to, capacity, cost }, arc) => {
     const tail = lookUp(from, () => `arcs[${arc}].from`);
     const tip = lookUp(to, () => `arcs[${arc}].to`);
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
       throw new FulfillmentInputError(`arcs[${arc}].capacity`, capacity, 'must be a non-negative safe integer');
     }
     if (!Number.isSafeInteger(cost)) throw new FulfillmentInputError(`arcs[${arc}].cost`, cost, 'must be a safe integer');
-    if (capacity > 0 && tail === tip && cost < 0) throw new NegativeCycleError([arc]);
-    tails[arc] = tail;
-    tips[arc] = tip;
-    if (capacity > 0 && tail !== tip) {
-      degree[tail]!++;
-      degree[tip]!++;
-      maxAbsCost = Math.max(maxAbsCost, Math.abs(cost));
-      hasNegativeCost ||= cost < 0;
+    if (capacity === 0) return;
+    if (tail === tip) {
+      if (cost < 0) throw new NegativeCycleError([arc]);
+      return;
     }
-  }
-  if (maxAbsCost * (4 * nodeCount + 4) > Number.MAX_SAFE_INTEGER) {
+    active.push(arc);
+    endpoints.push(tail, tip);
+    maxAbsCost = Math.max(maxAbsCost, Math.abs(cost));
+    hasNegativeCost ||= cost < 0;
+  });
+  if (maxAbsCost * (8 * nodeCount + 8) > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(
       `arc costs up to ${maxAbsCost} on ${nodeCount} nodes could make path costs leave the safe-integer range`,
     );
   }
 
+  const arcCount = active.length;
+  const arcs = Int32Array.from(active);
+  const tails = new Int32Array(arcCount);
+  const tips = new Int32Array(arcCount);
+  const capacities = new Float64Array(arcCount);
+  const costs = new Float64Array(arcCount);
   const adjacencyStart = new Int32Array(nodeCount + 1);
-  for (let node = 0; node < nodeCount; node++) adjacencyStart[node + 1] = adjacencyStart[node]! + degree[node]!;
-  const edgeCount = adjacencyStart[nodeCount]!;
-  const head = new Int32Array(edgeCount);
-  const partner = new Int32Array(edgeCount);
-  const residual = new Float64Array(edgeCount);
-  const cost = new Float64Array(edgeCount);
-  const edgeArc = new Int32Array(edgeCount);
-  const arcEdge = new Int32Array(arcCount).fill(-1);
+  for (let k = 0; k < arcCount; k++) {
+    const { capacity, cost } = network.arcs[arcs[k]!]!;
+    tails[k] = endpoints[2 * k]!;
+    tips[k] = endpoints[2 * k + 1]!;
+    capacities[k] = capacity;
+    costs[k] = cost;
+    adjacencyStart[tails[k]! + 1]!++;
+    adjacencyStart[tips[k]! + 1]!++;
+  }
+  for (let node = 0; node < nodeCount; node++) adjacencyStart[node + 1]! += adjacencyStart[node]!;
+
+  const head = new Int32Array(2 * arcCount);
+  const partner = new Int32Array(2 * arcCount);
+  const residual = new Float64Array(2 * arcCount);
+  const cost = new Float64Array(2 * arcCount);
+  const edgeArc = new Int32Array(2 * arcCount);
   const nextEdge = adjacencyStart.slice(0, nodeCount);
-  for (let arc = 0; arc < arcCount; arc++) {
-    const { capacity, cost: arcCost } = network.arcs[arc]!;
-    const tail = tails[arc]!;
-    const tip = tips[arc]!;
-    if (capacity === 0 || tail === tip) continue;
-    const forward = nextEdge[tail]!++;
-    const backward = nextEdge[tip]!++;
-    head[forward] = tip;
-    head[backward] = tail;
+  for (let k = 0; k < arcCount; k++) {
+    const forward = nextEdge[tails[k]!]!++;
+    const backward = nextEdge[tips[k]!]!++;
+    head[forward] = tips[k]!;
+    head[backward] = tails[k]!;
     partner[forward] = backward;
     partner[backward] = forward;
-    residual[forward] = capacity;
-    cost[forward] = arcCost;
-    cost[backward] = -arcCost;
-    edgeArc[forward] = arc;
-    edgeArc[backward] = arc;
-    arcEdge[arc] = forward;
+    residual[forward] = capacities[k]!;
+    cost[forward] = costs[k]!;
+    cost[backward] = -costs[k]!;
+    edgeArc[forward] = arcs[k]!;
+    edgeArc[backward] = arcs[k]!;
   }
   return {
     nodeCount,
     source,
     sink,
+    arcs,
+    tails,
+    tips,
+    capacities,
+    costs,
+    maxAbsCost,
+    hasNegativeCost,
     adjacencyStart,
     head,
     partner,
     residual,
     cost,
     edgeArc,
-    arcEdge,
-    hasNegativeCost,
   };
 }
 
-/**
- * Shortest distances from a virtual node joined to every node by a zero-cost arc, over the edges with
- * residual capacity. They make every reduced cost `cost + h[tail] - h[head]` non-negative, for nodes
- * unreachable from the source too, which is what Dijkstra needs.
- */
-function initialPotentials(graph: ResidualGraph): Float64Array {
-  const potential = new Float64Array(graph.nodeCount);
-  if (!graph.hasNegativeCost) return potential;
-  const order = topologicalOrder(graph);
-  if (order === undefined) return bellmanFordPotentials(graph, potential);
-  const { head, residual, cost, adjacencyStart } = graph;
-  for (const node of order) {
-    for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
-      if (residual[edge] === 0) continue;
-      const tip = head[edge]!;
-      potential[tip] = Math.min(potential[tip]!, potential[node]! + cost[edge]!);
-    }
-  }
-  return potential;
-}
-
-/** Kahn's algorithm over the edges with residual capacity; `undefined` when they contain a cycle. */
-function topologicalOrder(graph: ResidualGraph): Int32Array | undefined {
-  const { nodeCount, head, residual, adjacencyStart } = graph;
-  const inDegree = new Int32Array(nodeCount);
-  for (let edge = 0; edge < head.length; edge++) if (residual[edge]! > 0) inDegree[head[edge]!]!++;
-  const order = new Int32Array(nodeCount);
-  let size = 0;
-  for (let node = 0; node < nodeCount; node++) if (inDegree[node] === 0) order[size++] = node;
-  for (let cursor = 0; cursor < size; cursor++) {
-    const node = order[cursor]!;
-    for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
-      if (residual[edge]! > 0 && --inDegree[head[edge]!]! === 0) order[size++] = head[edge]!;
-    }
-  }
-  return size === nodeCount ? order : undefined;
-}
-
-/**
- * SPFA from the virtual node (all potentials start at 0). `edgesOnPath[v]` counts the arcs of the walk
- * whose cost `potential[v]` records; a walk of `nodeCount` arcs repeats a node, and because labels only
- * ever decrease strictly, the repeated stretch is a negative cycle.
- */
-function bellmanFordPotentials(graph: ResidualGraph, potential: Float64Array): Float64Array {
+/** Throws `NegativeCycleError` when some cycle of positive-capacity arcs has negative total cost. */
+function assertNoNegativeCycle(graph: ResidualGraph): void {
+  if (isAcyclic(graph)) return;
   const { nodeCount, head, residual, cost, adjacencyStart } = graph;
+  // SPFA from a virtual node joined to every node by a zero-cost arc, so every cycle is in reach.
+  // `edgesOnPath[v]` counts the arcs of the walk whose cost `distance[v]` records; labels only ever
+  // decrease strictly, so once such a walk has `nodeCount` arcs its repeated stretch is a negative cycle.
+  const distance = new Float64Array(nodeCount);
   const edgesOnPath = new Int32Array(nodeCount);
   const parentEdge = new Int32Array(nodeCount).fill(-1);
   const queued = new Uint8Array(nodeCount).fill(1);
@@ -222,9 +204,9 @@ function bellmanFordPotentials(graph: ResidualGraph, potential: Float64Array): F
     for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
       if (residual[edge] === 0) continue;
       const tip = head[edge]!;
-      const label = potential[node]! + cost[edge]!;
-      if (label >= potential[tip]!) continue;
-      potential[tip] = label;
+      const label = distance[node]! + cost[edge]!;
+      if (label >= distance[tip]!) continue;
+      distance[tip] = label;
       parentEdge[tip] = edge;
       edgesOnPath[tip] = edgesOnPath[node]! + 1;
       if (edgesOnPath[tip]! >= nodeCount) throw new NegativeCycleError(traceCycle(graph, parentEdge, tip));
@@ -235,7 +217,22 @@ function bellmanFordPotentials(graph: ResidualGraph, potential: Float64Array): F
       }
     }
   }
-  return potential;
+}
+
+/** Kahn's algorithm over the arcs: true when they contain no cycle at all. */
+function isAcyclic({ nodeCount, tips, adjacencyStart, head, residual }: ResidualGraph): boolean {
+  const inDegree = new Int32Array(nodeCount);
+  for (const tip of tips) inDegree[tip]!++;
+  const ready = new Int32Array(nodeCount);
+  let size = 0;
+  for (let node = 0; node < nodeCount; node++) if (inDegree[node] === 0) ready[size++] = node;
+  for (let cursor = 0; cursor < size; cursor++) {
+    const node = ready[cursor]!;
+    for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
+      if (residual[edge]! > 0 && --inDegree[head[edge]!]! === 0) ready[size++] = head[edge]!;
+    }
+  }
+  return size === nodeCount;
 }
 
 /** Follows parent edges back from `start`; returns the arcs of the first cycle met, in forward order. */
@@ -254,179 +251,298 @@ function traceCycle(graph: ResidualGraph, parentEdge: Int32Array, start: number)
 }
 
 /**
- * Runs phases until the sink is unreachable; returns the flow value. Each phase finds the shortest
- * source-sink distance, then saturates every path of that cost at once.
+ * Dinic's algorithm: BFS levels from the source, then a blocking flow along level-increasing edges,
+ * until the sink is out of reach. Uses up `graph.residual`.
  */
-function augmentAlongShortestPaths(graph: ResidualGraph, potential: Float64Array): number {
-  const { nodeCount } = graph;
-  const distance = new Float64Array(nodeCount);
-  const settled = new Uint8Array(nodeCount);
-  const heap = new DistanceHeap(nodeCount, distance);
-  const scratch: AdmissibleScratch = {
-    label: new Int32Array(nodeCount),
-    labelCount: new Int32Array(nodeCount + 1),
-    queue: new Int32Array(nodeCount),
-    nextEdge: new Int32Array(nodeCount),
-    path: new Int32Array(nodeCount),
-  };
+function maxFlowValue(graph: ResidualGraph): number {
+  const { nodeCount, source, sink, adjacencyStart, head, partner, residual } = graph;
+  const level = new Int32Array(nodeCount);
+  const queue = new Int32Array(nodeCount);
+  const nextEdge = new Int32Array(nodeCount);
+  const path = new Int32Array(nodeCount);
   let flow = 0;
-  while (updatePotentials(graph, potential, distance, settled, heap)) {
-    flow += maxFlowOnAdmissibleEdges(graph, potential, scratch);
-    if (flow > Number.MAX_SAFE_INTEGER) throw new RangeError('the flow value exceeds the safe-integer range');
-  }
-  return flow;
-}
-
-/**
- * Dijkstra on reduced costs from the source, stopped once the sink is settled at distance D. Then
- * `potential[v] += min(distance[v], D)`, which keeps every reduced cost non-negative and makes the
- * shortest source-sink paths exactly the paths of zero reduced cost. Returns false when the sink is
- * unreachable.
- */
-function updatePotentials(
-  graph: ResidualGraph,
-  potential: Float64Array,
-  distance: Float64Array,
-  settled: Uint8Array,
-  heap: DistanceHeap,
-): boolean {
-  const { nodeCount, source, sink, head, residual, cost, adjacencyStart } = graph;
-  distance.fill(Infinity);
-  settled.fill(0);
-  heap.clear();
-  distance[source] = 0;
-  heap.push(source);
-  while (!heap.isEmpty()) {
-    const node = heap.pop();
-    settled[node] = 1;
-    if (node === sink) break;
-    const base = distance[node]! + potential[node]!;
-    for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
-      if (residual[edge] === 0) continue;
-      const tip = head[edge]!;
-      if (settled[tip] === 1) continue;
-      const label = base + cost[edge]! - potential[tip]!;
-      if (label < distance[tip]!) {
-        distance[tip] = label;
-        heap.push(tip);
-      }
-    }
-  }
-  const toSink = distance[sink]!;
-  if (toSink === Infinity) return false;
-  for (let node = 0; node < nodeCount; node++) {
-    potential[node]! += settled[node] === 1 ? distance[node]! : toSink;
-  }
-  return true;
-}
-
-interface AdmissibleScratch {
-  readonly label: Int32Array;
-  readonly labelCount: Int32Array;
-  readonly queue: Int32Array;
-  readonly nextEdge: Int32Array;
-  readonly path: Int32Array;
-}
-
-/**
- * Maximum flow over the admissible edges (residual capacity, zero reduced cost), which carry exactly the
- * shortest source-sink paths: the shortest-augmenting-path algorithm with distance labels (Ahuja and
- * Orlin). `label[v]` is a lower bound on the number of admissible edges from `v` to the sink; the search
- * advances along edges one label down and, at a dead end, raises the label and retreats. Labels are made
- * exact by a BFS backwards from the sink at the start and again after every `nodeCount` raises, which
- * also ends the phase once the source is cut off; so does a label value that no node holds any more (the
- * gap rule). Augmentations push the path's bottleneck.
- */
-function maxFlowOnAdmissibleEdges(
-  graph: ResidualGraph,
-  potential: Float64Array,
-  { label, labelCount, queue, nextEdge, path }: AdmissibleScratch,
-): number {
-  const { nodeCount, source, sink, head, partner, residual, cost, adjacencyStart } = graph;
-  const unreachable = nodeCount;
-  const isAdmissible = (edge: number, tail: number, tip: number): boolean =>
-    residual[edge]! > 0 && cost[edge]! + potential[tail]! === potential[tip];
-
-  const labelExactly = (): boolean => {
-    label.fill(unreachable);
-    label[sink] = 0;
-    queue[0] = sink;
+  for (;;) {
+    level.fill(-1);
+    level[source] = 0;
+    queue[0] = source;
     let size = 1;
-    for (let cursor = 0; cursor < size; cursor++) {
+    for (let cursor = 0; cursor < size && level[sink] === -1; cursor++) {
       const node = queue[cursor]!;
       for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
-        const tail = head[edge]!;
-        if (label[tail] === unreachable && isAdmissible(partner[edge]!, tail, node)) {
-          label[tail] = label[node]! + 1;
-          queue[size++] = tail;
+        const tip = head[edge]!;
+        if (residual[edge]! > 0 && level[tip] === -1) {
+          level[tip] = level[node]! + 1;
+          queue[size++] = tip;
         }
       }
     }
-    labelCount.fill(0);
-    for (let cursor = 0; cursor < size; cursor++) labelCount[label[queue[cursor]!]!]!++;
+    if (level[sink] === -1) return flow;
+
+    // Blocking flow, iterative so that long paths cannot overflow the stack. Each augmentation pushes
+    // the path's bottleneck and retreats to the tail of the first saturated edge.
     nextEdge.set(adjacencyStart.subarray(0, nodeCount));
-    return label[source] !== unreachable;
-  };
-
-  if (!labelExactly()) return 0;
-  let pushed = 0;
-  let depth = 0;
-  let node = source;
-  let raisesSinceExact = 0;
-  for (;;) {
-    if (node === sink) {
-      let bottleneck = Infinity;
-      let firstSaturated = 0;
-      for (let step = 0; step < depth; step++) {
-        const available = residual[path[step]!]!;
-        if (available < bottleneck) {
-          bottleneck = available;
-          firstSaturated = step;
+    let depth = 0;
+    let node = source;
+    for (;;) {
+      if (node === sink) {
+        let bottleneck = Infinity;
+        let firstSaturated = 0;
+        for (let step = 0; step < depth; step++) {
+          if (residual[path[step]!]! < bottleneck) {
+            bottleneck = residual[path[step]!]!;
+            firstSaturated = step;
+          }
         }
+        for (let step = 0; step < depth; step++) {
+          residual[path[step]!]! -= bottleneck;
+          residual[partner[path[step]!]!]! += bottleneck;
+        }
+        flow += bottleneck;
+        if (flow > Number.MAX_SAFE_INTEGER) throw new RangeError('the flow value exceeds the safe-integer range');
+        depth = firstSaturated;
+        node = head[partner[path[depth]!]!]!;
+        continue;
       }
-      for (let step = 0; step < depth; step++) {
-        const edge = path[step]!;
-        residual[edge]! -= bottleneck;
-        residual[partner[edge]!]! += bottleneck;
+      const end = adjacencyStart[node + 1]!;
+      let edge = nextEdge[node]!;
+      while (edge < end && !(residual[edge]! > 0 && level[head[edge]!] === level[node]! + 1)) edge++;
+      nextEdge[node] = edge;
+      if (edge < end) {
+        path[depth++] = edge;
+        node = head[edge]!;
+        continue;
       }
-      pushed += bottleneck;
-      depth = firstSaturated;
-      node = head[partner[path[depth]!]!]!;
-      continue;
-    }
-
-    const wanted = label[node]! - 1;
-    const end = adjacencyStart[node + 1]!;
-    let edge = nextEdge[node]!;
-    while (edge < end && !(label[head[edge]!] === wanted && isAdmissible(edge, node, head[edge]!))) edge++;
-    nextEdge[node] = edge;
-    if (edge < end) {
-      path[depth++] = edge;
-      node = head[edge]!;
-      continue;
-    }
-
-    // Dead end: raise the label to what the admissible edges allow, then retreat.
-    let lowest = unreachable - 1;
-    for (let scan = adjacencyStart[node]!; scan < end; scan++) {
-      const tip = head[scan]!;
-      if (label[tip]! < lowest && isAdmissible(scan, node, tip)) lowest = label[tip]!;
-    }
-    const previous = label[node]!;
-    if (--labelCount[previous]! === 0 && previous < label[source]!) return pushed; // gap: the sink is cut off
-    label[node] = lowest + 1;
-    labelCount[lowest + 1]!++;
-    nextEdge[node] = adjacencyStart[node]!;
-    if (++raisesSinceExact >= nodeCount) {
-      raisesSinceExact = 0;
-      if (!labelExactly()) return pushed;
-      depth = 0;
-      node = source;
-    } else if (label[source]! >= unreachable) {
-      return pushed;
-    } else if (node !== source) {
+      if (node === source) break;
+      level[node] = -1; // a dead end for the rest of this round
       node = head[partner[path[--depth]!]!]!;
+      nextEdge[node]!++;
     }
+  }
+}
+
+/**
+ * Primal network simplex for the cheapest way to send `value` units from source to sink over the graph's
+ * arcs; returns the flow on each of them. The initial basis hangs every node from an artificial root by
+ * an artificial arc of cost `(nodeCount + 1) * maxAbsCost + 1` (big M): more than any real path, so the
+ * optimum leaves them empty since `value` is feasible. Arcs are priced in blocks of about sqrt(arcs)
+ * (Grigoriadis' block search); the leaving arc is the last blocking arc of the pivot cycle from its apex,
+ * which keeps the tree strongly feasible and so rules out cycling (Cunningham 1976).
+ */
+function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
+  const { nodeCount, source, sink, maxAbsCost } = graph;
+  const realArcs = graph.arcs.length;
+  const arcCount = realArcs + nodeCount;
+  const root = nodeCount;
+  const tail = new Int32Array(arcCount);
+  const tip = new Int32Array(arcCount);
+  const capacity = new Float64Array(arcCount);
+  const cost = new Float64Array(arcCount);
+  const flow = new Float64Array(arcCount);
+  tail.set(graph.tails);
+  tip.set(graph.tips);
+  capacity.set(graph.capacities);
+  cost.set(graph.costs);
+
+  const tree = new SpanningTree(nodeCount + 1, root);
+  const bigM = (nodeCount + 1) * maxAbsCost + 1;
+  for (let node = 0; node < nodeCount; node++) {
+    // Supply nodes (and those with none) point to the root, the sink is fed from it: strongly feasible.
+    const arc = realArcs + node;
+    const supply = node === source ? value : node === sink ? -value : 0;
+    capacity[arc] = Infinity;
+    cost[arc] = bigM;
+    flow[arc] = Math.abs(supply);
+    if (supply >= 0) {
+      tail[arc] = node;
+      tip[arc] = root;
+    } else {
+      tail[arc] = root;
+      tip[arc] = node;
+    }
+    tree.hang(node, root, arc, supply >= 0 ? -bigM : bigM);
+  }
+
+  const { parent, parentArc, potential } = tree;
+  // Room to push along the tree arc `arc` from `node` up to its parent, or down from the parent to it.
+  const upward = (node: number, arc: number) => (tail[arc] === node ? capacity[arc]! - flow[arc]! : flow[arc]!);
+  const downward = (node: number, arc: number) => (tail[arc] === node ? flow[arc]! : capacity[arc]! - flow[arc]!);
+  const blockSize = Math.max(10, Math.ceil(Math.sqrt(arcCount)));
+  let cursor = 0;
+  for (;;) {
+    // Pricing: the arc with the largest violation in the first block that has one.
+    let entering = -1;
+    let largest = 0;
+    for (let scanned = 0, inBlock = 0; scanned < arcCount; scanned++) {
+      const arc = cursor;
+      cursor = cursor + 1 === arcCount ? 0 : cursor + 1;
+      const reduced = cost[arc]! + potential[tail[arc]!]! - potential[tip[arc]!]!;
+      const violation =
+        reduced < 0 && flow[arc]! < capacity[arc]! ? -reduced : reduced > 0 && flow[arc]! > 0 ? reduced : 0;
+      if (violation > largest) {
+        largest = violation;
+        entering = arc;
+      }
+      if (++inBlock === blockSize) {
+        if (entering !== -1) break;
+        inBlock = 0;
+      }
+    }
+    if (entering === -1) break;
+
+    // The pivot cycle pushes flow from `first` to `second` on the entering arc, then back up the tree
+    // from `second` to the apex and down from the apex to `first`.
+    const reduced = cost[entering]! + potential[tail[entering]!]! - potential[tip[entering]!]!;
+    const forward = reduced < 0;
+    const first = forward ? tail[entering]! : tip[entering]!;
+    const second = forward ? tip[entering]! : tail[entering]!;
+    const apex = tree.apex(first, second);
+
+    // Ties go to the arc met last along the cycle from the apex: `<` on the way down (walked backwards
+    // from `first`), `<=` for the entering arc and on the way up from `second`.
+    let delta = Infinity;
+    let leaving = -1; // the child end of the leaving tree arc; -1 when the entering arc leaves again
+    let leavingOnFirstSide = false;
+    for (let node = first; node !== apex; node = parent[node]!) {
+      const room = downward(node, parentArc[node]!);
+      if (room < delta) {
+        delta = room;
+        leaving = node;
+        leavingOnFirstSide = true;
+      }
+    }
+    const enteringRoom = forward ? capacity[entering]! - flow[entering]! : flow[entering]!;
+    if (enteringRoom <= delta) {
+      delta = enteringRoom;
+      leaving = -1;
+    }
+    for (let node = second; node !== apex; node = parent[node]!) {
+      const room = upward(node, parentArc[node]!);
+      if (room <= delta) {
+        delta = room;
+        leaving = node;
+        leavingOnFirstSide = false;
+      }
+    }
+
+    if (delta > 0) {
+      flow[entering] = forward ? flow[entering]! + delta : flow[entering]! - delta;
+      for (let node = first; node !== apex; node = parent[node]!) {
+        const arc = parentArc[node]!;
+        flow[arc] = tail[arc] === node ? flow[arc]! - delta : flow[arc]! + delta;
+      }
+      for (let node = second; node !== apex; node = parent[node]!) {
+        const arc = parentArc[node]!;
+        flow[arc] = tail[arc] === node ? flow[arc]! + delta : flow[arc]! - delta;
+      }
+    }
+    if (leaving === -1) continue;
+
+    // The side that lost its tree arc is re-hung from the other end of the entering arc; its potentials
+    // shift so that the entering arc's reduced cost becomes 0, as every tree arc's is.
+    const moved = leavingOnFirstSide ? first : second;
+    const edgeReducedCost = forward ? reduced : -reduced;
+    tree.reroot(moved, leaving, leavingOnFirstSide ? second : first, entering);
+    tree.refreshSubtree(moved, leavingOnFirstSide ? -edgeReducedCost : edgeReducedCost);
+  }
+
+  for (let node = 0; node < nodeCount; node++) {
+    if (flow[realArcs + node] !== 0) throw new Error('minCostMaxFlow: internal error, artificial arc kept flow');
+  }
+  return flow.subarray(0, realArcs);
+}
+
+/**
+ * The network simplex basis: a spanning tree stored with parent pointers, depths, node potentials and
+ * doubly linked child lists, so a subtree can be walked and re-hung in time proportional to its size.
+ */
+class SpanningTree {
+  readonly parent: Int32Array;
+  readonly parentArc: Int32Array;
+  readonly depth: Int32Array;
+  readonly potential: Float64Array;
+  private readonly firstChild: Int32Array;
+  private readonly nextSibling: Int32Array;
+  private readonly previousSibling: Int32Array;
+  private readonly stack: Int32Array;
+
+  constructor(size: number, root: number) {
+    this.parent = new Int32Array(size).fill(-1);
+    this.parentArc = new Int32Array(size).fill(-1);
+    this.depth = new Int32Array(size);
+    this.potential = new Float64Array(size);
+    this.firstChild = new Int32Array(size).fill(-1);
+    this.nextSibling = new Int32Array(size).fill(-1);
+    this.previousSibling = new Int32Array(size).fill(-1);
+    this.stack = new Int32Array(size);
+    this.depth[root] = 0;
+  }
+
+  /** Makes a root-less `node` a child of `parent` through `arc`, with the given potential. */
+  hang(node: number, parent: number, arc: number, potential: number): void {
+    this.attach(node, parent, arc);
+    this.depth[node] = this.depth[parent]! + 1;
+    this.potential[node] = potential;
+  }
+
+  /** The lowest common ancestor of `a` and `b`. */
+  apex(a: number, b: number): number {
+    const { parent, depth } = this;
+    while (a !== b) {
+      if (depth[a]! >= depth[b]!) a = parent[a]!;
+      else b = parent[b]!;
+    }
+    return a;
+  }
+
+  /**
+   * Cuts the tree arc above `cut` and re-hangs the cut-off subtree, which contains `node`, from
+   * `newParent` through `arc`: the parent links on the path from `node` up to `cut` are reversed.
+   */
+  reroot(node: number, cut: number, newParent: number, arc: number): void {
+    let current = node;
+    let above = newParent;
+    let link = arc;
+    for (;;) {
+      const oldParent = this.parent[current]!;
+      const oldArc = this.parentArc[current]!;
+      this.detach(current);
+      this.attach(current, above, link);
+      if (current === cut) return;
+      above = current;
+      link = oldArc;
+      current = oldParent;
+    }
+  }
+
+  /** Recomputes depths below `top` and adds `shift` to the potentials of its subtree. */
+  refreshSubtree(top: number, shift: number): void {
+    const { stack, parent, depth, potential, firstChild, nextSibling } = this;
+    let size = 0;
+    stack[size++] = top;
+    while (size > 0) {
+      const node = stack[--size]!;
+      depth[node] = depth[parent[node]!]! + 1;
+      potential[node]! += shift;
+      for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) stack[size++] = child;
+    }
+  }
+
+  private attach(node: number, parent: number, arc: number): void {
+    const next = this.firstChild[parent]!;
+    this.nextSibling[node] = next;
+    this.previousSibling[node] = -1;
+    if (next !== -1) this.previousSibling[next] = node;
+    this.firstChild[parent] = node;
+    this.parent[node] = parent;
+    this.parentArc[node] = arc;
+  }
+
+  private detach(node: number): void {
+    const previous = this.previousSibling[node]!;
+    const next = this.nextSibling[node]!;
+    if (previous === -1) this.firstChild[this.parent[node]!] = next;
+    else this.nextSibling[previous] = next;
+    if (next !== -1) this.previousSibling[next] = previous;
   }
 }
 
@@ -440,87 +556,4 @@ function exactTotalCost(arcs: readonly { cost: number }[], arcFlows: readonly nu
     throw new RangeError(`the total cost ${total} is outside the safe-integer range`);
   }
   return Number(total);
-}
-
-/** Binary min-heap of node ids keyed by `distance`, with decrease-key through a position index. */
-class DistanceHeap {
-  private readonly nodes: Int32Array;
-  private readonly position: Int32Array;
-  private size = 0;
-
-  constructor(
-    nodeCount: number,
-    private readonly distance: Float64Array,
-  ) {
-    this.nodes = new Int32Array(nodeCount);
-    this.position = new Int32Array(nodeCount).fill(-1);
-  }
-
-  isEmpty(): boolean {
-    return this.size === 0;
-  }
-
-  clear(): void {
-    for (let index = 0; index < this.size; index++) this.position[this.nodes[index]!] = -1;
-    this.size = 0;
-  }
-
-  /** Inserts `node`, or moves it up after its distance decreased. */
-  push(node: number): void {
-    let index = this.position[node]!;
-    if (index === -1) {
-      index = this.size++;
-      this.nodes[index] = node;
-      this.position[node] = index;
-    }
-    this.siftUp(index);
-  }
-
-  pop(): number {
-    const top = this.nodes[0]!;
-    this.position[top] = -1;
-    this.size--;
-    if (this.size > 0) {
-      const last = this.nodes[this.size]!;
-      this.nodes[0] = last;
-      this.position[last] = 0;
-      this.siftDown(0);
-    }
-    return top;
-  }
-
-  private siftUp(index: number): void {
-    const node = this.nodes[index]!;
-    const key = this.distance[node]!;
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = this.nodes[parentIndex]!;
-      if (this.distance[parent]! <= key) break;
-      this.nodes[index] = parent;
-      this.position[parent] = index;
-      index = parentIndex;
-    }
-    this.nodes[index] = node;
-    this.position[node] = index;
-  }
-
-  private siftDown(index: number): void {
-    const node = this.nodes[index]!;
-    const key = this.distance[node]!;
-    for (;;) {
-      let child = 2 * index + 1;
-      if (child >= this.size) break;
-      const right = child + 1;
-      if (right < this.size && this.distance[this.nodes[right]!]! < this.distance[this.nodes[child]!]!) {
-        child = right;
-      }
-      const childNode = this.nodes[child]!;
-      if (this.distance[childNode]! >= key) break;
-      this.nodes[index] = childNode;
-      this.position[childNode] = index;
-      index = child;
-    }
-    this.nodes[index] = node;
-    this.position[node] = index;
-  }
 }
