@@ -9,7 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import loadHighs, { type Highs } from 'highs';
-import { planReroute, type FulfillmentNetwork, type OpenOrder } from '../lambdas/domain/fulfillment/assignment';
+import {
+  planReroute,
+  type FulfillmentNetwork,
+  type OpenOrder,
+} from '../lambdas/domain/fulfillment/assignment';
 import { minCostMaxFlow } from '../lambdas/domain/fulfillment/min-cost-flow';
 
 type Network = Parameters<typeof minCostMaxFlow>[0];
@@ -29,16 +33,26 @@ function random(seed: number): () => number {
 
 /**
  * Random network with negative arcs but no negative cycle: cost = p[to] - p[from] + slack with node
- * potentials p in 0..10 and slack in 0..40, capacities 1..100, source n0 and sink n(last).
+ * potentials p in 0..10 and slack in 0..40, capacities 1..100, source n0 and sink n(last). `sparse`: arcs
+ * between uniformly random nodes, so the flow is small (the source has few arcs). `hub`: a tenth of the
+ * arcs leave the source and a tenth enter the sink, so the flow is large and uses many paths of many
+ * different costs, the hard case for shortest-path methods.
  */
-function randomNetwork(nodeCount: number, arcCount: number, seed: number): Network {
+function randomNetwork(shape: 'sparse' | 'hub', nodeCount: number, arcCount: number, seed: number): Network {
   const next = random(seed);
   const pick = (limit: number) => Math.floor(next() * limit);
   const potential = Array.from({ length: nodeCount }, () => pick(11));
-  const arcs = Array.from({ length: arcCount }, () => {
-    const from = pick(nodeCount);
-    const to = pick(nodeCount);
-    return { from: `n${from}`, to: `n${to}`, capacity: 1 + pick(100), cost: potential[to]! - potential[from]! + pick(41) };
+  const arcs = Array.from({ length: arcCount }, (_, index) => {
+    let from = pick(nodeCount);
+    let to = pick(nodeCount);
+    if (shape === 'hub' && index % 10 === 0) from = 0;
+    if (shape === 'hub' && index % 10 === 1) to = nodeCount - 1;
+    return {
+      from: `n${from}`,
+      to: `n${to}`,
+      capacity: 1 + pick(100),
+      cost: potential[to]! - potential[from]! + pick(41),
+    };
   });
   return {
     nodes: Array.from({ length: nodeCount }, (_, node) => `n${node}`),
@@ -128,10 +142,14 @@ function highsLinearPrograms(highs: Highs, network: Network): Answer {
   return { flow, cost };
 }
 
-/** Median wall time of `runs` calls after one warm-up call, in milliseconds, with the last result. */
+/**
+ * Median wall time of `runs` calls after one warm-up call, in milliseconds, with the last result; with
+ * `runs` 0, the time of a single call (for the slow references).
+ */
 function time<T>(runs: number, act: () => T): { ms: number; result: T } {
+  const started = performance.now();
   let result = act();
-  const samples: number[] = [];
+  const samples = runs === 0 ? [performance.now() - started] : [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
     result = act();
@@ -172,19 +190,33 @@ function report(
 async function main(): Promise<void> {
   const highs = await loadHighs();
   const sizes = [
-    { nodes: 200, arcs: 1_000, bellmanFord: true },
-    { nodes: 2_000, arcs: 10_000, bellmanFord: true },
-    { nodes: 10_000, arcs: 50_000, bellmanFord: false },
+    { nodes: 200, arcs: 1_000 },
+    { nodes: 2_000, arcs: 10_000 },
+    { nodes: 10_000, arcs: 50_000 },
   ];
-  for (const [position, size] of sizes.entries()) {
-    const network = randomNetwork(size.nodes, size.arcs, 1_000 + position);
-    const runs = size.arcs > 10_000 ? 3 : 7;
-    const solver = time(runs, () => minCostMaxFlow(network));
-    const name = `random ${size.arcs.toLocaleString('en-US')} arcs`;
-    if (size.bellmanFord) {
-      report(name, network, solver, 'Bellman-Ford SSP', time(1, () => bellmanFordSuccessiveShortestPaths(network)));
+  for (const shape of ['sparse', 'hub'] as const) {
+    for (const [position, size] of sizes.entries()) {
+      const network = randomNetwork(shape, size.nodes, size.arcs, 1_000 + position);
+      const solver = time(size.arcs > 10_000 ? 3 : 7, () => minCostMaxFlow(network));
+      const name = `${shape} ${size.arcs.toLocaleString('en-US')} arcs`;
+      // Bellman-Ford needs O(nodes * arcs) per augmenting path: minutes at 50,000 arcs.
+      if (size.arcs <= 10_000) {
+        report(
+          name,
+          network,
+          solver,
+          'Bellman-Ford SSP',
+          time(0, () => bellmanFordSuccessiveShortestPaths(network)),
+        );
+      }
+      report(
+        name,
+        network,
+        solver,
+        'HiGHS LP',
+        time(0, () => highsLinearPrograms(highs, network)),
+      );
     }
-    report(name, network, solver, 'HiGHS LP', time(1, () => highsLinearPrograms(highs, network)));
   }
 
   // The walk-through's network: WH-CHI closes and its 5,000 open orders move to the other five warehouses.
@@ -199,7 +231,9 @@ async function main(): Promise<void> {
     warehouseId: 'WH-CHI',
   }));
   const openLoad = { 'WH-NYC': 120, 'WH-BOS': 80, 'WH-DAL': 60, 'WH-SEA': 90, 'WH-LAX': 150 };
-  const reroute = time(7, () => planReroute({ orders, network: retail, excludedWarehouseIds: ['WH-CHI'], openLoad }));
+  const reroute = time(7, () =>
+    planReroute({ orders, network: retail, excludedWarehouseIds: ['WH-CHI'], openLoad }),
+  );
 
   // The same problem with one node per order, as a check on the region aggregation and a size comparison.
   const open = retail.warehouses.filter((warehouse) => warehouse.warehouseId !== 'WH-CHI');
@@ -222,12 +256,21 @@ async function main(): Promise<void> {
     source: 'source',
     sink: 'sink',
   };
-  const aggregated = { ms: reroute.ms, result: { flow: reroute.result.assignments.length, cost: reroute.result.totalCost } };
+  const aggregated = {
+    ms: reroute.ms,
+    result: { flow: reroute.result.assignments.length, cost: reroute.result.totalCost },
+  };
   const perOrderSolve = time(3, () => minCostMaxFlow(perOrder));
   report('reroute 5,000 orders, 5 warehouses', perOrder, aggregated, 'per-order network', perOrderSolve);
-  report('reroute 5,000 orders, 5 warehouses', perOrder, aggregated, 'HiGHS LP per order', time(1, () => highsLinearPrograms(highs, perOrder)));
+  report(
+    'reroute 5,000 orders, 5 warehouses',
+    perOrder,
+    aggregated,
+    'HiGHS LP per order',
+    time(0, () => highsLinearPrograms(highs, perOrder)),
+  );
 
-  console.log(`node ${process.version}; median of 3-7 timed runs after a warm-up; references timed once.`);
+  console.log(`node ${process.version}; solver: median of 3-7 runs after a warm-up; references: one run.`);
   console.table(rows);
   console.log(
     `planReroute: ${reroute.result.assignments.length} placed, ${reroute.result.unassigned.length} unassigned, ` +

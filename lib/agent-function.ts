@@ -108,6 +108,7 @@ export class AgentFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'ProactiveAgents',
         EVENT_BUS_NAME: props.bus.eventBusName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        ...(props.stream ? { MAX_RECEIVE_COUNT: String(props.stream.maxReceiveCount ?? 3) } : {}),
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },

@@ -17,7 +17,8 @@ interface Entry {
 export class VirtualClock {
   private nowMs: number;
   private seq = 0;
-  private readonly queue: Entry[] = [];
+  /** A binary min-heap on (at, seq); cancelled entries are dropped lazily. */
+  private readonly heap: Entry[] = [];
 
   constructor(startMs: number = Date.parse('2026-01-01T00:00:00Z')) {
     this.nowMs = startMs;
@@ -38,8 +39,7 @@ export class VirtualClock {
   /** Runs `fn` when the clock reaches `at` (ms since epoch); a time in the past fires on the next advance. */
   setTimer(at: number, fn: () => void): ClockTimer {
     const entry: Entry = { at, seq: this.seq++, fn, cancelled: false };
-    this.queue.push(entry);
-    this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.push(entry);
     return {
       at,
       cancel: () => {
@@ -51,16 +51,14 @@ export class VirtualClock {
   /** The earliest pending timer, if any. */
   nextTimerAt(): number | undefined {
     this.prune();
-    return this.queue[0]?.at;
+    return this.heap[0]?.at;
   }
 
   /** Moves time forward (never backward) and fires every timer due by then, in time order. */
   advanceTo(ms: number): number {
     const target = Math.max(this.nowMs, ms);
-    this.prune();
-    while (this.queue.length > 0 && this.queue[0]!.at <= target) {
-      const entry = this.queue.shift()!;
-      if (entry.cancelled) continue;
+    for (this.prune(); this.heap.length > 0 && this.heap[0]!.at <= target; this.prune()) {
+      const entry = this.pop()!;
       this.nowMs = Math.max(this.nowMs, entry.at);
       entry.fn();
     }
@@ -69,6 +67,43 @@ export class VirtualClock {
   }
 
   private prune(): void {
-    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+  }
+
+  private static before(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!VirtualClock.before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): Entry | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let smallest = i;
+        if (left < heap.length && VirtualClock.before(heap[left]!, heap[smallest]!)) smallest = left;
+        if (right < heap.length && VirtualClock.before(heap[right]!, heap[smallest]!)) smallest = right;
+        if (smallest === i) break;
+        [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+        i = smallest;
+      }
+    }
+    return top;
   }
 }

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import dynalite from 'dynalite';
+import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
 import { VirtualClock } from './clock';
 import { LocalEndpoint } from './endpoint';
@@ -24,6 +25,18 @@ export interface SandboxOptions {
   readonly accountId?: string;
   /** Initial virtual time (ms). @default 2026-01-01T00:00:00Z */
   readonly startTime?: number;
+  /** Fault drills. @default - none */
+  readonly faults?: SandboxFaults;
+}
+
+/** Faults the sandbox injects (`npm start -- --fault <name>`). */
+export interface SandboxFaults {
+  /** Every invocation of this agent spends extra time per record. */
+  readonly slowConsumer?: { readonly service: string; readonly latencyPerRecordMs: number };
+  /** Every rule target receives every event twice (EventBridge and SQS are at-least-once). */
+  readonly duplicateDelivery?: boolean;
+  /** Every other invocation of this agent hangs after its work until its (shortened) timeout kills it. */
+  readonly lambdaTimeout?: { readonly service: string; readonly timeoutSeconds: number };
 }
 
 export interface AsyncInvokeConfig {
@@ -43,6 +56,10 @@ type Dynalite = ReturnType<typeof dynalite>;
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
+/** The name an agent goes by in reports: its Powertools service name. */
+const consumerName = (fn: LocalFunction): string =>
+  fn.config.environment.POWERTOOLS_SERVICE_NAME ?? fn.config.functionName;
+
 /**
  * Runs the synthesized template on this machine: DynamoDB tables in dynalite, queues and event source mappings,
  * Lambda bundles in worker threads, the state machines on aws-local-stepfunctions, the event bus with the
@@ -57,6 +74,8 @@ export class Sandbox {
   readonly mappings: SqsEventSourceMapping[] = [];
   readonly rejectedInputs: RejectedInput[] = [];
   readonly invocationErrors: { functionName: string; errorType: string; errorMessage: string }[] = [];
+  readonly accounting = new DeliveryAccounting();
+  private readonly consumerOfQueue = new Map<string, LocalFunction>();
   bus!: LocalEventBus;
   sfn!: LocalStepFunctions;
   dynamodb!: DynamoDBClient;
@@ -198,6 +217,7 @@ export class Sandbox {
     await this.createTables();
     this.createQueues();
     this.createFunctions(dynamoUrl, region);
+    this.applyFaults();
     this.createStepFunctions(region, accountId);
     this.createBus(region, accountId);
 
@@ -341,10 +361,57 @@ export class Sandbox {
             region,
           },
           this.activity,
-          (result) => this.noteResult(fn, result),
+          (result, messages, failed) => {
+            this.noteResult(fn, result);
+            const ids = (list: readonly { body: string }[]) =>
+              list.map((m) => eventIdOf(m.body)).filter((id): id is string => id !== undefined);
+            this.accounting.delivered(
+              consumerName(fn),
+              ids(messages.filter((m) => !failed.has(m.messageId))),
+              {
+                ids: ids(messages.filter((m) => failed.has(m.messageId))),
+                error: result.ok
+                  ? 'reported as a batch item failure'
+                  : `${result.errorType}: ${result.errorMessage}`,
+              },
+            );
+          },
         ),
       );
+      this.consumerOfQueue.set(queue.arn, fn);
     }
+  }
+
+  private applyFaults(): void {
+    const { slowConsumer, lambdaTimeout } = this.options.faults ?? {};
+    if (slowConsumer) {
+      const fn = this.functionByService(slowConsumer.service);
+      fn.config = { ...fn.config, latencyPerRecordMs: slowConsumer.latencyPerRecordMs };
+    }
+    if (lambdaTimeout) {
+      const fn = this.functionByService(lambdaTimeout.service);
+      fn.config = { ...fn.config, timeoutSeconds: lambdaTimeout.timeoutSeconds, hangEveryOther: true };
+    }
+  }
+
+  /** Where every routed event ended up, per consumer (agents and state machines). */
+  accountingReport(): ConsumerAccount[] {
+    return this.accounting.consumers().map((consumer) => {
+      const fn = [...this.functions.values()].find((f) => consumerName(f) === consumer);
+      const idsIn = (queue: LocalQueue | undefined) =>
+        new Set(
+          (queue?.messages ?? [])
+            .map((m) => eventIdOf(m.body))
+            .filter((id): id is string => id !== undefined),
+        );
+      const dlqUrl = fn?.config.environment.DEAD_LETTER_QUEUE_URL;
+      const source = [...this.consumerOfQueue].find(([, f]) => f === fn)?.[0];
+      return this.accounting.account(
+        consumer,
+        idsIn(dlqUrl ? this.sqs.byArnOrUrl(dlqUrl) : undefined),
+        idsIn(source ? this.sqs.byArnOrUrl(source) : undefined),
+      );
+    });
   }
 
   private createStepFunctions(region: string, accountId: string): void {
@@ -383,7 +450,10 @@ export class Sandbox {
       { region, accountId },
       this.clock,
       this.activity,
-      (target, input) => this.dispatch(target, input),
+      async (target, input, event) => {
+        const times = this.options.faults?.duplicateDelivery ? 2 : 1;
+        for (let i = 0; i < times; i++) await this.dispatch(target, input, event.id);
+      },
       (arn, event, reason) => {
         this.sqs.byArnOrUrl(arn)?.send(JSON.stringify(event), {
           RULE_ARN: { DataType: 'String', StringValue: reason.ruleArn },
@@ -449,28 +519,32 @@ export class Sandbox {
   }
 
   /** Delivers a rule's target input: SQS SendMessage, Lambda asynchronous invoke, or StartExecution. */
-  private dispatch(target: RuleTarget, input: string): Promise<void> {
+  private dispatch(target: RuleTarget, input: string, eventId: string): Promise<void> {
     const service = target.arn.split(':')[2];
+    const missing = (what: string) =>
+      Promise.reject(
+        Object.assign(new Error(`no ${what} ${target.arn}`), { name: 'ResourceNotFoundException' }),
+      );
     if (service === 'sqs') {
       const queue = this.sqs.byArnOrUrl(target.arn);
-      if (!queue)
-        return Promise.reject(
-          Object.assign(new Error(`no queue ${target.arn}`), { name: 'ResourceNotFoundException' }),
-        );
+      if (!queue) return missing('queue');
+      const consumer = this.consumerOfQueue.get(queue.arn);
+      this.accounting.route(consumer ? consumerName(consumer) : queue.name, eventId);
       queue.send(input);
       return Promise.resolve();
     }
     if (service === 'lambda') {
       const fn = this.functionNamed(target.arn);
-      if (!fn)
-        return Promise.reject(
-          Object.assign(new Error(`no function ${target.arn}`), { name: 'ResourceNotFoundException' }),
-        );
+      if (!fn) return missing('function');
+      this.accounting.route(consumerName(fn), eventId);
       this.invokeAsync(fn, JSON.parse(input) as unknown, Date.now());
       return Promise.resolve();
     }
     if (service === 'states') {
+      const machine = target.arn.split(':').pop()!;
+      this.accounting.route(machine, eventId);
       this.sfn.startExecution({ stateMachineArn: target.arn, input });
+      this.accounting.delivered(machine, [eventId], { ids: [] });
       return Promise.resolve();
     }
     return Promise.reject(
@@ -491,7 +565,16 @@ export class Sandbox {
     void fn
       .invoke(event)
       .then((result) => {
-        if (result.ok) return;
+        const eventId = eventIdOf(JSON.stringify(event));
+        const ids = eventId ? [eventId] : [];
+        if (result.ok) {
+          this.accounting.delivered(consumerName(fn), ids, { ids: [] });
+          return;
+        }
+        this.accounting.delivered(consumerName(fn), [], {
+          ids,
+          error: `${result.errorType}: ${result.errorMessage}`,
+        });
         this.noteResult(fn, result);
         if (attempt < config.maximumRetryAttempts) {
           this.clock.setTimer(this.clock.now() + (attempt + 1) * 60_000, () =>

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Activity } from './activity';
-import type { VirtualClock } from './clock';
+import type { ClockTimer, VirtualClock } from './clock';
 import type { InvokeResult, LocalFunction } from './lambda/local-function';
 
 export interface MessageAttribute {
@@ -18,6 +18,8 @@ export interface QueuedMessage {
   firstReceivedAt?: number;
   visibleAt: number;
   receiptHandle?: string;
+  /** Wakes the consumers when the message becomes visible again; cancelled when it is deleted. */
+  visibilityTimer?: ClockTimer;
 }
 
 /** An SQS API error, rendered as `{"__type": name, "message"}` by the endpoint. */
@@ -109,7 +111,8 @@ export class LocalQueue {
       message.firstReceivedAt ??= now;
       message.visibleAt = now + this.visibilityTimeoutSeconds * 1000;
       message.receiptHandle = `${message.messageId}#${message.receiveCount}`;
-      this.clock.setTimer(message.visibleAt, () => this.notify());
+      message.visibilityTimer?.cancel();
+      message.visibilityTimer = this.clock.setTimer(message.visibleAt, () => this.notify());
       received.push(message);
     }
     return received;
@@ -126,7 +129,8 @@ export class LocalQueue {
     if (!message)
       throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid.`);
     message.visibleAt = this.clock.now() + seconds * 1000;
-    this.clock.setTimer(message.visibleAt, () => this.notify());
+    message.visibilityTimer?.cancel();
+    message.visibilityTimer = this.clock.setTimer(message.visibleAt, () => this.notify());
   }
 
   visibleCount(): number {
@@ -137,13 +141,16 @@ export class LocalQueue {
   private adopt(message: QueuedMessage): void {
     // A redriven message keeps its id, body, attributes and receive count, as SQS does.
     message.visibleAt = this.clock.now();
+    message.visibilityTimer = undefined;
     this.messages.push(message);
     this.notify();
   }
 
   private remove(messageId: string): void {
     const index = this.messages.findIndex((m) => m.messageId === messageId);
-    if (index >= 0) this.messages.splice(index, 1);
+    if (index < 0) return;
+    this.messages[index]!.visibilityTimer?.cancel();
+    this.messages.splice(index, 1);
   }
 
   private notify(): void {
@@ -165,7 +172,11 @@ export class SqsEventSourceMapping {
     private readonly fn: LocalFunction,
     private readonly options: { batchSize: number; reportBatchItemFailures: boolean; region: string },
     private readonly activity: Activity,
-    private readonly onResult?: (result: InvokeResult, messageIds: string[]) => void,
+    private readonly onResult?: (
+      result: InvokeResult,
+      messages: readonly QueuedMessage[],
+      failed: ReadonlySet<string>,
+    ) => void,
   ) {
     queue.onAvailable(() => this.poll());
   }
@@ -215,23 +226,27 @@ export class SqsEventSourceMapping {
       })),
     };
     const result = await this.fn.invoke(event);
-    this.onResult?.(
-      result,
-      messages.map((m) => m.messageId),
-    );
-    if (!result.ok) return; // the whole batch becomes visible again after the visibility timeout
+    const failed = this.failedIds(result, messages);
+    this.onResult?.(result, messages, failed);
+    // Failed messages stay in the queue and become visible again after the visibility timeout.
+    for (const message of messages) {
+      if (!failed.has(message.messageId)) this.queue.delete(message.receiptHandle ?? message.messageId);
+    }
+  }
+
+  private failedIds(result: InvokeResult, messages: readonly QueuedMessage[]): Set<string> {
+    const all = new Set(messages.map((m) => m.messageId));
+    if (!result.ok) return all;
     const failed = new Set<string>();
     if (this.options.reportBatchItemFailures) {
       const response = result.result as { batchItemFailures?: { itemIdentifier?: string }[] } | null;
       for (const failure of response?.batchItemFailures ?? []) {
         // An unknown or empty identifier fails the whole batch, as Lambda does.
-        if (!failure.itemIdentifier || !messages.some((m) => m.messageId === failure.itemIdentifier)) return;
+        if (!failure.itemIdentifier || !all.has(failure.itemIdentifier)) return all;
         failed.add(failure.itemIdentifier);
       }
     }
-    for (const message of messages) {
-      if (!failed.has(message.messageId)) this.queue.delete(message.receiptHandle ?? message.messageId);
-    }
+    return failed;
   }
 }
 

@@ -49,6 +49,7 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     accepted: ['order_placed', 'order_cancelled'],
     rejector,
     logger,
+    maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
     process: async (events) => {
       const spikes = await observeOrders(events.map(factOf), store, config);
       metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);

@@ -26,6 +26,7 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     accepted: ['order_placed', 'order_cancelled'],
     rejector,
     logger,
+    maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
     process: async (events) => {
       await book.apply(
         events.map((e) => ({

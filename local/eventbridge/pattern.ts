@@ -824,21 +824,19 @@ function expandSubRules(items: readonly PatternItem[]): SubRule[] {
 // Wildcard complexity (event-ruler MachineComplexityEvaluator over the rule's wildcard sub-rules)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A wildcard value in one byte machine; values of one anything-but set share an identity. */
+/** One wildcard pattern added to a byte machine: a wildcard, or the values of an anything-but wildcard set. */
 interface WildcardEntry {
   readonly identity: string;
-  readonly value: string;
+  readonly values: readonly string[];
 }
 
 function checkWildcardComplexity(subRules: readonly SubRule[]): void {
   const withWildcards = subRules.filter((rule) =>
-    [...rule.values()].some((specs) =>
-      specs.some((s) => s.kind === 'wildcard' || s.kind === 'anything-but-wildcard'),
-    ),
+    [...rule.values()].some((specs) => specs.some((s) => s.kind === 'wildcard' || s.kind === 'anything-but-wildcard')),
   );
   if (withWildcards.length === 0) return;
-  for (const entries of wildcardMachines(withWildcards)) {
-    if (wildcardComplexity(entries) > MAX_WILDCARD_COMPLEXITY) {
+  for (const machine of wildcardMachines(withWildcards)) {
+    if (machine.complexity(MAX_WILDCARD_COMPLEXITY) > MAX_WILDCARD_COMPLEXITY) {
       invalid(
         'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character',
       );
@@ -854,19 +852,20 @@ function specIdentity(spec: ValueSpec): string {
 }
 
 /**
- * Groups wildcard values by the byte machine event-ruler would put them in: a machine belongs to a field at a
- * name state, and sub-rules share a name state while they share the patterns that lead to it. The evaluator only
- * walks value transitions, so machines behind an `exists: false` field alone are not evaluated (as in AWS).
+ * Builds the byte machines event-ruler would build for the rule's wildcard sub-rules: a machine belongs to a field
+ * at a name state, and sub-rules share a name state while they share the patterns that lead to it. The evaluator
+ * only walks value transitions, so machines behind an `exists: false` field alone are not evaluated (as in AWS).
  */
-function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
-  interface Machine {
+function wildcardMachines(subRules: readonly SubRule[]): WildcardByteMachine[] {
+  interface Field {
     readonly state: number;
     readonly next: Map<string, number>;
-    readonly entries: WildcardEntry[];
+    bytes: WildcardByteMachine | undefined;
   }
-  const machines = new Map<string, Machine>();
+  const fields = new Map<string, Field>();
   const valueEdges = new Map<number, Set<number>>();
   let nameStates = 1;
+  const newNameState = (): number => nameStates++;
   for (const rule of subRules) {
     let states = [0];
     for (const path of [...rule.keys()].sort()) {
@@ -874,28 +873,30 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
       const reached = new Set<number>();
       for (const state of states) {
         const key = `${state}\u0000${path}`;
-        let machine = machines.get(key);
-        if (machine === undefined) {
-          machine = { state, next: new Map(), entries: [] };
-          machines.set(key, machine);
+        let field = fields.get(key);
+        if (field === undefined) {
+          field = { state, next: new Map(), bytes: undefined };
+          fields.set(key, field);
         }
+        // Each pattern leads to the name state it already has, else to the key's previous pattern's, else a new one.
         let last: number | undefined;
         for (const spec of specs) {
-          // exists:false lives in a name matcher beside the byte machine, but shares the next name state.
-          const absent = spec.kind === 'exists' && !spec.value;
-          const identity = absent ? '\u0000absent' : specIdentity(spec);
-          let next = machine.next.get(identity);
-          if (next === undefined) {
-            next = last ?? nameStates++;
-            machine.next.set(identity, next);
+          let next: number;
+          if (spec.kind === 'wildcard' || spec.kind === 'anything-but-wildcard') {
+            // Wildcards build states again on every addition; their match tells which name state they lead to.
+            field.bytes ??= new WildcardByteMachine();
+            const values = 'values' in spec ? [...new Set(spec.values)] : [spec.value];
+            next = field.bytes.add(specIdentity(spec), values, last, newNameState);
+          } else {
+            // exists:false lives in a name matcher beside the byte machine, but shares the next name state.
+            const identity = spec.kind === 'exists' && !spec.value ? '\u0000absent' : specIdentity(spec);
+            next = field.next.get(identity) ?? last ?? newNameState();
+            field.next.set(identity, next);
           }
           last = next;
           reached.add(next);
-          if (!absent) valueEdges.set(state, (valueEdges.get(state) ?? new Set()).add(next));
-          // Every addition builds states again (only the match is shared), duplicates included.
-          if (spec.kind === 'wildcard') machine.entries.push({ identity, value: spec.value });
-          if (spec.kind === 'anything-but-wildcard') {
-            for (const value of new Set(spec.values)) machine.entries.push({ identity, value });
+          if (!(spec.kind === 'exists' && !spec.value)) {
+            valueEdges.set(state, (valueEdges.get(state) ?? new Set()).add(next));
           }
         }
       }
@@ -909,9 +910,9 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardEntry[][] {
     valueEdges.get(state)?.forEach(visit);
   };
   visit(0);
-  return [...machines.values()]
-    .filter((machine) => evaluated.has(machine.state) && machine.entries.length > 0)
-    .map((machine) => machine.entries);
+  return [...fields.values()].flatMap((field) =>
+    field.bytes !== undefined && evaluated.has(field.state) ? [field.bytes] : [],
+  );
 }
 
 /** A state of the byte machine event-ruler builds for wildcard patterns, or a match (an accepted pattern). */
@@ -939,7 +940,9 @@ const MAX_COMPLEXITY_STATE_SETS = 20_000;
  */
 class WildcardByteMachine {
   private readonly nodes: ByteNode[] = [];
-  private readonly matches = new Map<string, number>();
+  /** Match nodes by pattern and name state: equal matches are one node. */
+  private readonly matchNodes = new Map<string, number>();
+  private readonly matchNameState = new Map<number, number>();
   private readonly start = this.node(false);
   private readonly alphabet = new Set<number>([QUOTE]);
 
@@ -972,7 +975,19 @@ class WildcardByteMachine {
     return states.find((t) => !this.at(t).indeterminate) ?? states[0];
   }
 
-  add(identity: string, value: string): void {
+  /**
+   * Adds a pattern's values and returns the name state they lead to: that of a match of the pattern already on
+   * the final transition, else `nameState`, else a new one. A match is the pattern together with its name state.
+   */
+  add(identity: string, values: readonly string[], nameState: number | undefined, newNameState: () => number): number {
+    let target = nameState;
+    for (const value of values) {
+      target = this.addValue(identity, value, () => (target ??= newNameState()));
+    }
+    return target ?? newNameState();
+  }
+
+  private addValue(identity: string, value: string, nameState: () => number): number {
     const chars = wildcardChars(value);
     chars.forEach((c) => c !== WILDCARD_CHAR && this.alphabet.add(c));
     const last = chars.length - 1;
@@ -1022,14 +1037,20 @@ class WildcardByteMachine {
       previous = state;
       state = target;
     }
-    // insertMatch on the closing quote; one match per pattern, shared by the values of an anything-but set.
-    let match = this.matches.get(identity);
+    // insertMatch on the closing quote: re-use a match of this pattern already there, else link this one.
+    const existing = this.transitions(state, QUOTE).find((t) => this.at(t).match === identity);
+    if (existing !== undefined) return this.matchNameState.get(existing) as number;
+    const target = nameState();
+    const key = `${identity}\u0000${target}`;
+    let match = this.matchNodes.get(key);
     if (match === undefined) {
       match = this.node(false, identity);
-      this.matches.set(identity, match);
+      this.matchNodes.set(key, match);
+      this.matchNameState.set(match, target);
     }
     this.link(state, QUOTE, match);
     if (previous !== undefined && chars[last - 1] === WILDCARD_CHAR) this.link(previous, QUOTE, match);
+    return target;
   }
 
   /** ByteMachine.canReuseNextByteState for byte and wildcard characters. */
@@ -1120,10 +1141,11 @@ function utf8Char(chars: readonly number[], i: number): number[] {
   return bytes;
 }
 
-/** The complexity of one byte machine's wildcard values, capped just above the limit. */
+/** The complexity of one byte machine holding the given patterns, each added once (for tests). */
 export function wildcardComplexity(entries: readonly WildcardEntry[]): number {
   const machine = new WildcardByteMachine();
-  for (const { identity, value } of entries) machine.add(identity, value);
+  let nameStates = 0;
+  for (const { identity, values } of entries) machine.add(identity, values, undefined, () => nameStates++);
   return machine.complexity(MAX_WILDCARD_COMPLEXITY);
 }
 
@@ -1243,7 +1265,8 @@ class HexRangeTest implements ValueTest {
   ) {}
 
   test(value: unknown): boolean {
-    if (typeof value === 'number') return this.numbersAsText && hexRangeMatches(this.range, JSON.stringify(value));
+    if (typeof value === 'number')
+      return this.numbersAsText && hexRangeMatches(this.range, JSON.stringify(value));
     const hex = ipHexOf(value);
     return hex !== undefined && hexRangeMatches(this.range, hex);
   }

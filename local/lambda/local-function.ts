@@ -11,6 +11,10 @@ export interface FunctionConfig {
   readonly timeoutSeconds: number;
   readonly memorySize: number;
   readonly environment: Record<string, string>;
+  /** Fault drill `slow-consumer`: extra time spent per record. @default 0 */
+  readonly latencyPerRecordMs?: number;
+  /** Fault drill `lambda-timeout`: every other invocation hangs after doing its work, until the timeout kills it. */
+  readonly hangEveryOther?: boolean;
 }
 
 export type InvokeResult =
@@ -40,7 +44,7 @@ export class LocalFunction {
   coldStarts = 0;
 
   constructor(
-    readonly config: FunctionConfig,
+    public config: FunctionConfig,
     logFile?: string,
   ) {
     this.log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
@@ -69,6 +73,7 @@ export class LocalFunction {
         functionArn: this.config.functionArn,
         memorySize: this.config.memorySize,
         timeoutMs: this.config.timeoutSeconds * 1000,
+        latencyPerRecordMs: this.config.latencyPerRecordMs ?? 0,
       },
       env: this.config.environment,
       stdout: true,
@@ -155,7 +160,8 @@ export class LocalFunction {
       }, this.config.timeoutSeconds * 1000);
       worker.on('message', onMessage);
       worker.once('exit', onExit);
-      worker.postMessage({ id, requestId: randomUUID(), event });
+      const hang = this.config.hangEveryOther === true && this.invocations % 2 === 1;
+      worker.postMessage({ id, requestId: randomUUID(), event, hang });
     });
   }
 }

@@ -5,6 +5,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const path = require('node:path');
 
 let handler;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 try {
   const [file, exportName] = workerData.handler.split('.');
   const mod = require(path.join(workerData.codeDir, file));
@@ -36,7 +37,11 @@ parentPort.on('message', async (message) => {
     succeed() {},
   };
   try {
+    // Fault drills: a slow consumer spends this long per record; a hung invocation never answers (after its work).
+    const records = Array.isArray(message.event && message.event.Records) ? message.event.Records.length : 1;
+    if (workerData.latencyPerRecordMs > 0) await sleep(workerData.latencyPerRecordMs * records);
     const result = await handler(message.event, context);
+    if (message.hang) await new Promise(() => {});
     parentPort.postMessage({
       type: 'result',
       id: message.id,

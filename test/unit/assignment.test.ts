@@ -14,9 +14,17 @@ import { FulfillmentInputError } from '../../lambdas/domain/fulfillment/errors';
 const retailNetwork = (): FulfillmentNetwork =>
   JSON.parse(readFileSync(join(__dirname, '../../config/retail-network.json'), 'utf8')) as FulfillmentNetwork;
 
-const order = (orderId: string, region: string, warehouseId: string): OpenOrder => ({ orderId, region, warehouseId });
+const order = (orderId: string, region: string, warehouseId: string): OpenOrder => ({
+  orderId,
+  region,
+  warehouseId,
+});
 
-const warehouse = (warehouseId: string, capacity: number, shippingCost: Record<string, number>): WarehouseSpec => ({
+const warehouse = (
+  warehouseId: string,
+  capacity: number,
+  shippingCost: Record<string, number>,
+): WarehouseSpec => ({
   warehouseId,
   region: 'r',
   capacity,
@@ -115,7 +123,7 @@ const requestArb: fc.Arbitrary<RerouteRequest> = fc
           capacity: w.capacity,
           shippingCost: Object.fromEntries(
             regions.flatMap((region, slot) => (w.costs[slot] === undefined ? [] : [[region, w.costs[slot]]])),
-          ) as Record<string, number>,
+          ),
         })),
       },
       orders: orders.map((o) => order(`o-${o.id}`, o.region, ids[o.holder % ids.length]!)),
@@ -160,7 +168,10 @@ describe('planReroute', () => {
     it('places as many orders as possible before minimising cost', () => {
       // us-central is cheapest at WH-CHI, but WH-CHI is the only warehouse left for us-east.
       const req = request({
-        orders: [...ordersFrom('WH-NYC', 'us-east', 10, 'east'), ...ordersFrom('WH-NYC', 'us-central', 10, 'central')],
+        orders: [
+          ...ordersFrom('WH-NYC', 'us-east', 10, 'east'),
+          ...ordersFrom('WH-NYC', 'us-central', 10, 'central'),
+        ],
         excludedWarehouseIds: ['WH-NYC', 'WH-BOS'],
         openLoad: { 'WH-CHI': 510 },
       });
@@ -168,9 +179,11 @@ describe('planReroute', () => {
       const plan = planReroute(req);
 
       expect(countBy(plan)).toEqual({ 'WH-CHI': 10, 'WH-DAL': 10 });
-      expect(plan.assignments.filter((a) => a.toWarehouseId === 'WH-CHI').every((a) => a.orderId.startsWith('east'))).toBe(
-        true,
-      );
+      expect(
+        plan.assignments
+          .filter((a) => a.toWarehouseId === 'WH-CHI')
+          .every((a) => a.orderId.startsWith('east')),
+      ).toBe(true);
       expect(plan.totalCost).toBe(10 * 640 + 10 * 470);
       expectFeasible(req, plan);
     });
@@ -197,7 +210,11 @@ describe('planReroute', () => {
 
     it('leaves orders where they are when that warehouse is open and part of the optimum', () => {
       const req = request({
-        orders: [order('a', 'us-west', 'WH-SEA'), order('b', 'us-west', 'WH-LAX'), order('c', 'us-west', 'WH-SEA')],
+        orders: [
+          order('a', 'us-west', 'WH-SEA'),
+          order('b', 'us-west', 'WH-LAX'),
+          order('c', 'us-west', 'WH-SEA'),
+        ],
         openLoad: { 'WH-LAX': 559, 'WH-SEA': 379 },
       });
 
@@ -225,11 +242,19 @@ describe('planReroute', () => {
       const plan = planReroute(req);
 
       // Every slot is filled; each warehouse takes the region it ships to most cheaply.
-      expect(countBy(plan)).toEqual({ 'WH-NYC': 500, 'WH-BOS': 320, 'WH-DAL': 320, 'WH-SEA': 280, 'WH-LAX': 460 });
+      expect(countBy(plan)).toEqual({
+        'WH-NYC': 500,
+        'WH-BOS': 320,
+        'WH-DAL': 320,
+        'WH-SEA': 280,
+        'WH-LAX': 460,
+      });
       expect(plan.totalCost).toBe(500 * 450 + 320 * 510 + 320 * 470 + 280 * 440 + 460 * 420);
       expect(plan.unassigned).toHaveLength(5_000 - 1_880);
       expect(new Set(plan.unassigned.map((u) => u.reason))).toEqual(
-        new Set(['us-central', 'us-east', 'us-west'].map((region) => `no remaining capacity in region ${region}`)),
+        new Set(
+          ['us-central', 'us-east', 'us-west'].map((region) => `no remaining capacity in region ${region}`),
+        ),
       );
       expectFeasible(req, plan);
     });

@@ -25,6 +25,18 @@ export const orderCancellationSpikeV1 = z.object({
   cancelled: z.number().int().nonnegative(),
   pValue: z.number().min(0).max(1),
   score: z.number().nonnegative(),
+  /** Cancellations expected in `window` at the baseline ratio (optional: added after the first producers). */
+  expectedCancelled: z.number().nonnegative().optional(),
+  /** For a region incident: the warehouses whose customers in the region cancel more, largest excess first. */
+  contributors: z
+    .array(
+      z.object({
+        warehouseId: z.string().min(1),
+        cancelled: z.number().int().nonnegative(),
+        expectedCancelled: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
 });
 export type OrderCancellationSpike = z.infer<typeof orderCancellationSpikeV1>;
 
@@ -70,6 +82,8 @@ export const remediationPlannedV1 = z.object({
   /** Why: the facts the planner used. */
   evidence: z.array(z.string()),
   planner: z.enum(['template', 'reasoner', 'rule']),
+  /** The procedural template reused, when `planner` is `template`: learning credits its outcome to it. */
+  templateId: z.string().min(1).optional(),
   tasks: z.array(planTask).min(1),
 });
 export type RemediationPlan = z.infer<typeof remediationPlannedV1>;

@@ -97,7 +97,12 @@ export function planReroute(req: RerouteRequest): ReroutePlan {
       const cost = warehouse.shippingCost[region];
       if (cost === undefined || !Object.hasOwn(warehouse.shippingCost, region)) continue;
       routes.push({ region, warehouseId: warehouse.warehouseId, cost, arc: arcs.length });
-      arcs.push({ from: regionNode(region), to: warehouseNode(warehouse.warehouseId), capacity: orders.length, cost });
+      arcs.push({
+        from: regionNode(region),
+        to: warehouseNode(warehouse.warehouseId),
+        capacity: orders.length,
+        cost,
+      });
     }
   }
   for (const warehouse of candidates) {
@@ -168,7 +173,8 @@ function validateRequest(req: RerouteRequest): void {
   req.orders.forEach((order, index) => {
     const field = `orders[${index}]`;
     requireId(`${field}.orderId`, order.orderId);
-    if (orderIds.has(order.orderId)) throw new FulfillmentInputError(`${field}.orderId`, order.orderId, 'is repeated');
+    if (orderIds.has(order.orderId))
+      throw new FulfillmentInputError(`${field}.orderId`, order.orderId, 'is repeated');
     orderIds.add(order.orderId);
     requireId(`${field}.region`, order.region);
     requireId(`${field}.warehouseId`, order.warehouseId);
@@ -196,7 +202,11 @@ function validateRequest(req: RerouteRequest): void {
 
   req.excludedWarehouseIds.forEach((warehouseId, index) => {
     if (!warehouseIds.has(warehouseId)) {
-      throw new FulfillmentInputError(`excludedWarehouseIds[${index}]`, warehouseId, 'must name a warehouse in the network');
+      throw new FulfillmentInputError(
+        `excludedWarehouseIds[${index}]`,
+        warehouseId,
+        'must name a warehouse in the network',
+      );
     }
   });
   for (const [warehouseId, load] of Object.entries(req.openLoad)) {

@@ -42,10 +42,11 @@ export class NegativeCycleError extends FulfillmentError {
 
 function quote(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? typeof value; // functions and symbols have no JSON form
   } catch {
     return Object.prototype.toString.call(value);
   }

@@ -20,7 +20,7 @@ import { FulfillmentInputError, NegativeCycleError } from './errors';
  * zero-capacity arcs are allowed; self-loops never carry flow. `source === sink` and an unreachable sink
  * both give a flow of 0 at cost 0.
  *
- * Exactness: all arithmetic is on integers held in doubles. Node potentials stay below
+ * Exactness: all arithmetic is on integers held in doubles. Node potentials and reduced costs stay within
  * `maxAbsCost * (8 * nodes.length + 8)`, which must not exceed `Number.MAX_SAFE_INTEGER`; the flow value
  * must be a safe integer; the total cost is summed exactly (with `BigInt`) and must be a safe integer too.
  * Each limit throws a `RangeError` rather than return a rounded number.
@@ -105,9 +105,14 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
     const tail = lookUp(from, () => `arcs[${arc}].from`);
     const tip = lookUp(to, () => `arcs[${arc}].to`);
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
-      throw new FulfillmentInputError(`arcs[${arc}].capacity`, capacity, 'must be a non-negative safe integer');
+      throw new FulfillmentInputError(
+        `arcs[${arc}].capacity`,
+        capacity,
+        'must be a non-negative safe integer',
+      );
     }
-    if (!Number.isSafeInteger(cost)) throw new FulfillmentInputError(`arcs[${arc}].cost`, cost, 'must be a safe integer');
+    if (!Number.isSafeInteger(cost))
+      throw new FulfillmentInputError(`arcs[${arc}].cost`, cost, 'must be a safe integer');
     if (capacity === 0) return;
     if (tail === tip) {
       if (cost < 0) throw new NegativeCycleError([arc]);
@@ -209,7 +214,7 @@ function assertNoNegativeCycle(graph: ResidualGraph): void {
       distance[tip] = label;
       parentEdge[tip] = edge;
       edgesOnPath[tip] = edgesOnPath[node]! + 1;
-      if (edgesOnPath[tip]! >= nodeCount) throw new NegativeCycleError(traceCycle(graph, parentEdge, tip));
+      if (edgesOnPath[tip] >= nodeCount) throw new NegativeCycleError(traceCycle(graph, parentEdge, tip));
       if (queued[tip] === 0) {
         queued[tip] = 1;
         queue[(front + length) % nodeCount] = tip;
@@ -219,7 +224,7 @@ function assertNoNegativeCycle(graph: ResidualGraph): void {
   }
 }
 
-/** Kahn's algorithm over the arcs: true when they contain no cycle at all. */
+/** Kahn's algorithm over the arcs (the edges with residual capacity before any flow): true when acyclic. */
 function isAcyclic({ nodeCount, tips, adjacencyStart, head, residual }: ResidualGraph): boolean {
   const inDegree = new Int32Array(nodeCount);
   for (const tip of tips) inDegree[tip]!++;
@@ -298,7 +303,8 @@ function maxFlowValue(graph: ResidualGraph): number {
           residual[partner[path[step]!]!]! += bottleneck;
         }
         flow += bottleneck;
-        if (flow > Number.MAX_SAFE_INTEGER) throw new RangeError('the flow value exceeds the safe-integer range');
+        if (flow > Number.MAX_SAFE_INTEGER)
+          throw new RangeError('the flow value exceeds the safe-integer range');
         depth = firstSaturated;
         node = head[partner[path[depth]!]!]!;
         continue;
@@ -322,11 +328,12 @@ function maxFlowValue(graph: ResidualGraph): number {
 
 /**
  * Primal network simplex for the cheapest way to send `value` units from source to sink over the graph's
- * arcs; returns the flow on each of them. The initial basis hangs every node from an artificial root by
- * an artificial arc of cost `(nodeCount + 1) * maxAbsCost + 1` (big M): more than any real path, so the
- * optimum leaves them empty since `value` is feasible. Arcs are priced in blocks of about sqrt(arcs)
- * (Grigoriadis' block search); the leaving arc is the last blocking arc of the pivot cycle from its apex,
- * which keeps the tree strongly feasible and so rules out cycling (Cunningham 1976).
+ * arcs; returns the flow on each of them. The initial basis hangs every node from an artificial root by an
+ * artificial arc; any flow through the root pays `(nodeCount + 1) * maxAbsCost + 1` (big M) at the sink,
+ * more than any real path costs, so the optimum leaves the artificial arcs empty as `value` is feasible.
+ * Arcs are priced in blocks of about sqrt(arcs) (Grigoriadis' block search); the leaving arc is the last
+ * blocking arc of the pivot cycle from its apex, which keeps the tree strongly feasible and so rules out
+ * cycling on degenerate pivots (Cunningham 1976).
  */
 function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
   const { nodeCount, source, sink, maxAbsCost } = graph;
@@ -346,26 +353,27 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
   const tree = new SpanningTree(nodeCount + 1, root);
   const bigM = (nodeCount + 1) * maxAbsCost + 1;
   for (let node = 0; node < nodeCount; node++) {
-    // Supply nodes (and those with none) point to the root, the sink is fed from it: strongly feasible.
+    // The source and the transit nodes point to the root and the sink is fed from it, so every tree arc
+    // can take more flow towards the root: the tree is strongly feasible. Transit nodes' arcs cost 0,
+    // which starts their potentials at 0 and prices real arcs by their own costs; any flow through the
+    // root still pays the sink's big M.
     const arc = realArcs + node;
-    const supply = node === source ? value : node === sink ? -value : 0;
+    const isSink = node === sink;
+    const isTerminal = isSink || node === source;
     capacity[arc] = Infinity;
-    cost[arc] = bigM;
-    flow[arc] = Math.abs(supply);
-    if (supply >= 0) {
-      tail[arc] = node;
-      tip[arc] = root;
-    } else {
-      tail[arc] = root;
-      tip[arc] = node;
-    }
-    tree.hang(node, root, arc, supply >= 0 ? -bigM : bigM);
+    cost[arc] = isTerminal ? bigM : 0;
+    flow[arc] = isTerminal ? value : 0;
+    tail[arc] = isSink ? root : node;
+    tip[arc] = isSink ? node : root;
+    tree.hang(node, root, arc, isSink ? bigM : isTerminal ? -bigM : 0);
   }
 
   const { parent, parentArc, potential } = tree;
   // Room to push along the tree arc `arc` from `node` up to its parent, or down from the parent to it.
-  const upward = (node: number, arc: number) => (tail[arc] === node ? capacity[arc]! - flow[arc]! : flow[arc]!);
-  const downward = (node: number, arc: number) => (tail[arc] === node ? flow[arc]! : capacity[arc]! - flow[arc]!);
+  const upward = (node: number, arc: number) =>
+    tail[arc] === node ? capacity[arc]! - flow[arc]! : flow[arc]!;
+  const downward = (node: number, arc: number) =>
+    tail[arc] === node ? flow[arc]! : capacity[arc]! - flow[arc]!;
   const blockSize = Math.max(10, Math.ceil(Math.sqrt(arcCount)));
   let cursor = 0;
   for (;;) {
@@ -440,13 +448,14 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
     // The side that lost its tree arc is re-hung from the other end of the entering arc; its potentials
     // shift so that the entering arc's reduced cost becomes 0, as every tree arc's is.
     const moved = leavingOnFirstSide ? first : second;
-    const edgeReducedCost = forward ? reduced : -reduced;
+    const shift = Math.abs(reduced);
     tree.reroot(moved, leaving, leavingOnFirstSide ? second : first, entering);
-    tree.refreshSubtree(moved, leavingOnFirstSide ? -edgeReducedCost : edgeReducedCost);
+    tree.refreshSubtree(moved, leavingOnFirstSide ? shift : -shift);
   }
 
   for (let node = 0; node < nodeCount; node++) {
-    if (flow[realArcs + node] !== 0) throw new Error('minCostMaxFlow: internal error, artificial arc kept flow');
+    if (flow[realArcs + node] !== 0)
+      throw new Error('minCostMaxFlow: internal error, artificial arc kept flow');
   }
   return flow.subarray(0, realArcs);
 }

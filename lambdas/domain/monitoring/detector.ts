@@ -1,48 +1,100 @@
-import { logBinomialUpperTail } from './binomial';
 import { InvalidDetectorConfig, MonitoringError, ScopeMismatch } from './errors';
-import { addWindows, epochMsOf, windowStartOf, type WindowCount } from './windows';
+import { logNegativeBinomialUpperTail } from './negative-binomial';
+import { epochMsOf, isoOf, windowStartOf, type WindowCount } from './windows';
 
 /** Thresholds of the cancellation-spike detector; the handler merges configuration overrides onto the defaults. */
 export interface DetectorConfig {
   /** Length of an event-time window in minutes; must divide 1440 so windows tile the UTC day. */
   windowMinutes: number;
-  /** Windows, ending at the evaluated one, whose counts are tested together. */
+  /** Windows, ending at the evaluated one, of the shortest block tested (the block reported when none alarms). */
   recentWindows: number;
-  /** Windows before the recent ones from which the baseline ratio is learned. */
+  /**
+   * Longest block tested: blocks of recentWindows, 2·recentWindows, 4·recentWindows… windows up to this many are
+   * tested together (Bonferroni-corrected), so thin traffic — nights, small warehouses — is judged on enough
+   * orders without slowing detection where traffic is high.
+   */
+  longestRecentWindows: number;
+  /** Windows before a block from which its baseline ratio is learned (older windows weigh nothing). */
   baselineWindows: number;
-  /** Orders placed in the recent windows below which nothing is judged anomalous. */
+  /** Age in windows at which a baseline window weighs half as much as the newest: how fast drifts are followed. */
+  baselineHalfLifeWindows: number;
+  /**
+   * Windows of placements, ending at the evaluated one, that also count as a block's exposure (scaled to the
+   * block's length) when they exceed the block's own placements: cancellations follow their orders by minutes,
+   * so right after a promotion or a burst of orders the block's placements understate the orders at risk.
+   */
+  exposureWindows: number;
+  /** Orders at risk (exposure) in a block below which it is not judged anomalous. */
   minRecentOrders: number;
-  /** Cancellations in the recent windows below which nothing is judged anomalous. */
+  /** Cancellations in a block below which it is not judged anomalous. */
   minRecentCancellations: number;
-  /** The recent cancellation ratio must be at least this multiple of the baseline ratio. */
+  /** The block's cancellations per order at risk must be at least this multiple of the baseline ratio. */
   minLift: number;
-  /** Largest binomial upper-tail probability still called anomalous. */
+  /** Largest (Bonferroni-corrected) tail probability still called anomalous: what opens an incident. */
   maxPValue: number;
+  /** Largest tail probability, with the lift of `continueMinLift`, that keeps an open incident open. */
+  continuePValue: number;
+  /** Lift that, with `continuePValue`, keeps an open incident open (hysteresis below `minLift`). */
+  continueMinLift: number;
   /** Pseudo-orders at `priorRatio` added to the baseline, so a thin or missing history is not over-trusted. */
   priorOrders: number;
   /** Cancellations per placed order assumed before any history is seen. */
   priorRatio: number;
-  /** Consecutive normal windows after the last anomalous one that close an incident. */
+  /**
+   * Coefficient of variation of the true ratio from block to block beyond Poisson noise (e.g. hour-to-hour mix
+   * of customers): widens the predictive distribution at high counts, where the baseline's own uncertainty is
+   * tiny. 0 trusts the baseline completely.
+   */
+  ratioVariation: number;
+  /** Consecutive normal windows after the last anomalous (or elevated) one that close an incident. */
   quietWindowsToClose: number;
+  /** A window more than this many windows older than a batch's newest fact no longer opens an incident. */
+  maxOpeningLagWindows: number;
+  /**
+   * Attribution: log-likelihood ratio above which a region's anomaly counts as spread over its warehouses (a
+   * region incident) rather than concentrated in its top warehouse. See attribution.ts.
+   */
+  spreadLogLikelihoodRatio: number;
+  /**
+   * Attribution: the lift the rest of the region would show if the incident were region-wide, as a fraction of
+   * the top warehouse's excess lift (1 + fraction · (lift − 1), at least `minLift`).
+   */
+  spreadLiftFraction: number;
+  /**
+   * Attribution: share of a scope's block cancellations that the (region, warehouse) cells known to the batch
+   * must explain before attribution is decided; below it, the decision waits for a batch that sees more cells.
+   */
+  attributionCoverage: number;
 }
 
 /**
- * Defaults for 5-minute windows: a 10-minute test against a 2-hour baseline, alarming when at least 5 of at
- * least 20 orders were cancelled, at twice the baseline ratio or more, with p ≤ 1e-4 (strict, because the handler
- * re-evaluates the open window on every batch and every scope every 5 minutes: 1e-3 raised a false region alarm
- * in the walk-through); an incident closes after 15 quiet minutes.
+ * Defaults for 5-minute windows: blocks of 10, 20 and 40 minutes are tested against an exponentially weighted
+ * baseline (half-life 3 hours, 12 hours deep, plus 50 pseudo-orders at 5%), and alarm when at least 5
+ * cancellations over at least 20 orders at risk run at twice the baseline ratio or more with a corrected tail
+ * probability of 1e-5 or less. The threshold is strict because every touched scope is re-tested on every batch
+ * and a deployment has tens of scopes: at one false alarm a week that is still hundreds of thousands of tests.
  */
 export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   windowMinutes: 5,
   recentWindows: 2,
-  baselineWindows: 24,
+  longestRecentWindows: 8,
+  baselineWindows: 144,
+  baselineHalfLifeWindows: 36,
+  exposureWindows: 12,
   minRecentOrders: 20,
   minRecentCancellations: 5,
   minLift: 2,
-  maxPValue: 0.0001,
-  priorOrders: 100,
+  maxPValue: 1e-5,
+  continuePValue: 0.01,
+  continueMinLift: 1.5,
+  priorOrders: 50,
   priorRatio: 0.05,
+  ratioVariation: 0.05,
   quietWindowsToClose: 3,
+  maxOpeningLagWindows: 2,
+  spreadLogLikelihoodRatio: 3,
+  spreadLiftFraction: 0.5,
+  attributionCoverage: 0.8,
 });
 
 type Check = (value: number) => boolean;
@@ -50,18 +102,29 @@ const positiveInteger: [Check, string] = [(v) => Number.isInteger(v) && v > 0, '
 const nonNegativeInteger: [Check, string] = [(v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'];
 const positive: [Check, string] = [(v) => Number.isFinite(v) && v > 0, 'a positive number'];
 const nonNegative: [Check, string] = [(v) => Number.isFinite(v) && v >= 0, 'a non-negative number'];
+const probability: [Check, string] = [(v) => Number.isFinite(v) && v > 0 && v <= 1, 'a probability in (0, 1]'];
 
 const checks: Record<keyof DetectorConfig, [Check, string]> = {
   windowMinutes: [(v) => Number.isInteger(v) && v > 0 && 1440 % v === 0, 'a positive integer dividing 1440'],
   recentWindows: positiveInteger,
+  longestRecentWindows: positiveInteger,
   baselineWindows: positiveInteger,
-  minRecentOrders: positiveInteger,
+  baselineHalfLifeWindows: positive,
+  exposureWindows: positiveInteger,
+  minRecentOrders: nonNegative,
   minRecentCancellations: nonNegativeInteger,
   minLift: nonNegative,
-  maxPValue: [(v) => Number.isFinite(v) && v > 0 && v <= 1, 'a probability in (0, 1]'],
+  maxPValue: probability,
+  continuePValue: probability,
+  continueMinLift: nonNegative,
   priorOrders: positive,
   priorRatio: positive,
+  ratioVariation: nonNegative,
   quietWindowsToClose: positiveInteger,
+  maxOpeningLagWindows: nonNegativeInteger,
+  spreadLogLikelihoodRatio: nonNegative,
+  spreadLiftFraction: [(v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a fraction in [0, 1]'],
+  attributionCoverage: [(v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a fraction in [0, 1]'],
 };
 
 /**
@@ -83,51 +146,272 @@ export function resolveDetectorConfig(overrides: unknown = {}): DetectorConfig {
     const value: unknown = config[field as keyof DetectorConfig];
     if (typeof value !== 'number' || !check(value)) throw new InvalidDetectorConfig(field, value, expected);
   }
+  if (config.longestRecentWindows < config.recentWindows) {
+    throw new InvalidDetectorConfig(
+      'longestRecentWindows',
+      config.longestRecentWindows,
+      `at least recentWindows (${config.recentWindows})`,
+    );
+  }
   return config;
+}
+
+/** The block lengths tested: recentWindows, doubled while within longestRecentWindows. */
+export function blockLengthsOf(config: Pick<DetectorConfig, 'recentWindows' | 'longestRecentWindows'>): number[] {
+  const lengths = [config.recentWindows];
+  for (let k = 2 * config.recentWindows; k <= config.longestRecentWindows; k *= 2) lengths.push(k);
+  return lengths;
+}
+
+/** Counts of one scope indexed by window, summed per window: what a block's statistics are computed from. */
+export class ScopeHistory {
+  private readonly byWindow = new Map<number, { placed: number; cancelled: number }>();
+
+  private constructor(
+    readonly scope: string,
+    readonly windowMs: number,
+  ) {}
+
+  /**
+   * Indexes the counts of one scope, in any order, summing repeated windows. Throws {@link ScopeMismatch} when
+   * counts of another scope are mixed in.
+   */
+  static of(scope: string, counts: readonly WindowCount[], windowMinutes: number): ScopeHistory {
+    const history = new ScopeHistory(scope, windowMinutes * 60_000);
+    for (const count of counts) {
+      if (count.scope !== scope) throw new ScopeMismatch(scope, count.scope);
+      history.add(Math.floor(epochMsOf(count.windowStart) / history.windowMs), count.placed, count.cancelled);
+    }
+    return history;
+  }
+
+  private add(index: number, placed: number, cancelled: number): void {
+    const sum = this.byWindow.get(index);
+    if (sum) {
+      sum.placed += placed;
+      sum.cancelled += cancelled;
+    } else {
+      this.byWindow.set(index, { placed, cancelled });
+    }
+  }
+
+  /** Window `index` (epoch ms / window length); zeros where nothing was counted. */
+  at(index: number): { placed: number; cancelled: number } {
+    return this.byWindow.get(index) ?? ZERO;
+  }
+
+  /**
+   * This history less `other`'s counts, window by window, floored at 0 (e.g. a region without one warehouse's
+   * orders in it: the region's counts minus its (region, warehouse) cell's).
+   */
+  minus(other: ScopeHistory, scope: string): ScopeHistory {
+    const rest = new ScopeHistory(scope, this.windowMs);
+    for (const [index, count] of this.byWindow) {
+      const less = other.at(index);
+      rest.add(index, Math.max(0, count.placed - less.placed), Math.max(0, count.cancelled - less.cancelled));
+    }
+    return rest;
+  }
+}
+
+const ZERO = Object.freeze({ placed: 0, cancelled: 0 });
+
+/** Where and how a block of windows is tested. */
+export interface BlockQuery {
+  /** Window index (epoch ms / window length) of the evaluated window, the block's last. */
+  evaluated: number;
+  /** Windows in the block. */
+  length: number;
+  /** Baseline windows end before this window index (exclusive), or before the block if earlier. */
+  baselineBefore?: number;
+  /** Share of the evaluated window already elapsed in event time, in (0, 1]; 1 for a finished window. */
+  elapsed: number;
+}
+
+/** One block's counts, baseline and test against it. */
+export interface BlockStatistics {
+  /** Window indexes [first, last] of the block. */
+  first: number;
+  last: number;
+  placed: number;
+  cancelled: number;
+  /** Orders at risk: the block's placements, or the trailing placements scaled to its length if more. */
+  exposure: number;
+  /** Baseline cancellations per placed order (gamma posterior mean). */
+  baselineRatio: number;
+  /** Cancellations expected at the baseline ratio: baselineRatio · exposure. */
+  expected: number;
+  /** (cancelled / exposure) / baselineRatio; Infinity when cancellations meet no exposure at all. */
+  lift: number;
+  /** Gamma posterior shape of the baseline rate, widened by `ratioVariation`: the predictive's dispersion. */
+  shape: number;
+  /** ln P(X ≥ cancelled) under the predictive NegativeBinomial(shape, expected). */
+  logPValue: number;
+}
+
+type BlockConfig = Pick<
+  DetectorConfig,
+  | 'baselineWindows'
+  | 'baselineHalfLifeWindows'
+  | 'exposureWindows'
+  | 'priorOrders'
+  | 'priorRatio'
+  | 'ratioVariation'
+>;
+
+/**
+ * Tests one block of a scope's history against the baseline learned before it.
+ *
+ * Model: cancellations in the block are Poisson with mean r · exposure, where r, the cancellation ratio, has the
+ * gamma posterior of the baseline — exponentially weighted cancellations and placements of the windows before the
+ * block, plus the prior — so the predictive count is negative binomial, and a short or thin baseline widens it
+ * instead of being trusted as exact. The statistic is a ratio, so daily and weekly order-rate cycles and
+ * promotions (orders and cancellations rising together) do not move it; windows without data (gaps) add nothing.
+ */
+export function testBlock(history: ScopeHistory, query: BlockQuery, config: BlockConfig): BlockStatistics {
+  const first = query.evaluated - query.length + 1;
+  let placed = 0;
+  let cancelled = 0;
+  for (let i = first; i <= query.evaluated; i++) {
+    const count = history.at(i);
+    placed += count.placed;
+    cancelled += count.cancelled;
+  }
+  let trailing = 0;
+  for (let i = query.evaluated - config.exposureWindows + 1; i <= query.evaluated; i++) {
+    trailing += history.at(i).placed;
+  }
+  const elapsed = Math.min(1, Math.max(query.elapsed, 1e-3));
+  const exposure = Math.max(
+    placed,
+    (trailing * (query.length - 1 + elapsed)) / (config.exposureWindows - 1 + elapsed),
+  );
+
+  const baselineEnd = Math.min(first, query.baselineBefore ?? first);
+  const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
+  let weight = 1;
+  let baselinePlaced = 0;
+  let baselineCancelled = 0;
+  for (let i = baselineEnd - 1; i >= baselineEnd - config.baselineWindows; i--) {
+    const count = history.at(i);
+    baselinePlaced += weight * count.placed;
+    baselineCancelled += weight * count.cancelled;
+    weight *= decay;
+  }
+  const posteriorShape = baselineCancelled + config.priorRatio * config.priorOrders;
+  const posteriorRate = baselinePlaced + config.priorOrders;
+  const baselineRatio = posteriorShape / posteriorRate;
+  const shape = 1 / (1 / posteriorShape + config.ratioVariation * config.ratioVariation);
+  const expected = baselineRatio * exposure;
+  const lift = expected > 0 ? cancelled / expected : cancelled > 0 ? Infinity : 0;
+  return {
+    first,
+    last: query.evaluated,
+    placed,
+    cancelled,
+    exposure,
+    baselineRatio,
+    expected,
+    lift,
+    shape,
+    logPValue: logNegativeBinomialUpperTail(cancelled, shape, expected),
+  };
 }
 
 /** The detector's verdict on one scope at one window. */
 export interface SpikeAssessment {
   scope: string;
-  /** The evaluated window; `placed` and `cancelled` cover the `recentWindows` windows ending with it. */
+  /** The evaluated window: incidents are keyed and tracked by it. */
   window: { start: string; end: string };
-  /** Recent cancellations per placed order (cancellations per order when nothing was placed). */
+  /** The block of windows tested, ending with the evaluated one; `placed` and `cancelled` cover it. */
+  block?: { start: string; end: string };
+  /** The block's cancellations per placed order (cancellations per order when nothing was placed). */
   observedRatio: number;
   /** Cancellations per placed order learned from the baseline windows, shrunk toward the prior. */
   baselineRatio: number;
   placed: number;
   cancelled: number;
-  /** P(X ≥ cancelled) for X ~ Binomial(placed + cancelled, baselineRatio / (1 + baselineRatio)). */
+  /** Cancellations expected in the block at the baseline ratio, given its orders at risk. */
+  expectedCancelled?: number;
+  /** Tail probability P(X ≥ cancelled) under the baseline's predictive, times the number of blocks tested. */
   pValue: number;
   /** −log10 of the p-value: 3 is one in a thousand; finite even where the p-value underflows to 0. */
   score: number;
+  /** Opens an incident: every threshold met. */
   anomalous: boolean;
+  /** Keeps an open incident open: still clearly above the baseline (defaults to `anomalous` where absent). */
+  elevated?: boolean;
 }
 
 export interface AssessOptions {
   /**
-   * Learn the baseline only from windows before this one (default: the first recent window). While an incident
+   * Learn the baseline only from windows before this one (default: before each tested block). While an incident
    * is open, the handler passes the window where it began, so the spike is not learned as normal and does not
    * end its own incident early (see `baselineCutoffFor` in incidents.ts).
    */
   baselineBefore?: string;
+  /**
+   * Event time up to which facts have been seen (the batch's newest): the evaluated window counts as elapsed up
+   * to here when exposure is scaled. Default: the evaluated window is complete.
+   */
+  asOf?: string;
+}
+
+/** The block lengths, each block's test, and the one that decided (or the shortest, when none alarms). */
+export interface BlockVerdicts {
+  blocks: BlockStatistics[];
+  reported: BlockStatistics;
+  /** ln of the Bonferroni-corrected p-value of the reported block (≤ 0). */
+  logPValue: number;
+  anomalous: boolean;
+  elevated: boolean;
+}
+
+/** Runs every block length at one window and combines them into a verdict. */
+export function judgeWindow(
+  history: ScopeHistory,
+  evaluated: number,
+  config: DetectorConfig,
+  options: { baselineBefore?: number; elapsed: number },
+): BlockVerdicts {
+  const lengths = blockLengthsOf(config);
+  const logTests = Math.log(lengths.length);
+  const logMax = Math.log(config.maxPValue);
+  const logContinue = Math.log(config.continuePValue);
+  const blocks = lengths.map((length) =>
+    testBlock(history, { evaluated, length, baselineBefore: options.baselineBefore, elapsed: options.elapsed }, config),
+  );
+  let reported = blocks[0]!;
+  let anomalous = false;
+  let elevated = false;
+  for (const block of blocks) {
+    const logP = Math.min(0, block.logPValue + logTests);
+    const alarms =
+      block.exposure >= config.minRecentOrders &&
+      block.cancelled >= config.minRecentCancellations &&
+      block.lift >= config.minLift &&
+      logP <= logMax;
+    if (alarms && (!anomalous || block.logPValue < reported.logPValue)) reported = block;
+    anomalous ||= alarms;
+    elevated ||= block.lift >= config.continueMinLift && logP <= logContinue;
+  }
+  return {
+    blocks,
+    reported,
+    logPValue: Math.min(0, reported.logPValue + logTests),
+    anomalous,
+    elevated: elevated || anomalous,
+  };
 }
 
 /**
  * Judges whether the cancellation ratio of `scope` spiked at the evaluated window.
  *
- * The statistic is the cancellation ratio, cancelled / placed, so a promotion that raises orders and
- * cancellations together is not a spike. The test conditions on the window's events: cancellations can refer to
- * orders placed in earlier windows, so they are not a subset of the window's placed orders (there may even be
- * more of them), and Binomial(placed, ·) would be the wrong model. Treating placements and cancellations as two
- * Poisson streams whose rates stand in the baseline ratio r, the number of cancellations among the
- * placed + cancelled events of the recent windows is Binomial(placed + cancelled, r / (1 + r)) — the exact
- * conditional test for a ratio of rates. The p-value is that binomial's upper tail at the observed count.
- *
- * The baseline pools the `baselineWindows` windows before the recent ones and adds `priorOrders` pseudo-orders at
- * `priorRatio`: windows without data contribute nothing (no zero ratios from gaps), and a short or empty history
- * falls back to the prior instead of to 0. Anomalous needs all of: the minimum counts, a lift of at least
- * `minLift`, and p ≤ `maxPValue`.
+ * Blocks of `recentWindows`, twice and four times as many windows (up to `longestRecentWindows`) ending at the
+ * evaluated window are each tested against the baseline learned before them (see {@link testBlock}); the window
+ * is anomalous when any block has the minimum counts, a lift of at least `minLift`, and a Bonferroni-corrected
+ * tail probability of at most `maxPValue`. The assessment reports the most significant alarming block, or the
+ * shortest block when none alarms.
  *
  * @param history counts of one scope, in any order, with gaps; windows after the evaluated one are ignored, and
  *   repeated windows are summed.
@@ -141,54 +425,54 @@ export function assessScope(
 ): SpikeAssessment {
   const first = history[0];
   if (first === undefined) throw new MonitoringError('cannot assess an empty history: it names no scope');
-  const scope = first.scope;
-  const { windowMinutes } = config;
+  return assessHistory(
+    ScopeHistory.of(first.scope, history, config.windowMinutes),
+    evaluatedWindowStart,
+    config,
+    options,
+  );
+}
 
-  const start = windowStartOf(evaluatedWindowStart, windowMinutes);
-  const end = addWindows(start, 1, windowMinutes);
-  const recentFrom = epochMsOf(addWindows(start, 1 - config.recentWindows, windowMinutes));
-  const recentTo = epochMsOf(end);
-  const baselineTo =
-    options.baselineBefore === undefined
-      ? recentFrom
-      : Math.min(recentFrom, epochMsOf(windowStartOf(options.baselineBefore, windowMinutes)));
-  const baselineFrom = baselineTo - config.baselineWindows * windowMinutes * 60_000;
+/** {@link assessScope} on an indexed history, so a batch indexes each scope's counts once. */
+export function assessHistory(
+  history: ScopeHistory,
+  evaluatedWindowStart: string,
+  config: DetectorConfig,
+  options: AssessOptions = {},
+): SpikeAssessment {
+  const windowMs = config.windowMinutes * 60_000;
+  const evaluated = Math.floor(epochMsOf(windowStartOf(evaluatedWindowStart, config.windowMinutes)) / windowMs);
+  const verdict = judgeWindow(history, evaluated, config, {
+    baselineBefore:
+      options.baselineBefore === undefined
+        ? undefined
+        : Math.floor(epochMsOf(options.baselineBefore) / windowMs),
+    elapsed: elapsedShare(evaluated, windowMs, options.asOf),
+  });
+  return assessmentOf(history.scope, verdict, windowMs);
+}
 
-  let placed = 0;
-  let cancelled = 0;
-  let baselinePlaced = 0;
-  let baselineCancelled = 0;
-  for (const count of history) {
-    if (count.scope !== scope) throw new ScopeMismatch(scope, count.scope);
-    const at = epochMsOf(count.windowStart);
-    if (at >= recentFrom && at < recentTo) {
-      placed += count.placed;
-      cancelled += count.cancelled;
-    } else if (at >= baselineFrom && at < baselineTo) {
-      baselinePlaced += count.placed;
-      baselineCancelled += count.cancelled;
-    }
-  }
+/** Share of window `index` elapsed at `asOf` (1 when absent or later). */
+export function elapsedShare(index: number, windowMs: number, asOf: string | undefined): number {
+  if (asOf === undefined) return 1;
+  return Math.min(1, Math.max(0, (epochMsOf(asOf) - index * windowMs) / windowMs));
+}
 
-  const baselineRatio =
-    (baselineCancelled + config.priorRatio * config.priorOrders) / (baselinePlaced + config.priorOrders);
-  const observedRatio = cancelled / Math.max(placed, 1);
-  const logPValue = logBinomialUpperTail(cancelled, placed + cancelled, baselineRatio / (1 + baselineRatio));
-  const anomalous =
-    placed >= config.minRecentOrders &&
-    cancelled >= config.minRecentCancellations &&
-    observedRatio >= config.minLift * baselineRatio &&
-    logPValue <= Math.log(config.maxPValue);
-
+/** The public shape of a verdict. */
+export function assessmentOf(scope: string, verdict: BlockVerdicts, windowMs: number): SpikeAssessment {
+  const { reported, logPValue } = verdict;
   return {
     scope,
-    window: { start, end },
-    observedRatio,
-    baselineRatio,
-    placed,
-    cancelled,
+    window: { start: isoOf(reported.last * windowMs), end: isoOf((reported.last + 1) * windowMs) },
+    block: { start: isoOf(reported.first * windowMs), end: isoOf((reported.last + 1) * windowMs) },
+    observedRatio: reported.cancelled / Math.max(reported.placed, 1),
+    baselineRatio: reported.baselineRatio,
+    placed: reported.placed,
+    cancelled: reported.cancelled,
+    expectedCancelled: reported.expected,
     pValue: Math.exp(logPValue),
     score: logPValue === 0 ? 0 : -logPValue / Math.LN10,
-    anomalous,
+    anomalous: verdict.anomalous,
+    elevated: verdict.elevated,
   };
 }

@@ -29,9 +29,9 @@ export const incidentKeyOf = (scope: string, windowStart: string): string => `${
  *
  * - anomalous, nothing open → `open`, keyed by scope and window, so a redelivered batch computes the same key
  *   and the handler's conditional write turns the second attempt into a no-op;
- * - anomalous, open → `extend` when the window is later than the last anomalous one, else `none` (a repeated
- *   or late assessment changes nothing);
- * - normal, open → `close` once the assessed window is `quietWindowsToClose` or more windows after the last
+ * - elevated (anomalous, or still clearly above the baseline: `assessment.elevated`), open → `extend` when the
+ *   window is later than the last anomalous one, else `none` (a repeated or late assessment changes nothing);
+ * - otherwise, open → `close` once the assessed window is `quietWindowsToClose` or more windows after the last
  *   anomalous one (windows in between were assessed normal or had no events at all), else `none`.
  */
 export function decideIncident(
@@ -56,7 +56,9 @@ export function decideIncident(
   }
 
   const sinceLastAnomalous = windowsBetween(open.lastAnomalousWindow, window.start, config.windowMinutes);
-  if (anomalous) {
+  // Hysteresis: an open incident lasts while the ratio stays elevated, a weaker test than the one that opened
+  // it, so a long incident whose evidence dips for a window is not closed and then opened again.
+  if (assessment.elevated ?? anomalous) {
     return sinceLastAnomalous > 0
       ? { action: 'extend', incident: { ...open, lastAnomalousWindow: window.start } }
       : { action: 'none' };

@@ -1,9 +1,30 @@
 import type { OrderCancellationSpike } from '../contracts/platform';
-import { assessScope, type DetectorConfig, type SpikeAssessment } from './detector';
+import {
+  attributeRegion,
+  attributeWarehouse,
+  coverageOf,
+  rankCells,
+  type Contributor,
+} from './attribution';
+import {
+  assessmentOf,
+  elapsedShare,
+  judgeWindow,
+  ScopeHistory,
+  type BlockQuery,
+  type BlockVerdicts,
+  type DetectorConfig,
+  type SpikeAssessment,
+} from './detector';
 import { baselineCutoffFor, decideIncident, type OpenIncident } from './incidents';
 import {
   addWindows,
+  cellScope,
+  epochMsOf,
+  isoOf,
   parseScope,
+  regionScope,
+  warehouseScope,
   warehouseScopes,
   windowStartOf,
   type OrderFact,
@@ -37,7 +58,7 @@ export interface WindowStore {
 export function incrementsOf(
   facts: readonly OrderFact[],
   windowMinutes: number,
-  scopesOf: (fact: OrderFact) => string[] = warehouseScopes,
+  scopesOf: (fact: OrderFact) => readonly string[] = warehouseScopes,
 ): WindowIncrement[] {
   const byKey = new Map<
     string,
@@ -63,67 +84,222 @@ export function incrementsOf(
   }));
 }
 
-/** The spike event detail for an assessment that opened an incident. */
-export function spikeDetailOf(assessment: SpikeAssessment, incidentKey: string): OrderCancellationSpike {
+/**
+ * The spike event detail for an assessment that opened an incident: `window` is the block of windows tested, which
+ * `placed`, `cancelled` and `observedRatio` cover.
+ */
+export function spikeDetailOf(
+  assessment: SpikeAssessment,
+  incidentKey: string,
+  contributors?: readonly Contributor[],
+): OrderCancellationSpike {
   const { type, id } = parseScope(assessment.scope);
   return {
     schemaVersion: 1,
     correlationId: incidentKey,
     incidentKey,
     scope: { type, id },
-    window: assessment.window,
+    window: assessment.block ?? assessment.window,
     observedRatio: assessment.observedRatio,
     baselineRatio: assessment.baselineRatio,
     placed: assessment.placed,
     cancelled: assessment.cancelled,
     pValue: assessment.pValue,
     score: assessment.score,
+    ...(assessment.expectedCancelled === undefined
+      ? {}
+      : { expectedCancelled: Math.round(assessment.expectedCancelled * 100) / 100 }),
+    ...(contributors === undefined ? {} : { contributors: [...contributors] }),
   };
+}
+
+/**
+ * The scopes a fact counts in, plus its (region, warehouse) cell when both its warehouse and its region are
+ * monitored: the cells are what attribution reads (see attribution.ts); they never open incidents themselves.
+ */
+function withCells(scopesOf: (fact: OrderFact) => readonly string[]): (fact: OrderFact) => string[] {
+  return (fact) => {
+    const scopes = [...scopesOf(fact)];
+    if (scopes.includes(warehouseScope(fact.warehouseId)) && scopes.includes(regionScope(fact.region))) {
+      scopes.push(cellScope(fact.region, fact.warehouseId));
+    }
+    return scopes;
+  };
+}
+
+/** One batch's reads, each (scope, range) once, and what the batch knows of the network. */
+class BatchView {
+  private readonly histories = new Map<string, Promise<ScopeHistory>>();
+  /** Customer regions and warehouses with a (region, warehouse) cell among the batch's facts. */
+  readonly regions = new Set<string>();
+  readonly warehouses = new Set<string>();
+
+  constructor(
+    private readonly store: WindowStore,
+    private readonly config: DetectorConfig,
+  ) {}
+
+  history(scope: string, from: string, to: string): Promise<ScopeHistory> {
+    const key = `${scope}|${from}|${to}`;
+    let history = this.histories.get(key);
+    if (!history) {
+      history = this.store
+        .history(scope, from, to)
+        .then((counts) => ScopeHistory.of(scope, counts, this.config.windowMinutes));
+      this.histories.set(key, history);
+    }
+    return history;
+  }
+}
+
+/** Regions before warehouses (a region incident opened in a batch covers its warehouses in the same batch). */
+function evaluationOrder(a: string, b: string): number {
+  const rank = (scope: string) => (scope.startsWith('region#') ? 0 : 1);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+interface Evaluation {
+  scope: string;
+  history: ScopeHistory;
+  range: { from: string; to: string };
+  verdict: BlockVerdicts;
+  query: BlockQuery;
+  assessment: SpikeAssessment;
+  baselineBefore: number | undefined;
+}
+
+/**
+ * Whether an anomalous scope with no open incident opens one, after attribution (see attribution.ts):
+ * `contributors` for a region incident, `undefined` to open a warehouse incident, `false` to open nothing now.
+ */
+async function openingOf(
+  evaluation: Evaluation,
+  batch: BatchView,
+  store: WindowStore,
+  config: DetectorConfig,
+): Promise<readonly Contributor[] | undefined | false> {
+  const { scope, history, range, verdict, query } = evaluation;
+  const { type, id } = parseScope(scope);
+  if (type === 'region') {
+    if (!batch.regions.has(id)) return undefined;
+    const cells = await Promise.all(
+      [...batch.warehouses].map(async (warehouseId) => ({
+        id: warehouseId,
+        history: await batch.history(cellScope(id, warehouseId), range.from, range.to),
+      })),
+    );
+    const attribution = attributeRegion(history, verdict.reported.cancelled, cells, query, config);
+    return attribution.kind === 'region' ? attribution.contributors : false;
+  }
+
+  if (!batch.warehouses.has(id)) return undefined;
+  const cells = await Promise.all(
+    [...batch.regions].map(async (region) => ({
+      id: region,
+      history: await batch.history(cellScope(region, id), range.from, range.to),
+    })),
+  );
+  const ranked = rankCells(cells, query, config);
+  const top = ranked[0];
+  if (top === undefined || coverageOf(ranked, verdict.reported.cancelled) < config.attributionCoverage) {
+    return false;
+  }
+  // Inside an open region incident: its warehouse's share of it opens nothing of its own.
+  if ((await store.openIncident(regionScope(top.id))) !== undefined) return false;
+  const regionHistory = await batch.history(regionScope(top.id), range.from, range.to);
+  const attribution = attributeWarehouse(regionHistory, top, query, config);
+  if (attribution.kind === 'spread') return false;
+  if (attribution.kind === 'warehouse') return undefined;
+  // Ambiguous: open once the anomaly has lasted into a second window (a region-wide problem has shown itself
+  // in the rest of the region by then, and a warehouse's own incident waits at most one window).
+  const previous = judgeWindow(history, query.evaluated - 1, config, {
+    baselineBefore: evaluation.baselineBefore,
+    elapsed: 1,
+  });
+  return previous.anomalous ? undefined : false;
 }
 
 /**
  * Counts a batch of facts, then assesses every (scope, window) the batch touched, in event-time order, and
  * returns the spikes to publish: one per incident. Late and out-of-order facts land in their own windows.
+ *
+ * With region scopes counted too (`scopesOf` = {@link warehouseAndRegionScopes}), an anomaly is attributed
+ * before it opens an incident: one warehouse's problem opens a warehouse incident only, a problem spread over a
+ * region's warehouses opens one region incident (see attribution.ts).
  */
 export async function observeOrders(
   facts: readonly OrderFact[],
   store: WindowStore,
   config: DetectorConfig,
-  scopesOf: (fact: OrderFact) => string[] = warehouseScopes,
+  scopesOf: (fact: OrderFact) => readonly string[] = warehouseScopes,
 ): Promise<OrderCancellationSpike[]> {
-  const increments = incrementsOf(facts, config.windowMinutes, scopesOf);
+  const scopesWithCells = withCells(scopesOf);
+  const increments = incrementsOf(facts, config.windowMinutes, scopesWithCells);
   if (increments.length === 0) return [];
   await store.add(increments);
 
+  const windowMs = config.windowMinutes * 60_000;
+  const batch = new BatchView(store, config);
+  let newest = -Infinity;
+  for (const fact of facts) newest = Math.max(newest, epochMsOf(fact.time));
+  const asOf = isoOf(newest);
+  const latestWindow = Math.floor(newest / windowMs);
+
   const windowsByScope = new Map<string, Set<string>>();
   for (const { scope, windowStart } of increments) {
+    if (scope.startsWith('cell#')) {
+      const [, region = '', warehouseId = ''] = scope.split('#');
+      batch.regions.add(region);
+      batch.warehouses.add(warehouseId);
+      continue;
+    }
     const windows = windowsByScope.get(scope) ?? new Set<string>();
     windows.add(windowStart);
     windowsByScope.set(scope, windows);
   }
 
+  const lookback =
+    config.baselineWindows + Math.max(config.longestRecentWindows, config.exposureWindows) + 1;
   const spikes: OrderCancellationSpike[] = [];
-  const span = config.baselineWindows + config.recentWindows - 1;
-  for (const [scope, windows] of [...windowsByScope].sort(([a], [b]) => a.localeCompare(b))) {
-    const evaluated = [...windows].sort();
-    const first = evaluated[0]!;
-    const last = evaluated[evaluated.length - 1]!;
+  for (const scope of [...windowsByScope.keys()].sort(evaluationOrder)) {
+    const evaluated = [...windowsByScope.get(scope)!].sort();
     let open = await store.openIncident(scope);
     const before = open;
     // While an incident is open the baseline is frozen before it began: fetch back to there too.
     const cutoff = baselineCutoffFor(open, config);
-    const from = [addWindows(first, -span, config.windowMinutes)];
-    if (cutoff) from.push(addWindows(cutoff, -config.baselineWindows, config.windowMinutes));
-    const history = await store.history(scope, from.sort()[0]!, last);
+    const starts = [addWindows(evaluated[0]!, -lookback, config.windowMinutes)];
+    if (cutoff) starts.push(addWindows(cutoff, -config.baselineWindows, config.windowMinutes));
+    const range = { from: starts.sort()[0]!, to: evaluated[evaluated.length - 1]! };
+    const history = await batch.history(scope, range.from, range.to);
+
     for (const windowStart of evaluated) {
-      const assessment = assessScope(history, windowStart, config, {
-        baselineBefore: baselineCutoffFor(open, config),
-      });
+      const index = Math.floor(epochMsOf(windowStart) / windowMs);
+      const baselineStart = baselineCutoffFor(open, config);
+      const baselineBefore =
+        baselineStart === undefined ? undefined : Math.floor(epochMsOf(baselineStart) / windowMs);
+      const elapsed = elapsedShare(index, windowMs, asOf);
+      const verdict = judgeWindow(history, index, config, { baselineBefore, elapsed });
+      const assessment = assessmentOf(scope, verdict, windowMs);
       const decision = decideIncident(assessment, open, config);
       if (decision.action === 'open') {
+        // A window this far behind the batch's newest fact is history: re-assessing it after late facts arrive
+        // must not open an incident that has already come and gone.
+        if (index < latestWindow - config.maxOpeningLagWindows) continue;
+        const query: BlockQuery = {
+          evaluated: index,
+          length: verdict.reported.last - verdict.reported.first + 1,
+          elapsed,
+        };
+        const opening = await openingOf(
+          { scope, history, range, verdict, query, assessment, baselineBefore },
+          batch,
+          store,
+          config,
+        );
+        if (opening === false) continue;
         open = decision.incident;
         if (await store.claimPublication(decision.incident.incidentKey)) {
-          spikes.push(spikeDetailOf(assessment, decision.incident.incidentKey));
+          spikes.push(spikeDetailOf(assessment, decision.incident.incidentKey, opening));
         }
       } else if (decision.action === 'extend') {
         open = decision.incident;

@@ -27,6 +27,11 @@ const MINUTES_PER_DAY = 1440;
 
 export const warehouseScope = (warehouseId: string): string => `warehouse#${warehouseId}`;
 export const regionScope = (region: string): string => `region#${region}`;
+/**
+ * The orders of one customer region served by one warehouse: counted beside the warehouse and region scopes so a
+ * region's anomaly can be attributed to its warehouses (never an incident scope of its own).
+ */
+export const cellScope = (region: string, warehouseId: string): string => `cell#${region}#${warehouseId}`;
 
 /** Splits `warehouse#WH-NYC` into its type and id (the shape of `order_cancellation_spike`'s `scope`). */
 export function parseScope(scope: string): { type: ScopeType; id: string } {

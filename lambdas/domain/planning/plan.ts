@@ -1,13 +1,32 @@
 import type { OrderCancellationSpike, RemediationPlan } from '../contracts/platform';
+import type { DraftPlan } from '../memory/reasoner';
 import { NoApplicablePlan } from './errors';
-import { taskCatalog } from './task-catalog';
+import { spikeEvidence } from './evidence';
+import { materializeTasks, summarizeTasks, validateDraft } from './task-catalog';
 
 export interface PlanningOptions {
   /** How far before the spike window open orders are still worth moving. @default 120 */
   readonly lookbackMinutes?: number;
 }
 
-const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
+/**
+ * The rule: a warehouse-scoped cancellation spike is answered by rerouting the warehouse's open orders placed
+ * since `lookbackMinutes` before the spike window. Any other scope has no rule and asks for a human.
+ */
+export function ruleDraft(spike: OrderCancellationSpike, options: PlanningOptions = {}): DraftPlan {
+  if (spike.scope.type !== 'warehouse') {
+    return {
+      tasks: [],
+      escalation: `scope type "${spike.scope.type}" has no remediation yet`,
+    };
+  }
+  const lookbackMs = (options.lookbackMinutes ?? 120) * 60_000;
+  const since = new Date(Date.parse(spike.window.start) - lookbackMs).toISOString();
+  return {
+    tasks: [{ taskType: 'reroute_orders', parameters: { fromWarehouseId: spike.scope.id, since } }],
+    rationale: `cancellations concentrate at warehouse ${spike.scope.id}: move its open orders placed since ${since} to warehouses serving the same regions`,
+  };
+}
 
 /**
  * Deterministic planner (first version): a warehouse-scoped cancellation spike becomes one `reroute_orders`
@@ -18,47 +37,19 @@ export function planRemediation(
   spike: OrderCancellationSpike,
   options: PlanningOptions = {},
 ): RemediationPlan {
-  if (spike.scope.type !== 'warehouse') {
-    throw new NoApplicablePlan(
-      spike.correlationId,
-      `scope type "${spike.scope.type}" has no remediation yet`,
-    );
-  }
-  const spec = taskCatalog.reroute_orders;
-  const warehouseId = spike.scope.id;
-  const lookbackMs = (options.lookbackMinutes ?? 120) * 60_000;
-  const since = new Date(Date.parse(spike.window.start) - lookbackMs).toISOString();
+  const draft = ruleDraft(spike, options);
+  if (draft.escalation !== undefined) throw new NoApplicablePlan(spike.correlationId, draft.escalation);
+  const validation = validateDraft(draft, spike);
+  if (!validation.ok) throw new NoApplicablePlan(spike.correlationId, validation.error);
   const planId = `plan#${spike.correlationId}`;
-  const rerouteKey = `reroute#${spike.correlationId}`;
-
   return {
     schemaVersion: 1,
     correlationId: spike.correlationId,
     planId,
-    entity: `warehouse#${warehouseId}`,
+    entity: `warehouse#${spike.scope.id}`,
     planner: 'rule',
-    summary: `Reroute open orders placed at ${warehouseId} since ${since} to other warehouses serving their regions.`,
-    evidence: [
-      `cancellation ratio at ${warehouseId} is ${percent(spike.observedRatio)} against a baseline of ${percent(spike.baselineRatio)}`,
-      `${spike.cancelled} cancellations for ${spike.placed} orders in ${spike.window.start} – ${spike.window.end} (p = ${spike.pValue.toExponential(2)})`,
-    ],
-    tasks: [
-      {
-        taskId: `${planId}#task-1`,
-        taskType: spec.taskType,
-        parameters: { fromWarehouseId: warehouseId, since },
-        costCents: spec.baseCostCents,
-        risk: spec.risk,
-        slaSeconds: spec.slaSeconds,
-        timeoutSeconds: spec.timeoutSeconds,
-        idempotencyKey: rerouteKey,
-        compensation: {
-          taskType: spec.compensation.taskType,
-          parameters: { fromWarehouseId: warehouseId, rerouteIdempotencyKey: rerouteKey },
-          idempotencyKey: `revert#${spike.correlationId}`,
-          timeoutSeconds: spec.compensation.timeoutSeconds,
-        },
-      },
-    ],
+    summary: summarizeTasks(validation.tasks),
+    evidence: spikeEvidence(spike),
+    tasks: materializeTasks(validation.tasks, { planId, correlationId: spike.correlationId }),
   };
 }

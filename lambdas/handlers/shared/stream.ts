@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { DeadLetterRejector } from '../../adapters/dead-letter-rejector';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DeadLetterRejector, Rejection } from '../../adapters/dead-letter-rejector';
 import { ContractViolation } from '../../domain/contracts/errors';
 import { parseEvent, type ParsedEvent } from '../../domain/contracts/parse';
 import type { DetailType } from '../../domain/contracts/registry';
@@ -10,56 +10,74 @@ export interface StreamOptions<T extends DetailType> {
   readonly accepted: readonly T[];
   readonly rejector: DeadLetterRejector;
   readonly logger: Logger;
-  /** Processes the batch's valid events together (so counters are written once per batch, not per event). */
+  /**
+   * The queue's `maxReceiveCount`: on its last receive a failing event is kept in the DLQ with the reason
+   * (SQS's own redrive would move it there without one). @default - left to the redrive policy
+   */
+  readonly maxReceiveCount?: number;
+  /** Processes valid events together (so counters are written once per batch, not per event). Idempotent. */
   readonly process: (events: ParsedEvent<T>[]) => Promise<void>;
 }
 
+const errorOf = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
 /**
- * Consumes one SQS batch of EventBridge events. An event that breaks its contract is kept in the DLQ with the
- * reason and not retried; if processing the valid events fails, they are all reported as batch item failures,
- * so SQS redelivers them (processing is idempotent) and redrives them to the DLQ after `maxReceiveCount`.
+ * Consumes one SQS batch of EventBridge events:
+ * - an event that breaks its contract is kept in the DLQ with the reason, not retried (it would fail the same way);
+ * - the valid events are processed together; if that fails, each is processed alone, so one poison pill does not
+ *   hold back the rest of the batch — only the events that fail alone are reported as batch item failures;
+ * - an event failing on its last receive goes to the DLQ with its error instead of being redriven without one.
  */
 export async function consumeStream<T extends DetailType>(
   event: SQSEvent,
   options: StreamOptions<T>,
 ): Promise<SQSBatchResponse> {
   const failures: string[] = [];
-  const valid: { messageId: string; event: ParsedEvent<T> }[] = [];
+  const keep = async (record: SQSRecord, rejection: Omit<Rejection, 'agent'>) => {
+    try {
+      await options.rejector.reject(record.body, { agent: options.agent, ...rejection });
+    } catch (sendError) {
+      options.logger.error('could not keep the event in the DLQ; leaving it to the redrive policy', {
+        messageId: record.messageId,
+        error: errorOf(sendError),
+      });
+      failures.push(record.messageId);
+    }
+  };
+
+  const valid: { record: SQSRecord; event: ParsedEvent<T> }[] = [];
   for (const record of event.Records) {
     try {
-      valid.push({ messageId: record.messageId, event: parseEvent(record.body, options.accepted) });
+      valid.push({ record, event: parseEvent(record.body, options.accepted) });
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
-      options.logger.warn('event rejected', {
-        messageId: record.messageId,
-        reason: error.message,
-        field: error.field,
-      });
-      try {
-        await options.rejector.reject(record.body, {
-          agent: options.agent,
-          errorType: error.name,
-          errorMessage: error.message,
-          field: error.field,
-        });
-      } catch (sendError) {
-        options.logger.error('could not keep the rejected event; leaving it to the redrive policy', {
-          messageId: record.messageId,
-          error: sendError as Error,
-        });
-        failures.push(record.messageId);
-      }
+      options.logger.warn('event rejected', { messageId: record.messageId, reason: error.message, field: error.field });
+      await keep(record, { errorType: error.name, errorMessage: error.message, field: error.field });
     }
   }
-  if (valid.length > 0) {
-    try {
-      await options.process(valid.map((v) => v.event));
-    } catch (error) {
-      options.logger.error('batch failed; its events will be redelivered', {
-        error: error as Error,
-        count: valid.length,
-      });
-      failures.push(...valid.map((v) => v.messageId));
+  if (valid.length === 0) return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+
+  try {
+    await options.process(valid.map((v) => v.event));
+  } catch (batchError) {
+    options.logger.warn('batch failed; processing its events one by one', {
+      error: errorOf(batchError),
+      count: valid.length,
+    });
+    for (const { record, event: parsed } of valid) {
+      try {
+        await options.process([parsed]);
+      } catch (error) {
+        const e = errorOf(error);
+        const receives = Number(record.attributes.ApproximateReceiveCount);
+        if (options.maxReceiveCount !== undefined && receives >= options.maxReceiveCount) {
+          options.logger.error('event failed on its last receive; kept in the DLQ', { messageId: record.messageId, error: e });
+          await keep(record, { errorType: e.name, errorMessage: e.message });
+        } else {
+          options.logger.warn('event failed; it will be redelivered', { messageId: record.messageId, error: e });
+          failures.push(record.messageId);
+        }
+      }
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };

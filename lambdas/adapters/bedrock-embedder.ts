@@ -1,0 +1,83 @@
+import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { z } from 'zod';
+import { embeddingText, type Embedder, type EmbeddingInput } from '../domain/memory/embedder';
+import { DimensionMismatch } from '../domain/memory/errors';
+
+export const TITAN_EMBED_TEXT_V2 = 'amazon.titan-embed-text-v2:0';
+
+/** Titan Text Embeddings v2 returns 256, 512 or 1024 dimensions. */
+const TITAN_V2_DIMENSIONS = [256, 512, 1024] as const;
+
+/** Titan v2 takes at most 50,000 characters (and 8,192 tokens) per input. */
+const MAX_INPUT_CHARS = 50_000;
+
+export interface BedrockEmbedderOptions {
+  /** @default 'amazon.titan-embed-text-v2:0' */
+  readonly modelId?: string;
+  /** 256, 512 or 1024. @default 1024 */
+  readonly dimensions?: number;
+  /** @default new BedrockRuntimeClient({}) */
+  readonly client?: BedrockRuntimeClient;
+  /** InvokeModel embeds one text per call; this many calls run at once. @default 4 */
+  readonly concurrency?: number;
+}
+
+const titanResponse = z.object({ embedding: z.array(z.number()) });
+
+/**
+ * Embeddings from Amazon Titan Text Embeddings v2 through Bedrock `InvokeModel`, normalised by the model
+ * (`normalize: true`), so cosine similarity is a dot product. Incidents are embedded by their paragraph.
+ */
+export class BedrockEmbedder implements Embedder {
+  readonly dimensions: number;
+  readonly model: string;
+  private readonly modelId: string;
+  private readonly client: BedrockRuntimeClient;
+  private readonly concurrency: number;
+
+  constructor(options: BedrockEmbedderOptions = {}) {
+    const dimensions = options.dimensions ?? 1024;
+    if (!(TITAN_V2_DIMENSIONS as readonly number[]).includes(dimensions)) {
+      throw new RangeError(`dimensions must be one of ${TITAN_V2_DIMENSIONS.join(', ')}, got ${dimensions}`);
+    }
+    this.dimensions = dimensions;
+    this.modelId = options.modelId ?? TITAN_EMBED_TEXT_V2;
+    this.model = `${this.modelId}/${dimensions}`;
+    this.client = options.client ?? new BedrockRuntimeClient({});
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+  }
+
+  async embed(inputs: readonly EmbeddingInput[]): Promise<number[][]> {
+    const vectors = new Array<number[]>(inputs.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < inputs.length) {
+        const index = next;
+        next += 1;
+        vectors[index] = await this.embedOne(embeddingText(inputs[index]!));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, inputs.length) }, worker));
+    return vectors;
+  }
+
+  private async embedOne(text: string): Promise<number[]> {
+    const response = await this.client.send(
+      new InvokeModelCommand({
+        modelId: this.modelId,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify({
+          inputText: text.slice(0, MAX_INPUT_CHARS),
+          dimensions: this.dimensions,
+          normalize: true,
+        }),
+      }),
+    );
+    const { embedding } = titanResponse.parse(JSON.parse(new TextDecoder().decode(response.body)));
+    if (embedding.length !== this.dimensions) {
+      throw new DimensionMismatch(this.dimensions, embedding.length, `${this.modelId} response`);
+    }
+    return embedding;
+  }
+}

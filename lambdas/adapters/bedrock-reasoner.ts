@@ -1,0 +1,208 @@
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  InternalServerException,
+  ModelErrorException,
+  ModelNotReadyException,
+  ModelTimeoutException,
+  ServiceUnavailableException,
+  ThrottlingException,
+  type ContentBlock,
+  type Message,
+  type Tool,
+  type ToolUseBlock,
+} from '@aws-sdk/client-bedrock-runtime';
+import type { DraftPlan, DraftTask, Reasoner, ReasoningRequest } from '../domain/memory/reasoner';
+import { ReasonerUnavailable } from '../domain/planning/errors';
+
+/** The tool the model calls when no catalog task fits: planning then escalates to an operator. */
+export const ESCALATE_TOOL = 'escalate_to_operator';
+
+export interface BedrockReasonerOptions {
+  /** A model or inference profile that supports Converse tool use, e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`. */
+  readonly modelId: string;
+  /** @default new BedrockRuntimeClient({}) */
+  readonly client?: BedrockRuntimeClient;
+  /** @default 1024 */
+  readonly maxTokens?: number;
+  /**
+   * `any` makes the model call at least one tool (supported by Anthropic Claude and Mistral Large); `auto` lets
+   * it answer in text, which the planner then rejects as a plan without tasks. @default 'any'
+   */
+  readonly toolChoice?: 'any' | 'auto';
+}
+
+type ToolInput = NonNullable<ToolUseBlock['input']>;
+
+const SYSTEM_PROMPT = [
+  'You are the planning agent of a retail operations platform. An anomaly was detected; propose the remediation.',
+  'A plan is a sequence of tool calls: call one tool per task, in execution order, with parameters for this incident.',
+  'Use only the tools given. Each task is checked against the task catalog before it runs, and undone if it fails.',
+  `If no tool fits the incident, call ${ESCALATE_TOOL} with the reason instead of guessing.`,
+  'Before the calls, state in one or two sentences which evidence the plan rests on.',
+].join(' ');
+
+/** Bedrock errors that mean "not now": the client already retried them with backoff. */
+const UNAVAILABLE = [
+  ThrottlingException,
+  ServiceUnavailableException,
+  ModelNotReadyException,
+  ModelTimeoutException,
+  ModelErrorException,
+  InternalServerException,
+];
+
+function incidentPrompt(request: ReasoningRequest): string {
+  const { incident } = request;
+  const facts = {
+    correlationId: incident.correlationId,
+    scope: incident.scope,
+    window: incident.window,
+    observedRatio: incident.observedRatio,
+    baselineRatio: incident.baselineRatio,
+    placed: incident.placed,
+    cancelled: incident.cancelled,
+    pValue: incident.pValue,
+  };
+  return [
+    `Incident: ${request.description}`,
+    `Facts: ${JSON.stringify(facts)}`,
+    'Evidence from memory:',
+    ...request.evidence.map((line) => `- ${line}`),
+    'Plan the remediation.',
+  ].join('\n');
+}
+
+const callIdOf = (task: DraftTask, index: number): string => task.callId ?? `call-${index + 1}`;
+
+const asToolInput = (parameters: unknown): ToolInput =>
+  (typeof parameters === 'object' && parameters !== null ? parameters : { value: parameters }) as ToolInput;
+
+/** The rejected draft as the assistant turn it came from. */
+function assistantTurn(draft: DraftPlan): Message {
+  const content: ContentBlock[] = [];
+  if (draft.rationale) content.push({ text: draft.rationale });
+  draft.tasks.forEach((task, index) => {
+    content.push({
+      toolUse: { toolUseId: callIdOf(task, index), name: task.taskType, input: asToolInput(task.parameters) },
+    });
+  });
+  if (content.length === 0) content.push({ text: '(no tool calls)' });
+  return { role: 'assistant', content };
+}
+
+/** Each tool call answered with the validation error, and the request to correct the plan. */
+function correctionTurn(draft: DraftPlan, error: string): Message {
+  const results: ContentBlock[] = draft.tasks.map((task, index) => ({
+    toolResult: {
+      toolUseId: callIdOf(task, index),
+      status: 'error',
+      content: [{ text: `Not run: the plan failed validation. ${error}` }],
+    },
+  }));
+  return {
+    role: 'user',
+    content: [
+      ...results,
+      {
+        text: `Your plan was rejected by the task catalog: ${error}\nPropose the corrected plan: one tool call per task, in execution order.`,
+      },
+    ],
+  };
+}
+
+/** Tool calls in the reply become draft tasks; text becomes the rationale. */
+function draftOf(content: readonly ContentBlock[]): DraftPlan {
+  const tasks: DraftTask[] = [];
+  const text: string[] = [];
+  let escalation: string | undefined;
+  for (const block of content) {
+    if (block.text !== undefined) text.push(block.text.trim());
+    const call = block.toolUse;
+    if (call?.name === undefined) continue;
+    if (call.name === ESCALATE_TOOL) {
+      const reason = (call.input as { reason?: unknown } | undefined)?.reason;
+      escalation = typeof reason === 'string' && reason !== '' ? reason : 'the reasoner found no fitting task';
+      continue;
+    }
+    tasks.push({
+      taskType: call.name,
+      parameters: call.input,
+      ...(call.toolUseId === undefined ? {} : { callId: call.toolUseId }),
+    });
+  }
+  const rationale = text.filter(Boolean).join(' ');
+  return {
+    tasks,
+    ...(rationale === '' ? {} : { rationale }),
+    ...(escalation === undefined ? {} : { escalation }),
+  };
+}
+
+/**
+ * The reasoner on AWS: Bedrock `Converse` with tool use, the task catalog as the tools (each with the JSON
+ * Schema of its parameters). A retry replays the rejected calls with error results, so the model sees what it
+ * proposed and why it was refused.
+ */
+export class BedrockReasoner implements Reasoner {
+  private readonly client: BedrockRuntimeClient;
+
+  constructor(private readonly options: BedrockReasonerOptions) {
+    if (options.modelId === '') throw new RangeError('modelId must name a Bedrock model, got ""');
+    this.client = options.client ?? new BedrockRuntimeClient({});
+  }
+
+  async propose(request: ReasoningRequest): Promise<DraftPlan> {
+    const messages: Message[] = [{ role: 'user', content: [{ text: incidentPrompt(request) }] }];
+    if (request.rejected) {
+      messages.push(
+        assistantTurn(request.rejected.draft),
+        correctionTurn(request.rejected.draft, request.rejected.error),
+      );
+    }
+    const tools: Tool[] = [
+      ...request.catalog.map((tool) => ({
+        toolSpec: {
+          name: tool.name,
+          description: tool.description,
+          inputSchema: { json: tool.inputSchema as ToolInput },
+        },
+      })),
+      {
+        toolSpec: {
+          name: ESCALATE_TOOL,
+          description: 'Hand the incident to a human operator when no tool fits it.',
+          inputSchema: {
+            json: {
+              type: 'object',
+              properties: { reason: { type: 'string', description: 'Why no tool fits.' } },
+              required: ['reason'],
+            },
+          },
+        },
+      },
+    ];
+    try {
+      const response = await this.client.send(
+        new ConverseCommand({
+          modelId: this.options.modelId,
+          system: [{ text: SYSTEM_PROMPT }],
+          messages,
+          inferenceConfig: { maxTokens: this.options.maxTokens ?? 1024, temperature: 0 },
+          toolConfig: {
+            tools,
+            toolChoice: (this.options.toolChoice ?? 'any') === 'any' ? { any: {} } : { auto: {} },
+          },
+        }),
+      );
+      return draftOf(response.output?.message?.content ?? []);
+    } catch (error) {
+      if (UNAVAILABLE.some((type) => error instanceof type)) {
+        throw new ReasonerUnavailable(`Bedrock ${this.options.modelId} unavailable: ${(error as Error).name}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}

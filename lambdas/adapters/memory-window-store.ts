@@ -1,0 +1,106 @@
+import type { OpenIncident } from '../domain/monitoring/incidents';
+import type { WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
+import type { WindowCount } from '../domain/monitoring/windows';
+
+interface WindowSets {
+  windowStart: string;
+  placed: Set<string>;
+  cancelled: Set<string>;
+}
+
+/** One scope's windows, sorted by start, so a range is a binary search and a scan. */
+class ScopeWindows {
+  readonly starts: number[] = [];
+  readonly windows: WindowSets[] = [];
+
+  /** Index of the first window starting at or after `ms`. */
+  lowerBound(ms: number): number {
+    let low = 0;
+    let high = this.starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.starts[middle]! < ms) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  windowAt(windowStart: string): WindowSets {
+    const ms = Date.parse(windowStart);
+    // Facts mostly arrive in event-time order: append without searching.
+    const last = this.starts.length - 1;
+    if (last >= 0 && this.starts[last] === ms) return this.windows[last]!;
+    const at = last < 0 || this.starts[last]! < ms ? this.starts.length : this.lowerBound(ms);
+    if (this.starts[at] === ms) return this.windows[at]!;
+    const window = { windowStart, placed: new Set<string>(), cancelled: new Set<string>() };
+    this.starts.splice(at, 0, ms);
+    this.windows.splice(at, 0, window);
+    return window;
+  }
+}
+
+/**
+ * The {@link WindowStore} port in memory, with the DynamoDB adapter's semantics (order ids as sets, so
+ * redelivery adds nothing; one open incident per scope; publication claims). For benchmarks, tests and replays
+ * on one machine: it runs the same `observeOrders` code path as the Lambda, without the network.
+ */
+export class MemoryWindowStore implements WindowStore {
+  private readonly scopes = new Map<string, ScopeWindows>();
+  private readonly incidents = new Map<string, OpenIncident>();
+  private readonly publications = new Map<string, boolean>();
+
+  add(increments: readonly WindowIncrement[]): Promise<void> {
+    for (const increment of increments) {
+      let scope = this.scopes.get(increment.scope);
+      if (!scope) {
+        scope = new ScopeWindows();
+        this.scopes.set(increment.scope, scope);
+      }
+      const window = scope.windowAt(increment.windowStart);
+      for (const orderId of increment.placedOrderIds) window.placed.add(orderId);
+      for (const orderId of increment.cancelledOrderIds) window.cancelled.add(orderId);
+    }
+    return Promise.resolve();
+  }
+
+  history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]> {
+    const windows = this.scopes.get(scope);
+    const counts: WindowCount[] = [];
+    if (windows) {
+      const to = Date.parse(toWindowStart);
+      for (let i = windows.lowerBound(Date.parse(fromWindowStart)); i < windows.starts.length; i++) {
+        if (windows.starts[i]! > to) break;
+        const window = windows.windows[i]!;
+        counts.push({
+          scope,
+          windowStart: window.windowStart,
+          placed: window.placed.size,
+          cancelled: window.cancelled.size,
+        });
+      }
+    }
+    return Promise.resolve(counts);
+  }
+
+  openIncident(scope: string): Promise<OpenIncident | undefined> {
+    const incident = this.incidents.get(scope);
+    return Promise.resolve(incident && { ...incident });
+  }
+
+  saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void> {
+    if (incident) this.incidents.set(scope, { ...incident });
+    else this.incidents.delete(scope);
+    return Promise.resolve();
+  }
+
+  claimPublication(incidentKey: string): Promise<boolean> {
+    const published = this.publications.get(incidentKey);
+    if (published === undefined) this.publications.set(incidentKey, false);
+    return Promise.resolve(published !== true);
+  }
+
+  markPublished(incidentKey: string): Promise<void> {
+    this.publications.set(incidentKey, true);
+    return Promise.resolve();
+  }
+}
