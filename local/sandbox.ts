@@ -8,7 +8,8 @@ import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accountin
 import { Activity } from './activity';
 import { VirtualClock } from './clock';
 import { LocalEndpoint } from './endpoint';
-import { LocalEventBus, type PutEventsEntry, type RuleTarget } from './eventbridge/bus';
+import { archivePattern, EventBridgeApi } from './eventbridge/api';
+import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
 import { LocalFunction, type InvokeResult } from './lambda/local-function';
 import { LocalQueue, LocalSqs, SqsEventSourceMapping } from './sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
@@ -77,6 +78,7 @@ export class Sandbox {
   readonly accounting = new DeliveryAccounting();
   private readonly consumerOfQueue = new Map<string, LocalFunction>();
   bus!: LocalEventBus;
+  eventsApi!: EventBridgeApi;
   sfn!: LocalStepFunctions;
   dynamodb!: DynamoDBClient;
   template!: ResolvedTemplate;
@@ -224,7 +226,7 @@ export class Sandbox {
     this.http.route({
       prefix: 'AWSEvents',
       jsonVersion: '1.1',
-      handle: (op, body) => this.eventsApi(op, body),
+      handle: (op, body) => this.eventsApi.handle(op, body),
     });
     this.http.route({
       prefix: 'AmazonSQS',
@@ -489,18 +491,17 @@ export class Sandbox {
       }));
       this.bus.addRule(typeof p.Name === 'string' ? p.Name : logicalId, p.EventPattern, targets);
     }
-  }
-
-  private eventsApi(operation: string, body: Record<string, unknown>): unknown {
-    switch (operation) {
-      case 'PutEvents':
-        return this.bus.putEvents((body.Entries ?? []) as PutEventsEntry[]);
-      default: {
-        const error = new Error(`The sandbox does not implement EventBridge ${operation}.`);
-        error.name = 'UnknownOperationException';
-        throw error;
-      }
-    }
+    const archives = this.template.resourcesOfType('AWS::Events::Archive').map(([logicalId, resource]) => {
+      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+      const name = typeof p.ArchiveName === 'string' ? p.ArchiveName : logicalId;
+      return {
+        name,
+        arn: `arn:aws:events:${region}:${accountId}:archive/${name}`,
+        pattern: archivePattern(p.EventPattern),
+        retentionDays: Number(p.RetentionDays ?? 0),
+      };
+    });
+    this.eventsApi = new EventBridgeApi(this.bus, archives, { region, accountId });
   }
 
   private functionNamed(reference: string): LocalFunction | undefined {

@@ -374,7 +374,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
   const weekly = Array.from({ length: 7 }, (_, day) => (day === 0 || day === 6 ? draw.uniform(1.05, 1.3) : draw.uniform(0.9, 1.05)));
 
   // Incidents first (so gaps keep clear of them), in scopes that have traffic.
-  const incidents: (TruthIncident & Interval)[] = [];
+  const incidents: { truth: TruthIncident; span: Interval }[] = [];
   const taken: Interval[] = [];
   const incidentScopes: TruthIncident['scope'][] = [
     ...Array.from({ length: spec.warehouseIncidents }, () => ({
@@ -397,15 +397,17 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     if (!interval) continue;
     taken.push(interval);
     incidents.push({
-      ...interval,
-      id: `${scope.type}:${scope.id}@${isoSeconds(interval.start)}`,
-      scope,
-      start: isoSeconds(interval.start),
-      end: isoSeconds(interval.end),
-      extraCancellationsPerOrder: Math.round(draw.uniform(0.2, 0.45) * 100) / 100,
+      span: interval,
+      truth: {
+        id: `${scope.type}:${scope.id}@${isoSeconds(interval.start)}`,
+        scope,
+        start: isoSeconds(interval.start),
+        end: isoSeconds(interval.end),
+        extraCancellationsPerOrder: Math.round(draw.uniform(0.2, 0.45) * 100) / 100,
+      },
     });
   }
-  incidents.sort((a, b) => a.start - b.start);
+  incidents.sort((a, b) => a.span.start - b.span.start);
 
   const gaps: (Interval & { warehouseId?: string })[] = [];
   for (let g = 0; g < spec.gaps; g++) {
@@ -537,12 +539,12 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
 
   // Incidents: customers cancel orders still open (placed in the 90 minutes before, not yet cancelled) at
   // `extraCancellationsPerOrder` times the orders placed in scope, minute by minute, for the incident's length.
-  for (const incident of incidents) {
+  for (const { truth: incident, span } of incidents) {
     const inScope = (o: Order) =>
       incident.scope.type === 'warehouse' ? o.warehouseId === incident.scope.id : o.region === incident.scope.id;
     const candidates = orders.filter(inScope);
     let cursor = 0;
-    for (let minute = incident.start; minute < incident.end; minute += MINUTE_MS) {
+    for (let minute = span.start; minute < span.end; minute += MINUTE_MS) {
       while (cursor < candidates.length && candidates[cursor]!.at < minute - 90 * MINUTE_MS) cursor++;
       const placedThisMinute = candidates.filter((o) => o.at >= minute && o.at < minute + MINUTE_MS).length;
       const count = draw.poisson(incident.extraCancellationsPerOrder * Math.max(placedThisMinute, 0.5));
@@ -610,13 +612,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
       spec,
       end: isoSeconds(endMs),
       network,
-      incidents: incidents.map(({ id, scope, start, end, extraCancellationsPerOrder }) => ({
-        id,
-        scope,
-        start,
-        end,
-        extraCancellationsPerOrder,
-      })),
+      incidents: incidents.map(({ truth }) => truth),
       promotions: promotions.map((p) => ({
         scope: p.scope,
         start: isoSeconds(p.start),

@@ -159,6 +159,15 @@ export class LocalEventBus {
     );
   }
 
+  /** Delivers a replayed event to every rule (or only `ruleArns`) without archiving it again. */
+  replay(event: EventEnvelope, ruleArns?: readonly string[]): void {
+    for (const listener of this.listeners) listener(event);
+    for (const rule of this.matchingRules(event)) {
+      if (ruleArns && ruleArns.length > 0 && !ruleArns.includes(rule.arn)) continue;
+      for (const target of rule.targets) this.deliver(rule, target, event, 0);
+    }
+  }
+
   rule(name: string): Rule | undefined {
     return this.rules.get(name);
   }
@@ -226,9 +235,13 @@ export class LocalEventBus {
   private route(event: EventEnvelope): void {
     this.archive.push(event);
     for (const listener of this.listeners) listener(event);
-    for (const rule of [...this.rules.values()].filter((r) => r.pattern.matches(event))) {
+    for (const rule of this.matchingRules(event)) {
       for (const target of rule.targets) this.deliver(rule, target, event, 0);
     }
+  }
+
+  private matchingRules(event: EventEnvelope): Rule[] {
+    return [...this.rules.values()].filter((r) => r.pattern.matches(event));
   }
 
   private deliver(rule: Rule, target: RuleTarget, event: EventEnvelope, attempt: number): void {

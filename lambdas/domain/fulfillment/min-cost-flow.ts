@@ -350,7 +350,7 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
   capacity.set(graph.capacities);
   cost.set(graph.costs);
 
-  const tree = new SpanningTree(nodeCount + 1, root);
+  const tree = new SpanningTree(nodeCount + 1);
   const bigM = (nodeCount + 1) * maxAbsCost + 1;
   for (let node = 0; node < nodeCount; node++) {
     // The source and the transit nodes point to the root and the sink is fed from it, so every tree arc
@@ -467,14 +467,14 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
 class SpanningTree {
   readonly parent: Int32Array;
   readonly parentArc: Int32Array;
-  readonly depth: Int32Array;
   readonly potential: Float64Array;
+  private readonly depth: Int32Array;
   private readonly firstChild: Int32Array;
   private readonly nextSibling: Int32Array;
   private readonly previousSibling: Int32Array;
   private readonly stack: Int32Array;
 
-  constructor(size: number, root: number) {
+  constructor(size: number) {
     this.parent = new Int32Array(size).fill(-1);
     this.parentArc = new Int32Array(size).fill(-1);
     this.depth = new Int32Array(size);
@@ -483,7 +483,6 @@ class SpanningTree {
     this.nextSibling = new Int32Array(size).fill(-1);
     this.previousSibling = new Int32Array(size).fill(-1);
     this.stack = new Int32Array(size);
-    this.depth[root] = 0;
   }
 
   /** Makes a root-less `node` a child of `parent` through `arc`, with the given potential. */

@@ -152,6 +152,21 @@ export function isIpv6(candidate: string): boolean {
   return halves.length === 2 ? count <= 7 : count === 8;
 }
 
+/**
+ * The longest run of whole groups from the `+` with 8–15 digits (E.164's limit): a candidate can run on into
+ * a neighbouring number.
+ */
+function internationalPhoneSpan(match: string): Span | undefined {
+  const groups = [...match.matchAll(/\(\d+\)|\d+/g)];
+  for (let count = groups.length; count > 0; count -= 1) {
+    const last = groups[count - 1]!;
+    const end = last.index + last[0].length;
+    const digits = digitsOf(match.slice(0, end)).length;
+    if (digits >= 8 && digits <= 15) return { start: 0, end };
+  }
+  return undefined;
+}
+
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 
 export function isIpv4(candidate: string): boolean {
@@ -188,10 +203,7 @@ const detectors: readonly Detector[] = [
   {
     kind: 'phone',
     pattern: /(?<![\w+])\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,7}(?!\w)/g,
-    accept: (match) => {
-      const count = digitsOf(match).length;
-      return wholeIf(count >= 8 && count <= 15, match);
-    },
+    accept: internationalPhoneSpan,
   },
   {
     kind: 'phone',
@@ -199,6 +211,33 @@ const detectors: readonly Detector[] = [
     accept: whole,
   },
 ];
+
+/**
+ * Replaces what `detector` accepts. A rejected candidate is retried one character on, and scanning resumes
+ * right after an accepted span, so a value next to a look-alike (`2026-11 4111 1111 1111 1111`) is still found.
+ */
+function scan(text: string, detector: Detector, replace: (value: string) => string): string {
+  const { pattern } = detector;
+  let result = '';
+  let copied = 0;
+  let from = 0;
+  while (from < text.length) {
+    pattern.lastIndex = from;
+    const match = pattern.exec(text);
+    if (!match) break;
+    const span = detector.accept(match[0]);
+    if (!span) {
+      from = match.index + 1;
+      continue;
+    }
+    const start = match.index + span.start;
+    const end = match.index + span.end;
+    result += text.slice(copied, start) + replace(text.slice(start, end));
+    copied = end;
+    from = Math.max(end, match.index + 1);
+  }
+  return result + text.slice(copied);
+}
 
 const normalizeField = (name: string): string => name.toLowerCase().replace(/[_-]/g, '');
 
@@ -227,16 +266,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const redactString = (text: string, path: string, found: Redaction[]): string => {
     let result = text;
     for (const detector of detectors) {
-      result = result.replace(detector.pattern, (match) => {
-        const span = detector.accept(match);
-        if (!span) return match;
+      result = scan(result, detector, (value) => {
         found.push({ kind: detector.kind, path });
-        const value = match.slice(span.start, span.end);
-        return (
-          match.slice(0, span.start) +
-          token(detector.kind, value, detector.kind !== 'card') +
-          match.slice(span.end)
-        );
+        return token(detector.kind, value, detector.kind !== 'card');
       });
     }
     return result;

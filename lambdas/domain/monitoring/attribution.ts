@@ -6,16 +6,19 @@
  * moves the ratio of every warehouse serving it, so both levels alarm in either case. The rule:
  *
  * 1. Take the anomalous block (the one that alarmed) and find the cell with the largest excess of cancellations
- *    over its own baseline: for a region, among its warehouses; for a warehouse, among its regions.
- * 2. Test the rest of that region — the region's counts less that cell's — for the same problem: the
- *    log-likelihood ratio of its cancellations under "elevated at a lift of 1 + spreadLiftFraction · (top lift
- *    − 1)" (at least `minLift`) against "at its own baseline".
- * 3. At or above `spreadLogLikelihoodRatio` the problem is spread over several warehouses: ONE region incident
- *    (with the cells as `contributors`); warehouses whose excess lies in that region open nothing while it is
- *    open. At or below 0 it is concentrated: ONE warehouse incident, and the region opens nothing. In between,
- *    the warehouse waits for one more anomalous window before it opens.
- * 4. The cells known to a batch (regions and warehouses of its facts) must explain `attributionCoverage` of the
- *    block's cancellations; otherwise the decision waits for a batch that sees more of them, so a batch that
+ *    over its own baseline: for a region, among its warehouses; for a warehouse, among its customer regions.
+ *    That cell's region R and warehouse W are the candidates.
+ * 2. Weigh "R is affected" against "W is affected" on the orders that tell them apart: the rest of R (its
+ *    customers served by other warehouses) is elevated only if R is, and W's customers outside R are elevated
+ *    only if W is. The evidence is the Poisson log-likelihood ratio of those two groups' block cancellations,
+ *    each either at its own baseline or elevated at a lift of 1 + spreadLiftFraction · (cell lift − 1) (at
+ *    least `minLift`): positive favours the region, negative the warehouse.
+ * 3. At or above `spreadLogLikelihoodRatio` the problem is spread: ONE region incident (with its warehouses as
+ *    `contributors`), and warehouses whose excess lies in that region open nothing while it is open. At or below
+ *    0 it is concentrated: ONE warehouse incident, and the region opens nothing. In between, the region opens
+ *    nothing and the warehouse waits until its anomaly has lasted into a second window.
+ * 4. The cells known to a batch (regions and warehouses among its facts) must explain `attributionCoverage` of
+ *    the block's cancellations; otherwise the decision waits for a batch that sees more of them, so a batch that
  *    misses the top warehouse never calls a warehouse's problem region-wide.
  */
 import { testBlock, type BlockQuery, type BlockStatistics, type DetectorConfig, type ScopeHistory } from './detector';
@@ -64,21 +67,28 @@ export function coverageOf(cells: readonly CellEvidence[], total: number): numbe
   return cells.reduce((sum, cell) => sum + cell.stats.cancelled, 0) / total;
 }
 
+/** Poisson log-likelihood ratio of a group's block cancellations: elevated at `lift` against its baseline. */
+function elevatedLogLikelihoodRatio(group: BlockStatistics, lift: number): number {
+  return group.cancelled * Math.log(lift) - (lift - 1) * group.expected;
+}
+
 /**
- * Evidence that the rest of a region — its counts less the `top` cell's — shares the top cell's problem: the
- * Poisson log-likelihood ratio of the rest's block cancellations under an elevated lift against its baseline.
- * 0 when the rest has no orders at all (nothing speaks for either).
+ * Evidence that the top cell's problem is its region's rather than its warehouse's (step 2 of the rule):
+ * positive favours the region. 0 when neither telling group has orders.
+ *
+ * @param region history of the cell's region; @param warehouse history of the cell's warehouse.
  */
 export function spreadLogLikelihoodRatio(
-  regionHistory: ScopeHistory,
-  top: CellEvidence,
+  region: ScopeHistory,
+  warehouse: ScopeHistory,
+  cell: CellEvidence,
   query: BlockQuery,
   config: AttributionConfig,
 ): number {
-  const rest = testBlock(regionHistory.minus(top.history, `${regionHistory.scope}-rest`), query, config);
-  const topLift = Math.min(MAX_LIFT, top.stats.lift);
-  const alternative = Math.max(config.minLift, 1 + config.spreadLiftFraction * (topLift - 1));
-  return rest.cancelled * Math.log(alternative) - (alternative - 1) * rest.expected;
+  const restOfRegion = testBlock(region.minus(cell.history, `${region.scope}~rest`), query, config);
+  const outsideRegion = testBlock(warehouse.minus(cell.history, `${warehouse.scope}~rest`), query, config);
+  const lift = Math.max(config.minLift, 1 + config.spreadLiftFraction * (Math.min(MAX_LIFT, cell.stats.lift) - 1));
+  return elevatedLogLikelihoodRatio(restOfRegion, lift) - elevatedLogLikelihoodRatio(outsideRegion, lift);
 }
 
 /** The warehouses named in a region incident: cells with a significant excess, largest first; the top always. */
@@ -93,55 +103,10 @@ export function contributorsOf(ranked: readonly CellEvidence[]): Contributor[] {
     }));
 }
 
-/** What a region's anomaly is. */
-export type RegionAttribution =
-  | { kind: 'region'; contributors: Contributor[]; logLikelihoodRatio: number }
-  | { kind: 'concentrated'; warehouseId: string; logLikelihoodRatio: number }
-  | { kind: 'unexplained'; coverage: number };
+/** Step 3 of the rule: what the evidence says. */
+export type Spread = 'region' | 'ambiguous' | 'warehouse';
 
-/**
- * Attributes a region's anomalous block (rule in the module comment): a region incident only when the rest of
- * the region, without its top warehouse, shows the same problem.
- *
- * @param cells the region's (region, warehouse) cells known to the batch, by warehouse id.
- */
-export function attributeRegion(
-  regionHistory: ScopeHistory,
-  regionCancelled: number,
-  cells: readonly { id: string; history: ScopeHistory }[],
-  query: BlockQuery,
-  config: AttributionConfig,
-): RegionAttribution {
-  const ranked = rankCells(cells, query, config);
-  const coverage = coverageOf(ranked, regionCancelled);
-  const top = ranked[0];
-  if (top === undefined || coverage < config.attributionCoverage) return { kind: 'unexplained', coverage };
-  const logLikelihoodRatio = spreadLogLikelihoodRatio(regionHistory, top, query, config);
-  return logLikelihoodRatio >= config.spreadLogLikelihoodRatio
-    ? { kind: 'region', contributors: contributorsOf(ranked), logLikelihoodRatio }
-    : { kind: 'concentrated', warehouseId: top.id, logLikelihoodRatio };
-}
-
-/** What a warehouse's anomaly is, once its top region is known. */
-export type WarehouseAttribution =
-  | { kind: 'warehouse'; region: string; logLikelihoodRatio: number }
-  | { kind: 'ambiguous'; region: string; logLikelihoodRatio: number }
-  | { kind: 'spread'; region: string; logLikelihoodRatio: number };
-
-/**
- * Attributes a warehouse's anomalous block given its top cell (the region where its excess lies) and that
- * region's history (rule in the module comment).
- */
-export function attributeWarehouse(
-  regionHistory: ScopeHistory,
-  top: CellEvidence,
-  query: BlockQuery,
-  config: AttributionConfig,
-): WarehouseAttribution {
-  const logLikelihoodRatio = spreadLogLikelihoodRatio(regionHistory, top, query, config);
-  const region = top.id;
-  if (logLikelihoodRatio >= config.spreadLogLikelihoodRatio) return { kind: 'spread', region, logLikelihoodRatio };
-  return logLikelihoodRatio > 0
-    ? { kind: 'ambiguous', region, logLikelihoodRatio }
-    : { kind: 'warehouse', region, logLikelihoodRatio };
+export function spreadOf(logLikelihoodRatio: number, config: AttributionConfig): Spread {
+  if (logLikelihoodRatio >= config.spreadLogLikelihoodRatio) return 'region';
+  return logLikelihoodRatio > 0 ? 'ambiguous' : 'warehouse';
 }

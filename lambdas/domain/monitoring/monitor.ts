@@ -1,9 +1,10 @@
 import type { OrderCancellationSpike } from '../contracts/platform';
 import {
-  attributeRegion,
-  attributeWarehouse,
+  contributorsOf,
   coverageOf,
   rankCells,
+  spreadLogLikelihoodRatio,
+  spreadOf,
   type Contributor,
 } from './attribution';
 import {
@@ -164,7 +165,6 @@ interface Evaluation {
   range: { from: string; to: string };
   verdict: BlockVerdicts;
   query: BlockQuery;
-  assessment: SpikeAssessment;
   baselineBefore: number | undefined;
 }
 
@@ -180,23 +180,15 @@ async function openingOf(
 ): Promise<readonly Contributor[] | undefined | false> {
   const { scope, history, range, verdict, query } = evaluation;
   const { type, id } = parseScope(scope);
-  if (type === 'region') {
-    if (!batch.regions.has(id)) return undefined;
-    const cells = await Promise.all(
-      [...batch.warehouses].map(async (warehouseId) => ({
-        id: warehouseId,
-        history: await batch.history(cellScope(id, warehouseId), range.from, range.to),
-      })),
-    );
-    const attribution = attributeRegion(history, verdict.reported.cancelled, cells, query, config);
-    return attribution.kind === 'region' ? attribution.contributors : false;
-  }
+  const read = (other: string) => batch.history(other, range.from, range.to);
+  // Without the batch's (region, warehouse) cells, regions are not counted: nothing to attribute.
+  if (!(type === 'region' ? batch.regions : batch.warehouses).has(id)) return undefined;
 
-  if (!batch.warehouses.has(id)) return undefined;
+  const candidates = type === 'region' ? [...batch.warehouses] : [...batch.regions];
   const cells = await Promise.all(
-    [...batch.regions].map(async (region) => ({
-      id: region,
-      history: await batch.history(cellScope(region, id), range.from, range.to),
+    candidates.map(async (other) => ({
+      id: other,
+      history: await read(type === 'region' ? cellScope(id, other) : cellScope(other, id)),
     })),
   );
   const ranked = rankCells(cells, query, config);
@@ -204,12 +196,22 @@ async function openingOf(
   if (top === undefined || coverageOf(ranked, verdict.reported.cancelled) < config.attributionCoverage) {
     return false;
   }
-  // Inside an open region incident: its warehouse's share of it opens nothing of its own.
-  if ((await store.openIncident(regionScope(top.id))) !== undefined) return false;
-  const regionHistory = await batch.history(regionScope(top.id), range.from, range.to);
-  const attribution = attributeWarehouse(regionHistory, top, query, config);
-  if (attribution.kind === 'spread') return false;
-  if (attribution.kind === 'warehouse') return undefined;
+  const [region, warehouse] = type === 'region' ? [id, top.id] : [top.id, id];
+  if (type === 'warehouse' && (await store.openIncident(regionScope(region))) !== undefined) {
+    // Inside an open region incident: the warehouse's share of it opens nothing of its own.
+    return false;
+  }
+  const [regionHistory, warehouseHistory] = await Promise.all([
+    read(regionScope(region)),
+    read(warehouseScope(warehouse)),
+  ]);
+  const spread = spreadOf(
+    spreadLogLikelihoodRatio(regionHistory, warehouseHistory, top, query, config),
+    config,
+  );
+  if (type === 'region') return spread === 'region' ? contributorsOf(ranked) : false;
+  if (spread === 'region') return false;
+  if (spread === 'warehouse') return undefined;
   // Ambiguous: open once the anomaly has lasted into a second window (a region-wide problem has shown itself
   // in the rest of the region by then, and a warehouse's own incident waits at most one window).
   const previous = judgeWindow(history, query.evaluated - 1, config, {
@@ -291,7 +293,7 @@ export async function observeOrders(
           elapsed,
         };
         const opening = await openingOf(
-          { scope, history, range, verdict, query, assessment, baselineBefore },
+          { scope, history, range, verdict, query, baselineBefore },
           batch,
           store,
           config,

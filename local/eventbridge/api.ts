@@ -1,0 +1,192 @@
+import { BusError, type EventEnvelope, type LocalEventBus, type PutEventsEntry } from './bus';
+import { compilePattern, matchesPattern, type CompiledPattern } from './pattern';
+
+export interface LocalArchive {
+  readonly name: string;
+  readonly arn: string;
+  readonly pattern?: CompiledPattern;
+  readonly retentionDays: number;
+}
+
+interface ReplayRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly archiveArn: string;
+  readonly startTime: Date;
+  readonly endTime: Date;
+  readonly replayed: number;
+}
+
+const MAX_REQUEST_BYTES = 256 * 1024;
+/** Envelope fields TestEventPattern requires of the test event. */
+const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const;
+
+const fail = (name: string, message: string): never => {
+  throw new BusError(name, message);
+};
+
+const epochSeconds = (value: unknown): Date => {
+  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(String(value));
+  if (Number.isNaN(date.getTime())) fail('ValidationException', `invalid timestamp ${String(value)}`);
+  return date;
+};
+
+/** The EventBridge operations of the sandbox endpoint (AWS JSON 1.1, target prefix `AWSEvents`). */
+export class EventBridgeApi {
+  private readonly replays = new Map<string, ReplayRecord>();
+
+  constructor(
+    private readonly bus: LocalEventBus,
+    private readonly archives: readonly LocalArchive[],
+    private readonly env: { region: string; accountId: string },
+  ) {}
+
+  archiveNames(): string[] {
+    return this.archives.map((a) => a.name);
+  }
+
+  handle(operation: string, body: Record<string, unknown>): unknown {
+    switch (operation) {
+      case 'PutEvents':
+        return this.putEvents(body);
+      case 'TestEventPattern':
+        return this.testEventPattern(body);
+      case 'StartReplay':
+        return this.startReplay(body);
+      case 'DescribeReplay':
+        return this.describeReplay(body);
+      case 'ListArchives':
+        return {
+          Archives: this.archives.map((a) => ({
+            ArchiveName: a.name,
+            EventSourceArn: this.bus.arn,
+            State: 'ENABLED',
+            RetentionDays: a.retentionDays,
+          })),
+        };
+      case 'DescribeEventBus':
+        return { Name: this.bus.name, Arn: this.bus.arn };
+      default:
+        return fail('UnknownOperationException', `The sandbox does not implement EventBridge ${operation}.`);
+    }
+  }
+
+  private putEvents(body: Record<string, unknown>): unknown {
+    const entries = Array.isArray(body.Entries) ? (body.Entries as PutEventsEntry[]) : [];
+    const size = Buffer.byteLength(JSON.stringify(entries), 'utf8');
+    if (size > MAX_REQUEST_BYTES) {
+      fail(
+        'ValidationException',
+        `Total size of the entries in the request is over the limit (${size} > ${MAX_REQUEST_BYTES} bytes).`,
+      );
+    }
+    return this.bus.putEvents(entries);
+  }
+
+  /** Validates the pattern (InvalidEventPatternException) and the event's envelope, then matches. */
+  private testEventPattern(body: Record<string, unknown>): { Result: boolean } {
+    if (typeof body.EventPattern !== 'string')
+      return fail('ValidationException', 'EventPattern is required.');
+    if (typeof body.Event !== 'string') return fail('ValidationException', 'Event is required.');
+    let event: unknown;
+    try {
+      event = JSON.parse(body.Event);
+    } catch {
+      return fail('InvalidEventPatternException', 'Event is not valid JSON.');
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      return fail('InvalidEventPatternException', 'Event must be a JSON object.');
+    }
+    for (const field of REQUIRED_EVENT_FIELDS) {
+      if (!(field in event))
+        fail(
+          'InvalidEventPatternException',
+          `Parameter Event is not valid. Reason: Provided Event must have mandatory field ${field}.`,
+        );
+    }
+    let pattern: unknown;
+    try {
+      pattern = JSON.parse(body.EventPattern);
+    } catch {
+      return fail(
+        'InvalidEventPatternException',
+        'Event pattern is not valid. Reason: the pattern is not valid JSON.',
+      );
+    }
+    try {
+      return { Result: matchesPattern(pattern, event) };
+    } catch (error) {
+      return fail(
+        'InvalidEventPatternException',
+        `Event pattern is not valid. Reason: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Replays the archive's events of [start, end) onto the bus, tagged with `replay-name`, to all or some rules. */
+  private startReplay(body: Record<string, unknown>): unknown {
+    const name =
+      typeof body.ReplayName === 'string'
+        ? body.ReplayName
+        : fail('ValidationException', 'ReplayName is required.');
+    if (this.replays.has(name)) fail('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
+    const archive = this.archives.find(
+      (a) => a.arn === body.EventSourceArn || a.name === body.EventSourceArn,
+    );
+    if (!archive)
+      return fail('ResourceNotFoundException', `Archive ${String(body.EventSourceArn)} does not exist.`);
+    const startTime = epochSeconds(body.EventStartTime);
+    const endTime = epochSeconds(body.EventEndTime);
+    if (endTime <= startTime) fail('ValidationException', 'EventEndTime must be after EventStartTime.');
+    const destination = (body.Destination ?? {}) as { Arn?: string; FilterArns?: string[] };
+    if (destination.Arn !== this.bus.arn)
+      fail('ValidationException', `Destination ${String(destination.Arn)} must be the archive's source bus.`);
+
+    const archived = this.bus.archive.filter((event) => {
+      if (event['replay-name'] !== undefined) return false;
+      const time = Date.parse(event.time);
+      return (
+        time >= startTime.getTime() && time < endTime.getTime() && (archive.pattern?.matches(event) ?? true)
+      );
+    });
+    for (const event of archived) {
+      const replayed: EventEnvelope = { ...event, 'replay-name': name };
+      this.bus.replay(replayed, destination.FilterArns);
+    }
+    const arn = `arn:aws:events:${this.env.region}:${this.env.accountId}:replay/${name}`;
+    this.replays.set(name, {
+      name,
+      arn,
+      archiveArn: archive.arn,
+      startTime,
+      endTime,
+      replayed: archived.length,
+    });
+    return {
+      ReplayArn: arn,
+      State: 'STARTING',
+      StateReason: `${archived.length} event(s) to replay`,
+      ReplayStartTime: Date.now() / 1000,
+    };
+  }
+
+  private describeReplay(body: Record<string, unknown>): unknown {
+    const replay = this.replays.get(String(body.ReplayName));
+    if (!replay)
+      return fail('ResourceNotFoundException', `Replay ${String(body.ReplayName)} does not exist.`);
+    return {
+      ReplayName: replay.name,
+      ReplayArn: replay.arn,
+      EventSourceArn: replay.archiveArn,
+      State: 'COMPLETED',
+      StateReason: `${replay.replayed} event(s) replayed`,
+      EventStartTime: replay.startTime.getTime() / 1000,
+      EventEndTime: replay.endTime.getTime() / 1000,
+    };
+  }
+}
+
+/** Compiles an archive's pattern from the template (none means every event). */
+export function archivePattern(pattern: unknown): CompiledPattern | undefined {
+  return pattern === undefined ? undefined : compilePattern(pattern);
+}

@@ -1,0 +1,155 @@
+import {
+  DescribeReplayCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  StartReplayCommand,
+  TestEventPatternCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  TaskDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Sandbox } from '../../local/sandbox';
+import { orderEvent, repoRoot, startSandbox } from './sandbox-fixture';
+
+const T0 = Date.parse('2026-11-20T10:36:00Z');
+
+describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
+  let sandbox: Sandbox;
+  let events: EventBridgeClient;
+  let sfn: SFNClient;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox(T0);
+    const config = {
+      endpoint: sandbox.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    };
+    events = new EventBridgeClient(config);
+    sfn = new SFNClient(config);
+  });
+  afterAll(async () => {
+    events.destroy();
+    sfn.destroy();
+    await sandbox.stop();
+  });
+
+  it('TestEventPattern matches, misses, and rejects an invalid pattern with InvalidEventPatternException', async () => {
+    const event = JSON.stringify(
+      orderEvent('order_placed', '2026-11-20T10:00:00Z', { orderId: 'o1', total: 300 }),
+    );
+    const test = (pattern: unknown) =>
+      events.send(new TestEventPatternCommand({ EventPattern: JSON.stringify(pattern), Event: event }));
+    expect(
+      (await test({ source: ['retail.orders'], detail: { total: [{ numeric: ['>=', 300.0] }] } })).Result,
+    ).toBe(true);
+    expect((await test({ source: [{ prefix: 'billing.' }] })).Result).toBe(false);
+    await expect(test({ source: [{ unknown: 1 }] })).rejects.toMatchObject({
+      name: 'InvalidEventPatternException',
+    });
+    await expect(
+      events.send(new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: '{"source":"a"}' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidEventPatternException',
+      message: expect.stringMatching(/mandatory field id/),
+    });
+  });
+
+  it('resumes a waiting saga with SendTaskSuccess and lists its history with GetExecutionHistory', async () => {
+    // A spike the fulfillment agent cannot serve (unknown warehouse): the saga waits on its task token.
+    const spike = JSON.parse(
+      readFileSync(
+        path.join(repoRoot, 'test', 'events', 'order_cancellation_spike', 'warehouse.json'),
+        'utf8',
+      ),
+    ) as { detail: { scope: { id: string }; correlationId: string; incidentKey: string } };
+    spike.detail.scope.id = 'WH-GONE';
+    spike.detail.correlationId = spike.detail.incidentKey = 'warehouse#WH-GONE#x';
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'proactive-agents',
+            Source: 'proactive.monitoring',
+            DetailType: 'order_cancellation_spike',
+            Detail: JSON.stringify(spike.detail),
+          },
+        ],
+      }),
+    );
+    expect(put.FailedEntryCount).toBe(0);
+    await sandbox.settle();
+
+    const command = sandbox.bus.archive.find((e) => e['detail-type'] === 'reroute_orders')!;
+    const { taskToken } = command.detail as { taskToken: string };
+    await sfn.send(
+      new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ reroutedCount: 0, manual: true }) }),
+    );
+    await sandbox.settle();
+
+    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
+    const { executions = [] } = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machine!.stateMachineArn }),
+    );
+    const executionArn = executions[0]!.executionArn!;
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('SUCCEEDED');
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    const types = (history.events ?? []).map((e) => e.type);
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types).toEqual(expect.arrayContaining(['TaskSubmitted', 'TaskSucceeded', 'ExecutionSucceeded']));
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toBeInstanceOf(
+      TaskDoesNotExist,
+    );
+  });
+
+  it('replays archived events with StartReplay, tagged with the replay name', async () => {
+    const time = new Date(T0 + 60_000);
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'proactive-agents',
+            Source: 'retail.orders',
+            DetailType: 'order_cancelled',
+            Time: time,
+            Detail: JSON.stringify({
+              orderId: 'o-replay',
+              warehouseId: 'WH-SEA',
+              region: 'us-west',
+              reason: 'customer_request',
+            }),
+          },
+        ],
+      }),
+    );
+    await sandbox.settle();
+    const before = sandbox.bus.archive.length;
+    const replayed: unknown[] = [];
+    sandbox.bus.onEvent((e) => {
+      if (e['replay-name'] === 'again') replayed.push(e);
+    });
+    await events.send(
+      new StartReplayCommand({
+        ReplayName: 'again',
+        EventSourceArn:
+          'arn:aws:events:us-east-1:123456789012:archive/' + sandbox.eventsApi.archiveNames()[0],
+        EventStartTime: new Date(T0 + 30_000),
+        EventEndTime: new Date(T0 + 90_000),
+        Destination: { Arn: sandbox.bus.arn },
+      }),
+    );
+    await sandbox.settle();
+    expect(replayed).toEqual([
+      expect.objectContaining({ 'detail-type': 'order_cancelled', 'replay-name': 'again' }),
+    ]);
+    expect(sandbox.bus.archive.length).toBe(before);
+    expect((await events.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State).toBe('COMPLETED');
+  });
+});
