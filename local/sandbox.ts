@@ -28,6 +28,8 @@ export interface SandboxOptions {
   readonly startTime?: number;
   /** Fault drills. @default - none */
   readonly faults?: SandboxFaults;
+  /** Deliver only to these agents (by service name) and state machines; other targets are left out. @default - all */
+  readonly onlyConsumers?: readonly string[];
 }
 
 /** Faults the sandbox injects (`npm start -- --fault <name>`). */
@@ -357,12 +359,14 @@ export class Sandbox {
           fn,
           {
             batchSize: Number(p.BatchSize ?? 10),
+            batchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
             reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
               'ReportBatchItemFailures',
             ),
             region,
           },
           this.activity,
+          this.clock,
           (result, messages, failed) => {
             this.noteResult(fn, result);
             const ids = (list: readonly { body: string }[]) =>
@@ -489,7 +493,9 @@ export class Sandbox {
         ),
         deadLetterArn: (t.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,
       }));
-      this.bus.addRule(typeof p.Name === 'string' ? p.Name : logicalId, p.EventPattern, targets);
+      const kept = targets.filter((target) => this.consumerWanted(target.arn));
+      if (kept.length > 0)
+        this.bus.addRule(typeof p.Name === 'string' ? p.Name : logicalId, p.EventPattern, kept);
     }
     const archives = this.template.resourcesOfType('AWS::Events::Archive').map(([logicalId, resource]) => {
       const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
@@ -502,6 +508,16 @@ export class Sandbox {
       };
     });
     this.eventsApi = new EventBridgeApi(this.bus, archives, { region, accountId });
+  }
+
+  /** Whether `onlyConsumers` lets a rule target through. */
+  private consumerWanted(arn: string): boolean {
+    const only = this.options.onlyConsumers;
+    if (!only) return true;
+    const queue = this.sqs.byArnOrUrl(arn);
+    const fn = queue ? this.consumerOfQueue.get(queue.arn) : this.functionNamed(arn);
+    const name = fn ? consumerName(fn) : arn.split(':').pop()!;
+    return only.includes(name);
   }
 
   private functionNamed(reference: string): LocalFunction | undefined {

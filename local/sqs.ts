@@ -165,13 +165,21 @@ export class LocalQueue {
  */
 export class SqsEventSourceMapping {
   private running = false;
+  private window?: ClockTimer;
   batches = 0;
 
   constructor(
     private readonly queue: LocalQueue,
     private readonly fn: LocalFunction,
-    private readonly options: { batchSize: number; reportBatchItemFailures: boolean; region: string },
+    private readonly options: {
+      batchSize: number;
+      /** MaximumBatchingWindowInSeconds: wait this long (virtual time) for a full batch. */
+      batchingWindowSeconds: number;
+      reportBatchItemFailures: boolean;
+      region: string;
+    },
     private readonly activity: Activity,
+    private readonly clock: VirtualClock,
     private readonly onResult?: (
       result: InvokeResult,
       messages: readonly QueuedMessage[],
@@ -181,8 +189,20 @@ export class SqsEventSourceMapping {
     queue.onAvailable(() => this.poll());
   }
 
-  poll(): void {
+  poll(force = false): void {
     if (this.running) return;
+    const visible = this.queue.visibleCount();
+    if (visible === 0) return;
+    if (!force && visible < this.options.batchSize && this.options.batchingWindowSeconds > 0) {
+      // Gather a batch: deliver when it is full or when the batching window closes, like Lambda's poller.
+      this.window ??= this.clock.setTimer(this.clock.now() + this.options.batchingWindowSeconds * 1000, () => {
+        this.window = undefined;
+        this.poll(true);
+      });
+      return;
+    }
+    this.window?.cancel();
+    this.window = undefined;
     const messages = this.queue.receive(this.options.batchSize);
     if (messages.length === 0) return;
     this.running = true;

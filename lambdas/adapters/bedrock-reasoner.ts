@@ -122,7 +122,8 @@ function draftOf(content: readonly ContentBlock[]): DraftPlan {
     if (call?.name === undefined) continue;
     if (call.name === ESCALATE_TOOL) {
       const reason = (call.input as { reason?: unknown } | undefined)?.reason;
-      escalation = typeof reason === 'string' && reason !== '' ? reason : 'the reasoner found no fitting task';
+      escalation =
+        typeof reason === 'string' && reason !== '' ? reason : 'the reasoner found no fitting task';
       continue;
     }
     tasks.push({
@@ -198,9 +199,12 @@ export class BedrockReasoner implements Reasoner {
       return draftOf(response.output?.message?.content ?? []);
     } catch (error) {
       if (UNAVAILABLE.some((type) => error instanceof type)) {
-        throw new ReasonerUnavailable(`Bedrock ${this.options.modelId} unavailable: ${(error as Error).name}`, {
-          cause: error,
-        });
+        throw new ReasonerUnavailable(
+          `Bedrock ${this.options.modelId} unavailable: ${(error as Error).name}`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }

@@ -18,6 +18,18 @@ export class InMemorySemanticIndex implements SemanticIndex {
   constructor(private readonly dimensions?: number) {}
 
   upsert(documents: readonly SemanticDocument[]): Promise<void> {
+    // The executor turns a thrown DimensionMismatch into a rejection, as an I/O-backed index would report it.
+    return new Promise((resolve) => {
+      this.store(documents);
+      resolve();
+    });
+  }
+
+  search(vector: readonly number[], query: SemanticQuery): Promise<SemanticHit[]> {
+    return new Promise((resolve) => resolve(this.nearest(vector, query)));
+  }
+
+  private store(documents: readonly SemanticDocument[]): void {
     for (const document of documents) {
       this.checkDimensions(document.vector, `document ${document.id}`);
       this.documents.set(document.id, {
@@ -26,10 +38,9 @@ export class InMemorySemanticIndex implements SemanticIndex {
         metadata: { ...document.metadata },
       });
     }
-    return Promise.resolve();
   }
 
-  search(vector: readonly number[], query: SemanticQuery): Promise<SemanticHit[]> {
+  private nearest(vector: readonly number[], query: SemanticQuery): SemanticHit[] {
     this.checkDimensions(vector, 'query');
     const hits: SemanticHit[] = [];
     for (const document of this.documents.values()) {
@@ -46,7 +57,7 @@ export class InMemorySemanticIndex implements SemanticIndex {
       });
     }
     hits.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
-    return Promise.resolve(hits.slice(0, query.k));
+    return hits.slice(0, query.k);
   }
 
   /** How many documents are held (for tests and the sandbox's status). */

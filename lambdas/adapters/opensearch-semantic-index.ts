@@ -22,6 +22,8 @@ export interface OpenSearchSemanticIndexOptions {
   readonly endpoint?: string;
   /** Region for SigV4 signing; required without `client`. */
   readonly region?: string;
+  /** Credentials to sign with. @default the Node.js default provider chain (the Lambda role) */
+  readonly credentials?: () => Promise<SigningCredentials>;
   /** `aoss` for OpenSearch Serverless, `es` for a managed domain. @default 'aoss' */
   readonly service?: 'aoss' | 'es';
   /**
@@ -30,6 +32,13 @@ export interface OpenSearchSemanticIndexOptions {
    * `docId`. @default true for `es`, false for `aoss`
    */
   readonly clientDocumentIds?: boolean;
+}
+
+export interface SigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
 }
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -78,7 +87,8 @@ export function semanticIndexBody(dimensions: number): Record<string, unknown> {
 
 const isAlreadyExists = (error: unknown): boolean =>
   error instanceof errors.ResponseError &&
-  (error.body as { error?: { type?: unknown } } | undefined)?.error?.type === 'resource_already_exists_exception';
+  (error.body as { error?: { type?: unknown } } | undefined)?.error?.type ===
+    'resource_already_exists_exception';
 
 /**
  * Semantic memory in an OpenSearch Serverless vector collection (k-NN), signed with SigV4. The index is created
@@ -110,7 +120,7 @@ export class OpenSearchSemanticIndex implements SemanticIndex {
         `an OpenSearch endpoint and region are required without a client, got endpoint "${endpoint ?? ''}" and region "${region ?? ''}"`,
       );
     }
-    const credentials = defaultProvider();
+    const credentials = options.credentials ?? defaultProvider();
     return new Client({
       ...AwsSigv4Signer({ region, service, getCredentials: () => credentials() }),
       node: endpoint,

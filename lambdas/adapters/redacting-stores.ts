@@ -202,7 +202,9 @@ export function withRedaction<P extends Partial<MemoryPorts>>(
     ...(ports.embedder && { embedder: new RedactingEmbedder(ports.embedder, redactor, listener) }),
     ...(ports.semantic && { semantic: new RedactingSemanticIndex(ports.semantic, redactor, listener) }),
     ...(ports.episodic && { episodic: new RedactingEpisodicStore(ports.episodic, redactor, listener) }),
-    ...(ports.procedural && { procedural: new RedactingProceduralStore(ports.procedural, redactor, listener) }),
+    ...(ports.procedural && {
+      procedural: new RedactingProceduralStore(ports.procedural, redactor, listener),
+    }),
     ...(ports.reasoner && { reasoner: new RedactingReasoner(ports.reasoner, redactor, listener) }),
   };
 }

@@ -1,10 +1,9 @@
-import type { ClientRequest } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Client, Connection } from '@opensearch-project/opensearch';
-import {
-  cosineFromScore,
-  OpenSearchSemanticIndex,
-} from '../../lambdas/adapters/opensearch-semantic-index';
+import { cosineFromScore, OpenSearchSemanticIndex } from '../../lambdas/adapters/opensearch-semantic-index';
 import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import type { SemanticDocument } from '../../lambdas/domain/memory/semantic-index';
 
@@ -28,8 +27,8 @@ type Responder = (request: SentRequest) => Reply;
 function recordingConnection(sent: SentRequest[], respond: Responder): typeof Connection {
   return class RecordingConnection extends Connection {
     override request(
-      params: { method?: string; path?: string; body?: unknown },
-      callback: (error: Error | null, response: unknown) => void,
+      params: Parameters<Connection['request']>[0],
+      callback: (error: Error | null, response: IncomingMessage | null) => void,
     ): ClientRequest {
       const raw = typeof params.body === 'string' ? params.body : undefined;
       const request = {
@@ -47,7 +46,7 @@ function recordingConnection(sent: SentRequest[], respond: Responder): typeof Co
           'content-length': String(Buffer.byteLength(payload)),
         },
       });
-      process.nextTick(callback, null, response);
+      process.nextTick(callback, null, response as unknown as IncomingMessage);
       return { abort: () => undefined } as unknown as ClientRequest;
     }
   };
@@ -69,11 +68,17 @@ function cluster(hits: unknown[] = []): { sent: SentRequest[]; client: Client } 
       return { statusCode: 201, body: { _index: INDEX, _id: 'server-id', result: 'created' } };
     }
     if (request.path === `/${INDEX}/_search`) {
-      return { statusCode: 200, body: { took: 1, timed_out: false, hits: { total: { value: hits.length }, hits } } };
+      return {
+        statusCode: 200,
+        body: { took: 1, timed_out: false, hits: { total: { value: hits.length }, hits } },
+      };
     }
     return { statusCode: 400, body: { error: { type: 'unexpected_request' } } };
   };
-  const client = new Client({ node: 'http://collection.test:9200', Connection: recordingConnection(sent, respond) });
+  const client = new Client({
+    node: 'http://collection.test:9200',
+    Connection: recordingConnection(sent, respond),
+  });
   return { sent, client };
 }
 
@@ -121,10 +126,14 @@ describe('OpenSearchSemanticIndex', () => {
 
   it('does not create an index that exists', async () => {
     const { sent, client } = cluster();
-    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([document('incident#a', [1, 0, 0, 0])]);
+    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([
+      document('incident#a', [1, 0, 0, 0]),
+    ]);
     sent.length = 0;
 
-    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([document('incident#b', [1, 0, 0, 0])]);
+    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([
+      document('incident#b', [1, 0, 0, 0]),
+    ]);
 
     expect(sent.map((request) => `${request.method} ${request.path}`)).toEqual([
       `HEAD /${INDEX}`,
@@ -140,9 +149,14 @@ describe('OpenSearchSemanticIndex', () => {
         : request.method === 'PUT'
           ? { statusCode: 400, body: { error: { type: 'resource_already_exists_exception' }, status: 400 } }
           : { statusCode: 201, body: { _id: 'server-id', result: 'created' } };
-    const client = new Client({ node: 'http://collection.test:9200', Connection: recordingConnection(sent, respond) });
+    const client = new Client({
+      node: 'http://collection.test:9200',
+      Connection: recordingConnection(sent, respond),
+    });
 
-    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([document('incident#a', [1, 0, 0, 0])]);
+    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([
+      document('incident#a', [1, 0, 0, 0]),
+    ]);
 
     expect(sent.map((request) => request.method)).toEqual(['HEAD', 'PUT', 'POST']);
   });
@@ -150,7 +164,9 @@ describe('OpenSearchSemanticIndex', () => {
   it('writes a document with its id, kind, text, metadata and unit vector, letting Serverless assign the _id', async () => {
     const { sent, client } = cluster();
 
-    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([document('incident#a', [3, 0, 4, 0])]);
+    await new OpenSearchSemanticIndex({ dimensions: 4, client }).upsert([
+      document('incident#a', [3, 0, 4, 0]),
+    ]);
 
     const write = sent.find((request) => request.path.startsWith(`/${INDEX}/_doc`))!;
     expect(write.method).toBe('POST');
@@ -203,8 +219,20 @@ describe('OpenSearchSemanticIndex', () => {
       },
     });
     expect(hits).toEqual([
-      { id: 'incident#a', kind: 'incident', text: 'newer', metadata: { correlationId: 'incident#a' }, score: expect.closeTo(0.9, 10) },
-      { id: 'incident#b', kind: 'incident', text: 'b', metadata: { correlationId: 'incident#b' }, score: expect.closeTo(0.5, 10) },
+      {
+        id: 'incident#a',
+        kind: 'incident',
+        text: 'newer',
+        metadata: { correlationId: 'incident#a' },
+        score: expect.closeTo(0.9, 10),
+      },
+      {
+        id: 'incident#b',
+        kind: 'incident',
+        text: 'b',
+        metadata: { correlationId: 'incident#b' },
+        score: expect.closeTo(0.5, 10),
+      },
     ]);
   });
 
@@ -227,6 +255,54 @@ describe('OpenSearchSemanticIndex', () => {
           region: 'us-east-1',
         }),
     ).not.toThrow();
+  });
+});
+
+describe('OpenSearchSemanticIndex on a collection endpoint', () => {
+  it('signs every request with SigV4 for the aoss service in the given region', async () => {
+    const received: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body,
+        });
+        response.writeHead(request.method === 'HEAD' ? 200 : 201, { 'content-type': 'application/json' });
+        response.end(
+          request.method === 'HEAD' ? undefined : JSON.stringify({ _id: 'server-id', result: 'created' }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const index = new OpenSearchSemanticIndex({
+        dimensions: 4,
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        region: 'eu-west-1',
+        credentials: () => Promise.resolve({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+      });
+
+      await index.upsert([document('incident#a', [1, 0, 0, 0])]);
+
+      expect(received.map((request) => `${request.method} ${request.url}`)).toEqual([
+        `HEAD /${INDEX}`,
+        `POST /${INDEX}/_doc`,
+      ]);
+      for (const request of received) {
+        expect(request.headers.authorization).toMatch(
+          /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aoss\/aws4_request, SignedHeaders=.*, Signature=[0-9a-f]{64}$/,
+        );
+        expect(request.headers['x-amz-content-sha256']).toBe(
+          createHash('sha256').update(request.body).digest('hex'),
+        );
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

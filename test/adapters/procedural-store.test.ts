@@ -7,7 +7,11 @@ import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 const FAMILY = 'order_cancellation_spike/warehouse';
 const MODEL = 'test-model/4';
 
-const newTemplate = (correlationId: string, embedding: number[], overrides: Partial<NewTemplate> = {}): NewTemplate => ({
+const newTemplate = (
+  correlationId: string,
+  embedding: number[],
+  overrides: Partial<NewTemplate> = {},
+): NewTemplate => ({
   family: FAMILY,
   tasks: [
     {
@@ -56,7 +60,9 @@ describe('DynamoProceduralStore', () => {
   it('finds templates of the family at or above the threshold, most similar first, by cosine in memory', async () => {
     await store.upsertFromPlan(newTemplate('incident-b', [1, 1, 0, 0]));
     await store.upsertFromPlan(newTemplate('incident-c', [0, 0, 1, 0]));
-    await store.upsertFromPlan(newTemplate('incident-d', [1, 0, 0, 0], { family: 'order_cancellation_spike/region' }));
+    await store.upsertFromPlan(
+      newTemplate('incident-d', [1, 0, 0, 0], { family: 'order_cancellation_spike/region' }),
+    );
     await store.upsertFromPlan(newTemplate('incident-e', [1, 0, 0, 0], { embeddingModel: 'other-model/4' }));
 
     const matches = await store.findSimilar(normalizeVector([1, 0.1, 0, 0]), 0.7, {
@@ -64,7 +70,10 @@ describe('DynamoProceduralStore', () => {
       embeddingModel: MODEL,
     });
 
-    expect(matches.map((m) => m.template.templateId)).toEqual([`${FAMILY}@incident-a`, `${FAMILY}@incident-b`]);
+    expect(matches.map((m) => m.template.templateId)).toEqual([
+      `${FAMILY}@incident-a`,
+      `${FAMILY}@incident-b`,
+    ]);
     expect(matches[0]!.similarity).toBeCloseTo(0.995, 3);
     expect(matches[1]!.similarity).toBeCloseTo(0.774, 3);
   });
@@ -72,11 +81,26 @@ describe('DynamoProceduralStore', () => {
   it('counts outcomes atomically, once per outcome key, and lowers the score on compensation', async () => {
     const templateId = `${FAMILY}@incident-c`;
 
-    const first = await store.recordOutcome(templateId, 'succeeded', { outcomeKey: 'incident-x', time: '2026-11-21T00:00:00Z' });
-    const redelivered = await store.recordOutcome(templateId, 'succeeded', { outcomeKey: 'incident-x', time: '2026-11-21T00:00:00Z' });
-    const origin = await store.recordOutcome(templateId, 'succeeded', { outcomeKey: 'incident-c', time: '2026-11-21T00:00:00Z' });
-    await store.recordOutcome(templateId, 'compensated', { outcomeKey: 'incident-y', time: '2026-11-22T00:00:00Z' });
-    await store.recordOutcome(templateId, 'compensated', { outcomeKey: 'incident-z', time: '2026-11-23T00:00:00Z' });
+    const first = await store.recordOutcome(templateId, 'succeeded', {
+      outcomeKey: 'incident-x',
+      time: '2026-11-21T00:00:00Z',
+    });
+    const redelivered = await store.recordOutcome(templateId, 'succeeded', {
+      outcomeKey: 'incident-x',
+      time: '2026-11-21T00:00:00Z',
+    });
+    const origin = await store.recordOutcome(templateId, 'succeeded', {
+      outcomeKey: 'incident-c',
+      time: '2026-11-21T00:00:00Z',
+    });
+    await store.recordOutcome(templateId, 'compensated', {
+      outcomeKey: 'incident-y',
+      time: '2026-11-22T00:00:00Z',
+    });
+    await store.recordOutcome(templateId, 'compensated', {
+      outcomeKey: 'incident-z',
+      time: '2026-11-23T00:00:00Z',
+    });
 
     expect([first, redelivered, origin]).toEqual(['applied', 'duplicate', 'duplicate']);
     expect(await store.get(templateId)).toMatchObject({
@@ -89,14 +113,19 @@ describe('DynamoProceduralStore', () => {
 
   it('fails with TemplateNotFound for an outcome of an unknown template', async () => {
     await expect(
-      store.recordOutcome(`${FAMILY}@never-created`, 'succeeded', { outcomeKey: 'k', time: '2026-11-21T00:00:00Z' }),
+      store.recordOutcome(`${FAMILY}@never-created`, 'succeeded', {
+        outcomeKey: 'k',
+        time: '2026-11-21T00:00:00Z',
+      }),
     ).rejects.toThrow(TemplateNotFound);
   });
 
   it('keeps 1024-dimension embeddings as float32 within rounding', async () => {
     const vector = normalizeVector(Array.from({ length: 1024 }, (_, i) => Math.sin(i + 1)));
 
-    const stored = await store.upsertFromPlan(newTemplate('incident-wide', vector, { embeddingModel: 'wide/1024' }));
+    const stored = await store.upsertFromPlan(
+      newTemplate('incident-wide', vector, { embeddingModel: 'wide/1024' }),
+    );
 
     expect(stored.embedding).toHaveLength(1024);
     stored.embedding.forEach((x, i) => expect(x).toBeCloseTo(vector[i]!, 6));

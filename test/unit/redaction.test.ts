@@ -3,7 +3,11 @@ import { createRedactor, luhnValid } from '../../lambdas/domain/governance/redac
 
 /** A card number of a network range (first digit 2–6) with a valid Luhn check digit. */
 const cardDigits = fc
-  .tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 13, max: 19 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 18, maxLength: 18 }))
+  .tuple(
+    fc.integer({ min: 2, max: 6 }),
+    fc.integer({ min: 13, max: 19 }),
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 18, maxLength: 18 }),
+  )
   .map(([first, length, rest]) => {
     const body = [first, ...rest].slice(0, length - 1).join('');
     const check = [...'0123456789'].find((digit) => luhnValid(body + digit))!;
@@ -18,7 +22,11 @@ const digits = (min: number, max: number) =>
   fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''));
 
 const internationalPhone = fc
-  .tuple(fc.integer({ min: 1, max: 999 }), fc.array(digits(2, 4), { minLength: 2, maxLength: 4 }), fc.constantFrom(' ', '-', '.', ''))
+  .tuple(
+    fc.integer({ min: 1, max: 999 }),
+    fc.array(digits(2, 4), { minLength: 2, maxLength: 4 }),
+    fc.constantFrom(' ', '-', '.', ''),
+  )
   .map(([country, groups, separator]) => `+${country} ${groups.join(separator)}`)
   .filter((phone) => {
     const count = phone.replace(/\D/g, '').length;
@@ -31,14 +39,7 @@ const northAmericanPhone = fc
     style === 'paren' ? `(${area}) ${exchange}-${line}` : [area, exchange, line].join(style),
   );
 
-const pii = fc.oneof(
-  fc.emailAddress(),
-  card,
-  internationalPhone,
-  northAmericanPhone,
-  fc.ipV4(),
-  fc.ipV6(),
-);
+const pii = fc.oneof(fc.emailAddress(), card, internationalPhone, northAmericanPhone, fc.ipV4(), fc.ipV6());
 
 const filler = fc.constantFrom(
   'order',
@@ -57,9 +58,12 @@ const filler = fc.constantFrom(
 const textWithPii = fc
   .tuple(fc.array(filler, { maxLength: 12 }), fc.array(pii, { minLength: 1, maxLength: 6 }))
   .chain(([words, values]) =>
-    fc.shuffledSubarray([...words.map((w) => ({ pii: false, text: w })), ...values.map((v) => ({ pii: true, text: v }))], {
-      minLength: words.length + values.length,
-    }),
+    fc.shuffledSubarray(
+      [...words.map((w) => ({ pii: false, text: w })), ...values.map((v) => ({ pii: true, text: v }))],
+      {
+        minLength: words.length + values.length,
+      },
+    ),
   )
   .map((parts) => ({
     text: parts.map((part) => part.text).join(' '),
@@ -71,6 +75,12 @@ describe('createRedactor', () => {
 
   it.each([
     ['an e-mail address', 'mail jo.smith+promo@example.co.uk today', 'mail [email] today', 'email'],
+    [
+      'an e-mail address in a memory key, keeping the key prefix',
+      'customer#jo@example.com',
+      'customer#[email]',
+      'email',
+    ],
     ['an international phone number', 'call +44 20 7946 0958 now', 'call [phone] now', 'phone'],
     ['an E.164 phone number', 'sms +14155550123', 'sms [phone]', 'phone'],
     ['a North American phone number', 'ring (212) 555-0123', 'ring [phone]', 'phone'],
@@ -169,11 +179,14 @@ describe('createRedactor', () => {
 
   it('leaves no generated value in structured records either (property)', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('note', 'reason', 'detail', 'comment'), pii, { minKeys: 1 }), (record) => {
-        const { value } = redactor.redact({ data: record });
-        const json = JSON.stringify(value);
-        for (const original of Object.values(record)) expect(json).not.toContain(original);
-      }),
+      fc.property(
+        fc.dictionary(fc.constantFrom('note', 'reason', 'detail', 'comment'), pii, { minKeys: 1 }),
+        (record) => {
+          const { value } = redactor.redact({ data: record });
+          const json = JSON.stringify(value);
+          for (const original of Object.values(record)) expect(json).not.toContain(original);
+        },
+      ),
     );
   });
 

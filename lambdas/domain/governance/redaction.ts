@@ -175,6 +175,16 @@ export function isIpv4(candidate: string): boolean {
 
 const LOCAL_CHAR = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
 
+/**
+ * RFC 5322 allows `#` in a local part, but memory keys use `#` as their separator (`customer#jo@example.com`):
+ * the address starts after the last `#` when something is left before the `@`, so the key's prefix survives.
+ */
+function emailSpan(match: string): Span {
+  const at = match.lastIndexOf('@');
+  const hash = match.lastIndexOf('#', at);
+  return hash >= 0 && hash < at - 1 ? { start: hash + 1, end: match.length } : whole(match);
+}
+
 /** Applied in this order: each detector sees the text the previous ones left. */
 const detectors: readonly Detector[] = [
   {
@@ -183,7 +193,7 @@ const detectors: readonly Detector[] = [
       `${LOCAL_CHAR}+(?:\\.${LOCAL_CHAR}+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}(?![A-Za-z0-9-])`,
       'g',
     ),
-    accept: whole,
+    accept: emailSpan,
   },
   {
     kind: 'card',

@@ -53,7 +53,10 @@ function ratioBucket(ratio: number): string {
  * Turns a spike into embeddable text and features. Pure and deterministic: the same spike always embeds the
  * same way, so a retried planning step finds the same memories.
  */
-export function incidentFeatures(spike: OrderCancellationSpike, context: IncidentContext = {}): IncidentFeatures {
+export function incidentFeatures(
+  spike: OrderCancellationSpike,
+  context: IncidentContext = {},
+): IncidentFeatures {
   const lift = cancellationLift(spike);
   const minutes = Math.round((Date.parse(spike.window.end) - Date.parse(spike.window.start)) / 60_000);
   const where =

@@ -8,18 +8,19 @@
  * 1. Take the anomalous block (the one that alarmed) and find the cell with the largest excess of cancellations
  *    over its own baseline: for a region, among its warehouses; for a warehouse, among its customer regions.
  *    That cell's region R and warehouse W are the candidates.
- * 2. Weigh "R is affected" against "W is affected" on the orders that tell them apart: the rest of R (its
- *    customers served by other warehouses) is elevated only if R is, and W's customers outside R are elevated
- *    only if W is. The evidence is the Poisson log-likelihood ratio of those two groups' block cancellations,
- *    each either at its own baseline or elevated at a lift of 1 + spreadLiftFraction · (cell lift − 1) (at
- *    least `minLift`): positive favours the region, negative the warehouse.
- * 3. At or above `spreadLogLikelihoodRatio` the problem is spread: ONE region incident (with its warehouses as
- *    `contributors`), and warehouses whose excess lies in that region open nothing while it is open. At or below
- *    0 it is concentrated: ONE warehouse incident, and the region opens nothing. In between, the region opens
- *    nothing and the warehouse waits until its anomaly has lasted into a second window.
- * 4. The cells known to a batch (regions and warehouses among its facts) must explain `attributionCoverage` of
- *    the block's cancellations; otherwise the decision waits for a batch that sees more of them, so a batch that
- *    misses the top warehouse never calls a warehouse's problem region-wide.
+ * 2. Weigh "R's customers cancel more" against "W's orders are cancelled more" on the orders that tell them
+ *    apart — the rest of R (its customers served by other warehouses) and W's customers outside R — with a
+ *    generalized log-likelihood ratio: under "region", the cell and the rest of R share one lift (fitted) and W's
+ *    outside customers are at their baseline; under "warehouse", the cell and W's outside customers share one
+ *    lift and the rest of R is at its baseline. Positive favours the region.
+ * 3. At or above `spreadLogLikelihoodRatio` the problem is spread: ONE region incident, provided at least two
+ *    of its warehouses show a significant excess (they are its `contributors`); warehouses whose excess lies in
+ *    that region open nothing while it is open. At or below −spreadLogLikelihoodRatio it is concentrated: ONE
+ *    warehouse incident, and the region opens nothing — nor while that warehouse's incident is open. In between,
+ *    nothing opens until the anomaly has lasted into a second window; then the sign decides.
+ * 4. The top cell must be known for sure: its excess must exceed every cancellation of the block that the
+ *    batch's cells (the regions and warehouses among its facts) do not explain. Otherwise the decision waits
+ *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.
  */
 import { testBlock, type BlockQuery, type BlockStatistics, type DetectorConfig, type ScopeHistory } from './detector';
 
@@ -39,13 +40,13 @@ export interface CellEvidence {
   excess: number;
 }
 
-type AttributionConfig = Parameters<typeof testBlock>[2] &
-  Pick<DetectorConfig, 'minLift' | 'spreadLiftFraction' | 'spreadLogLikelihoodRatio' | 'attributionCoverage'>;
+type AttributionConfig = Parameters<typeof testBlock>[2] & Pick<DetectorConfig, 'spreadLogLikelihoodRatio'>;
 
-/** A cell with cancellations and no orders at all has an infinite lift; cap it where it sets the alternative. */
-const MAX_LIFT = 100;
-/** One-sided tail probability below which a cell is named among a region incident's contributors. */
-const CONTRIBUTOR_P_VALUE = 0.05;
+/**
+ * One-sided tail probability at or below which a cell's excess is significant: a region incident needs two such
+ * warehouses (spread means several), and names them as its contributors.
+ */
+const CONTRIBUTOR_P_VALUE = 0.01;
 
 /** The cells tested on `query`, largest excess first (ties by id, so the order never depends on input order). */
 export function rankCells(
@@ -61,20 +62,32 @@ export function rankCells(
     .sort((a, b) => b.excess - a.excess || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Share of `total` block cancellations that the ranked cells account for (1 when there are none). */
-export function coverageOf(cells: readonly CellEvidence[], total: number): number {
-  if (total <= 0) return 1;
-  return cells.reduce((sum, cell) => sum + cell.stats.cancelled, 0) / total;
+/**
+ * Whether the top cell is surely the top: its excess exceeds the block cancellations (`total`) that none of the
+ * ranked cells explain — cells the batch did not see, whose excess is at most their cancellations.
+ */
+export function topIsKnown(cells: readonly CellEvidence[], total: number): boolean {
+  const top = cells[0];
+  if (top === undefined) return false;
+  const explained = cells.reduce((sum, cell) => sum + cell.stats.cancelled, 0);
+  return top.excess > Math.max(0, total - explained);
 }
 
-/** Poisson log-likelihood ratio of a group's block cancellations: elevated at `lift` against its baseline. */
-function elevatedLogLikelihoodRatio(group: BlockStatistics, lift: number): number {
-  return group.cancelled * Math.log(lift) - (lift - 1) * group.expected;
+/** Poisson log-likelihood of `count` at `mean`, without the count's own term; groups without exposure add 0. */
+function logLikelihood(count: number, mean: number): number {
+  return mean > 0 ? count * Math.log(mean) - mean : 0;
+}
+
+/** Lift fitted to groups sharing it, at least 1 (an affected group does not cancel less). */
+function sharedLift(groups: readonly BlockStatistics[]): number {
+  const expected = groups.reduce((sum, g) => sum + g.expected, 0);
+  const cancelled = groups.reduce((sum, g) => sum + g.cancelled, 0);
+  return expected > 0 ? Math.max(1, cancelled / expected) : 1;
 }
 
 /**
- * Evidence that the top cell's problem is its region's rather than its warehouse's (step 2 of the rule):
- * positive favours the region. 0 when neither telling group has orders.
+ * Evidence that the top cell's problem is its region's rather than its warehouse's (step 2 of the rule): the
+ * generalized log-likelihood ratio, positive for the region. 0 when neither telling group has orders.
  *
  * @param region history of the cell's region; @param warehouse history of the cell's warehouse.
  */
@@ -85,17 +98,27 @@ export function spreadLogLikelihoodRatio(
   query: BlockQuery,
   config: AttributionConfig,
 ): number {
+  const inCell = cell.stats;
   const restOfRegion = testBlock(region.minus(cell.history, `${region.scope}~rest`), query, config);
   const outsideRegion = testBlock(warehouse.minus(cell.history, `${warehouse.scope}~rest`), query, config);
-  const lift = Math.max(config.minLift, 1 + config.spreadLiftFraction * (Math.min(MAX_LIFT, cell.stats.lift) - 1));
-  return elevatedLogLikelihoodRatio(restOfRegion, lift) - elevatedLogLikelihoodRatio(outsideRegion, lift);
+  const regionLift = sharedLift([inCell, restOfRegion]);
+  const warehouseLift = sharedLift([inCell, outsideRegion]);
+  const ifRegion =
+    logLikelihood(inCell.cancelled, regionLift * inCell.expected) +
+    logLikelihood(restOfRegion.cancelled, regionLift * restOfRegion.expected) +
+    logLikelihood(outsideRegion.cancelled, outsideRegion.expected);
+  const ifWarehouse =
+    logLikelihood(inCell.cancelled, warehouseLift * inCell.expected) +
+    logLikelihood(outsideRegion.cancelled, warehouseLift * outsideRegion.expected) +
+    logLikelihood(restOfRegion.cancelled, restOfRegion.expected);
+  return ifRegion - ifWarehouse;
 }
 
-/** The warehouses named in a region incident: cells with a significant excess, largest first; the top always. */
+/** The warehouses with a significant excess in a region's block, largest first: two or more make it spread. */
 export function contributorsOf(ranked: readonly CellEvidence[]): Contributor[] {
   const logLimit = Math.log(CONTRIBUTOR_P_VALUE);
   return ranked
-    .filter((cell, index) => index === 0 || (cell.excess > 0 && cell.stats.logPValue <= logLimit))
+    .filter((cell) => cell.excess > 0 && cell.stats.logPValue <= logLimit)
     .map((cell) => ({
       warehouseId: cell.id,
       cancelled: cell.stats.cancelled,
@@ -103,10 +126,10 @@ export function contributorsOf(ranked: readonly CellEvidence[]): Contributor[] {
     }));
 }
 
-/** Step 3 of the rule: what the evidence says. */
+/** Step 3 of the rule: what the evidence says (`ambiguous` waits, then goes by the sign). */
 export type Spread = 'region' | 'ambiguous' | 'warehouse';
 
 export function spreadOf(logLikelihoodRatio: number, config: AttributionConfig): Spread {
   if (logLikelihoodRatio >= config.spreadLogLikelihoodRatio) return 'region';
-  return logLikelihoodRatio > 0 ? 'ambiguous' : 'warehouse';
+  return logLikelihoodRatio <= -config.spreadLogLikelihoodRatio ? 'warehouse' : 'ambiguous';
 }

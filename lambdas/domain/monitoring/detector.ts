@@ -51,20 +51,11 @@ export interface DetectorConfig {
   /** A window more than this many windows older than a batch's newest fact no longer opens an incident. */
   maxOpeningLagWindows: number;
   /**
-   * Attribution: log-likelihood ratio above which a region's anomaly counts as spread over its warehouses (a
-   * region incident) rather than concentrated in its top warehouse. See attribution.ts.
+   * Attribution (see attribution.ts): the generalized log-likelihood ratio, region-wide against one warehouse,
+   * beyond which an anomaly is attributed at once (a region incident above +this, a warehouse incident below
+   * −this); in between, the anomaly must last into a second window and the sign decides.
    */
   spreadLogLikelihoodRatio: number;
-  /**
-   * Attribution: the lift the rest of the region would show if the incident were region-wide, as a fraction of
-   * the top warehouse's excess lift (1 + fraction · (lift − 1), at least `minLift`).
-   */
-  spreadLiftFraction: number;
-  /**
-   * Attribution: share of a scope's block cancellations that the (region, warehouse) cells known to the batch
-   * must explain before attribution is decided; below it, the decision waits for a batch that sees more cells.
-   */
-  attributionCoverage: number;
 }
 
 /**
@@ -93,8 +84,6 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   quietWindowsToClose: 3,
   maxOpeningLagWindows: 2,
   spreadLogLikelihoodRatio: 3,
-  spreadLiftFraction: 0.5,
-  attributionCoverage: 0.8,
 });
 
 type Check = (value: number) => boolean;
@@ -123,8 +112,6 @@ const checks: Record<keyof DetectorConfig, [Check, string]> = {
   quietWindowsToClose: positiveInteger,
   maxOpeningLagWindows: nonNegativeInteger,
   spreadLogLikelihoodRatio: nonNegative,
-  spreadLiftFraction: [(v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a fraction in [0, 1]'],
-  attributionCoverage: [(v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a fraction in [0, 1]'],
 };
 
 /**

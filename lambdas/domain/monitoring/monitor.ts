@@ -1,8 +1,8 @@
 import type { OrderCancellationSpike } from '../contracts/platform';
 import {
   contributorsOf,
-  coverageOf,
   rankCells,
+  topIsKnown,
   spreadLogLikelihoodRatio,
   spreadOf,
   type Contributor,
@@ -193,32 +193,34 @@ async function openingOf(
   );
   const ranked = rankCells(cells, query, config);
   const top = ranked[0];
-  if (top === undefined || coverageOf(ranked, verdict.reported.cancelled) < config.attributionCoverage) {
-    return false;
-  }
+  if (top === undefined || !topIsKnown(ranked, verdict.reported.cancelled)) return false;
   const [region, warehouse] = type === 'region' ? [id, top.id] : [top.id, id];
-  if (type === 'warehouse' && (await store.openIncident(regionScope(region))) !== undefined) {
-    // Inside an open region incident: the warehouse's share of it opens nothing of its own.
-    return false;
-  }
+  // Inside an open incident of the other level (the region incident a warehouse's excess lies in, the warehouse
+  // incident that lifts a region): the anomaly is that incident's and opens nothing of its own.
+  const other = type === 'region' ? warehouseScope(warehouse) : regionScope(region);
+  if ((await store.openIncident(other)) !== undefined) return false;
   const [regionHistory, warehouseHistory] = await Promise.all([
     read(regionScope(region)),
     read(warehouseScope(warehouse)),
   ]);
-  const spread = spreadOf(
-    spreadLogLikelihoodRatio(regionHistory, warehouseHistory, top, query, config),
-    config,
-  );
-  if (type === 'region') return spread === 'region' ? contributorsOf(ranked) : false;
-  if (spread === 'region') return false;
-  if (spread === 'warehouse') return undefined;
-  // Ambiguous: open once the anomaly has lasted into a second window (a region-wide problem has shown itself
-  // in the rest of the region by then, and a warehouse's own incident waits at most one window).
-  const previous = judgeWindow(history, query.evaluated - 1, config, {
-    baselineBefore: evaluation.baselineBefore,
-    elapsed: 1,
-  });
-  return previous.anomalous ? undefined : false;
+  const evidence = spreadLogLikelihoodRatio(regionHistory, warehouseHistory, top, query, config);
+  let spread = spreadOf(evidence, config);
+  if ((globalThis as any).DEBUG_ATTR) console.log('ATTR', scope, new Date(query.evaluated*config.windowMinutes*60000).toISOString().slice(5,16), 'len', query.length, 'top', top.id, top.stats.cancelled, top.stats.expected.toFixed(2), 'glr', evidence.toFixed(2), spread);
+  if (spread === 'ambiguous') {
+    // Not clear yet: decide by the sign once the anomaly has lasted into a second window, when the telling
+    // orders have had time to show which it is.
+    const previous = judgeWindow(history, query.evaluated - 1, config, {
+      baselineBefore: evaluation.baselineBefore,
+      elapsed: 1,
+    });
+    if (!previous.anomalous) return false;
+    spread = evidence > 0 ? 'region' : 'warehouse';
+  }
+  if (type === 'region') {
+    const contributors = contributorsOf(ranked);
+    return spread === 'region' && contributors.length >= 2 ? contributors : false;
+  }
+  return spread === 'warehouse' ? undefined : false;
 }
 
 /**

@@ -56,6 +56,9 @@ export class EscalationRequired extends PlanningError {
     readonly escalation: Escalation,
     options?: ErrorOptions,
   ) {
-    super(`incident ${escalation.correlationId} needs an operator (${escalation.reason}): ${escalation.message}`, options);
+    super(
+      `incident ${escalation.correlationId} needs an operator (${escalation.reason}): ${escalation.message}`,
+      options,
+    );
   }
 }

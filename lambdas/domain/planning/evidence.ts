@@ -6,7 +6,8 @@ import type { SemanticHit } from '../memory/semantic-index';
 const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
 const cosine = (score: number): string => score.toFixed(2);
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
 /** The spike's own facts: observed against baseline ratio, and the counts behind them. */
 export function spikeEvidence(spike: OrderCancellationSpike): string[] {
@@ -17,7 +18,10 @@ export function spikeEvidence(spike: OrderCancellationSpike): string[] {
 }
 
 /** Where cancellations concentrate, and whether similar past incidents concentrated there too. */
-export function concentrationEvidence(spike: OrderCancellationSpike, incidents: readonly SemanticHit[]): string {
+export function concentrationEvidence(
+  spike: OrderCancellationSpike,
+  incidents: readonly SemanticHit[],
+): string {
   const where = `${spike.scope.type} ${spike.scope.id}`;
   const line = `cancellations concentrate at ${where} (${cancellationLift(spike).toFixed(1)}× its baseline)`;
   if (incidents.length === 0) return line;
@@ -27,7 +31,8 @@ export function concentrationEvidence(spike: OrderCancellationSpike, incidents: 
 
 /** Similar past incidents and how they were resolved, nearest named. */
 export function similarIncidentEvidence(incidents: readonly SemanticHit[], minScore: number): string {
-  if (incidents.length === 0) return `no similar past incident at cosine ≥ ${cosine(minScore)} (semantic memory)`;
+  if (incidents.length === 0)
+    return `no similar past incident at cosine ≥ ${cosine(minScore)} (semantic memory)`;
   const groups = new Map<string, number>();
   for (const hit of incidents) {
     const tasks = text(hit.metadata.taskTypes) ?? 'an unrecorded plan';

@@ -184,7 +184,9 @@ export class RemediationPlanner {
       let draft: DraftPlan;
       try {
         draft = await this.ports.reasoner.propose(
-          previous?.error === undefined ? request : { ...request, rejected: { draft: previous.draft, error: previous.error } },
+          previous?.error === undefined
+            ? request
+            : { ...request, rejected: { draft: previous.draft, error: previous.error } },
         );
       } catch (error) {
         if (!(error instanceof ReasonerUnavailable)) throw error;
@@ -202,7 +204,9 @@ export class RemediationPlanner {
       attempts.push({ draft });
       const evidence = [...recall.evidence];
       if (previous?.error !== undefined) {
-        evidence.push(`the reasoner's first plan was rejected (${previous.error}); its corrected plan passed validation`);
+        evidence.push(
+          `the reasoner's first plan was rejected (${previous.error}); its corrected plan passed validation`,
+        );
       }
       if (draft.rationale !== undefined && draft.rationale !== '') {
         evidence.push(`reasoner: ${draft.rationale.slice(0, 500)}`);
@@ -228,7 +232,9 @@ export class RemediationPlanner {
   ): RemediationPlan {
     const planId = `plan#${spike.correlationId}`;
     const summary =
-      planner === 'template' ? `${summarizeTasks(tasks)} (procedural template ${templateId})` : summarizeTasks(tasks);
+      planner === 'template'
+        ? `${summarizeTasks(tasks)} (procedural template ${templateId})`
+        : summarizeTasks(tasks);
     return parseDetail('remediation_planned', {
       schemaVersion: 1,
       correlationId: spike.correlationId,
@@ -268,7 +274,11 @@ export class RemediationPlanner {
     result: PlanningResult,
     executionId: string | undefined,
   ): Promise<void> {
-    const base = { entity: incidentEntity(spike), time: spike.window.end, correlationId: spike.correlationId };
+    const base = {
+      entity: incidentEntity(spike),
+      time: spike.window.end,
+      correlationId: spike.correlationId,
+    };
     const execution = executionId === undefined ? {} : { executionId };
     if (result.status === 'planned') {
       const { plan } = result;

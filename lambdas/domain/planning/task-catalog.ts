@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import {
-  rerouteParameters,
-  type OrderCancellationSpike,
-  type PlanTask,
-} from '../contracts/platform';
+import { rerouteParameters, type OrderCancellationSpike, type PlanTask } from '../contracts/platform';
 import type { CatalogTool, DraftPlan } from '../memory/reasoner';
 
 type RerouteParameters = z.infer<typeof rerouteParameters>;
@@ -83,7 +79,8 @@ export const taskCatalog: Readonly<Record<TaskSpec['taskType'], TaskSpec>> = {
 /** A plan has at most this many tasks: the saga runs them in order, and a long plan needs a human. */
 export const MAX_PLAN_TASKS = 5;
 
-const isCatalogTask = (taskType: string): taskType is TaskSpec['taskType'] => Object.hasOwn(taskCatalog, taskType);
+const isCatalogTask = (taskType: string): taskType is TaskSpec['taskType'] =>
+  Object.hasOwn(taskCatalog, taskType);
 
 /** Drops what tool schemas don't need: `$schema`, and regex patterns where a `format` already says it. */
 function toolSchema(node: unknown): unknown {
@@ -112,8 +109,7 @@ export type DraftValidation =
   | { readonly ok: true; readonly tasks: readonly ValidTask[] }
   | { readonly ok: false; readonly error: string };
 
-const issuePath = (path: readonly PropertyKey[]): string =>
-  ['parameters', ...path.map(String)].join('.');
+const issuePath = (path: readonly PropertyKey[]): string => ['parameters', ...path.map(String)].join('.');
 
 /**
  * Validates a draft against the catalog: known task types, parameters valid by each task's schema and
@@ -128,16 +124,17 @@ export function validateDraft(draft: DraftPlan, incident: OrderCancellationSpike
     };
   }
   if (draft.tasks.length > MAX_PLAN_TASKS) {
-    return { ok: false, error: `the plan has ${draft.tasks.length} tasks; at most ${MAX_PLAN_TASKS} are allowed` };
+    return {
+      ok: false,
+      error: `the plan has ${draft.tasks.length} tasks; at most ${MAX_PLAN_TASKS} are allowed`,
+    };
   }
   const problems: string[] = [];
   const tasks: ValidTask[] = [];
   draft.tasks.forEach((task, index) => {
     const label = `task ${index + 1} (${task.taskType})`;
     if (!isCatalogTask(task.taskType)) {
-      problems.push(
-        `${label}: unknown task type; the catalog has ${Object.keys(taskCatalog).join(', ')}`,
-      );
+      problems.push(`${label}: unknown task type; the catalog has ${Object.keys(taskCatalog).join(', ')}`);
       return;
     }
     const spec = taskCatalog[task.taskType];

@@ -1,0 +1,258 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  InvokeModelCommand,
+  ThrottlingException,
+  ValidationException,
+  type ContentBlock,
+} from '@aws-sdk/client-bedrock-runtime';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BedrockEmbedder } from '../../lambdas/adapters/bedrock-embedder';
+import { BedrockReasoner, ESCALATE_TOOL } from '../../lambdas/adapters/bedrock-reasoner';
+import { parseDetail } from '../../lambdas/domain/contracts/parse';
+import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
+import { incidentFeatures } from '../../lambdas/domain/memory/incident-features';
+import type { ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
+import { ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
+import { catalogTools } from '../../lambdas/domain/planning/task-catalog';
+
+const spike = () =>
+  parseDetail(
+    'order_cancellation_spike',
+    (
+      JSON.parse(
+        readFileSync(
+          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
+          'utf8',
+        ),
+      ) as { detail: unknown }
+    ).detail,
+  );
+
+/** An InvokeModel response body as the SDK hands it over: bytes of JSON. */
+const jsonBody = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
+
+const bedrock = mockClient(BedrockRuntimeClient);
+beforeEach(() => bedrock.reset());
+
+describe('BedrockEmbedder', () => {
+  it('asks Titan Text Embeddings v2 for a normalised vector of the configured size, one InvokeModel per text', async () => {
+    const embedder = new BedrockEmbedder({ dimensions: 256, client: new BedrockRuntimeClient({}) });
+    bedrock.on(InvokeModelCommand).resolves({
+      body: jsonBody({
+        embedding: Array.from({ length: 256 }, (_, i) => (i === 0 ? 1 : 0)),
+        inputTextTokenCount: 9,
+      }),
+    });
+    const features = incidentFeatures(spike(), { region: 'us-east' });
+
+    const vectors = await embedder.embed(['cancellations at WH-NYC', features]);
+
+    const calls = bedrock.commandCalls(InvokeModelCommand).map((call) => call.args[0].input);
+    expect(calls.map((input) => [input.modelId, input.contentType, input.accept])).toEqual([
+      ['amazon.titan-embed-text-v2:0', 'application/json', 'application/json'],
+      ['amazon.titan-embed-text-v2:0', 'application/json', 'application/json'],
+    ]);
+    expect(calls.map((input) => JSON.parse(input.body as string))).toEqual([
+      { inputText: 'cancellations at WH-NYC', dimensions: 256, normalize: true },
+      { inputText: features.text, dimensions: 256, normalize: true },
+    ]);
+    expect(vectors).toHaveLength(2);
+    expect(vectors[0]).toHaveLength(256);
+    expect(embedder.model).toBe('amazon.titan-embed-text-v2:0/256');
+  });
+
+  it('fails when the model answers with a vector of another size', async () => {
+    bedrock.on(InvokeModelCommand).resolves({ body: jsonBody({ embedding: [1, 0, 0] }) });
+
+    await expect(
+      new BedrockEmbedder({ dimensions: 512, client: new BedrockRuntimeClient({}) }).embed(['x']),
+    ).rejects.toThrow(DimensionMismatch);
+  });
+
+  it('refuses a dimension Titan v2 does not offer, quoting it', () => {
+    expect(() => new BedrockEmbedder({ dimensions: 300 })).toThrow(
+      'dimensions must be one of 256, 512, 1024, got 300',
+    );
+  });
+});
+
+describe('BedrockReasoner', () => {
+  const request = (): ReasoningRequest => ({
+    incident: spike(),
+    description: incidentFeatures(spike()).text,
+    evidence: [
+      'cancellations concentrate at warehouse WH-NYC (9.4× its baseline)',
+      '4 similar past incidents (semantic memory)',
+    ],
+    catalog: catalogTools,
+  });
+
+  const reply = (content: ContentBlock[]) => ({
+    output: { message: { role: 'assistant' as const, content } },
+    stopReason: 'tool_use' as const,
+    usage: { inputTokens: 10, outputTokens: 10, totalTokens: 20 },
+    metrics: { latencyMs: 5 },
+  });
+
+  const reroute = (input: Record<string, unknown>, toolUseId = 'tooluse-1'): ContentBlock => ({
+    toolUse: { toolUseId, name: 'reroute_orders', input: input as never },
+  });
+
+  it('offers the task catalog as tools, each with the JSON Schema of its parameters, and requires a tool call', async () => {
+    bedrock
+      .on(ConverseCommand)
+      .resolves(reply([reroute({ fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' })]));
+    const reasoner = new BedrockReasoner({
+      modelId: 'anthropic.claude-test',
+      client: new BedrockRuntimeClient({}),
+    });
+
+    await reasoner.propose(request());
+
+    const input = bedrock.commandCalls(ConverseCommand)[0]!.args[0].input;
+    expect(input.modelId).toBe('anthropic.claude-test');
+    expect(input.toolConfig?.toolChoice).toEqual({ any: {} });
+    expect(input.toolConfig?.tools).toEqual([
+      {
+        toolSpec: {
+          name: 'reroute_orders',
+          description: expect.stringContaining('Move the open orders of a failing warehouse'),
+          inputSchema: {
+            json: {
+              type: 'object',
+              properties: {
+                fromWarehouseId: { type: 'string', minLength: 1, description: expect.any(String) },
+                since: { type: 'string', format: 'date-time', description: expect.any(String) },
+              },
+              required: ['fromWarehouseId', 'since'],
+            },
+          },
+        },
+      },
+      {
+        toolSpec: {
+          name: ESCALATE_TOOL,
+          description: expect.any(String),
+          inputSchema: { json: expect.objectContaining({ required: ['reason'] }) },
+        },
+      },
+    ]);
+    expect(input.messages).toHaveLength(1);
+    const prompt = input.messages![0]!.content![0]!.text!;
+    expect(prompt).toContain(request().description);
+    expect(prompt).toContain('- cancellations concentrate at warehouse WH-NYC (9.4× its baseline)');
+    expect(input.inferenceConfig).toEqual({ maxTokens: 1024, temperature: 0 });
+  });
+
+  it('turns tool calls into draft tasks and text into the rationale', async () => {
+    bedrock
+      .on(ConverseCommand)
+      .resolves(
+        reply([
+          { text: 'Rerouting resolved similar incidents.' },
+          reroute({ fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' }, 'tooluse-7'),
+        ]),
+      );
+
+    const draft = await new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose(
+      request(),
+    );
+
+    expect(draft).toEqual({
+      tasks: [
+        {
+          taskType: 'reroute_orders',
+          parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
+          callId: 'tooluse-7',
+        },
+      ],
+      rationale: 'Rerouting resolved similar incidents.',
+    });
+  });
+
+  it('reports an escalation when the model calls the escalation tool', async () => {
+    bedrock
+      .on(ConverseCommand)
+      .resolves(
+        reply([
+          { toolUse: { toolUseId: 't', name: ESCALATE_TOOL, input: { reason: 'a region-wide outage' } } },
+        ]),
+      );
+
+    const draft = await new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose(
+      request(),
+    );
+
+    expect(draft).toEqual({ tasks: [], escalation: 'a region-wide outage' });
+  });
+
+  it('on the retry replays the rejected tool calls and answers each with the validation error', async () => {
+    bedrock
+      .on(ConverseCommand)
+      .resolves(reply([reroute({ fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' })]));
+    const rejected = {
+      draft: {
+        tasks: [
+          {
+            taskType: 'reroute_orders',
+            parameters: { fromWarehouseId: 'WH-BOS', since: 'yesterday' },
+            callId: 'tooluse-1',
+          },
+        ],
+        rationale: 'Move the orders.',
+      },
+      error: 'task 1 (reroute_orders): parameters.since: Invalid ISO datetime',
+    };
+
+    await new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose({
+      ...request(),
+      rejected,
+    });
+
+    const { messages } = bedrock.commandCalls(ConverseCommand)[0]!.args[0].input;
+    expect(messages?.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(messages![1]!.content).toEqual([
+      { text: 'Move the orders.' },
+      {
+        toolUse: {
+          toolUseId: 'tooluse-1',
+          name: 'reroute_orders',
+          input: { fromWarehouseId: 'WH-BOS', since: 'yesterday' },
+        },
+      },
+    ]);
+    expect(messages![2]!.content).toEqual([
+      {
+        toolResult: {
+          toolUseId: 'tooluse-1',
+          status: 'error',
+          content: [{ text: expect.stringContaining(rejected.error) }],
+        },
+      },
+      { text: expect.stringContaining(`Your plan was rejected by the task catalog: ${rejected.error}`) },
+    ]);
+  });
+
+  it('raises ReasonerUnavailable when Bedrock throttles, keeping the cause', async () => {
+    const throttled = new ThrottlingException({ message: 'Too many requests', $metadata: {} });
+    bedrock.on(ConverseCommand).rejects(throttled);
+
+    const proposal = new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose(
+      request(),
+    );
+
+    await expect(proposal).rejects.toThrow(ReasonerUnavailable);
+    await expect(proposal).rejects.toMatchObject({ cause: throttled });
+  });
+
+  it('lets a request error (a misconfiguration) propagate as it is', async () => {
+    bedrock.on(ConverseCommand).rejects(new ValidationException({ message: 'bad model id', $metadata: {} }));
+
+    await expect(
+      new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose(request()),
+    ).rejects.toThrow(ValidationException);
+  });
+});
