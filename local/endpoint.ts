@@ -5,6 +5,15 @@ import type { Activity } from './activity';
 /** One AWS JSON-protocol service behind the endpoint: `operation` is the part of X-Amz-Target after the dot. */
 export type JsonService = (operation: string, body: Record<string, unknown>) => unknown;
 
+/** A REST service behind the endpoint, by path prefix (Bedrock runtime, the OpenSearch collection). */
+export type RestService = (
+  method: string,
+  path: string,
+  body: unknown,
+) =>
+  | { status: number; body?: unknown; errorType?: string }
+  | Promise<{ status: number; body?: unknown; errorType?: string }>;
+
 export interface ServiceRoute {
   /** The X-Amz-Target prefix, e.g. `AWSEvents`, `AWSStepFunctions`, `AmazonSQS`. */
   readonly prefix: string;
@@ -20,11 +29,17 @@ export interface ServiceRoute {
 export class LocalEndpoint {
   private server?: Server;
   private readonly routes = new Map<string, ServiceRoute>();
+  private readonly restRoutes = new Map<string, RestService>();
 
   constructor(private readonly activity: Activity) {}
 
   route(route: ServiceRoute): void {
     this.routes.set(route.prefix, route);
+  }
+
+  /** Serves requests whose path starts with `prefix` (and carry no X-Amz-Target); the handler sees the rest. */
+  restRoute(prefix: string, handle: RestService): void {
+    this.restRoutes.set(prefix, handle);
   }
 
   async listen(port = 0): Promise<string> {
@@ -45,10 +60,51 @@ export class LocalEndpoint {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  private async serveRest(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
+    const url = request.url ?? '/';
+    const prefix = [...this.restRoutes.keys()].find(
+      (p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`),
+    );
+    const send = (status: number, body: unknown, errorType?: string) => {
+      const payload = body === undefined ? '' : JSON.stringify(body);
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      });
+      response.end(request.method === 'HEAD' ? undefined : payload);
+    };
+    if (!prefix) {
+      send(404, { message: `The sandbox serves nothing at ${url}.` }, 'ResourceNotFoundException');
+      return;
+    }
+    let body: unknown;
+    try {
+      body = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      send(400, { message: 'The request body is not valid JSON.' }, 'ValidationException');
+      return;
+    }
+    try {
+      const result = await this.restRoutes.get(prefix)!(
+        request.method ?? 'GET',
+        url.slice(prefix.length) || '/',
+        body,
+      );
+      send(result.status, result.body, result.errorType);
+    } catch (error) {
+      send(500, { message: (error as Error).message }, 'InternalServerException');
+    }
+  }
+
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers['x-amz-target'] ?? '');
+    if (!target) {
+      await this.serveRest(request, response, Buffer.concat(chunks).toString('utf8'));
+      return;
+    }
     const [prefix = '', operation = ''] = target.split('.');
     const route = this.routes.get(prefix);
     const contentType = `application/x-amz-json-${route?.jsonVersion ?? '1.1'}`;

@@ -55,7 +55,7 @@ describe('BedrockEmbedder', () => {
       ['amazon.titan-embed-text-v2:0', 'application/json', 'application/json'],
       ['amazon.titan-embed-text-v2:0', 'application/json', 'application/json'],
     ]);
-    expect(calls.map((input) => JSON.parse(input.body as string))).toEqual([
+    expect(calls.map((input): unknown => JSON.parse(input.body as string))).toEqual([
       { inputText: 'cancellations at WH-NYC', dimensions: 256, normalize: true },
       { inputText: features.text, dimensions: 256, normalize: true },
     ]);

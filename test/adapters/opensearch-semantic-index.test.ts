@@ -46,7 +46,7 @@ function recordingConnection(sent: SentRequest[], respond: Responder): typeof Co
           'content-length': String(Buffer.byteLength(payload)),
         },
       });
-      process.nextTick(callback, null, response as unknown as IncomingMessage);
+      process.nextTick(callback, null, response);
       return { abort: () => undefined } as unknown as ClientRequest;
     }
   };
