@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AgentFunction } from './agent-function';
 import { EventBackbone } from './event-backbone';
@@ -17,6 +18,12 @@ export interface ProactiveAgentsStackProps extends StackProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Bedrock model the reasoner calls through Converse with tool use. @default 'anthropic.claude-3-5-haiku-20241022-v1:0' */
+  readonly reasonerModelId?: string;
+  /** Titan Text Embeddings v2 dimensions (256, 512 or 1024). @default 1024 */
+  readonly embeddingDimensions?: number;
+  /** Cosine similarity at or above which a procedural template is reused. @default 0.85 */
+  readonly templateSimilarityThreshold?: number;
 }
 
 const handlers = path.join(__dirname, '..', 'lambdas', 'handlers');
@@ -28,7 +35,7 @@ export class ProactiveAgentsStack extends Stack {
   public readonly memory: Memory;
   public readonly saga: RemediationSaga;
   public readonly agents: Record<
-    'monitoring' | 'planning' | 'orderBook' | 'fulfillment' | 'sagaCallback',
+    'monitoring' | 'planning' | 'learning' | 'orderBook' | 'fulfillment' | 'sagaCallback',
     AgentFunction
   >;
 
@@ -58,16 +65,50 @@ export class ProactiveAgentsStack extends Stack {
     this.memory.counters.grantReadWriteData(monitoring.function);
     monitoring.grantPutEvents(bus);
 
-    const planning = new AgentFunction(this, 'PlanningAgent', {
-      ...common,
-      entry: path.join(handlers, 'planning-agent.ts'),
-      serviceName: 'planning-agent',
-      description: 'Turns a cancellation spike into a validated remediation plan (a saga task).',
-      environment: { EPISODIC_TABLE_NAME: this.memory.episodic.tableName },
-    });
-    this.memory.episodic.grantReadWriteData(planning.function);
-    // Semantic memory (similar past incidents) is the planner's: the only principal in the data access policy.
-    this.memory.grantSemanticReadWrite('Planning', planning.role);
+    const reasonerModelId = props.reasonerModelId ?? 'anthropic.claude-3-5-haiku-20241022-v1:0';
+    const embeddingModelId = 'amazon.titan-embed-text-v2:0';
+    const memoryEnvironment = {
+      EPISODIC_TABLE_NAME: this.memory.episodic.tableName,
+      PROCEDURAL_TABLE_NAME: this.memory.procedural.tableName,
+      SEMANTIC_ENDPOINT: this.memory.collection.attrCollectionEndpoint,
+      SEMANTIC_INDEX: 'semantic-memory',
+      EMBEDDING_MODEL_ID: embeddingModelId,
+      EMBEDDING_DIMENSIONS: String(props.embeddingDimensions ?? 1024),
+      REASONER_MODEL_ID: reasonerModelId,
+      TEMPLATE_SIMILARITY_THRESHOLD: String(props.templateSimilarityThreshold ?? 0.85),
+    };
+    const models = [embeddingModelId, reasonerModelId].map(
+      (modelId) => `arn:${this.partition}:bedrock:${this.region}::foundation-model/${modelId}`,
+    );
+    const memoryAgent = (id: string, entry: string, serviceName: string, description: string) => {
+      const agent = new AgentFunction(this, id, {
+        ...common,
+        entry: path.join(handlers, entry),
+        serviceName,
+        description,
+        timeout: Duration.seconds(60),
+        environment: memoryEnvironment,
+      });
+      this.memory.episodic.grantReadWriteData(agent.function);
+      this.memory.procedural.grantReadWriteData(agent.function);
+      // Converse is authorised by bedrock:InvokeModel on the model.
+      agent.role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: models }));
+      // Semantic memory: the only principals in the collection's data access policy.
+      this.memory.grantSemanticReadWrite(id, agent.role);
+      return agent;
+    };
+    const planning = memoryAgent(
+      'PlanningAgent',
+      'planning-agent.ts',
+      'planning-agent',
+      'Plans a remediation from memory: reuses a similar template, else asks the reasoner; validated against the task catalog.',
+    );
+    const learning = memoryAgent(
+      'LearningAgent',
+      'learning-agent.ts',
+      'learning-agent',
+      "Turns a remediation's outcome into procedural and semantic memory.",
+    );
 
     const network = JSON.stringify(props.fulfillmentNetwork);
     const orderBook = new AgentFunction(this, 'OrderBook', {
@@ -103,6 +144,7 @@ export class ProactiveAgentsStack extends Stack {
       bus,
       ruleDeadLetterQueue,
       planningFunction: planning.function,
+      learningFunction: learning.function,
       episodicTable: this.memory.episodic,
     });
 
@@ -118,6 +160,6 @@ export class ProactiveAgentsStack extends Stack {
     });
     this.saga.grantTaskResponse(sagaCallback.function);
 
-    this.agents = { monitoring, planning, orderBook, fulfillment, sagaCallback };
+    this.agents = { monitoring, planning, learning, orderBook, fulfillment, sagaCallback };
   }
 }

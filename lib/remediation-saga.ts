@@ -15,6 +15,8 @@ import { Construct } from 'constructs';
 export interface RemediationSagaProps {
   readonly bus: events.IEventBus;
   readonly planningFunction: lambda.IFunction;
+  /** Learns from each outcome (procedural and semantic memory). */
+  readonly learningFunction: lambda.IFunction;
   readonly episodicTable: dynamodb.ITableV2;
   /** Where spikes that could not start an execution go. */
   readonly ruleDeadLetterQueue: sqs.IQueue;
@@ -47,6 +49,7 @@ export class RemediationSaga extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(readFileSync(definitionPath, 'utf8')),
       definitionSubstitutions: {
         PlanningFunctionArn: props.planningFunction.functionArn,
+        LearningFunctionArn: props.learningFunction.functionArn,
         EventBusName: props.bus.eventBusName,
         EpisodicTableName: props.episodicTable.tableName,
       },
@@ -59,7 +62,7 @@ export class RemediationSaga extends Construct {
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: [props.planningFunction.functionArn],
+        resources: [props.planningFunction.functionArn, props.learningFunction.functionArn],
       }),
     );
     props.bus.grantPutEventsTo(this.stateMachine);

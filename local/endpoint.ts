@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Activity } from './activity';
 
@@ -28,6 +29,7 @@ export interface ServiceRoute {
  */
 export class LocalEndpoint {
   private server?: Server;
+  private http2?: Http2Server;
   private readonly routes = new Map<string, ServiceRoute>();
   private readonly restRoutes = new Map<string, RestService>();
 
@@ -54,7 +56,26 @@ export class LocalEndpoint {
     return `http://127.0.0.1:${bound}`;
   }
 
+  /**
+   * The same routes over cleartext HTTP/2 (prior knowledge): the SDK's Bedrock runtime client speaks HTTP/2 only.
+   */
+  async listenHttp2(): Promise<string> {
+    this.http2 = createHttp2Server((request, response) => {
+      this.activity.begin();
+      response.once('close', () => this.activity.end());
+      void this.serve(request as unknown as IncomingMessage, response as unknown as ServerResponse);
+    });
+    await new Promise<void>((resolve) => this.http2!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.http2.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
   async close(): Promise<void> {
+    if (this.http2) {
+      const http2 = this.http2;
+      this.http2 = undefined;
+      await new Promise<void>((resolve) => http2.close(() => resolve()));
+    }
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));

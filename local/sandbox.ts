@@ -7,7 +7,9 @@ import dynalite from 'dynalite';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
 import { VirtualClock } from './clock';
+import { LocalBedrock } from './bedrock';
 import { LocalEndpoint } from './endpoint';
+import { LocalOpenSearch } from './opensearch';
 import { archivePattern, EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
 import { LocalFunction, type InvokeResult } from './lambda/local-function';
@@ -40,6 +42,8 @@ export interface SandboxFaults {
   readonly duplicateDelivery?: boolean;
   /** Every other invocation of this agent hangs after its work until its (shortened) timeout kills it. */
   readonly lambdaTimeout?: { readonly service: string; readonly timeoutSeconds: number };
+  /** The model answers Converse with Bedrock's ThrottlingException. */
+  readonly llmThrottle?: boolean;
 }
 
 export interface AsyncInvokeConfig {
@@ -79,12 +83,16 @@ export class Sandbox {
   readonly invocationErrors: { functionName: string; errorType: string; errorMessage: string }[] = [];
   readonly accounting = new DeliveryAccounting();
   private readonly consumerOfQueue = new Map<string, LocalFunction>();
+  readonly opensearch = new LocalOpenSearch();
+  bedrock!: LocalBedrock;
   bus!: LocalEventBus;
   eventsApi!: EventBridgeApi;
   sfn!: LocalStepFunctions;
   dynamodb!: DynamoDBClient;
   template!: ResolvedTemplate;
   endpoint!: string;
+  /** The same endpoint over cleartext HTTP/2, for clients that speak only HTTP/2 (Bedrock runtime). */
+  http2Endpoint!: string;
   private readonly http: LocalEndpoint;
   private dynamo?: Dynalite;
 
@@ -215,6 +223,7 @@ export class Sandbox {
       credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
     });
     this.endpoint = await this.http.listen();
+    this.http2Endpoint = await this.http.listenHttp2();
     this.template = loadTemplate(this.options.assemblyDir, { region, accountId, endpoint: this.endpoint });
     if (this.options.logDir) mkdirSync(this.options.logDir, { recursive: true });
 
@@ -230,6 +239,13 @@ export class Sandbox {
       jsonVersion: '1.1',
       handle: (op, body) => this.eventsApi.handle(op, body),
     });
+    this.bedrock = new LocalBedrock({ throttleConverse: this.options.faults?.llmThrottle === true });
+    this.http.restRoute('/bedrock', (method, path, body) => this.bedrock.handle(method, path, body));
+    for (const [logicalId] of this.template.resourcesOfType('AWS::OpenSearchServerless::Collection')) {
+      this.http.restRoute(`/aoss/${this.template.physicalName(logicalId)}`, (method, path, body) =>
+        this.opensearch.handle(method, path, body),
+      );
+    }
     this.http.route({
       prefix: 'AmazonSQS',
       jsonVersion: '1.0',
@@ -317,6 +333,7 @@ export class Sandbox {
         AWS_ENDPOINT_URL_EVENTBRIDGE: this.endpoint,
         AWS_ENDPOINT_URL_SFN: this.endpoint,
         AWS_ENDPOINT_URL_SQS: this.endpoint,
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `${this.http2Endpoint}/bedrock`,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_LAMBDA_FUNCTION_NAME: functionName,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),

@@ -195,10 +195,13 @@ export class SqsEventSourceMapping {
     if (visible === 0) return;
     if (!force && visible < this.options.batchSize && this.options.batchingWindowSeconds > 0) {
       // Gather a batch: deliver when it is full or when the batching window closes, like Lambda's poller.
-      this.window ??= this.clock.setTimer(this.clock.now() + this.options.batchingWindowSeconds * 1000, () => {
-        this.window = undefined;
-        this.poll(true);
-      });
+      this.window ??= this.clock.setTimer(
+        this.clock.now() + this.options.batchingWindowSeconds * 1000,
+        () => {
+          this.window = undefined;
+          this.poll(true);
+        },
+      );
       return;
     }
     this.window?.cancel();

@@ -52,6 +52,7 @@ export class ResolvedTemplate {
       'AWS::DynamoDB::Table': 'TableName',
       'AWS::Lambda::Function': 'FunctionName',
       'AWS::StepFunctions::StateMachine': 'StateMachineName',
+      'AWS::OpenSearchServerless::Collection': 'Name',
     };
     const property = explicit[Type];
     const name = property ? Properties[property] : undefined;
@@ -105,6 +106,8 @@ export class ResolvedTemplate {
       return this.physicalName(logicalId);
     }
     if (attribute === 'QueueUrl') return this.queueUrl(logicalId);
+    if (attribute === 'CollectionEndpoint')
+      return `${this.env.endpoint}/aoss/${this.physicalName(logicalId)}`;
     return `${logicalId}.${attribute}`;
   }
 

@@ -1,51 +1,32 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoEpisodicStore } from '../adapters/dynamodb-episodic-store';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RemediationPlan } from '../domain/contracts/platform';
 import { parseDetail } from '../domain/contracts/parse';
-import { outcomeEvidence } from '../domain/planning/evidence';
-import { planRemediation } from '../domain/planning/plan';
-import { requireEnv } from './shared/environment';
+import { EscalationRequired } from '../domain/planning/errors';
+import { RemediationPlanner } from '../domain/planning/planner';
+import { memoryPorts, templateThreshold } from './shared/memory';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
-const { logger, tracer } = observability;
-const episodic = new DynamoEpisodicStore(
-  requireEnv('EPISODIC_TABLE_NAME'),
-  tracer.captureAWSv3Client(new DynamoDBClient({})),
+const { logger, tracer, metrics } = observability;
+const planner = new RemediationPlanner(
+  memoryPorts(tracer, (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length)),
+  { templateThreshold: templateThreshold() },
 );
 
-const HISTORY_DAYS = 30;
-
-/** The saga's Plan task: `{ spike, spikeEventId, executionId }` in, a validated plan out. */
+/**
+ * The saga's Plan task: `{ spike, executionId }` in, a validated plan out. An incident no plan fits throws
+ * EscalationRequired, which the saga catches by name.
+ */
 export async function run(input: { spike?: unknown; executionId?: string }): Promise<RemediationPlan> {
   const spike = parseDetail('order_cancellation_spike', input.spike);
-  const entity = `${spike.scope.type}#${spike.scope.id}`;
-  const to = spike.window.end;
-  const from = new Date(Date.parse(to) - HISTORY_DAYS * 86_400_000).toISOString();
-  const history = await episodic.history(entity, from, to);
-
-  const draft = planRemediation(spike);
-  const plan = parseDetail('remediation_planned', {
-    ...draft,
-    evidence: [...draft.evidence, outcomeEvidence(entity, history, HISTORY_DAYS)],
-  });
-  await episodic.record({
-    entity,
-    time: spike.window.end,
-    kind: 'plan',
-    correlationId: plan.correlationId,
-    data: {
-      planId: plan.planId,
-      planner: plan.planner,
-      tasks: plan.tasks.map((t) => t.taskType),
-      executionId: input.executionId,
-    },
-  });
-  logger.info('plan ready', {
-    correlationId: plan.correlationId,
-    planId: plan.planId,
-    tasks: plan.tasks.length,
-  });
+  const result = await planner.plan({ spike, executionId: input.executionId });
+  if (result.status === 'escalated') {
+    metrics.addMetric('PlanningEscalations', MetricUnit.Count, 1);
+    throw new EscalationRequired(result.escalation);
+  }
+  const plan = parseDetail('remediation_planned', result.plan);
+  metrics.addMetric(plan.planner === 'template' ? 'TemplateReuses' : 'ReasonerPlans', MetricUnit.Count, 1);
+  logger.info('plan ready', { correlationId: plan.correlationId, planner: plan.planner, tasks: plan.tasks.length });
   return plan;
 }
 

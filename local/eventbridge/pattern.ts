@@ -832,7 +832,9 @@ interface WildcardEntry {
 
 function checkWildcardComplexity(subRules: readonly SubRule[]): void {
   const withWildcards = subRules.filter((rule) =>
-    [...rule.values()].some((specs) => specs.some((s) => s.kind === 'wildcard' || s.kind === 'anything-but-wildcard')),
+    [...rule.values()].some((specs) =>
+      specs.some((s) => s.kind === 'wildcard' || s.kind === 'anything-but-wildcard'),
+    ),
   );
   if (withWildcards.length === 0) return;
   for (const machine of wildcardMachines(withWildcards)) {
@@ -885,7 +887,7 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardByteMachine[] {
           if (spec.kind === 'wildcard' || spec.kind === 'anything-but-wildcard') {
             // Wildcards build states again on every addition; their match tells which name state they lead to.
             field.bytes ??= new WildcardByteMachine();
-            const values = 'values' in spec ? [...new Set(spec.values)] : [spec.value];
+            const values = 'values' in spec ? javaHashSetOrder(spec.values) : [spec.value];
             next = field.bytes.add(specIdentity(spec), values, last, newNameState);
           } else {
             // exists:false lives in a name matcher beside the byte machine, but shares the next name state.
@@ -913,6 +915,26 @@ function wildcardMachines(subRules: readonly SubRule[]): WildcardByteMachine[] {
   return [...fields.values()].flatMap((field) =>
     field.bytes !== undefined && evaluated.has(field.state) ? [field.bytes] : [],
   );
+}
+
+/**
+ * The order Java's HashSet iterates the quoted values in (event-ruler keeps anything-but values in one), which
+ * decides how a set's values share states with earlier additions.
+ */
+function javaHashSetOrder(values: readonly string[]): string[] {
+  const unique = [...new Set(values)];
+  let capacity = 16;
+  while (unique.length > capacity * 0.75) capacity *= 2;
+  const bucket = (value: string): number => {
+    let hash = 0;
+    const quoted = `"${value}"`;
+    for (let i = 0; i < quoted.length; i++) hash = (Math.imul(hash, 31) + quoted.charCodeAt(i)) | 0;
+    return (hash ^ (hash >>> 16)) & (capacity - 1);
+  };
+  return unique
+    .map((value, index) => ({ value, index, bucket: bucket(value) }))
+    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
+    .map((entry) => entry.value);
 }
 
 /** A state of the byte machine event-ruler builds for wildcard patterns, or a match (an accepted pattern). */
@@ -979,7 +1001,12 @@ class WildcardByteMachine {
    * Adds a pattern's values and returns the name state they lead to: that of a match of the pattern already on
    * the final transition, else `nameState`, else a new one. A match is the pattern together with its name state.
    */
-  add(identity: string, values: readonly string[], nameState: number | undefined, newNameState: () => number): number {
+  add(
+    identity: string,
+    values: readonly string[],
+    nameState: number | undefined,
+    newNameState: () => number,
+  ): number {
     let target = nameState;
     for (const value of values) {
       target = this.addValue(identity, value, () => (target ??= newNameState()));

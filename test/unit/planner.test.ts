@@ -9,7 +9,7 @@ import { LocalReasoner } from '../../lambdas/adapters/local-reasoner';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../../lambdas/domain/contracts/platform';
 import type { DraftPlan, Reasoner, ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
-import { ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
+import { EscalationRequired, PlanningError, ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { OutcomeLearner, type FulfillmentFacts } from '../../lambdas/domain/planning/learning';
 import { planRemediation } from '../../lambdas/domain/planning/plan';
 import { RemediationPlanner, type PlanningResult } from '../../lambdas/domain/planning/planner';
@@ -272,6 +272,12 @@ describe('RemediationPlanner', () => {
           "the reasoner's plan failed validation twice; last error: task 1 (cancel_all_orders): unknown task type; the catalog has reroute_orders",
       });
       expect(result.escalation.attempts.map((attempt) => attempt.draft)).toEqual([invalidDraft, unknownTask]);
+      const error = new EscalationRequired(result.escalation);
+      expect(error).toBeInstanceOf(PlanningError);
+      expect(error.name).toBe('EscalationRequired');
+      expect(error.message).toBe(
+        `incident ${spike.correlationId} needs an operator (reasoner_output_invalid): ${result.escalation.message}`,
+      );
       const history = await m.episodic.history(
         'warehouse#WH-NYC',
         '2026-11-20T00:00:00Z',

@@ -20,8 +20,9 @@ export interface DetectorConfig {
   baselineHalfLifeWindows: number;
   /**
    * Windows of placements, ending at the evaluated one, that also count as a block's exposure (scaled to the
-   * block's length) when they exceed the block's own placements: cancellations follow their orders by minutes,
-   * so right after a promotion or a burst of orders the block's placements understate the orders at risk.
+   * block's length; over this horizon and half of it) when they exceed the block's own placements: cancellations
+   * trail their orders by minutes to hours, so after a promotion, a burst of orders or the evening peak the
+   * block's own placements understate the orders at risk.
    */
   exposureWindows: number;
   /** Orders at risk (exposure) in a block below which it is not judged anomalous. */
@@ -71,7 +72,7 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   longestRecentWindows: 8,
   baselineWindows: 144,
   baselineHalfLifeWindows: 36,
-  exposureWindows: 12,
+  exposureWindows: 24,
   minRecentOrders: 20,
   minRecentCancellations: 5,
   minLift: 2,
@@ -80,7 +81,7 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   continueMinLift: 1.5,
   priorOrders: 50,
   priorRatio: 0.05,
-  ratioVariation: 0.05,
+  ratioVariation: 0.2,
   quietWindowsToClose: 3,
   maxOpeningLagWindows: 2,
   spreadLogLikelihoodRatio: 3,
@@ -264,15 +265,18 @@ export function testBlock(history: ScopeHistory, query: BlockQuery, config: Bloc
     placed += count.placed;
     cancelled += count.cancelled;
   }
-  let trailing = 0;
-  for (let i = query.evaluated - config.exposureWindows + 1; i <= query.evaluated; i++) {
-    trailing += history.at(i).placed;
-  }
+  // Orders at risk: the block's placements, or the placements of the trailing horizon (half and all of
+  // exposureWindows) scaled to the block's length, whichever is more.
   const elapsed = Math.min(1, Math.max(query.elapsed, 1e-3));
-  const exposure = Math.max(
-    placed,
-    (trailing * (query.length - 1 + elapsed)) / (config.exposureWindows - 1 + elapsed),
-  );
+  const half = Math.max(1, Math.floor(config.exposureWindows / 2));
+  let exposure = placed;
+  let trailing = 0;
+  for (let back = 0; back < config.exposureWindows; back++) {
+    trailing += history.at(query.evaluated - back).placed;
+    if (back + 1 === half || back + 1 === config.exposureWindows) {
+      exposure = Math.max(exposure, (trailing * (query.length - 1 + elapsed)) / (back + elapsed));
+    }
+  }
 
   const baselineEnd = Math.min(first, query.baselineBefore ?? first);
   const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
