@@ -4,6 +4,7 @@ import type { SandboxFaults } from './sandbox';
 export const DRILLS = [
   'slow-consumer=<agent>',
   'poison-pill',
+  'llm-throttle',
   'duplicate-delivery',
   'lambda-timeout=<agent>',
 ] as const;
@@ -43,6 +44,9 @@ export function parseFaults(specs: readonly string[], services: readonly string[
         break;
       case 'duplicate-delivery':
         sandbox = { ...sandbox, duplicateDelivery: true };
+        break;
+      case 'llm-throttle':
+        sandbox = { ...sandbox, llmThrottle: true };
         break;
       case 'poison-pill':
         poisonPill = true;

@@ -66,14 +66,19 @@ describe('Memory', () => {
     template.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', {
       Type: 'data',
       Policy: Match.objectLike({
-        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('index/proactive-memory/\\*')])]),
+        'Fn::Join': Match.arrayWith([
+          Match.arrayWith([Match.stringLikeRegexp('index/proactive-memory/\\*')]),
+        ]),
       }),
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: id(stack.agents.planning.role) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'aoss:APIAccessAll', Resource: { 'Fn::GetAtt': [stack.getLogicalId(stack.memory.collection), 'Arn'] } }),
+          Match.objectLike({
+            Action: 'aoss:APIAccessAll',
+            Resource: { 'Fn::GetAtt': [stack.getLogicalId(stack.memory.collection), 'Arn'] },
+          }),
         ]),
       },
     });
@@ -123,7 +128,7 @@ describe('RemediationSaga', () => {
     });
   });
 
-  it('may invoke only the planning agent, put events only on the bus and write only episodic memory', () => {
+  it('may invoke only the planning and learning agents, put events only on the bus and write only episodic memory', () => {
     const statements = new Capture();
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: stack.getLogicalId(stack.saga.stateMachine.role.node.defaultChild as never) }],
@@ -134,7 +139,10 @@ describe('RemediationSaga', () => {
       expect.arrayContaining([
         expect.objectContaining({
           Action: 'lambda:InvokeFunction',
-          Resource: { 'Fn::GetAtt': [id(stack.agents.planning.function), 'Arn'] },
+          Resource: [
+            { 'Fn::GetAtt': [id(stack.agents.planning.function), 'Arn'] },
+            { 'Fn::GetAtt': [id(stack.agents.learning.function), 'Arn'] },
+          ],
         }),
         expect.objectContaining({
           Action: 'events:PutEvents',

@@ -22,6 +22,7 @@ import {
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:planning-agent`;
+const LEARNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:learning-agent`;
 const EVENT_BUS_NAME = 'proactive-agents-bus';
 const EPISODIC_TABLE = 'episodic-test';
 const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
@@ -31,6 +32,7 @@ const START = Date.parse('2026-11-20T10:35:30.000Z');
 function sagaDefinition(): string {
   const substitutions: Record<string, string> = {
     PlanningFunctionArn: PLANNING_FUNCTION_ARN,
+    LearningFunctionArn: LEARNING_FUNCTION_ARN,
     EventBusName: EVENT_BUS_NAME,
     EpisodicTableName: EPISODIC_TABLE,
   };
@@ -152,6 +154,8 @@ beforeEach(() => {
     dynamodb,
     invokeLambda: (functionArn, payload) => {
       harness.lambdaCalls.push({ functionArn, payload });
+      if (functionArn === LEARNING_FUNCTION_ARN)
+        return Promise.resolve({ template: { action: 'unchanged' }, indexed: [] });
       if (harness.planningError) return Promise.reject(harness.planningError);
       const { spike } = payload as { spike: { correlationId: string } };
       return Promise.resolve(planFor(spike.correlationId));
@@ -499,7 +503,8 @@ describe('LocalStepFunctions running the remediation saga', () => {
       'TaskSubmitted',
       'TaskSucceeded',
       'TaskStateExited',
-      ...task,
+      ...task, // RecordOutcome
+      ...task, // Learn
       'SucceedStateEntered',
       'SucceedStateExited',
       'ExecutionSucceeded',
@@ -508,7 +513,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
     expect(
       events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name),
-    ).toEqual(['Plan', 'AnnouncePlan', 'RerouteOrders', 'RecordOutcome']);
+    ).toEqual(['Plan', 'AnnouncePlan', 'RerouteOrders', 'RecordOutcome', 'Learn']);
     const times = events.map((e) => e.timestamp?.getTime() ?? Number.NaN);
     expect(times[0]).toBe(START);
     expect(times).toEqual([...times].sort((a, b) => a - b));

@@ -5,7 +5,9 @@ describe('VirtualClock', () => {
   it('fires due timers in (time, insertion) order and never moves backward', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 1000 }), cancel: fc.boolean() }), { maxLength: 60 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 1000 }), cancel: fc.boolean() }), {
+          maxLength: 60,
+        }),
         fc.array(fc.integer({ min: 0, max: 1200 }), { minLength: 1, maxLength: 5 }),
         (timers, stops) => {
           const clock = new VirtualClock(0);
