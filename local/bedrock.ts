@@ -33,7 +33,7 @@ export class LocalBedrock {
   converseCalls = 0;
   throttled = 0;
 
-  constructor(private readonly options: { throttleConverse?: boolean } = {}) {}
+  constructor(public options: { throttleConverse?: boolean } = {}) {}
 
   async handle(method: string, path: string, body: unknown): Promise<RestResponse & { errorType?: string }> {
     const match = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(path.split('?')[0]!);

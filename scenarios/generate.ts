@@ -30,7 +30,10 @@ export interface StreamSpec {
   days: number;
   /** `retail`: the six warehouses of config/retail-network.json; otherwise a random network of this shape. */
   network: 'retail' | { warehouses: number; regions: number };
-  /** Multiplies every warehouse's order rate (1: about 1–4 orders a minute per warehouse at the daily peak). */
+  /**
+   * Multiplies every warehouse's order rate. At 1, warehouses average 1–3 orders a minute over the local day, as
+   * in the walk-through, with quiet nights and evening peaks.
+   */
   traffic: number;
   /** Hour-to-hour log-normal spread of each warehouse's cancellation ratio (0: steady). */
   ratioNoise: number;
@@ -234,30 +237,33 @@ interface WarehouseModel {
   home: string;
   /** Customer regions and their share of the warehouse's orders. */
   regionShares: { region: string; share: number }[];
-  /** Orders a minute at the daily peak. */
-  peakRate: number;
+  /** Orders a minute, averaged over local daytime (08:00–22:00). */
+  dayRate: number;
   baseRatio: number;
   utcOffsetHours: number;
 }
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Order-rate multiplier by local hour: quiet nights, a late-morning and an evening peak (max 1). */
-function dailyCycle(localHour: number): number {
+/**
+ * Order-rate multiplier by local hour: quiet nights (about 0.15), a late-morning and an evening peak (about
+ * 1.4), averaging about 1 over 08:00–22:00 — so a warehouse's `dayRate` is its daytime average.
+ */
+export function dailyCycle(localHour: number): number {
   const bump = (centre: number, width: number) => Math.exp(-((localHour - centre) ** 2) / (2 * width * width));
-  const shape = 0.1 + 0.55 * bump(11.5, 2.5) + 0.75 * bump(19.5, 2.2) + 0.3 * bump(15, 2);
-  return Math.min(1, shape / 0.95);
+  return 0.15 + 0.85 * bump(11.5, 2.5) + 1.2 * bump(19.5, 2.2) + 0.6 * bump(15, 2);
 }
 
 function retailModel(draw: Draw): { warehouses: WarehouseModel[]; network: RetailNetwork } {
   const network = readNetwork();
+  // The walk-through's rates (scenarios/generate-walkthrough.ts), as daytime averages.
   const rates: Record<string, number> = {
-    'WH-NYC': 3.4,
-    'WH-BOS': 2.1,
-    'WH-CHI': 2.9,
-    'WH-DAL': 2.0,
-    'WH-SEA': 1.7,
-    'WH-LAX': 3.1,
+    'WH-NYC': 2.6,
+    'WH-BOS': 1.6,
+    'WH-CHI': 2.2,
+    'WH-DAL': 1.5,
+    'WH-SEA': 1.3,
+    'WH-LAX': 2.4,
   };
   const warehouses = network.warehouses.map((w): WarehouseModel => {
     const others = Object.keys(w.shippingCost).filter((r) => r !== w.region);
@@ -269,7 +275,7 @@ function retailModel(draw: Draw): { warehouses: WarehouseModel[]; network: Retai
         { region: w.region, share: own },
         ...others.map((region) => ({ region, share: (1 - own) / others.length })),
       ],
-      peakRate: rates[w.warehouseId] ?? 2,
+      dayRate: rates[w.warehouseId] ?? 2,
       baseRatio: draw.uniform(0.03, 0.06),
       utcOffsetHours: retailOffsets[w.region] ?? -6,
     };
@@ -297,7 +303,7 @@ function randomModel(
         { region: home, share: own },
         ...neighbours.map((region) => ({ region, share: (1 - own) / neighbours.length })),
       ],
-      peakRate: draw.uniform(1, 4),
+      dayRate: draw.uniform(1, 3),
       baseRatio: draw.uniform(0.02, 0.08),
       utcOffsetHours: offsets.get(home) ?? -6,
     };
@@ -403,7 +409,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
         scope,
         start: isoSeconds(interval.start),
         end: isoSeconds(interval.end),
-        extraCancellationsPerOrder: Math.round(draw.uniform(0.2, 0.45) * 100) / 100,
+        extraCancellationsPerOrder: Math.round(draw.uniform(0.25, 0.5) * 100) / 100,
       },
     });
   }
@@ -494,7 +500,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     for (const w of warehouses) {
       const localHour = (((minute / HOUR_MS + w.utcOffsetHours) % 24) + 24) % 24;
       const baseRate =
-        w.peakRate * spec.traffic * dailyCycle(localHour) * weekly[dayOfWeek]! * rateNoise.get(w.warehouseId)![slot]!;
+        w.dayRate * spec.traffic * dailyCycle(localHour) * weekly[dayOfWeek]! * rateNoise.get(w.warehouseId)![slot]!;
       for (const { region, share } of w.regionShares) {
         const promotion = promotionAt(w, region, minute);
         const count = draw.poisson(baseRate * share * (promotion?.lift ?? 1));

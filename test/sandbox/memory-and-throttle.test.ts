@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { EventEnvelope } from '../../local/eventbridge/bus';
+import type { Sandbox } from '../../local/sandbox';
+import { repoRoot, startSandbox } from './sandbox-fixture';
+
+type Spike = {
+  time: string;
+  id: string;
+  detail: Record<string, unknown> & {
+    scope: { type: string; id: string };
+    window: { start: string; end: string };
+  };
+};
+
+const spikeAt = (
+  warehouseId: string,
+  windowStart: string,
+  observedRatio: number,
+  type = 'warehouse',
+): Spike => {
+  const spike = JSON.parse(
+    readFileSync(path.join(repoRoot, 'test', 'events', 'order_cancellation_spike', 'warehouse.json'), 'utf8'),
+  ) as Spike;
+  const start = Date.parse(windowStart);
+  const key = `${type}#${warehouseId}#${windowStart}`;
+  spike.id = `spike-${key}`;
+  spike.time = new Date(start + 7 * 60_000).toISOString();
+  spike.detail = {
+    ...spike.detail,
+    scope: { type, id: warehouseId },
+    window: { start: windowStart, end: new Date(start + 600_000).toISOString() },
+    correlationId: key,
+    incidentKey: key,
+    observedRatio,
+  };
+  return spike;
+};
+
+describe('planning from memory in the sandbox, and the llm-throttle drill', () => {
+  let sandbox: Sandbox;
+  const events = () => sandbox.bus.archive;
+  const planned = () => events().filter((e) => e['detail-type'] === 'remediation_planned') as EventEnvelope[];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox(Date.parse('2026-11-20T10:00:00Z'));
+  });
+  afterAll(() => sandbox?.stop());
+
+  const replay = async (spike: Spike) => {
+    await sandbox.replay([{ raw: spike, time: Date.parse(spike.time) }]);
+  };
+
+  it('plans the first incident with the reasoner and learns a template from its success', async () => {
+    await replay(spikeAt('WH-NYC', '2026-11-20T10:30:00Z', 0.45));
+    const [plan] = planned();
+    expect(plan!.detail).toMatchObject({ planner: 'reasoner' });
+    expect((plan!.detail as { evidence: string[] }).evidence).toEqual(
+      expect.arrayContaining([expect.stringMatching(/no procedural template .* \(procedural memory\)/)]),
+    );
+    expect(sandbox.bedrock.converseCalls).toBe(1);
+  });
+
+  it('reuses the template for a similar incident without calling the model, even while it is throttled', async () => {
+    sandbox.bedrock.options.throttleConverse = true;
+    await replay(spikeAt('WH-NYC', '2026-11-20T13:30:00Z', 0.38));
+    const second = planned()[1]!;
+    expect(second.detail).toMatchObject({ planner: 'template', templateId: expect.any(String) });
+    expect(sandbox.bedrock.converseCalls).toBe(1);
+    expect(events().filter((e) => e['detail-type'] === 'reroute_complete')).toHaveLength(2);
+  });
+
+  it('retries a throttled model with backoff, then escalates; the saga reports it and nothing is lost', async () => {
+    // A region-wide spike: another family of incident, so no template applies and the model is needed.
+    await replay(spikeAt('us-west', '2026-11-20T15:30:00Z', 0.4, 'region'));
+    expect(sandbox.bedrock.throttled).toBeGreaterThan(1);
+    const failed = events().filter((e) => e['detail-type'] === 'remediation_failed');
+    expect(failed.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        stage: 'planning',
+        error: 'EscalationRequired',
+        correlationId: 'region#us-west#2026-11-20T15:30:00Z',
+      }),
+    ]);
+    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
+    const statuses = sandbox.sfn.listExecutions(machine!.stateMachineArn).executions.map((e) => e.status);
+    expect(statuses.sort()).toEqual(['FAILED', 'SUCCEEDED', 'SUCCEEDED']);
+    for (const account of sandbox.accountingReport()) expect(account.lost).toBe(0);
+  });
+});
