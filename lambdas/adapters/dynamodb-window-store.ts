@@ -29,7 +29,7 @@ async function forEachLimited<T>(
 /**
  * Window counters and incident state in one DynamoDB table (pk, sk):
  * - `pk = <scope>`, `sk = w#<window start>`: string sets `placed` and `cancelled` of order ids — ADD to a set is
- *   idempotent, so redelivered messages never double-count;
+ *   idempotent, so redelivered messages never double-count — and their sizes `placedCount`/`cancelledCount`;
  * - `pk = incident#<scope>`, `sk = open`: the open incident of a scope;
  * - `pk = publication#<incident key>`, `sk = spike`: whether the spike event was published.
  * Items expire through `expiresAt` (TTL).
@@ -60,15 +60,56 @@ export class DynamoWindowStore implements WindowStore {
         values[':cancelled'] = new Set(increment.cancelledOrderIds);
       }
       if (adds.length === 0) return;
+      const key = { pk: increment.scope, sk: `w#${increment.windowStart}` };
+      const { Attributes = {} } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      // The set sizes, kept beside the sets so history reads a few numbers instead of every order id. Sets only
+      // grow, so the largest size written is the true one: counts are raised, never lowered. One conditional
+      // write in the common case; a concurrent writer makes it fall back to raising each count alone.
+      const placed = (Attributes.placed as Set<string> | undefined)?.size ?? 0;
+      const cancelled = (Attributes.cancelled as Set<string> | undefined)?.size ?? 0;
+      if (Attributes.placedCount === placed && Attributes.cancelledCount === cancelled) return;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET placedCount = :placed, cancelledCount = :cancelled',
+            ConditionExpression:
+              '(attribute_not_exists(placedCount) OR placedCount <= :placed) AND (attribute_not_exists(cancelledCount) OR cancelledCount <= :cancelled)',
+            ExpressionAttributeValues: { ':placed': placed, ':cancelled': cancelled },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        await this.raise(key, 'placedCount', placed);
+        await this.raise(key, 'cancelledCount', cancelled);
+      }
+    });
+  }
+
+  private async raise(key: { pk: string; sk: string }, attribute: string, value: number): Promise<void> {
+    try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: increment.scope, sk: `w#${increment.windowStart}` },
-          UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
-          ExpressionAttributeValues: values,
+          Key: key,
+          UpdateExpression: 'SET #count = :value',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count < :value',
+          ExpressionAttributeNames: { '#count': attribute },
+          ExpressionAttributeValues: { ':value': value },
         }),
       );
-    });
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]> {
@@ -84,7 +125,7 @@ export class DynamoWindowStore implements WindowStore {
             ':from': `w#${fromWindowStart}`,
             ':to': `w#${toWindowStart}`,
           },
-          ProjectionExpression: 'sk, placed, cancelled',
+          ProjectionExpression: 'sk, placedCount, cancelledCount',
           ExclusiveStartKey: startKey,
         }),
       );
@@ -92,8 +133,8 @@ export class DynamoWindowStore implements WindowStore {
         counts.push({
           scope,
           windowStart: String(item.sk).slice(2),
-          placed: (item.placed as Set<string> | undefined)?.size ?? 0,
-          cancelled: (item.cancelled as Set<string> | undefined)?.size ?? 0,
+          placed: Number(item.placedCount ?? 0),
+          cancelled: Number(item.cancelledCount ?? 0),
         });
       }
       startKey = page.LastEvaluatedKey;

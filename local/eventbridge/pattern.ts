@@ -108,13 +108,20 @@ export function literalKeyOf(value: unknown): string | undefined {
 }
 
 /**
- * The scalar leaves of an event at a dotted field path, across arrays and dotted event keys, in event order.
- * An event key `"a.b"` and nested keys `a` → `b` both reach the path `a.b`, as in EventBridge.
+ * A reader of the scalar leaves of events at one dotted field path, across arrays and dotted event keys: an
+ * event key `"a.b"` and nested keys `a` → `b` both reach the path `a.b`, as in EventBridge.
  */
-export function leafValuesAt(event: unknown, path: string): unknown[] {
+export function leafReader(path: string): (event: unknown) => readonly unknown[] {
   const slot = new PathSlot(path);
-  slot.collect(event, 0);
-  return slot.values.slice();
+  return (event) => {
+    slot.read(event);
+    return slot.values.slice(0, slot.count);
+  };
+}
+
+/** The scalar leaves of an event at a dotted field path (see {@link leafReader}). */
+export function leafValuesAt(event: unknown, path: string): unknown[] {
+  return [...leafReader(path)(event)];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -211,7 +218,8 @@ function tokenText(value: unknown): string {
   if (Array.isArray(value)) return '[';
   if (isObject(value)) return '{';
   if (typeof value === 'string') return value;
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return 'null';
 }
 
 function isJsonNumber(value: unknown): value is number {
@@ -740,7 +748,6 @@ function parseCidr(text: string): HexRange {
  */
 function hexRangeMatches(range: HexRange, value: string): boolean {
   const { bottom, top } = range;
-  const length = bottom.length;
   let fork = 0;
   while (bottom.charCodeAt(fork) === top.charCodeAt(fork)) {
     if (fork >= value.length || value.charCodeAt(fork) !== bottom.charCodeAt(fork)) return false;
@@ -803,7 +810,7 @@ function expandSubRules(items: readonly PatternItem[]): SubRule[] {
     let current = rules;
     for (const item of list) {
       if (item.kind === 'field') {
-        if (current.length === 0) current = [new Map()];
+        if (current.length === 0) current = [new Map<string, readonly ValueSpec[]>()];
         for (const rule of current) rule.set(item.path, item.values);
       } else {
         const base = current;
@@ -1181,51 +1188,53 @@ export function wildcardComplexity(entries: readonly WildcardEntry[]): number {
 // Matching
 // ---------------------------------------------------------------------------------------------------------------
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/** Collects the leaves of an event at one dotted path; reused across matches to avoid allocation. */
+/**
+ * Collects the leaves of an event at one dotted path into buffers reused across matches (the first `count`
+ * entries are this event's; truncating arrays is slow in V8, so they are overwritten instead).
+ */
 class PathSlot {
-  readonly segments: readonly string[];
+  private readonly last: number;
   /** joined[i][j] = segments i..i+j joined by '.', the event keys that can start at segment i. */
   private readonly joined: readonly (readonly string[])[];
-  values: unknown[] = [];
+  readonly values: unknown[] = [];
   /** Array membership of each leaf: flat [array, index, array, index, …], or null outside arrays of objects. */
-  members: (unknown[] | null)[] = [];
+  readonly members: (unknown[] | null)[] = [];
+  count = 0;
   generation = -1;
 
   constructor(readonly path: string) {
-    this.segments = path.split('.');
-    this.joined = this.segments.map((_, i) => {
-      const row: string[] = [];
-      for (let j = i; j < this.segments.length; j++) row.push(this.segments.slice(i, j + 1).join('.'));
-      return row;
-    });
+    const segments = path.split('.');
+    this.last = segments.length - 1;
+    this.joined = segments.map((_, i) =>
+      segments.slice(i).map((__, j) => segments.slice(i, i + j + 1).join('.')),
+    );
   }
 
-  reset(): void {
-    this.values.length = 0;
-    this.members.length = 0;
+  /** Collects the leaves of `event`. */
+  read(event: unknown): void {
+    this.count = 0;
+    this.collect(event, 0, null);
   }
 
   /** Visits `node` (an object or array) for the segments from `index` on. */
-  collect(node: unknown, index: number, members: unknown[] | null = null): void {
+  private collect(node: unknown, index: number, members: unknown[] | null): void {
+    if (typeof node !== 'object' || node === null) return;
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         const element: unknown = node[i];
-        if (typeof element === 'object' && element !== null)
+        if (typeof element === 'object' && element !== null) {
           this.collect(element, index, withMember(members, node, i));
+        }
       }
       return;
     }
-    if (typeof node !== 'object' || node === null) return;
     const object = node as JsonObject;
     const row = this.joined[index] as readonly string[];
-    const lastIndex = this.segments.length - 1;
     for (let j = 0; j < row.length; j++) {
       const key = row[j] as string;
       const child = object[key];
-      if (child === undefined || !hasOwn.call(object, key)) continue;
-      if (index + j === lastIndex) this.emit(child, members);
+      if (child === undefined || !Object.hasOwn(object, key)) continue;
+      if (index + j === this.last) this.emit(child, members);
       else this.collect(child, index + j + 1, members);
     }
   }
@@ -1237,9 +1246,9 @@ class PathSlot {
         const element: unknown = value[i];
         // Scalars in an array carry no membership of it; nested arrays do (event-ruler Event.traverseArray).
         if (Array.isArray(element)) this.emit(element, withMember(members, value, i));
-        else if (element === null || typeof element !== 'object') this.emitScalar(element, members);
+        else this.emitScalar(element, members);
       }
-    } else if (value === null || typeof value !== 'object') {
+    } else {
       this.emitScalar(value, members);
     }
   }
@@ -1247,8 +1256,9 @@ class PathSlot {
   private emitScalar(value: unknown, members: unknown[] | null): void {
     const type = typeof value;
     if (type === 'string' || type === 'number' || type === 'boolean' || value === null) {
-      this.values.push(value);
-      this.members.push(members);
+      this.values[this.count] = value;
+      this.members[this.count] = members;
+      this.count++;
     }
   }
 }
@@ -1257,11 +1267,17 @@ function withMember(members: unknown[] | null, array: unknown, index: number): u
   return members === null ? [array, index] : [...members, array, index];
 }
 
-/** Constraints so far (flat array/index pairs) agree with a leaf's membership. */
-function consistent(constraints: readonly unknown[], members: readonly unknown[]): boolean {
+/** The element index of `array` in a leaf's membership, if the leaf is inside it. */
+function memberIndexOf(members: readonly unknown[], array: unknown): unknown {
+  for (let a = 0; a < members.length; a += 2) if (members[a] === array) return members[a + 1];
+  return undefined;
+}
+
+/** The first `length` constraints (flat array/index pairs) agree with a leaf's membership. */
+function consistent(constraints: readonly unknown[], length: number, members: readonly unknown[]): boolean {
   for (let a = 0; a < members.length; a += 2) {
     const array = members[a];
-    for (let b = 0; b < constraints.length; b += 2) {
+    for (let b = 0; b < length; b += 2) {
       if (constraints[b] === array && constraints[b + 1] !== members[a + 1]) return false;
     }
   }
@@ -1317,25 +1333,44 @@ class AnythingButTest implements ValueTest {
   }
 }
 
+/**
+ * Prefix test as event-ruler runs it on the quoted value: a prefix ending in `"` can match the closing quote,
+ * so `{"prefix": "ab\""}` matches the string `ab`.
+ */
+function startsWithQuoted(text: string, prefix: string): boolean {
+  if (prefix.length <= text.length) return text.startsWith(prefix);
+  return prefix.length === text.length + 1 && prefix.endsWith('"') && prefix.startsWith(text);
+}
+
+/** Suffix test on the quoted value: a suffix starting with `"` can match the opening quote. */
+function endsWithQuoted(text: string, suffix: string): boolean {
+  if (suffix.length <= text.length) return text.endsWith(suffix);
+  return suffix.length === text.length + 1 && suffix.startsWith('"') && suffix.endsWith(text);
+}
+
+function ignoreCasePredicate(value: string, anchor: Anchor): (text: string) => boolean {
+  const matcher = new IgnoreCaseMatcher(value, anchor);
+  // Only a pattern holding a quote can reach past the value into its quotes.
+  if (anchor === 'equals' || !value.includes('"')) return (text) => matcher.test(text);
+  return anchor === 'prefix' ? (text) => matcher.test(`${text}"`) : (text) => matcher.test(`"${text}`);
+}
+
 function stringPredicate(spec: ValueSpec): ((text: string) => boolean) | undefined {
   switch (spec.kind) {
     case 'prefix':
-      return (text) => text.startsWith(spec.value);
+      return (text) => startsWithQuoted(text, spec.value);
     case 'suffix':
-      return (text) => text.endsWith(spec.value);
+      return (text) => endsWithQuoted(text, spec.value);
     case 'wildcard': {
       const shape = parseWildcard(spec.value);
       return (text) => wildcardMatches(shape, text);
     }
     case 'prefix-ic':
+      return ignoreCasePredicate(spec.value, 'prefix');
     case 'suffix-ic':
-    case 'equals-ic': {
-      const matcher = new IgnoreCaseMatcher(
-        spec.value,
-        spec.kind === 'prefix-ic' ? 'prefix' : spec.kind === 'suffix-ic' ? 'suffix' : 'equals',
-      );
-      return (text) => matcher.test(text);
-    }
+      return ignoreCasePredicate(spec.value, 'suffix');
+    case 'equals-ic':
+      return ignoreCasePredicate(spec.value, 'equals');
     default:
       return undefined;
   }
@@ -1363,9 +1398,9 @@ function valueTestOf(spec: ValueSpec, numericField: boolean): ValueTest | undefi
       return new AnythingButTest((value) => typeof value === 'number' && excluded.has(value));
     }
     case 'anything-but-prefix':
-      return new AnythingButTest(anyOf(spec.values.map((p) => (text: string) => text.startsWith(p))));
+      return new AnythingButTest(anyOf(spec.values.map((p) => (text: string) => startsWithQuoted(text, p))));
     case 'anything-but-suffix':
-      return new AnythingButTest(anyOf(spec.values.map((s) => (text: string) => text.endsWith(s))));
+      return new AnythingButTest(anyOf(spec.values.map((s) => (text: string) => endsWithQuoted(text, s))));
     case 'anything-but-ic':
       return new AnythingButTest(
         anyOf(
@@ -1463,10 +1498,12 @@ class FieldCondition {
 }
 
 class Matcher implements CompiledPattern {
-  private readonly slots: PathSlot[];
   private readonly rules: readonly (readonly FieldCondition[])[];
+  /** Array elements chosen so far (flat array/index pairs); the first `constraintCount` entries are live. */
   private readonly constraints: unknown[] = [];
+  private constraintCount = 0;
   private generation = 0;
+  private event: unknown;
   readonly requiredLiterals: ReadonlyMap<string, ReadonlySet<string>>;
 
   constructor(subRules: readonly SubRule[]) {
@@ -1483,80 +1520,91 @@ class Matcher implements CompiledPattern {
     this.rules = subRules.map((rule) =>
       [...rule.keys()].sort().map((path) => new FieldCondition(slotOf(path), rule.get(path) ?? [])),
     );
-    this.slots = [...slots.values()];
     this.requiredLiterals = requiredLiteralsOf(this.rules);
   }
 
   matches(event: unknown): boolean {
-    if (typeof event === 'string') {
+    let subject = event;
+    if (typeof subject === 'string') {
       try {
-        event = JSON.parse(event) as unknown;
+        subject = JSON.parse(subject) as unknown;
       } catch {
         return false;
       }
     }
-    if (!isObject(event)) return false;
+    if (!isObject(subject)) return false;
     // Leaves are collected lazily, once per path per event.
-    const generation = ++this.generation;
-    this.event = event;
-    try {
-      for (const rule of this.rules) {
-        this.constraints.length = 0;
-        if (this.matchFrom(rule, 0, generation)) return true;
-      }
-      return false;
-    } finally {
-      this.event = undefined;
+    this.event = subject;
+    this.generation++;
+    const rules = this.rules;
+    for (let r = 0; r < rules.length; r++) {
+      this.constraintCount = 0;
+      if (this.matchFrom(rules[r] as readonly FieldCondition[], 0)) return true;
     }
+    return false;
   }
 
-  private event: JsonObject | undefined;
-
-  private leavesOf(slot: PathSlot, generation: number): PathSlot {
-    if (slot.generation !== generation) {
-      slot.generation = generation;
-      slot.reset();
-      slot.collect(this.event, 0);
+  private leavesOf(slot: PathSlot): PathSlot {
+    if (slot.generation !== this.generation) {
+      slot.generation = this.generation;
+      slot.read(this.event);
     }
     return slot;
   }
 
   /** Depth-first over the sub-rule's fields, carrying the array elements chosen so far. */
-  private matchFrom(rule: readonly FieldCondition[], index: number, generation: number): boolean {
+  private matchFrom(rule: readonly FieldCondition[], index: number): boolean {
     if (index === rule.length) return true;
     const condition = rule[index] as FieldCondition;
-    const { values, members } = this.leavesOf(condition.slot, generation);
+    const { values, members, count } = this.leavesOf(condition.slot);
     const constraints = this.constraints;
-    const base = constraints.length;
+    const base = this.constraintCount;
     // Once the rest failed with unchanged constraints, trying it again with unchanged constraints is pointless.
     let triedUnchanged = false;
     if (condition.absence) {
       let present = false;
-      for (let i = 0; i < values.length && !present; i++) {
-        const m = members[i];
-        present = m === null || m === undefined || consistent(constraints, m);
+      for (let i = 0; i < count && !present; i++) {
+        const m = members[i] ?? null;
+        present = m === null || consistent(constraints, base, m);
       }
       if (!present) {
-        if (this.matchFrom(rule, index + 1, generation)) return true;
+        if (this.matchFrom(rule, index + 1)) return true;
         triedUnchanged = true;
       }
     }
     if (!condition.hasValueTests) return false;
-    for (let i = 0; i < values.length; i++) {
+    // event-ruler looks a field's values up through the first constrained array holding any of them, so only the
+    // values in that array's chosen element are candidates (values outside it, via dotted keys, are not).
+    let scope: unknown;
+    let scopeIndex: unknown;
+    for (let c = 0; c < base && scope === undefined; c += 2) {
+      for (let i = 0; i < count; i++) {
+        const m = members[i] ?? null;
+        if (m !== null && memberIndexOf(m, constraints[c]) !== undefined) {
+          scope = constraints[c];
+          scopeIndex = constraints[c + 1];
+          break;
+        }
+      }
+    }
+    for (let i = 0; i < count; i++) {
       const m = members[i] ?? null;
+      if (scope !== undefined && (m === null || memberIndexOf(m, scope) !== scopeIndex)) continue;
       if (m === null) {
         if (triedUnchanged) continue;
-      } else if (!consistent(constraints, m)) {
+      } else if (!consistent(constraints, base, m)) {
         continue;
       }
       if (!condition.test(values[i])) continue;
       if (m === null) {
         triedUnchanged = true;
-        if (this.matchFrom(rule, index + 1, generation)) return true;
+        if (this.matchFrom(rule, index + 1)) return true;
       } else {
-        for (const item of m) constraints.push(item);
-        const matched = this.matchFrom(rule, index + 1, generation);
-        constraints.length = base;
+        let top = base;
+        for (let k = 0; k < m.length; k++) constraints[top++] = m[k];
+        this.constraintCount = top;
+        const matched = this.matchFrom(rule, index + 1);
+        this.constraintCount = base;
         if (matched) return true;
       }
     }
