@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity } from '../activity';
 import type { VirtualClock } from '../clock';
 import { compilePattern, type CompiledPattern } from './pattern';
+import { RuleIndex } from './rule-index';
 import { transformInput, type TargetInput } from './target-input';
 
 /** An event as EventBridge delivers it to targets. */
@@ -88,6 +89,8 @@ function isoSeconds(ms: number): string {
 export class LocalEventBus {
   readonly archive: EventEnvelope[] = [];
   private readonly rules = new Map<string, Rule>();
+  /** Rules indexed by the literal values their patterns require: an event is checked only against candidates. */
+  private readonly index = new RuleIndex<Rule>();
   private readonly listeners: ((event: EventEnvelope) => void)[] = [];
 
   constructor(
@@ -108,6 +111,7 @@ export class LocalEventBus {
       targets,
     };
     this.rules.set(name, rule);
+    this.index.add(name, pattern, rule);
     return rule;
   }
 
@@ -241,7 +245,7 @@ export class LocalEventBus {
   }
 
   private matchingRules(event: EventEnvelope): Rule[] {
-    return [...this.rules.values()].filter((r) => r.pattern.matches(event));
+    return this.index.match(event);
   }
 
   private deliver(rule: Rule, target: RuleTarget, event: EventEnvelope, attempt: number): void {

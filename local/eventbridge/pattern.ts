@@ -119,11 +119,6 @@ export function leafReader(path: string): (event: unknown) => readonly unknown[]
   };
 }
 
-/** The scalar leaves of an event at a dotted field path (see {@link leafReader}). */
-export function leafValuesAt(event: unknown, path: string): unknown[] {
-  return [...leafReader(path)(event)];
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing and validation (event-ruler's JsonRuleCompiler, in document order so the first error is the one reported)
 // ---------------------------------------------------------------------------------------------------------------
@@ -376,7 +371,7 @@ class PatternParser {
       const keys = Object.keys(operand);
       const name = keys[0];
       if (name === undefined) invalid('Anything-But expression name not found');
-      const kind = ANYTHING_BUT_SETS[name];
+      const kind = ANYTHING_BUT_SETS.get(name);
       if (kind === undefined) invalid(`Unsupported anything-but pattern: ${name}`);
       const values = this.parseAnythingButSet(operand[name], kind);
       if (keys.length > 1) invalid('Too many elements in numeric expression');
@@ -440,12 +435,12 @@ class PatternParser {
 type AnythingButSetKind =
   'anything-but-prefix' | 'anything-but-suffix' | 'anything-but-ic' | 'anything-but-wildcard';
 
-const ANYTHING_BUT_SETS: Readonly<Record<string, AnythingButSetKind | undefined>> = {
-  prefix: 'anything-but-prefix',
-  suffix: 'anything-but-suffix',
-  'equals-ignore-case': 'anything-but-ic',
-  wildcard: 'anything-but-wildcard',
-};
+const ANYTHING_BUT_SETS: ReadonlyMap<string, AnythingButSetKind> = new Map([
+  ['prefix', 'anything-but-prefix'],
+  ['suffix', 'anything-but-suffix'],
+  ['equals-ignore-case', 'anything-but-ic'],
+  ['wildcard', 'anything-but-wildcard'],
+]);
 
 /** Numbers that numeric matching compares: the user guide limits it to [-5.0e9, 5.0e9]. */
 function isComparableNumber(value: number): boolean {
@@ -462,39 +457,53 @@ function comparableOperand(value: number): number {
   return value === 0 ? 0 : value;
 }
 
-/** `["=", x]`, `["<", x]`, `[">", x, "<=", y]`, … (event-ruler's processNumericMatchExpression). */
+/**
+ * `["=", x]`, `["<", x]`, `[">", x, "<=", y]`, … (event-ruler's processNumericMatchExpression): the shape is
+ * checked first, then the operands' range.
+ */
 function parseNumeric(terms: readonly unknown[]): NumericRange {
   const [operator, first, secondOperator, second] = terms;
   if (typeof operator !== 'string') invalid(`Invalid member in numeric match: ${tokenText(operator)}`);
   const needNumber = (value: unknown, label: string): number => {
     if (!isJsonNumber(value)) invalid(`Value of ${label} must be numeric`);
-    return comparableOperand(value);
+    return value;
   };
   switch (operator) {
     case '=': {
       const value = needNumber(first, 'equals');
       if (terms.length > 2) invalid('Too many elements in numeric expression');
-      return { low: value, lowOpen: false, high: value, highOpen: false };
+      const operand = comparableOperand(value);
+      return { low: operand, lowOpen: false, high: operand, highOpen: false };
     }
     case '<':
     case '<=': {
       const value = needNumber(first, operator);
       if (terms.length > 2) invalid('Too many elements in numeric expression');
-      return { low: -Infinity, lowOpen: false, high: value, highOpen: operator === '<' };
+      return { low: -Infinity, lowOpen: false, high: comparableOperand(value), highOpen: operator === '<' };
     }
     case '>':
     case '>=': {
       const low = needNumber(first, operator);
       const lowOpen = operator === '>';
-      if (terms.length === 2) return { low, lowOpen, high: Infinity, highOpen: false };
-      if (typeof secondOperator !== 'string')
+      if (terms.length === 2)
+        return { low: comparableOperand(low), lowOpen, high: Infinity, highOpen: false };
+      if (typeof secondOperator !== 'string') {
         invalid(`Bad value in numeric range: ${tokenText(secondOperator)}`);
-      if (secondOperator !== '<' && secondOperator !== '<=')
+      }
+      if (secondOperator !== '<' && secondOperator !== '<=') {
         invalid(`Bad numeric range operator: ${secondOperator}`);
+      }
       const high = needNumber(second, secondOperator);
       if (terms.length > 4) invalid('Too many terms in numeric range expression');
+      comparableOperand(low);
+      comparableOperand(high);
       if (!(low < high)) invalid('Bottom must be less than top');
-      return { low, lowOpen, high, highOpen: secondOperator === '<' };
+      return {
+        low: comparableOperand(low),
+        lowOpen,
+        high: comparableOperand(high),
+        highOpen: secondOperator === '<',
+      };
     }
     default:
       return invalid(`Unrecognized numeric range operator: ${operator}`);
@@ -515,35 +524,26 @@ interface WildcardShape {
  * Positions in messages count UTF-8 bytes of the quoted value, as event-ruler does.
  */
 function parseWildcard(value: string): WildcardShape {
+  const position = (index: number): number => new TextEncoder().encode(`"${value.slice(0, index)}`).length;
   const segments: string[] = [];
   let current = '';
-  let bytePos = 1; // after the opening quote
   for (let i = 0; i < value.length; i++) {
     const c = value[i] as string;
     if (c === '*') {
-      if (value[i + 1] === '*') invalid(`Consecutive wildcard characters at pos ${bytePos}`);
+      if (value[i + 1] === '*') invalid(`Consecutive wildcard characters at pos ${position(i)}`);
       segments.push(current);
       current = '';
     } else if (c === '\\') {
       const next = value[i + 1];
-      if (next !== '*' && next !== '\\') invalid(`Invalid escape character at pos ${bytePos}`);
+      if (next !== '*' && next !== '\\') invalid(`Invalid escape character at pos ${position(i)}`);
       current += next;
       i++;
-      bytePos++;
     } else {
       current += c;
     }
-    bytePos += utf8Length(value.charCodeAt(i), value.charCodeAt(i + 1));
   }
   segments.push(current);
   return { segments };
-}
-
-function utf8Length(code: number, next: number): number {
-  if (code < 0x80) return 1;
-  if (code < 0x800) return 2;
-  if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) return 2; // +2 for the low half
-  return 3;
 }
 
 function wildcardMatches(shape: WildcardShape, text: string): boolean {
