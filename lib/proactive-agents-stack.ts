@@ -92,7 +92,9 @@ export class ProactiveAgentsStack extends Stack {
       this.memory.episodic.grantReadWriteData(agent.function);
       this.memory.procedural.grantReadWriteData(agent.function);
       // Converse is authorised by bedrock:InvokeModel on the model.
-      agent.role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: models }));
+      agent.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: models }),
+      );
       // Semantic memory: the only principals in the collection's data access policy.
       this.memory.grantSemanticReadWrite(id, agent.role);
       return agent;

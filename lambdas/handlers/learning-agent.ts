@@ -7,7 +7,9 @@ import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-const ports = memoryPorts(tracer, (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length));
+const ports = memoryPorts(tracer, (report) =>
+  metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
+);
 const learner = new OutcomeLearner(ports, { templateThreshold: templateThreshold() });
 
 const learningInput = z.object({

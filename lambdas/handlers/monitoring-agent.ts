@@ -55,7 +55,10 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
       metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
       if (spikes.length === 0) return;
       // Detected as of the newest fact seen: event time, so replays reproduce the same timeline.
-      const detectedAt = events.reduce((latest, e) => (Date.parse(e.time) > Date.parse(latest) ? e.time : latest), events[0]!.time);
+      const detectedAt = events.reduce(
+        (latest, e) => (Date.parse(e.time) > Date.parse(latest) ? e.time : latest),
+        events[0]!.time,
+      );
       await publisher.publish(
         spikes.map((spike) => ({
           source: sources.monitoring,

@@ -9,7 +9,9 @@ import { createObservability, instrument } from './shared/observability';
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const planner = new RemediationPlanner(
-  memoryPorts(tracer, (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length)),
+  memoryPorts(tracer, (report) =>
+    metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
+  ),
   { templateThreshold: templateThreshold() },
 );
 
@@ -26,7 +28,11 @@ export async function run(input: { spike?: unknown; executionId?: string }): Pro
   }
   const plan = parseDetail('remediation_planned', result.plan);
   metrics.addMetric(plan.planner === 'template' ? 'TemplateReuses' : 'ReasonerPlans', MetricUnit.Count, 1);
-  logger.info('plan ready', { correlationId: plan.correlationId, planner: plan.planner, tasks: plan.tasks.length });
+  logger.info('plan ready', {
+    correlationId: plan.correlationId,
+    planner: plan.planner,
+    tasks: plan.tasks.length,
+  });
   return plan;
 }
 

@@ -831,12 +831,6 @@ function expandSubRules(items: readonly PatternItem[]): SubRule[] {
 // Wildcard complexity (event-ruler MachineComplexityEvaluator over the rule's wildcard sub-rules)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** One wildcard pattern added to a byte machine: a wildcard, or the values of an anything-but wildcard set. */
-interface WildcardEntry {
-  readonly identity: string;
-  readonly values: readonly string[];
-}
-
 function checkWildcardComplexity(subRules: readonly SubRule[]): void {
   const withWildcards = subRules.filter((rule) =>
     [...rule.values()].some((specs) =>
@@ -1173,15 +1167,6 @@ function utf8Char(chars: readonly number[], i: number): number[] {
     bytes.push(chars[j] as number);
   }
   return bytes;
-}
-
-/** The complexity of one byte machine holding the given patterns, added as one field's value list (for tests). */
-export function wildcardComplexity(entries: readonly WildcardEntry[]): number {
-  const machine = new WildcardByteMachine();
-  let nameStates = 0;
-  let last: number | undefined;
-  for (const { identity, values } of entries) last = machine.add(identity, values, last, () => nameStates++);
-  return machine.complexity(MAX_WILDCARD_COMPLEXITY);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -50,7 +50,15 @@ parentPort.on('message', async (message) => {
     });
   } catch (error) {
     // Like the Lambda runtime: the failed invocation's error goes to the function's log.
-    console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', errorType: (error && error.name) || 'Error', errorMessage: String((error && error.message) || error), stack: error && error.stack ? String(error.stack).split('\n') : [] }));
+    console.error(
+      JSON.stringify({
+        level: 'ERROR',
+        message: 'Invoke Error',
+        errorType: (error && error.name) || 'Error',
+        errorMessage: String((error && error.message) || error),
+        stack: error && error.stack ? String(error.stack).split('\n') : [],
+      }),
+    );
     parentPort.postMessage({
       type: 'result',
       id: message.id,

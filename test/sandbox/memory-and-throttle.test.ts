@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
 import { repoRoot, startSandbox } from './sandbox-fixture';
 
@@ -40,7 +39,7 @@ const spikeAt = (
 describe('planning from memory in the sandbox, and the llm-throttle drill', () => {
   let sandbox: Sandbox;
   const events = () => sandbox.bus.archive;
-  const planned = () => events().filter((e) => e['detail-type'] === 'remediation_planned') as EventEnvelope[];
+  const planned = () => events().filter((e) => e['detail-type'] === 'remediation_planned');
 
   beforeAll(async () => {
     sandbox = await startSandbox(Date.parse('2026-11-20T10:00:00Z'));

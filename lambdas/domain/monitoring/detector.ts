@@ -19,6 +19,11 @@ export interface DetectorConfig {
   /** Age in windows at which a baseline window weighs half as much as the newest: how fast drifts are followed. */
   baselineHalfLifeWindows: number;
   /**
+   * A half hour of baseline whose cancellations have at most this tail probability under the ratio learned from
+   * the rest (and are at least twice as many as expected) is left out: past incidents are not learned as normal.
+   */
+  baselineExclusionPValue: number;
+  /**
    * Windows of placements, ending at the evaluated one, that also count as a block's exposure (scaled to the
    * block's length; over this horizon and half of it) when they exceed the block's own placements: cancellations
    * trail their orders by minutes to hours, so after a promotion, a burst of orders or the evening peak the
@@ -72,6 +77,7 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   longestRecentWindows: 8,
   baselineWindows: 144,
   baselineHalfLifeWindows: 36,
+  baselineExclusionPValue: 0.001,
   exposureWindows: 24,
   minRecentOrders: 20,
   minRecentCancellations: 5,
@@ -100,6 +106,7 @@ const checks: Record<keyof DetectorConfig, [Check, string]> = {
   longestRecentWindows: positiveInteger,
   baselineWindows: positiveInteger,
   baselineHalfLifeWindows: positive,
+  baselineExclusionPValue: probability,
   exposureWindows: positiveInteger,
   minRecentOrders: nonNegative,
   minRecentCancellations: nonNegativeInteger,
@@ -241,6 +248,7 @@ type BlockConfig = Pick<
   DetectorConfig,
   | 'baselineWindows'
   | 'baselineHalfLifeWindows'
+  | 'baselineExclusionPValue'
   | 'exposureWindows'
   | 'priorOrders'
   | 'priorRatio'
@@ -278,19 +286,11 @@ export function testBlock(history: ScopeHistory, query: BlockQuery, config: Bloc
     }
   }
 
-  const baselineEnd = Math.min(first, query.baselineBefore ?? first);
-  const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
-  let weight = 1;
-  let baselinePlaced = 0;
-  let baselineCancelled = 0;
-  for (let i = baselineEnd - 1; i >= baselineEnd - config.baselineWindows; i--) {
-    const count = history.at(i);
-    baselinePlaced += weight * count.placed;
-    baselineCancelled += weight * count.cancelled;
-    weight *= decay;
-  }
-  const posteriorShape = baselineCancelled + config.priorRatio * config.priorOrders;
-  const posteriorRate = baselinePlaced + config.priorOrders;
+  const { shape: posteriorShape, rate: posteriorRate } = learnBaseline(
+    history,
+    Math.min(first, query.baselineBefore ?? first),
+    config,
+  );
   const baselineRatio = posteriorShape / posteriorRate;
   const shape = 1 / (1 / posteriorShape + config.ratioVariation * config.ratioVariation);
   const expected = baselineRatio * exposure;
@@ -308,6 +308,73 @@ export function testBlock(history: ScopeHistory, query: BlockQuery, config: Bloc
     logPValue: logNegativeBinomialUpperTail(cancelled, shape, expected),
   };
 }
+
+/** Windows per chunk of baseline that is kept or excluded as a whole: half an hour. */
+const chunkWindows = (windowMs: number): number => Math.max(1, Math.round(1_800_000 / windowMs));
+
+/**
+ * The gamma posterior (shape, rate) of the cancellation ratio from the `baselineWindows` windows before
+ * `baselineEnd` (exclusive), exponentially weighted by age, plus the prior.
+ *
+ * Robust to past incidents: the baseline is learned in half-hour chunks, and a chunk whose cancellations are
+ * significantly above the ratio learned so far (one-sided Poisson tail ≤ `baselineExclusionPValue`, at twice the
+ * expected count or more) is left out; two passes, so a long incident that inflated the first estimate is still
+ * found. A slow drift moves the ratio a little per chunk and is learned; an incident that has closed is not.
+ */
+function learnBaseline(
+  history: ScopeHistory,
+  baselineEnd: number,
+  config: BlockConfig,
+): { shape: number; rate: number } {
+  const size = chunkWindows(history.windowMs);
+  const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
+  const chunks: { placed: number; cancelled: number; weightedPlaced: number; weightedCancelled: number }[] = [];
+  let weight = 1;
+  let chunk: (typeof chunks)[number] | undefined;
+  let chunkIndex = Number.NaN;
+  for (let i = baselineEnd - 1; i >= baselineEnd - config.baselineWindows; i--) {
+    const count = history.at(i);
+    const index = Math.floor(i / size);
+    if (index !== chunkIndex || chunk === undefined) {
+      chunk = { placed: 0, cancelled: 0, weightedPlaced: 0, weightedCancelled: 0 };
+      chunks.push(chunk);
+      chunkIndex = index;
+    }
+    chunk.placed += count.placed;
+    chunk.cancelled += count.cancelled;
+    chunk.weightedPlaced += weight * count.placed;
+    chunk.weightedCancelled += weight * count.cancelled;
+    weight *= decay;
+  }
+  const priorShape = config.priorRatio * config.priorOrders;
+  const posterior = (kept: (c: (typeof chunks)[number]) => boolean) => {
+    let shape = priorShape;
+    let rate = config.priorOrders;
+    for (const c of chunks) {
+      if (!kept(c)) continue;
+      shape += c.weightedCancelled;
+      rate += c.weightedPlaced;
+    }
+    return { shape, rate };
+  };
+  let estimate = posterior(() => true);
+  const logLimit = Math.log(config.baselineExclusionPValue);
+  for (let pass = 0; pass < 2; pass++) {
+    const ratio = estimate.shape / estimate.rate;
+    estimate = posterior((c) => {
+      const expected = ratio * c.placed;
+      return !(
+        c.cancelled >= 2 * expected &&
+        c.cancelled > 0 &&
+        logNegativeBinomialUpperTail(c.cancelled, POISSON_SHAPE, expected) <= logLimit
+      );
+    });
+  }
+  return estimate;
+}
+
+/** A negative binomial shape so large that it is the Poisson distribution for any count here. */
+const POISSON_SHAPE = 1e12;
 
 /** The detector's verdict on one scope at one window. */
 export interface SpikeAssessment {

@@ -284,6 +284,7 @@ export async function observeOrders(
       const elapsed = elapsedShare(index, windowMs, asOf);
       const verdict = judgeWindow(history, index, config, { baselineBefore, elapsed });
       const assessment = assessmentOf(scope, verdict, windowMs);
+      if ((globalThis as any).DEBUG_SCOPE === scope && asOf >= (globalThis as any).DEBUG_FROM && asOf <= (globalThis as any).DEBUG_TO) console.log('DBG', asOf, windowStart.slice(11,16), verdict.blocks.map((b) => `${b.cancelled}/${b.placed} E${b.exposure.toFixed(0)} r${(b.baselineRatio*100).toFixed(1)}% mu${b.expected.toFixed(2)} p${(b.logPValue/Math.LN10).toFixed(1)}`).join(' | '), verdict.anomalous ? 'ANOM' : '');
       const decision = decideIncident(assessment, open, config);
       if (decision.action === 'open') {
         // A window this far behind the batch's newest fact is history: re-assessing it after late facts arrive

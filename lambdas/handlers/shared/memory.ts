@@ -6,7 +6,12 @@ import { BedrockReasoner } from '../../adapters/bedrock-reasoner';
 import { DynamoEpisodicStore } from '../../adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../adapters/dynamodb-procedural-store';
 import { OpenSearchSemanticIndex } from '../../adapters/opensearch-semantic-index';
-import { hmacPseudonymizer, withRedaction, type MemoryPorts, type RedactionListener } from '../../adapters/redacting-stores';
+import {
+  hmacPseudonymizer,
+  withRedaction,
+  type MemoryPorts,
+  type RedactionListener,
+} from '../../adapters/redacting-stores';
 import { createRedactor } from '../../domain/governance/redaction';
 import { ConfigurationError, requireEnv } from './environment';
 
@@ -14,7 +19,9 @@ import { ConfigurationError, requireEnv } from './environment';
 export function templateThreshold(): number {
   const value = Number(process.env.TEMPLATE_SIMILARITY_THRESHOLD ?? 0.85);
   if (!(value > 0 && value <= 1)) {
-    throw new ConfigurationError(`TEMPLATE_SIMILARITY_THRESHOLD must be in (0, 1], got ${process.env.TEMPLATE_SIMILARITY_THRESHOLD}`);
+    throw new ConfigurationError(
+      `TEMPLATE_SIMILARITY_THRESHOLD must be in (0, 1], got ${process.env.TEMPLATE_SIMILARITY_THRESHOLD}`,
+    );
   }
   return value;
 }

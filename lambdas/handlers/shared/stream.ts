@@ -51,11 +51,16 @@ export async function consumeStream<T extends DetailType>(
       valid.push({ record, event: parseEvent(record.body, options.accepted) });
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
-      options.logger.warn('event rejected', { messageId: record.messageId, reason: error.message, field: error.field });
+      options.logger.warn('event rejected', {
+        messageId: record.messageId,
+        reason: error.message,
+        field: error.field,
+      });
       await keep(record, { errorType: error.name, errorMessage: error.message, field: error.field });
     }
   }
-  if (valid.length === 0) return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  if (valid.length === 0)
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 
   try {
     await options.process(valid.map((v) => v.event));
@@ -71,10 +76,16 @@ export async function consumeStream<T extends DetailType>(
         const e = errorOf(error);
         const receives = Number(record.attributes.ApproximateReceiveCount);
         if (options.maxReceiveCount !== undefined && receives >= options.maxReceiveCount) {
-          options.logger.error('event failed on its last receive; kept in the DLQ', { messageId: record.messageId, error: e });
+          options.logger.error('event failed on its last receive; kept in the DLQ', {
+            messageId: record.messageId,
+            error: e,
+          });
           await keep(record, { errorType: e.name, errorMessage: e.message });
         } else {
-          options.logger.warn('event failed; it will be redelivered', { messageId: record.messageId, error: e });
+          options.logger.warn('event failed; it will be redelivered', {
+            messageId: record.messageId,
+            error: e,
+          });
           failures.push(record.messageId);
         }
       }
