@@ -11,7 +11,7 @@ import { parseDetail } from '../domain/contracts/parse';
 import { sources } from '../domain/contracts/registry';
 import { resolveDetectorConfig } from '../domain/monitoring/detector';
 import { observeOrders } from '../domain/monitoring/monitor';
-import type { OrderFact } from '../domain/monitoring/windows';
+import { warehouseAndRegionScopes, type OrderFact } from '../domain/monitoring/windows';
 import { jsonEnv, requireEnv } from './shared/environment';
 import { createObservability, instrument } from './shared/observability';
 import { consumeStream } from './shared/stream';
@@ -51,7 +51,8 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     logger,
     maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
     process: async (events) => {
-      const spikes = await observeOrders(events.map(factOf), store, config);
+      // Warehouses and customer regions: a region-wide problem is one region incident, a warehouse's is its own.
+      const spikes = await observeOrders(events.map(factOf), store, config, warehouseAndRegionScopes);
       metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
       if (spikes.length === 0) return;
       // Detected as of the newest fact seen: event time, so replays reproduce the same timeline.

@@ -940,7 +940,7 @@ function javaHashSetOrder(values: readonly string[]): string[] {
 
 /** A state of the byte machine event-ruler builds for wildcard patterns, or a match (an accepted pattern). */
 interface ByteNode {
-  /** Byte transitions, each entry tagged with the order it was added in. */
+  /** Byte transitions, in the order they were added. */
   readonly bytes: Map<number, number[]>;
   /** Transitions taken on any byte (a star); a star's own state loops to itself. */
   readonly any: number[];
@@ -1100,24 +1100,34 @@ class WildcardByteMachine {
    * from each state, plus those of star states a state could enter but the value has not entered yet.
    */
   complexity(limit: number): number {
-    const reachable = this.nodes.map(() => new Set<string>());
-    const visit = (index: number, seen: Set<number>, into: Set<string>): void => {
-      if (seen.has(index)) return;
-      seen.add(index);
+    // Patterns reachable from each node. Edges lead to newer nodes (or to matches, which lead nowhere), so the
+    // newest node first is a topological order.
+    const reachable = this.nodes.map((node) => new Set(node.match === undefined ? [] : [node.match]));
+    for (let index = this.nodes.length - 1; index >= 0; index--) {
       const node = this.at(index);
-      if (node.match !== undefined) into.add(node.match);
-      for (const targets of node.bytes.values()) targets.forEach((t) => visit(t, seen, into));
-      node.any.forEach((t) => visit(t, seen, into));
-    };
-    reachable.forEach((into, index) => visit(index, new Set(), into));
+      const into = reachable[index] as Set<string>;
+      const collect = (target: number): void => {
+        if (target !== index) for (const pattern of reachable[target] as Set<string>) into.add(pattern);
+      };
+      for (const targets of node.bytes.values()) targets.forEach(collect);
+      node.any.forEach(collect);
+    }
     let other = 0;
     while (this.alphabet.has(other)) other++;
     const bytes = [...this.alphabet, other];
+    const cached = this.nodes.map(() => new Map<number, number[]>());
+    const targetsOf = (index: number, byte: number): number[] => {
+      const cache = cached[index] as Map<number, number[]>;
+      let targets = cache.get(byte);
+      if (targets === undefined) {
+        targets = this.at(index).match === undefined ? this.transitions(index, byte) : [];
+        cache.set(byte, targets);
+      }
+      return targets;
+    };
     const step = (from: readonly number[], byte: number): number[] => {
       const to = new Set<number>();
-      for (const index of from) {
-        if (this.at(index).match === undefined) this.transitions(index, byte).forEach((t) => to.add(t));
-      }
+      for (const index of from) for (const target of targetsOf(index, byte)) to.add(target);
       return [...to].sort((a, b) => a - b);
     };
     const weight = (set: readonly number[]): number => {
@@ -1125,23 +1135,28 @@ class WildcardByteMachine {
       let total = 0;
       for (const index of set) {
         total += (reachable[index] as Set<string>).size;
-        const node = this.at(index);
-        if (node.match !== undefined) continue;
-        for (const loop of node.any) if (!members.has(loop)) total += (reachable[loop] as Set<string>).size;
+        for (const loop of this.at(index).any) {
+          if (!members.has(loop)) total += (reachable[loop] as Set<string>).size;
+        }
       }
       return total;
     };
     const seen = new Set<string>();
-    const queue = bytes.map((byte) => step([this.start], byte));
-    let max = 0;
-    for (let head = 0; head < queue.length && seen.size < MAX_COMPLEXITY_STATE_SETS; head++) {
-      const set = queue[head] as number[];
+    const queue: number[][] = [];
+    const enqueue = (set: number[]): void => {
       const key = set.join(',');
-      if (set.length === 0 || seen.has(key)) continue;
-      seen.add(key);
+      if (set.length > 0 && !seen.has(key)) {
+        seen.add(key);
+        queue.push(set);
+      }
+    };
+    for (const byte of bytes) enqueue(step([this.start], byte));
+    let max = 0;
+    for (let head = 0; head < queue.length && head < MAX_COMPLEXITY_STATE_SETS; head++) {
+      const set = queue[head] as number[];
       max = Math.max(max, weight(set));
       if (max > limit) return max;
-      for (const byte of bytes) queue.push(step(set, byte));
+      for (const byte of bytes) enqueue(step(set, byte));
     }
     return max;
   }
@@ -1414,6 +1429,9 @@ class FieldCondition {
   readonly hasValueTests: boolean;
   /** Literal keys when the field accepts only exact literals (for indexing), else undefined. */
   readonly literalKeys: ReadonlySet<string> | undefined;
+  /** Arrays holding leaves of the sub-rule's later fields, for the event of `laterGeneration`. */
+  readonly laterArrays = new Set<unknown>();
+  laterGeneration = -1;
 
   constructor(
     readonly slot: PathSlot,
@@ -1575,13 +1593,12 @@ class Matcher implements CompiledPattern {
     for (let i = 0; i < count; i++) {
       const m = members[i] ?? null;
       if (scope !== undefined && (m === null || memberIndexOf(m, scope) !== scopeIndex)) continue;
-      if (m === null) {
-        if (triedUnchanged) continue;
-      } else if (!consistent(constraints, base, m)) {
-        continue;
-      }
+      if (m !== null && !consistent(constraints, base, m)) continue;
+      // A leaf in no array that later fields have leaves in leaves their outcome as it is.
+      const inert = m === null || !this.touchesLaterFields(rule, index, m);
+      if (inert && triedUnchanged) continue;
       if (!condition.test(values[i])) continue;
-      if (m === null) {
+      if (inert) {
         triedUnchanged = true;
         if (this.matchFrom(rule, index + 1)) return true;
       } else {
@@ -1593,6 +1610,28 @@ class Matcher implements CompiledPattern {
         if (matched) return true;
       }
     }
+    return false;
+  }
+
+  /** Whether a leaf's arrays hold leaves of the fields after `index` (which its element would then constrain). */
+  private touchesLaterFields(
+    rule: readonly FieldCondition[],
+    index: number,
+    members: readonly unknown[],
+  ): boolean {
+    const condition = rule[index] as FieldCondition;
+    if (condition.laterGeneration !== this.generation) {
+      condition.laterGeneration = this.generation;
+      condition.laterArrays.clear();
+      for (let f = index + 1; f < rule.length; f++) {
+        const slot = this.leavesOf((rule[f] as FieldCondition).slot);
+        for (let i = 0; i < slot.count; i++) {
+          const m = slot.members[i] ?? null;
+          if (m !== null) for (let a = 0; a < m.length; a += 2) condition.laterArrays.add(m[a]);
+        }
+      }
+    }
+    for (let a = 0; a < members.length; a += 2) if (condition.laterArrays.has(members[a])) return true;
     return false;
   }
 }

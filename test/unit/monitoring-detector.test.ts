@@ -55,23 +55,23 @@ describe('assessScope', () => {
       observedRatio: 0.4,
       anomalous: true,
     });
-    // 24 cancellations of 480 orders, shrunk toward 5% with 100 pseudo-orders.
-    expect(assessment.baselineRatio).toBeCloseTo((24 + 5) / (480 + 100), 12);
+    // One cancellation per 20 orders in every calm window (and the prior is 5% too): whatever the weights, 5%.
+    expect(assessment.baselineRatio).toBeCloseTo(0.05, 12);
     expect(assessment.pValue).toBeLessThan(1e-6);
     expect(assessment.score).toBeCloseTo(-Math.log10(assessment.pValue), 9);
   });
 
-  it('tests cancellations among placed + cancelled events, so cancellations of earlier orders can exceed placements', () => {
+  it('judges cancellations against the orders at risk, so cancellations of earlier orders can exceed placements', () => {
     const history = series([...repeat(24, [20, 1] as const), [10, 12], [10, 13]]);
 
     const assessment = assessScope(history, windowAfter(26), config);
 
-    const baseline = assessment.baselineRatio;
+    // The block's 20 placements understate the orders that can still be cancelled: the trailing two hours'
+    // placements (22 calm windows and the block), scaled to the block's two windows, count instead.
+    const ordersAtRisk = ((22 * 20 + 20) * 2) / 24;
     expect(assessment.observedRatio).toBe(25 / 20);
-    expect(assessment.pValue).toBeCloseTo(
-      Math.exp(logBinomialUpperTail(25, 45, baseline / (1 + baseline))),
-      15,
-    );
+    expect(assessment.expectedCancelled).toBeCloseTo(assessment.baselineRatio * ordersAtRisk, 9);
+    expect(assessment.pValue).toBeLessThan(1e-12);
     expect(assessment.anomalous).toBe(true);
   });
 
@@ -85,21 +85,24 @@ describe('assessScope', () => {
   });
 
   it('does not flag a significant but small rise in the ratio, below the minimum lift', () => {
-    const history = series([...repeat(24, [200, 10] as const), [2000, 150], [2000, 150]]);
+    const history = series([...repeat(24, [2000, 100] as const), [20000, 1500], [20000, 1500]]);
 
-    const assessment = assessScope(history, windowAfter(26), config);
+    // Trusting the baseline completely (no block-to-block variation), the rise is very significant.
+    const assessment = assessScope(history, windowAfter(26), { ...config, ratioVariation: 0 });
 
     expect(assessment.pValue).toBeLessThan(1e-6);
     expect(assessment.observedRatio / assessment.baselineRatio).toBeLessThan(config.minLift);
     expect(assessment.anomalous).toBe(false);
   });
 
-  it('does not flag a high ratio over too few orders', () => {
-    const history = series([...repeat(24, [20, 1] as const), [4, 3], [5, 3]]);
+  it('does not flag a high ratio over too few orders at risk', () => {
+    // A scope seen for the first time: nothing before the block, so no trailing orders at risk either.
+    const history = series([[2, 2], [1, 3]]);
 
-    const assessment = assessScope(history, windowAfter(26), config);
+    const assessment = assessScope(history, windowAfter(2), config);
 
-    expect(assessment.observedRatio).toBeGreaterThan(0.5);
+    expect(assessment.observedRatio).toBeGreaterThan(1);
+    expect(assessment.pValue).toBeLessThan(config.maxPValue);
     expect(assessment.placed).toBeLessThan(config.minRecentOrders);
     expect(assessment.anomalous).toBe(false);
   });
@@ -174,7 +177,7 @@ describe('assessScope', () => {
     const frozen = assessScope(history, windowAfter(48), config, { baselineBefore: spikeStart });
 
     expect(learning.anomalous).toBe(false);
-    expect(frozen.baselineRatio).toBeCloseTo((24 + 5) / (480 + 100), 12);
+    expect(frozen.baselineRatio).toBeCloseTo(0.05, 12);
     expect(frozen.anomalous).toBe(true);
   });
 

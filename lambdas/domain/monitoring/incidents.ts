@@ -9,7 +9,7 @@ export interface OpenIncident {
   scope: string;
   /** Start of the evaluated window that opened the incident (event time, not wall time). */
   openedAt: string;
-  /** Start of the latest window assessed as anomalous. */
+  /** Start of the latest window assessed as anomalous (or, while open, elevated). */
   lastAnomalousWindow: string;
 }
 
@@ -32,12 +32,15 @@ export const incidentKeyOf = (scope: string, windowStart: string): string => `${
  * - elevated (anomalous, or still clearly above the baseline: `assessment.elevated`), open → `extend` when the
  *   window is later than the last anomalous one, else `none` (a repeated or late assessment changes nothing);
  * - otherwise, open → `close` once the assessed window is `quietWindowsToClose` or more windows after the last
- *   anomalous one (windows in between were assessed normal or had no events at all), else `none`.
+ *   anomalous one (windows in between were assessed normal or had no events at all) and, when the caller counts
+ *   them (`quiet`), at least `minQuietOrders` orders were placed after it; else `none`.
  */
 export function decideIncident(
   assessment: SpikeAssessment,
   open: OpenIncident | undefined,
-  config: Pick<DetectorConfig, 'windowMinutes' | 'quietWindowsToClose'>,
+  config: Pick<DetectorConfig, 'windowMinutes' | 'quietWindowsToClose'> &
+    Partial<Pick<DetectorConfig, 'minQuietOrders'>>,
+  quiet: { placedSinceLastAnomalous?: number } = {},
 ): IncidentDecision {
   const { scope, window, anomalous } = assessment;
   if (open !== undefined && open.scope !== scope) throw new ScopeMismatch(open.scope, scope);
@@ -63,7 +66,12 @@ export function decideIncident(
       ? { action: 'extend', incident: { ...open, lastAnomalousWindow: window.start } }
       : { action: 'none' };
   }
-  return sinceLastAnomalous >= config.quietWindowsToClose
+  // Quiet windows only say the incident is over if orders went through them: at night a warehouse can go
+  // a quarter of an hour without an order, let alone a cancellation.
+  const enoughOrders =
+    quiet.placedSinceLastAnomalous === undefined ||
+    quiet.placedSinceLastAnomalous >= (config.minQuietOrders ?? 0);
+  return sinceLastAnomalous >= config.quietWindowsToClose && enoughOrders
     ? { action: 'close', incidentKey: open.incidentKey }
     : { action: 'none' };
 }

@@ -153,6 +153,15 @@ class BatchView {
   }
 }
 
+/** Orders placed after the open incident's last anomalous window, up to and including window `index`. */
+function placedSince(history: ScopeHistory, open: OpenIncident, index: number, windowMs: number): number {
+  let placed = 0;
+  for (let i = Math.floor(epochMsOf(open.lastAnomalousWindow) / windowMs) + 1; i <= index; i++) {
+    placed += history.at(i).placed;
+  }
+  return placed;
+}
+
 /** Regions before warehouses (a region incident opened in a batch covers its warehouses in the same batch). */
 function evaluationOrder(a: string, b: string): number {
   const rank = (scope: string) => (scope.startsWith('region#') ? 0 : 1);
@@ -205,7 +214,6 @@ async function openingOf(
   ]);
   const evidence = spreadLogLikelihoodRatio(regionHistory, warehouseHistory, top, query, config);
   let spread = spreadOf(evidence, config);
-  if ((globalThis as any).DEBUG_ATTR) console.log('ATTR', scope, new Date(query.evaluated*config.windowMinutes*60000).toISOString().slice(5,16), 'len', query.length, 'top', top.id, top.stats.cancelled, top.stats.expected.toFixed(2), 'glr', evidence.toFixed(2), spread);
   if (spread === 'ambiguous') {
     // Not clear yet: decide by the sign once the anomaly has lasted into a second window, when the telling
     // orders have had time to show which it is.
@@ -284,8 +292,9 @@ export async function observeOrders(
       const elapsed = elapsedShare(index, windowMs, asOf);
       const verdict = judgeWindow(history, index, config, { baselineBefore, elapsed });
       const assessment = assessmentOf(scope, verdict, windowMs);
-      if ((globalThis as any).DEBUG_SCOPE === scope && asOf >= (globalThis as any).DEBUG_FROM && asOf <= (globalThis as any).DEBUG_TO) console.log('DBG', asOf, windowStart.slice(11,16), verdict.blocks.map((b) => `${b.cancelled}/${b.placed} E${b.exposure.toFixed(0)} r${(b.baselineRatio*100).toFixed(1)}% mu${b.expected.toFixed(2)} p${(b.logPValue/Math.LN10).toFixed(1)}`).join(' | '), verdict.anomalous ? 'ANOM' : '');
-      const decision = decideIncident(assessment, open, config);
+      const decision = decideIncident(assessment, open, config, {
+        placedSinceLastAnomalous: open === undefined ? undefined : placedSince(history, open, index, windowMs),
+      });
       if (decision.action === 'open') {
         // A window this far behind the batch's newest fact is history: re-assessing it after late facts arrive
         // must not open an incident that has already come and gone.

@@ -1,0 +1,135 @@
+import {
+  contributorsOf,
+  rankCells,
+  spreadLogLikelihoodRatio,
+  spreadOf,
+  topIsKnown,
+} from '../../lambdas/domain/monitoring/attribution';
+import {
+  defaultDetectorConfig,
+  ScopeHistory,
+  type BlockQuery,
+} from '../../lambdas/domain/monitoring/detector';
+import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
+
+const START = '2026-11-20T08:00:00Z';
+const config = { ...defaultDetectorConfig };
+const CALM_WINDOWS = 36;
+
+type Counts = readonly [placed: number, cancelled: number];
+
+/** 3 calm hours, then two windows of `spike`; the query tests those two windows. */
+function history(scope: string, calm: Counts, spike: Counts = calm): ScopeHistory {
+  const counts: WindowCount[] = Array.from({ length: CALM_WINDOWS + 2 }, (_, index) => {
+    const [placed, cancelled] = index < CALM_WINDOWS ? calm : spike;
+    return { scope, windowStart: addWindows(START, index, 5), placed, cancelled };
+  });
+  return ScopeHistory.of(scope, counts, 5);
+}
+
+const sum = (...parts: Counts[]): Counts => [
+  parts.reduce((s, [p]) => s + p, 0),
+  parts.reduce((s, [, c]) => s + c, 0),
+];
+
+const query: BlockQuery = {
+  evaluated: epochMsOf(addWindows(START, CALM_WINDOWS + 1, 5)) / 300_000,
+  length: 2,
+  elapsed: 1,
+};
+
+/**
+ * Region R is served by warehouse W (cell R·W) and by others (the rest of R); W also serves customers outside R.
+ * Calm: 20 orders and 1 cancellation a window in each part.
+ */
+function network(spiking: { cell: boolean; rest: boolean; outside: boolean }) {
+  const calm: Counts = [20, 1];
+  const spike: Counts = [20, 9];
+  const cellCounts = spiking.cell ? spike : calm;
+  const restCounts = spiking.rest ? spike : calm;
+  const outsideCounts = spiking.outside ? spike : calm;
+  const cell = rankCells([{ id: 'W', history: history('cell#R#W', calm, cellCounts) }], query, config)[0]!;
+  return {
+    cell,
+    region: history('region#R', sum(calm, calm), sum(cellCounts, restCounts)),
+    warehouse: history('warehouse#W', sum(calm, calm), sum(cellCounts, outsideCounts)),
+  };
+}
+
+describe('rankCells', () => {
+  it('ranks cells by excess cancellations over their own baselines, ties by id', () => {
+    const ranked = rankCells(
+      [
+        { id: 'b', history: history('cell#R#b', [20, 1], [20, 1]) },
+        { id: 'c', history: history('cell#R#c', [20, 1], [20, 6]) },
+        { id: 'a', history: history('cell#R#a', [20, 1], [20, 1]) },
+      ],
+      query,
+      config,
+    );
+
+    expect(ranked.map((cell) => cell.id)).toEqual(['c', 'a', 'b']);
+    expect(ranked[0]!.stats.cancelled).toBe(12);
+    expect(ranked[0]!.excess).toBeCloseTo(12 - ranked[0]!.stats.expected, 12);
+  });
+});
+
+describe('topIsKnown', () => {
+  const ranked = rankCells([{ id: 'a', history: history('cell#R#a', [20, 1], [20, 8]) }], query, config);
+
+  it('is true when cancellations the batch does not explain could not hide a larger excess', () => {
+    expect(topIsKnown(ranked, ranked[0]!.stats.cancelled + 3)).toBe(true);
+  });
+
+  it('is false when an unseen cell could hold more excess than the top one', () => {
+    expect(topIsKnown(ranked, ranked[0]!.stats.cancelled * 3)).toBe(false);
+    expect(topIsKnown([], 5)).toBe(false);
+  });
+});
+
+describe('spreadLogLikelihoodRatio', () => {
+  it('favours the warehouse when its other customers cancel more and the rest of the region does not', () => {
+    const { cell, region, warehouse } = network({ cell: true, rest: false, outside: true });
+
+    const evidence = spreadLogLikelihoodRatio(region, warehouse, cell, query, config);
+
+    expect(evidence).toBeLessThan(-config.spreadLogLikelihoodRatio);
+    expect(spreadOf(evidence, config)).toBe('warehouse');
+  });
+
+  it('favours the region when its other warehouses’ customers cancel more and the warehouse’s others do not', () => {
+    const { cell, region, warehouse } = network({ cell: true, rest: true, outside: false });
+
+    const evidence = spreadLogLikelihoodRatio(region, warehouse, cell, query, config);
+
+    expect(evidence).toBeGreaterThan(config.spreadLogLikelihoodRatio);
+    expect(spreadOf(evidence, config)).toBe('region');
+  });
+
+  it('has no evidence either way when the cell is all of the region and all of the warehouse', () => {
+    const { cell } = network({ cell: true, rest: false, outside: false });
+    const only = history('cell#R#W', [20, 1], [20, 9]);
+
+    const evidence = spreadLogLikelihoodRatio(only, only, cell, query, config);
+
+    expect(evidence).toBe(0);
+    expect(spreadOf(evidence, config)).toBe('ambiguous');
+  });
+});
+
+describe('contributorsOf', () => {
+  it('names the warehouses with a significant excess, largest first', () => {
+    const ranked = rankCells(
+      [
+        { id: 'calm', history: history('cell#R#calm', [20, 1], [20, 1]) },
+        { id: 'big', history: history('cell#R#big', [20, 1], [20, 9]) },
+        { id: 'small', history: history('cell#R#small', [20, 1], [20, 4]) },
+      ],
+      query,
+      config,
+    );
+
+    expect(contributorsOf(ranked).map((c) => c.warehouseId)).toEqual(['big', 'small']);
+    expect(contributorsOf(ranked)[0]).toMatchObject({ warehouseId: 'big', cancelled: 18 });
+  });
+});
