@@ -117,7 +117,10 @@ async function detect(
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
 
-function score(stream: LabelledStream, detections: readonly Detection[]): Omit<StreamScore, 'observeMs' | 'parseMs'> {
+function score(
+  stream: LabelledStream,
+  detections: readonly Detection[],
+): Omit<StreamScore, 'observeMs' | 'parseMs'> {
   const { truth } = stream;
   const matched = new Map<string, number>();
   const notes: string[] = [];
@@ -165,8 +168,11 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function metrics(s: Pick<StreamScore, 'truePositives' | 'falseAlarms' | 'incidents' | 'days' | 'lagsMinutes'>) {
-  const precision = s.truePositives + s.falseAlarms === 0 ? 1 : s.truePositives / (s.truePositives + s.falseAlarms);
+function metrics(
+  s: Pick<StreamScore, 'truePositives' | 'falseAlarms' | 'incidents' | 'days' | 'lagsMinutes'>,
+) {
+  const precision =
+    s.truePositives + s.falseAlarms === 0 ? 1 : s.truePositives / (s.truePositives + s.falseAlarms);
   const recall = s.incidents === 0 ? 1 : s.truePositives / s.incidents;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   return {
@@ -180,7 +186,9 @@ function metrics(s: Pick<StreamScore, 'truePositives' | 'falseAlarms' | 'inciden
 }
 
 function row(cells: readonly (string | number)[], widths: readonly number[]): string {
-  return cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]!) : String(cell).padStart(widths[i]!))).join('  ');
+  return cells
+    .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]!) : String(cell).padStart(widths[i]!)))
+    .join('  ');
 }
 
 const fixed = (value: number, digits: number) => (Number.isNaN(value) ? '—' : value.toFixed(digits));
@@ -190,21 +198,33 @@ function loadStreams(args: readonly string[]): LabelledStream[] {
   if (files.length > 0) {
     return files.map((pair) => {
       const [events = '', truth = ''] = pair.split(':');
-      const lines = readFileSync(events, 'utf8').split('\n').filter((l) => l.trim() !== '');
-      return { name: events.replace(/^.*\//, '').replace(/\.ndjson$/, ''), lines, truth: JSON.parse(readFileSync(truth, 'utf8')) as GroundTruth };
+      const lines = readFileSync(events, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      return {
+        name: events.replace(/^.*\//, '').replace(/\.ndjson$/, ''),
+        lines,
+        truth: JSON.parse(readFileSync(truth, 'utf8')) as GroundTruth,
+      };
     });
   }
   const outAt = args.indexOf('--out');
   return benchStreams.map(({ preset, seed }) => {
     const stream = generateStream(presetSpec(preset, seed));
     if (outAt >= 0 && args[outAt + 1]) writeStream(stream, args[outAt + 1]!);
-    return { name: `${preset}#${seed}`, lines: stream.events.map((e) => JSON.stringify(e)), truth: stream.truth };
+    return {
+      name: `${preset}#${seed}`,
+      lines: stream.events.map((e) => JSON.stringify(e)),
+      truth: stream.truth,
+    };
   });
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const config = resolveDetectorConfig(process.env.DETECTOR_CONFIG ? (JSON.parse(process.env.DETECTOR_CONFIG) as unknown) : {});
+  const config = resolveDetectorConfig(
+    process.env.DETECTOR_CONFIG ? (JSON.parse(process.env.DETECTOR_CONFIG) as unknown) : {},
+  );
   const generationStarted = performance.now();
   const streams = loadStreams(args);
   const generationMs = performance.now() - generationStarted;
@@ -220,14 +240,49 @@ async function main(): Promise<void> {
   }
 
   const widths = [26, 5, 8, 5, 4, 4, 4, 9, 6, 6, 8, 7, 7];
-  const header = ['stream', 'days', 'events', 'truth', 'TP', 'FP', 'FN', 'precision', 'recall', 'F1', 'FA/day', 'lag p50', 'lag p95'];
-  console.log(`cancellation-spike detection (${streams.length} streams, generated in ${(generationMs / 1000).toFixed(1)} s)\n`);
+  const header = [
+    'stream',
+    'days',
+    'events',
+    'truth',
+    'TP',
+    'FP',
+    'FN',
+    'precision',
+    'recall',
+    'F1',
+    'FA/day',
+    'lag p50',
+    'lag p95',
+  ];
+  console.log(
+    `cancellation-spike detection (${streams.length} streams, generated in ${(generationMs / 1000).toFixed(1)} s)\n`,
+  );
   console.log(row(header, widths));
-  console.log(row(widths.map((w) => '-'.repeat(w)), widths));
+  console.log(
+    row(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+  );
   const line = (s: Omit<StreamScore, 'notes' | 'observeMs' | 'parseMs'> & { name: string }) => {
     const m = metrics(s);
     return row(
-      [s.name, fixed(s.days, 0), s.events, s.incidents, s.truePositives, s.falseAlarms, s.missed, fixed(m.precision, 3), fixed(m.recall, 3), fixed(m.f1, 3), fixed(m.falseAlarmsPerDay, 2), fixed(m.lagP50, 1), fixed(m.lagP95, 1)],
+      [
+        s.name,
+        fixed(s.days, 0),
+        s.events,
+        s.incidents,
+        s.truePositives,
+        s.falseAlarms,
+        s.missed,
+        fixed(m.precision, 3),
+        fixed(m.recall, 3),
+        fixed(m.f1, 3),
+        fixed(m.falseAlarmsPerDay, 2),
+        fixed(m.lagP50, 1),
+        fixed(m.lagP95, 1),
+      ],
       widths,
     );
   };
@@ -242,7 +297,12 @@ async function main(): Promise<void> {
     missed: scores.reduce((sum, s) => sum + s.missed, 0),
     lagsMinutes: scores.flatMap((s) => s.lagsMinutes),
   };
-  console.log(row(widths.map((w) => '-'.repeat(w)), widths));
+  console.log(
+    row(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+  );
   console.log(line(total));
   console.log('\nlag: minutes of event time from incident start to the batch that published the spike');
 

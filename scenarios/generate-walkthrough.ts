@@ -1,7 +1,7 @@
 /**
- * Generates the retail walk-through: four hours of `order_placed` / `order_cancelled` events from six warehouses,
- * with a cancellation spike at WH-NYC from 10:30 to 11:00 and a promotion at WH-LAX (more orders and more
- * cancellations, same ratio) that must not alarm.
+ * Generates the retail walk-through: five hours of `order_placed` / `order_cancelled` events from six warehouses,
+ * with a cancellation spike at WH-NYC from 10:30 to 11:00, the same fault again from 12:00 to 12:25, and a
+ * promotion at WH-LAX (more orders and more cancellations, same ratio) that must not alarm.
  *
  *   npx tsx scenarios/generate-walkthrough.ts        # writes scenarios/retail-walkthrough.ndjson
  *
@@ -53,8 +53,10 @@ export interface RetailNetwork {
 export const walkthrough = {
   seed: 20261120,
   start: '2026-11-20T08:00:00Z',
-  end: '2026-11-20T12:00:00Z',
+  end: '2026-11-20T13:00:00Z',
   spike: { warehouseId: 'WH-NYC', start: '2026-11-20T10:30:00Z', end: '2026-11-20T11:00:00Z' },
+  /** The same fault again: the platform should recognise the incident it solved and reuse its remediation. */
+  recurrence: { warehouseId: 'WH-NYC', start: '2026-11-20T12:00:00Z', end: '2026-11-20T12:25:00Z' },
   promotion: { warehouseId: 'WH-LAX', start: '2026-11-20T09:15:00Z', end: '2026-11-20T10:15:00Z' },
 } as const;
 
@@ -248,19 +250,21 @@ export function generateWalkthrough(
     }
   }
 
-  // The spike: a delayed warehouse makes customers cancel orders it still holds (placed there, not yet
+  // The spikes: a delayed warehouse makes customers cancel orders it still holds (placed there, not yet
   // cancelled). Drawn per order placed during the spike, so the window ratio follows the actual order count.
-  const atSpikeWarehouse = orders.filter((o) => o.detail.warehouseId === walkthrough.spike.warehouseId);
-  const spikeEnd = Date.parse(walkthrough.spike.end);
-  const spikeCancellations = atSpikeWarehouse
-    .filter((o) => within(o.at, walkthrough.spike) && draw.uniform() < spikeCancellationsPerOrder)
-    .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, spikeEnd - 1000))
-    .sort((a, b) => a - b);
-  for (const at of spikeCancellations) {
-    const open = atSpikeWarehouse.filter(
-      (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
-    );
-    if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
+  for (const spike of [walkthrough.spike, walkthrough.recurrence]) {
+    const atSpikeWarehouse = orders.filter((o) => o.detail.warehouseId === spike.warehouseId);
+    const spikeEnd = Date.parse(spike.end);
+    const spikeCancellations = atSpikeWarehouse
+      .filter((o) => within(o.at, spike) && draw.uniform() < spikeCancellationsPerOrder)
+      .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, spikeEnd - 1000))
+      .sort((a, b) => a - b);
+    for (const at of spikeCancellations) {
+      const open = atSpikeWarehouse.filter(
+        (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
+      );
+      if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
+    }
   }
 
   const placedEvent = (order: PlacedOrder): RetailEnvelope => ({

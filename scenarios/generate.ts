@@ -39,6 +39,7 @@ export interface StreamSpec {
   ratioNoise: number;
   /** Log-normal spread of order rates per quarter hour, on top of the daily and weekly cycles. */
   rateNoise: number;
+  /** Incidents to inject (each placed where it fits: local daytime, three hours clear of the others). */
   warehouseIncidents: number;
   regionIncidents: number;
   /** Promotions per day: a warehouse or a region's customers order 2–4× more for 1–4 hours. */
@@ -68,7 +69,12 @@ export interface GroundTruth {
   network: RetailNetwork;
   incidents: TruthIncident[];
   /** Not incidents: listed so a reader can see what the detector had to ignore. */
-  promotions: { scope: { type: 'warehouse' | 'region'; id: string }; start: string; end: string; lift: number }[];
+  promotions: {
+    scope: { type: 'warehouse' | 'region'; id: string };
+    start: string;
+    end: string;
+    lift: number;
+  }[];
   drifts: { warehouseId: string; start: string; end: string; factor: number }[];
   gaps: { warehouseId?: string; start: string; end: string }[];
   counts: { placed: number; cancelled: number; late: number; dropped: number };
@@ -113,7 +119,7 @@ export const presets: Record<string, Omit<StreamSpec, 'seed' | 'name'>> = {
     traffic: 1,
     ratioNoise: 0.15,
     rateNoise: 0.1,
-    warehouseIncidents: 3,
+    warehouseIncidents: 2,
     regionIncidents: 0,
     promotionsPerDay: 1,
     drifts: false,
@@ -129,7 +135,7 @@ export const presets: Record<string, Omit<StreamSpec, 'seed' | 'name'>> = {
     ratioNoise: 0.15,
     rateNoise: 0.1,
     warehouseIncidents: 0,
-    regionIncidents: 3,
+    regionIncidents: 2,
     promotionsPerDay: 1,
     drifts: false,
     gaps: 0,
@@ -221,7 +227,10 @@ class Draw {
 
   hex(digits: number): string {
     let out = '';
-    while (out.length < digits) out += Math.floor(this.next() * 0x10000).toString(16).padStart(4, '0');
+    while (out.length < digits)
+      out += Math.floor(this.next() * 0x10000)
+        .toString(16)
+        .padStart(4, '0');
     return out.slice(0, digits);
   }
 
@@ -250,7 +259,8 @@ const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\
  * 1.4), averaging about 1 over 08:00–22:00 — so a warehouse's `dayRate` is its daytime average.
  */
 export function dailyCycle(localHour: number): number {
-  const bump = (centre: number, width: number) => Math.exp(-((localHour - centre) ** 2) / (2 * width * width));
+  const bump = (centre: number, width: number) =>
+    Math.exp(-((localHour - centre) ** 2) / (2 * width * width));
   return 0.15 + 0.85 * bump(11.5, 2.5) + 1.2 * bump(19.5, 2.2) + 0.6 * bump(15, 2);
 }
 
@@ -289,7 +299,10 @@ function randomModel(
   draw: Draw,
   shape: { warehouses: number; regions: number },
 ): { warehouses: WarehouseModel[]; network: RetailNetwork } {
-  const regions = Array.from({ length: shape.regions }, (_, i) => `${REGION_NAMES[i % REGION_NAMES.length]}-${i}`);
+  const regions = Array.from(
+    { length: shape.regions },
+    (_, i) => `${REGION_NAMES[i % REGION_NAMES.length]}-${i}`,
+  );
   const offsets = new Map(regions.map((r) => [r, -draw.integer(4, 9)]));
   const warehouses = Array.from({ length: shape.warehouses }, (_, i): WarehouseModel => {
     // Every region gets a warehouse before any gets a second one.
@@ -377,7 +390,9 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
   const regions = [...new Set(warehouses.flatMap((w) => w.regionShares.map((s) => s.region)))].sort();
   const offsetOfRegion = (region: string) =>
     warehouses.find((w) => w.home === region)?.utcOffsetHours ?? warehouses[0]!.utcOffsetHours;
-  const weekly = Array.from({ length: 7 }, (_, day) => (day === 0 || day === 6 ? draw.uniform(1.05, 1.3) : draw.uniform(0.9, 1.05)));
+  const weekly = Array.from({ length: 7 }, (_, day) =>
+    day === 0 || day === 6 ? draw.uniform(1.05, 1.3) : draw.uniform(0.9, 1.05),
+  );
 
   // Incidents first (so gaps keep clear of them), in scopes that have traffic.
   const incidents: { truth: TruthIncident; span: Interval }[] = [];
@@ -390,7 +405,13 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     ...Array.from({ length: spec.regionIncidents }, () => ({
       type: 'region' as const,
       // Region-wide means several warehouses serve it.
-      id: draw.pick(regions.filter((r) => warehouses.filter((w) => w.regionShares.some((s) => s.region === r && s.share > 0.05)).length >= 2)),
+      id: draw.pick(
+        regions.filter(
+          (r) =>
+            warehouses.filter((w) => w.regionShares.some((s) => s.region === r && s.share > 0.05)).length >=
+            2,
+        ),
+      ),
     })),
   ];
   for (const scope of incidentScopes) {
@@ -420,7 +441,8 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     const warehouseId = draw.uniform() < 0.5 ? undefined : draw.pick(warehouses).warehouseId;
     const duration = draw.integer(3, 9) * 10 * MINUTE_MS;
     for (let attempt = 0; attempt < 200; attempt++) {
-      const start = Math.floor(draw.uniform(startMs + 2 * HOUR_MS, endMs - 2 * HOUR_MS) / MINUTE_MS) * MINUTE_MS;
+      const start =
+        Math.floor(draw.uniform(startMs + 2 * HOUR_MS, endMs - 2 * HOUR_MS) / MINUTE_MS) * MINUTE_MS;
       const gap = { start, end: start + duration, warehouseId };
       if (taken.some((t) => overlaps(t, gap, 2 * HOUR_MS))) continue;
       gaps.push(gap);
@@ -439,7 +461,15 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
       scope.type === 'warehouse'
         ? warehouses.find((w) => w.warehouseId === scope.id)!.utcOffsetHours
         : offsetOfRegion(scope.id);
-    const interval = placeInterval(draw, { ...spec, warmupHours: 2 }, startMs, offset, draw.integer(2, 8) * 30 * MINUTE_MS, [], 0);
+    const interval = placeInterval(
+      draw,
+      { ...spec, warmupHours: 2 },
+      startMs,
+      offset,
+      draw.integer(2, 8) * 30 * MINUTE_MS,
+      [],
+      0,
+    );
     if (!interval) continue;
     promotions.push({
       ...interval,
@@ -470,14 +500,14 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
   const rateNoise = new Map(
     warehouses.map((w) => [
       w.warehouseId,
-      Array.from({ length: slots }, () => Math.exp(spec.rateNoise * draw.normal() - (spec.rateNoise ** 2) / 2)),
+      Array.from({ length: slots }, () => Math.exp(spec.rateNoise * draw.normal() - spec.rateNoise ** 2 / 2)),
     ]),
   );
   const ratioNoise = new Map(
     warehouses.map((w) => [
       w.warehouseId,
       Array.from({ length: Math.ceil(slots / 4) }, () =>
-        Math.exp(spec.ratioNoise * draw.normal() - (spec.ratioNoise ** 2) / 2),
+        Math.exp(spec.ratioNoise * draw.normal() - spec.ratioNoise ** 2 / 2),
       ),
     ]),
   );
@@ -500,7 +530,11 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     for (const w of warehouses) {
       const localHour = (((minute / HOUR_MS + w.utcOffsetHours) % 24) + 24) % 24;
       const baseRate =
-        w.dayRate * spec.traffic * dailyCycle(localHour) * weekly[dayOfWeek]! * rateNoise.get(w.warehouseId)![slot]!;
+        w.dayRate *
+        spec.traffic *
+        dailyCycle(localHour) *
+        weekly[dayOfWeek]! *
+        rateNoise.get(w.warehouseId)![slot]!;
       for (const { region, share } of w.regionShares) {
         const promotion = promotionAt(w, region, minute);
         const count = draw.poisson(baseRate * share * (promotion?.lift ?? 1));
@@ -547,7 +581,9 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
   // `extraCancellationsPerOrder` times the orders placed in scope, minute by minute, for the incident's length.
   for (const { truth: incident, span } of incidents) {
     const inScope = (o: Order) =>
-      incident.scope.type === 'warehouse' ? o.warehouseId === incident.scope.id : o.region === incident.scope.id;
+      incident.scope.type === 'warehouse'
+        ? o.warehouseId === incident.scope.id
+        : o.region === incident.scope.id;
     const candidates = orders.filter(inScope);
     let cursor = 0;
     for (let minute = span.start; minute < span.end; minute += MINUTE_MS) {
@@ -570,7 +606,9 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
   let late = 0;
   let dropped = 0;
   const inGap = (warehouseId: string, at: number) =>
-    gaps.some((g) => at >= g.start && at < g.end && (g.warehouseId === undefined || g.warehouseId === warehouseId));
+    gaps.some(
+      (g) => at >= g.start && at < g.end && (g.warehouseId === undefined || g.warehouseId === warehouseId),
+    );
   const deliveries: { arrival: number; seq: number; event: RetailEnvelope }[] = [];
   const deliver = (at: number, event: RetailEnvelope, warehouseId: string) => {
     if (at >= endMs) return;
@@ -645,7 +683,10 @@ function envelope(
   draw: Draw,
   at: number,
   body:
-    | { 'detail-type': 'order_placed'; detail: Extract<RetailEnvelope, { 'detail-type': 'order_placed' }>['detail'] }
+    | {
+        'detail-type': 'order_placed';
+        detail: Extract<RetailEnvelope, { 'detail-type': 'order_placed' }>['detail'];
+      }
     | {
         'detail-type': 'order_cancelled';
         detail: Extract<RetailEnvelope, { 'detail-type': 'order_cancelled' }>['detail'];
@@ -667,7 +708,8 @@ function envelope(
 /** The spec of preset `name` with `seed`. */
 export function presetSpec(name: string, seed: number): StreamSpec {
   const preset = presets[name];
-  if (!preset) throw new RangeError(`unknown preset ${JSON.stringify(name)}: one of ${Object.keys(presets).join(', ')}`);
+  if (!preset)
+    throw new RangeError(`unknown preset ${JSON.stringify(name)}: one of ${Object.keys(presets).join(', ')}`);
   return { ...preset, name, seed };
 }
 

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { logBinomialUpperTail } from '../../lambdas/domain/monitoring/binomial';
 import {
   assessScope,
   defaultDetectorConfig,
@@ -97,7 +96,10 @@ describe('assessScope', () => {
 
   it('does not flag a high ratio over too few orders at risk', () => {
     // A scope seen for the first time: nothing before the block, so no trailing orders at risk either.
-    const history = series([[2, 2], [1, 3]]);
+    const history = series([
+      [2, 2],
+      [1, 3],
+    ]);
 
     const assessment = assessScope(history, windowAfter(2), config);
 

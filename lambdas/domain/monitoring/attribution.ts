@@ -22,7 +22,13 @@
  *    batch's cells (the regions and warehouses among its facts) do not explain. Otherwise the decision waits
  *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.
  */
-import { testBlock, type BlockQuery, type BlockStatistics, type DetectorConfig, type ScopeHistory } from './detector';
+import {
+  testBlock,
+  type BlockQuery,
+  type BlockStatistics,
+  type DetectorConfig,
+  type ScopeHistory,
+} from './detector';
 
 /** A warehouse's share in a region incident, as published in the spike's `contributors`. */
 export interface Contributor {

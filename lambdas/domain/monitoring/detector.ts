@@ -102,7 +102,10 @@ const positiveInteger: [Check, string] = [(v) => Number.isInteger(v) && v > 0, '
 const nonNegativeInteger: [Check, string] = [(v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'];
 const positive: [Check, string] = [(v) => Number.isFinite(v) && v > 0, 'a positive number'];
 const nonNegative: [Check, string] = [(v) => Number.isFinite(v) && v >= 0, 'a non-negative number'];
-const probability: [Check, string] = [(v) => Number.isFinite(v) && v > 0 && v <= 1, 'a probability in (0, 1]'];
+const probability: [Check, string] = [
+  (v) => Number.isFinite(v) && v > 0 && v <= 1,
+  'a probability in (0, 1]',
+];
 
 const checks: Record<keyof DetectorConfig, [Check, string]> = {
   windowMinutes: [(v) => Number.isInteger(v) && v > 0 && 1440 % v === 0, 'a positive integer dividing 1440'],
@@ -157,7 +160,9 @@ export function resolveDetectorConfig(overrides: unknown = {}): DetectorConfig {
 }
 
 /** The block lengths tested: recentWindows, doubled while within longestRecentWindows. */
-export function blockLengthsOf(config: Pick<DetectorConfig, 'recentWindows' | 'longestRecentWindows'>): number[] {
+export function blockLengthsOf(
+  config: Pick<DetectorConfig, 'recentWindows' | 'longestRecentWindows'>,
+): number[] {
   const lengths = [config.recentWindows];
   for (let k = 2 * config.recentWindows; k <= config.longestRecentWindows; k *= 2) lengths.push(k);
   return lengths;
@@ -333,7 +338,8 @@ function learnBaseline(
 ): { shape: number; rate: number } {
   const size = chunkWindows(history.windowMs);
   const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
-  const chunks: { placed: number; cancelled: number; weightedPlaced: number; weightedCancelled: number }[] = [];
+  const chunks: { placed: number; cancelled: number; weightedPlaced: number; weightedCancelled: number }[] =
+    [];
   let weight = 1;
   let chunk: (typeof chunks)[number] | undefined;
   let chunkIndex = Number.NaN;
@@ -442,7 +448,11 @@ export function judgeWindow(
   const logMax = Math.log(config.maxPValue);
   const logContinue = Math.log(config.continuePValue);
   const blocks = lengths.map((length) =>
-    testBlock(history, { evaluated, length, baselineBefore: options.baselineBefore, elapsed: options.elapsed }, config),
+    testBlock(
+      history,
+      { evaluated, length, baselineBefore: options.baselineBefore, elapsed: options.elapsed },
+      config,
+    ),
   );
   let reported = blocks[0]!;
   let anomalous = false;
@@ -504,7 +514,9 @@ export function assessHistory(
   options: AssessOptions = {},
 ): SpikeAssessment {
   const windowMs = config.windowMinutes * 60_000;
-  const evaluated = Math.floor(epochMsOf(windowStartOf(evaluatedWindowStart, config.windowMinutes)) / windowMs);
+  const evaluated = Math.floor(
+    epochMsOf(windowStartOf(evaluatedWindowStart, config.windowMinutes)) / windowMs,
+  );
   const verdict = judgeWindow(history, evaluated, config, {
     baselineBefore:
       options.baselineBefore === undefined

@@ -117,12 +117,20 @@ export function spikeDetailOf(
 /**
  * The scopes a fact counts in, plus its (region, warehouse) cell when both its warehouse and its region are
  * monitored: the cells are what attribution reads (see attribution.ts); they never open incidents themselves.
+ * Records in `batch` which cells, regions and warehouses the batch has seen.
  */
-function withCells(scopesOf: (fact: OrderFact) => readonly string[]): (fact: OrderFact) => string[] {
+function withCells(
+  scopesOf: (fact: OrderFact) => readonly string[],
+  batch: BatchView,
+): (fact: OrderFact) => string[] {
   return (fact) => {
     const scopes = [...scopesOf(fact)];
     if (scopes.includes(warehouseScope(fact.warehouseId)) && scopes.includes(regionScope(fact.region))) {
-      scopes.push(cellScope(fact.region, fact.warehouseId));
+      const cell = cellScope(fact.region, fact.warehouseId);
+      batch.cells.add(cell);
+      batch.regions.add(fact.region);
+      batch.warehouses.add(fact.warehouseId);
+      scopes.push(cell);
     }
     return scopes;
   };
@@ -131,7 +139,8 @@ function withCells(scopesOf: (fact: OrderFact) => readonly string[]): (fact: Ord
 /** One batch's reads, each (scope, range) once, and what the batch knows of the network. */
 class BatchView {
   private readonly histories = new Map<string, Promise<ScopeHistory>>();
-  /** Customer regions and warehouses with a (region, warehouse) cell among the batch's facts. */
+  /** (region, warehouse) cells among the batch's facts, and their customer regions and warehouses. */
+  readonly cells = new Set<string>();
   readonly regions = new Set<string>();
   readonly warehouses = new Set<string>();
 
@@ -235,7 +244,7 @@ async function openingOf(
  * Counts a batch of facts, then assesses every (scope, window) the batch touched, in event-time order, and
  * returns the spikes to publish: one per incident. Late and out-of-order facts land in their own windows.
  *
- * With region scopes counted too (`scopesOf` = {@link warehouseAndRegionScopes}), an anomaly is attributed
+ * With region scopes counted too (`scopesOf` = `warehouseAndRegionScopes`), an anomaly is attributed
  * before it opens an incident: one warehouse's problem opens a warehouse incident only, a problem spread over a
  * region's warehouses opens one region incident (see attribution.ts).
  */
@@ -245,13 +254,12 @@ export async function observeOrders(
   config: DetectorConfig,
   scopesOf: (fact: OrderFact) => readonly string[] = warehouseScopes,
 ): Promise<OrderCancellationSpike[]> {
-  const scopesWithCells = withCells(scopesOf);
-  const increments = incrementsOf(facts, config.windowMinutes, scopesWithCells);
+  const batch = new BatchView(store, config);
+  const increments = incrementsOf(facts, config.windowMinutes, withCells(scopesOf, batch));
   if (increments.length === 0) return [];
   await store.add(increments);
 
   const windowMs = config.windowMinutes * 60_000;
-  const batch = new BatchView(store, config);
   let newest = -Infinity;
   for (const fact of facts) newest = Math.max(newest, epochMsOf(fact.time));
   const asOf = isoOf(newest);
@@ -259,19 +267,13 @@ export async function observeOrders(
 
   const windowsByScope = new Map<string, Set<string>>();
   for (const { scope, windowStart } of increments) {
-    if (scope.startsWith('cell#')) {
-      const [, region = '', warehouseId = ''] = scope.split('#');
-      batch.regions.add(region);
-      batch.warehouses.add(warehouseId);
-      continue;
-    }
+    if (batch.cells.has(scope)) continue;
     const windows = windowsByScope.get(scope) ?? new Set<string>();
     windows.add(windowStart);
     windowsByScope.set(scope, windows);
   }
 
-  const lookback =
-    config.baselineWindows + Math.max(config.longestRecentWindows, config.exposureWindows) + 1;
+  const lookback = config.baselineWindows + Math.max(config.longestRecentWindows, config.exposureWindows) + 1;
   const spikes: OrderCancellationSpike[] = [];
   for (const scope of [...windowsByScope.keys()].sort(evaluationOrder)) {
     const evaluated = [...windowsByScope.get(scope)!].sort();
@@ -293,7 +295,8 @@ export async function observeOrders(
       const verdict = judgeWindow(history, index, config, { baselineBefore, elapsed });
       const assessment = assessmentOf(scope, verdict, windowMs);
       const decision = decideIncident(assessment, open, config, {
-        placedSinceLastAnomalous: open === undefined ? undefined : placedSince(history, open, index, windowMs),
+        placedSinceLastAnomalous:
+          open === undefined ? undefined : placedSince(history, open, index, windowMs),
       });
       if (decision.action === 'open') {
         // A window this far behind the batch's newest fact is history: re-assessing it after late facts arrive

@@ -1,0 +1,301 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { MemoryWindowStore } from '../../lambdas/adapters/memory-window-store';
+import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
+import { parseEvent } from '../../lambdas/domain/contracts';
+import { defaultDetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
+import { warehouseAndRegionScopes, type OrderFact } from '../../lambdas/domain/monitoring/windows';
+import { mulberry32, walkthrough, walkthroughPath } from '../../scenarios/generate-walkthrough';
+
+const config = { ...defaultDetectorConfig };
+const MINUTE = 60_000;
+const T0 = Date.parse('2026-11-20T06:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+interface Simulation {
+  seed: number;
+  minutes: number;
+  warehouses: { id: string; rate: number; regions: readonly (readonly [region: string, share: number])[] }[];
+  /** Extra cancellations per order placed in scope, from minute `from` to `to`. */
+  incident?: { type: 'warehouse' | 'region'; id: string; from: number; to: number; extra: number };
+  promotion?: { warehouseId: string; from: number; to: number; lift: number };
+  /** Minutes without any event. */
+  gap?: { from: number; to: number };
+}
+
+/** A seeded stream of facts in event-time order: Poisson orders, 4% cancelled 1–30 minutes later. */
+function simulate(sim: Simulation): OrderFact[] {
+  const random = mulberry32(sim.seed);
+  const poisson = (mean: number) => {
+    let count = 0;
+    for (let product = random(); product > Math.exp(-mean); product *= random()) count++;
+    return count;
+  };
+  const facts: OrderFact[] = [];
+  let next = 0;
+  for (let minute = 0; minute < sim.minutes; minute++) {
+    for (const w of sim.warehouses) {
+      const promoted =
+        sim.promotion?.warehouseId === w.id && minute >= sim.promotion.from && minute < sim.promotion.to;
+      for (const [region, share] of w.regions) {
+        for (let n = poisson(w.rate * share * (promoted ? sim.promotion!.lift : 1)); n > 0; n--) {
+          const at = T0 + minute * MINUTE + Math.floor(random() * 60) * 1000;
+          const orderId = `o${next++}`;
+          facts.push({ kind: 'placed', orderId, warehouseId: w.id, region, time: iso(at) });
+          const { incident } = sim;
+          const inIncident =
+            incident !== undefined &&
+            minute >= incident.from &&
+            minute < incident.to &&
+            (incident.type === 'warehouse' ? incident.id === w.id : incident.id === region);
+          if (inIncident && random() < incident.extra) {
+            facts.push({
+              kind: 'cancelled',
+              orderId,
+              warehouseId: w.id,
+              region,
+              time: iso(at + (1 + random() * 3) * MINUTE),
+            });
+          } else if (random() < 0.04) {
+            facts.push({
+              kind: 'cancelled',
+              orderId,
+              warehouseId: w.id,
+              region,
+              time: iso(at + (1 + random() * 29) * MINUTE),
+            });
+          }
+        }
+      }
+    }
+  }
+  const inGap = (fact: OrderFact) =>
+    sim.gap !== undefined &&
+    Date.parse(fact.time) >= T0 + sim.gap.from * MINUTE &&
+    Date.parse(fact.time) < T0 + sim.gap.to * MINUTE;
+  return facts
+    .filter((f) => Date.parse(f.time) < T0 + sim.minutes * MINUTE && !inGap(f))
+    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+}
+
+/** Batches of one minute of arrival, as the SQS mapping delivers them; `arrival` defaults to event time. */
+function batchesOf(facts: readonly OrderFact[], delayMs: (index: number) => number = () => 0): OrderFact[][] {
+  const arrivals = facts
+    .map((fact, index) => ({ fact, arrival: Date.parse(fact.time) + delayMs(index), index }))
+    .sort((a, b) => a.arrival - b.arrival || a.index - b.index);
+  const batches = new Map<number, OrderFact[]>();
+  for (const { fact, arrival } of arrivals) {
+    const minute = Math.floor(arrival / MINUTE);
+    batches.set(minute, [...(batches.get(minute) ?? []), fact]);
+  }
+  return [...batches.values()];
+}
+
+interface Published {
+  spike: OrderCancellationSpike;
+  /** Event time of the newest fact of the batch that published it. */
+  detectedAt: string;
+}
+
+async function monitor(batches: readonly (readonly OrderFact[])[], store = new MemoryWindowStore()) {
+  const published: Published[] = [];
+  for (const batch of batches) {
+    const spikes = await observeOrders(batch, store, config, warehouseAndRegionScopes);
+    for (const spike of spikes) await store.markPublished(spike.incidentKey);
+    const newest = Math.max(...batch.map((f) => Date.parse(f.time)));
+    published.push(...spikes.map((spike) => ({ spike, detectedAt: iso(newest) })));
+  }
+  return { published, store };
+}
+
+const scopeOf = ({ spike }: Published) => `${spike.scope.type}#${spike.scope.id}`;
+
+/** R is served by A and B (mostly their own customers) and a little by C, whose customers mostly live in S. */
+const network: Simulation['warehouses'] = [
+  {
+    id: 'A',
+    rate: 2.5,
+    regions: [
+      ['R', 0.85],
+      ['S', 0.15],
+    ],
+  },
+  {
+    id: 'B',
+    rate: 2,
+    regions: [
+      ['R', 0.85],
+      ['S', 0.15],
+    ],
+  },
+  {
+    id: 'C',
+    rate: 2.5,
+    regions: [
+      ['S', 0.9],
+      ['R', 0.1],
+    ],
+  },
+];
+
+describe('observeOrders over the retail walk-through', () => {
+  const events = readFileSync(walkthroughPath, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => parseEvent(line, ['order_placed', 'order_cancelled']));
+  const facts = events.map((e): OrderFact => ({
+    kind: e.detailType === 'order_placed' ? 'placed' : 'cancelled',
+    orderId: e.detail.orderId,
+    warehouseId: e.detail.warehouseId,
+    region: e.detail.region,
+    time: e.time,
+  }));
+
+  it.each([
+    ['one-minute batches', batchesOf(facts)],
+    [
+      'batches of ten events',
+      Array.from({ length: Math.ceil(facts.length / 10) }, (_, i) => facts.slice(i * 10, i * 10 + 10)),
+    ],
+  ])(
+    'publishes one spike per fault, at WH-NYC, the first within 15 minutes, none for its region (%s)',
+    async (_, batches) => {
+      const { published } = await monitor(batches);
+
+      // The walk-through's faults are all at WH-NYC: one spike each, none for the region it mostly serves.
+      expect(published.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(published.map(scopeOf))).toEqual(new Set(['warehouse#WH-NYC']));
+      const detected = published.map((p) => Date.parse(p.detectedAt));
+      expect(detected[0]).toBeGreaterThanOrEqual(Date.parse(walkthrough.spike.start));
+      expect(detected[0]).toBeLessThanOrEqual(Date.parse(walkthrough.spike.start) + 15 * MINUTE);
+      for (let i = 1; i < detected.length; i++)
+        expect(detected[i]! - detected[i - 1]!).toBeGreaterThan(60 * MINUTE);
+      for (const { spike } of published) {
+        expect(spike.correlationId).toBe(spike.incidentKey);
+        expect(spike.observedRatio).toBeGreaterThan(4 * spike.baselineRatio);
+      }
+    },
+  );
+});
+
+describe('observeOrders attributing warehouse and region incidents', () => {
+  it('publishes one warehouse incident, and no region incident, when one warehouse’s orders are cancelled', async () => {
+    const facts = simulate({
+      seed: 7,
+      minutes: 6 * 60,
+      warehouses: network,
+      incident: { type: 'warehouse', id: 'A', from: 300, to: 345, extra: 0.4 },
+    });
+
+    const { published } = await monitor(batchesOf(facts));
+
+    expect(published.map(scopeOf)).toEqual(['warehouse#A']);
+    expect(Date.parse(published[0]!.detectedAt)).toBeGreaterThanOrEqual(T0 + 300 * MINUTE);
+  });
+
+  it('publishes one region incident, naming its warehouses, when a region’s customers cancel everywhere', async () => {
+    const facts = simulate({
+      seed: 8,
+      minutes: 6 * 60,
+      warehouses: network,
+      incident: { type: 'region', id: 'R', from: 300, to: 345, extra: 0.4 },
+    });
+
+    const { published } = await monitor(batchesOf(facts));
+
+    expect(published.map(scopeOf)).toEqual(['region#R']);
+    expect(published[0]!.spike.contributors?.map((c) => c.warehouseId).sort()).toEqual(['A', 'B']);
+  });
+});
+
+describe('observeOrders on things that are not incidents', () => {
+  it('publishes nothing for a promotion that triples a warehouse’s orders, cancellations rising with them', async () => {
+    const facts = simulate({
+      seed: 9,
+      minutes: 8 * 60,
+      warehouses: network,
+      promotion: { warehouseId: 'B', from: 240, to: 360, lift: 3 },
+    });
+
+    expect((await monitor(batchesOf(facts))).published).toEqual([]);
+  });
+
+  it('publishes nothing around an hour without any event', async () => {
+    const facts = simulate({ seed: 10, minutes: 8 * 60, warehouses: network, gap: { from: 240, to: 300 } });
+
+    expect((await monitor(batchesOf(facts))).published).toEqual([]);
+  });
+
+  it('publishes nothing new when every batch is delivered twice', async () => {
+    const facts = simulate({
+      seed: 11,
+      minutes: 6 * 60,
+      warehouses: network,
+      incident: { type: 'warehouse', id: 'B', from: 300, to: 340, extra: 0.45 },
+    });
+    const once = await monitor(batchesOf(facts));
+
+    const twice = await monitor(batchesOf(facts).flatMap((batch) => [batch, batch]));
+
+    expect(twice.published.map((p) => p.spike)).toEqual(once.published.map((p) => p.spike));
+  });
+});
+
+describe('observeOrders with late and out-of-order events (property)', () => {
+  const calm = simulate({ seed: 12, minutes: 5 * 60, warehouses: network });
+  const incident = simulate({
+    seed: 13,
+    minutes: 5 * 60,
+    warehouses: network,
+    incident: { type: 'warehouse', id: 'C', from: 240, to: 290, extra: 0.4 },
+  });
+  const maxLateMinutes = 5;
+  /** Arrival delays: most events on time, some up to five minutes late, in any order. */
+  const delays = fc.array(fc.integer({ min: 0, max: maxLateMinutes * MINUTE }), {
+    minLength: 64,
+    maxLength: 64,
+  });
+  const lateness = (pattern: readonly number[]) => (index: number) =>
+    index % 7 === 0 || index % 11 === 0
+      ? pattern[index % pattern.length]!
+      : pattern[index % pattern.length]! % 20_000;
+
+  it('counts every event in its own event-time window, whatever the arrival order', async () => {
+    await fc.assert(
+      fc.asyncProperty(delays, async (pattern) => {
+        const late = await monitor(batchesOf(calm, lateness(pattern)));
+        const inOrder = await monitor(batchesOf(calm));
+        for (const scope of ['warehouse#A', 'region#R', 'cell#S#C']) {
+          const from = iso(T0);
+          const to = iso(T0 + 5 * 60 * MINUTE);
+          expect(await late.store.history(scope, from, to)).toEqual(
+            await inOrder.store.history(scope, from, to),
+          );
+        }
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('publishes no spike for a calm stream, and the same one spike for an incident, late or not', async () => {
+    const inOrder = await monitor(batchesOf(incident));
+    expect(inOrder.published.map(scopeOf)).toEqual(['warehouse#C']);
+    const openedInOrder = Date.parse(inOrder.published[0]!.spike.incidentKey.split('#').at(-1)!);
+
+    await fc.assert(
+      fc.asyncProperty(delays, async (pattern) => {
+        expect((await monitor(batchesOf(calm, lateness(pattern)))).published).toEqual([]);
+
+        const late = await monitor(batchesOf(incident, lateness(pattern)));
+        expect(late.published.map(scopeOf)).toEqual(['warehouse#C']);
+        // The incident opens in the same window, or at most as many windows away as events arrive late.
+        const opened = Date.parse(late.published[0]!.spike.incidentKey.split('#').at(-1)!);
+        expect(Math.abs(opened - openedInOrder)).toBeLessThanOrEqual(
+          Math.ceil(maxLateMinutes / config.windowMinutes) * config.windowMinutes * MINUTE,
+        );
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
