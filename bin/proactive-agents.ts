@@ -9,12 +9,21 @@ const app = new App();
 const network: unknown = JSON.parse(
   readFileSync(path.join(__dirname, '..', 'config', 'retail-network.json'), 'utf8'),
 );
-const archiveDays = Number(app.node.tryGetContext('archiveRetentionDays') ?? 30);
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined ? undefined : String(value);
+};
+const archiveDays = Number(context('archiveRetentionDays') ?? 30);
 
 new ProactiveAgentsStack(app, 'ProactiveAgents', {
   description: 'Proactive Agents: detect, plan, act and compensate on business events.',
   archiveRetention: Duration.days(archiveDays),
   fulfillmentNetwork: network,
+  reasonerModelId: context('reasonerModelId'),
+  embeddingDimensions: context('embeddingDimensions') ? Number(context('embeddingDimensions')) : undefined,
+  templateSimilarityThreshold: context('templateSimilarityThreshold')
+    ? Number(context('templateSimilarityThreshold'))
+    : undefined,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 
