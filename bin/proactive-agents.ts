@@ -11,7 +11,7 @@ const network: unknown = JSON.parse(
 );
 const context = (key: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(key);
-  return value === undefined ? undefined : String(value);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 };
 const archiveDays = Number(context('archiveRetentionDays') ?? 30);
 
