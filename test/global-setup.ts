@@ -4,6 +4,8 @@ import { ensureAssembly } from '../local/assembly';
 /** Synthesizes the app once, before any sandbox test starts (parallel workers must not synthesize together). */
 export default function globalSetup(): void {
   const root = path.resolve(__dirname, '..');
-  const seconds = ensureAssembly(root, path.join(root, 'cdk.out'), (line) => process.stderr.write(`${line}\n`));
+  const seconds = ensureAssembly(root, path.join(root, 'cdk.out'), (line) =>
+    process.stderr.write(`${line}\n`),
+  );
   if (seconds > 0) process.stderr.write(`synthesized in ${seconds.toFixed(1)} s\n`);
 }
