@@ -49,22 +49,25 @@ export function transformInput(target: TargetInput, event: unknown, ruleName = '
   values.set('aws.events.event.json', event);
   values.set('aws.events.rule-name', ruleName);
   const template = target.inputTransformer.inputTemplate;
-  return template.replace(
-    /(")?<([A-Za-z0-9_.-]+)>(")?/g,
-    (match, open: string | undefined, name: string, close: string | undefined) => {
-      if (!values.has(name)) return match;
-      const value = values.get(name);
-      if (open && close) {
-        // Inside a JSON string: strings go in raw (escaped), other values as their JSON text.
-        const text =
-          typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value ?? null);
-        return `"${text}"`;
-      }
-      const text =
-        typeof value === 'string' && !template.trimStart().startsWith('{')
-          ? value
-          : JSON.stringify(value ?? null);
-      return `${open ?? ''}${text}${close ?? ''}`;
-    },
-  );
+  const json = /^\s*[[{]/.test(template);
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const char = template[i]!;
+    if (json && char === '"' && template[i - 1] !== '\\') inString = !inString;
+    const placeholder = char === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i)) : null;
+    if (!placeholder || !values.has(placeholder[1]!)) {
+      out += char;
+      continue;
+    }
+    const value = values.get(placeholder[1]!);
+    if (!json) out += typeof value === 'string' ? value : JSON.stringify(value ?? null);
+    else if (inString) {
+      // Inside a JSON string: the value's text, escaped so the result stays valid JSON.
+      const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+      out += JSON.stringify(text).slice(1, -1);
+    } else out += JSON.stringify(value ?? null);
+    i += placeholder[0].length - 1;
+  }
+  return out;
 }
