@@ -274,16 +274,32 @@ export async function observeOrders(
   }
 
   const lookback = config.baselineWindows + Math.max(config.longestRecentWindows, config.exposureWindows) + 1;
-  const spikes: OrderCancellationSpike[] = [];
-  for (const scope of [...windowsByScope.keys()].sort(evaluationOrder)) {
+  const scopes = [...windowsByScope.keys()].sort(evaluationOrder);
+  const rangeOf = (scope: string, open: OpenIncident | undefined) => {
     const evaluated = [...windowsByScope.get(scope)!].sort();
-    let open = await store.openIncident(scope);
-    const before = open;
     // While an incident is open the baseline is frozen before it began: fetch back to there too.
     const cutoff = baselineCutoffFor(open, config);
     const starts = [addWindows(evaluated[0]!, -lookback, config.windowMinutes)];
     if (cutoff) starts.push(addWindows(cutoff, -config.baselineWindows, config.windowMinutes));
-    const range = { from: starts.sort()[0]!, to: evaluated[evaluated.length - 1]! };
+    return { evaluated, range: { from: starts.sort()[0]!, to: evaluated[evaluated.length - 1]! } };
+  };
+  // Read every scope's incident and history at once (the store serves them concurrently); each scope's own
+  // incident is written only while that scope is evaluated, so what was read stays current until then.
+  const opens = new Map(
+    await Promise.all(scopes.map(async (scope) => [scope, await store.openIncident(scope)] as const)),
+  );
+  await Promise.all(
+    scopes.map((scope) => {
+      const { range } = rangeOf(scope, opens.get(scope));
+      return batch.history(scope, range.from, range.to);
+    }),
+  );
+
+  const spikes: OrderCancellationSpike[] = [];
+  for (const scope of scopes) {
+    let open = opens.get(scope);
+    const before = open;
+    const { evaluated, range } = rangeOf(scope, open);
     const history = await batch.history(scope, range.from, range.to);
 
     for (const windowStart of evaluated) {
