@@ -15,21 +15,10 @@ import {
   type OpenOrder,
 } from '../lambdas/domain/fulfillment/assignment';
 import { minCostMaxFlow } from '../lambdas/domain/fulfillment/min-cost-flow';
+import { mulberry32 } from '../scenarios/generate-walkthrough';
 
 type Network = Parameters<typeof minCostMaxFlow>[0];
 type Answer = { flow: number; cost: number };
-
-/** Deterministic PRNG (mulberry32) so every run times the same networks. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random network with negative arcs but no negative cycle: cost = p[to] - p[from] + slack with node
@@ -39,7 +28,7 @@ function random(seed: number): () => number {
  * different costs, the hard case for shortest-path methods.
  */
 function randomNetwork(shape: 'sparse' | 'hub', nodeCount: number, arcCount: number, seed: number): Network {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = (limit: number) => Math.floor(next() * limit);
   const potential = Array.from({ length: nodeCount }, () => pick(11));
   const arcs = Array.from({ length: arcCount }, (_, index) => {
@@ -229,7 +218,7 @@ async function main(): Promise<void> {
   const retail = JSON.parse(
     readFileSync(join(__dirname, '../config/retail-network.json'), 'utf8'),
   ) as FulfillmentNetwork;
-  const next = random(42);
+  const next = mulberry32(42);
   const regions = ['us-central', 'us-central', 'us-east', 'us-west'];
   const orders: OpenOrder[] = Array.from({ length: 5_000 }, (_, index) => ({
     orderId: `ord-${String(index).padStart(5, '0')}`,

@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from './generate-walkthrough';
 
 export interface LoadOptions {
   readonly count: number;
@@ -21,18 +22,6 @@ interface Warehouse {
   readonly region: string;
 }
 
-/** mulberry32: small, fast, seeded. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const warehouses = (): Warehouse[] =>
   (
     JSON.parse(readFileSync(path.join(__dirname, '..', 'config', 'retail-network.json'), 'utf8')) as {
@@ -42,7 +31,7 @@ const warehouses = (): Warehouse[] =>
 
 /** Yields EventBridge envelopes in event-time order. */
 export function* generateLoad(options: LoadOptions): Generator<Record<string, unknown>> {
-  const next = random(options.seed ?? 20261127);
+  const next = mulberry32(options.seed ?? 20261127);
   const sites = warehouses();
   const start = Date.parse(options.start ?? '2026-11-01T00:00:00Z');
   const step = (options.days * 86_400_000) / options.count;

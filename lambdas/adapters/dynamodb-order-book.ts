@@ -7,28 +7,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenOrder, RerouteAssignment } from '../domain/fulfillment/assignment';
+import { mapLimited } from './concurrency';
 import type { OrderBook, OrderFactRecord, RerouteRecord } from '../domain/fulfillment/order-book';
 
 const DAY_S = 86_400;
 const BY_WAREHOUSE = 'byWarehouse';
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
-}
 
 /**
  * The order book in DynamoDB: one item per order (`orderId`), a GSI `byWarehouse` (warehouseId, placedAt) for

@@ -8,23 +8,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenIncident } from '../domain/monitoring/incidents';
+import { mapLimited } from './concurrency';
 import type { WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
 import type { WindowCount } from '../domain/monitoring/windows';
 
 const DAY_S = 86_400;
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
 
 /**
  * Window counters and incident state in one DynamoDB table (pk, sk):
@@ -46,7 +34,7 @@ export class DynamoWindowStore implements WindowStore {
   }
 
   async add(increments: readonly WindowIncrement[]): Promise<void> {
-    await forEachLimited(increments, 16, async (increment) => {
+    await mapLimited(increments, 16, async (increment) => {
       const adds: string[] = [];
       const values: Record<string, unknown> = {
         ':expiresAt': Math.floor(Date.parse(increment.windowStart) / 1000) + this.retentionDays * DAY_S,

@@ -252,7 +252,10 @@ function classifyResource(resource: string): Classified {
     const waitForTaskToken = pattern === '.waitForTaskToken';
     const base = { waitForTaskToken, resourceType: serviceName, resourceName: `${action}${pattern}` };
     if (pattern.startsWith('.sync')) {
-      return { ...base, integration: unsupported(resource, 'the .sync pattern is not implemented') };
+      return {
+        ...base,
+        integration: unsupported(resource, 'the .sync pattern is not supported by the sandbox'),
+      };
     }
     if (serviceName === 'lambda' && action === 'invoke')
       return { ...base, integration: { kind: 'lambda:invoke' } };
