@@ -188,9 +188,4 @@ export class AgentFunction extends Construct {
   public grantPutEvents(bus: events.IEventBus): iam.Grant {
     return bus.grantPutEventsTo(this.function);
   }
-
-  /** The function's ARN inside the stack (for state machine definitions). */
-  public get functionArn(): string {
-    return this.function.functionArn;
-  }
 }
