@@ -15,7 +15,7 @@ import {
   type OpenOrder,
 } from '../lambdas/domain/fulfillment/assignment';
 import { minCostMaxFlow } from '../lambdas/domain/fulfillment/min-cost-flow';
-import { mulberry32 } from '../scenarios/generate-walkthrough';
+import { mulberry32 } from '../scenarios/draw';
 
 type Network = Parameters<typeof minCostMaxFlow>[0];
 type Answer = { flow: number; cost: number };

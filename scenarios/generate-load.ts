@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from './generate-walkthrough';
+import { mulberry32 } from './draw';
 
 export interface LoadOptions {
   readonly count: number;

@@ -9,6 +9,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Draw, mulberry32 } from './draw';
+
+export { mulberry32 };
 
 export interface OrderPlacedDetail {
   orderId: string;
@@ -106,64 +109,6 @@ const catalog: readonly { sku: string; price: number }[] = [
 const MINUTE_MS = 60_000;
 const ACCOUNT = '123456789012';
 const AWS_REGION = 'us-east-1';
-
-/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Draw {
-  constructor(private readonly next: () => number) {}
-
-  uniform(): number {
-    return this.next();
-  }
-
-  integer(minInclusive: number, maxInclusive: number): number {
-    return minInclusive + Math.floor(this.next() * (maxInclusive - minInclusive + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('cannot pick from an empty list');
-    return item;
-  }
-
-  /** Knuth's method; fine for the small per-minute rates here. */
-  poisson(mean: number): number {
-    const limit = Math.exp(-mean);
-    let count = 0;
-    let product = this.next();
-    while (product > limit) {
-      count++;
-      product *= this.next();
-    }
-    return count;
-  }
-
-  hex(digits: number): string {
-    let out = '';
-    while (out.length < digits)
-      out += Math.floor(this.next() * 0x10000)
-        .toString(16)
-        .padStart(4, '0');
-    return out.slice(0, digits);
-  }
-
-  /** A version-4-shaped UUID, deterministic under the seed. */
-  uuid(): string {
-    const h = this.hex(32);
-    const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  }
-}
 
 interface PlacedOrder {
   detail: OrderPlacedDetail;
