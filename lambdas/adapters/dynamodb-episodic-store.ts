@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { queryPages } from './dynamodb-paging';
 import type { EpisodicRecord, EpisodicStore } from '../domain/memory/episodic';
 
 const DAY_S = 86_400;
@@ -37,17 +38,12 @@ export class DynamoEpisodicStore implements EpisodicStore {
 
   async history(entity: string, from: string, to: string): Promise<EpisodicRecord[]> {
     const records: EpisodicRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          // '~' sorts after every character used in the sort key's suffix.
-          ExpressionAttributeValues: { ':pk': entity, ':from': from, ':to': `${to}~` },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      // '~' sorts after every character used in the sort key's suffix.
+      ExpressionAttributeValues: { ':pk': entity, ':from': from, ':to': `${to}~` },
+    })) {
       for (const item of page.Items ?? []) {
         const sk = String(item.sk);
         records.push({
@@ -58,8 +54,7 @@ export class DynamoEpisodicStore implements EpisodicStore {
           data: parseData(item),
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return records;
   }
 }

@@ -1,13 +1,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpenOrder, RerouteAssignment } from '../domain/fulfillment/assignment';
 import { mapLimited } from './concurrency';
+import { queryPages } from './dynamodb-paging';
 import type { OrderBook, OrderFactRecord, RerouteRecord } from '../domain/fulfillment/order-book';
 
 const DAY_S = 86_400;
@@ -72,47 +67,35 @@ export class DynamoOrderBook implements OrderBook {
 
   async openOrders(warehouseId: string, since: string): Promise<OpenOrder[]> {
     const orders: OpenOrder[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: BY_WAREHOUSE,
-          KeyConditionExpression: 'warehouseId = :w AND placedAt >= :since',
-          FilterExpression: '#status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':w': warehouseId, ':since': since, ':open': 'open' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.doc, {
+      TableName: this.tableName,
+      IndexName: BY_WAREHOUSE,
+      KeyConditionExpression: 'warehouseId = :w AND placedAt >= :since',
+      FilterExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':w': warehouseId, ':since': since, ':open': 'open' },
+    })) {
       for (const item of page.Items ?? []) {
         orders.push({ orderId: String(item.orderId), region: String(item.region), warehouseId });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return orders;
   }
 
   async openLoad(warehouseIds: readonly string[], since: string): Promise<Record<string, number>> {
     const counts = await mapLimited(warehouseIds, 8, async (warehouseId) => {
       let count = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: BY_WAREHOUSE,
-            KeyConditionExpression: 'warehouseId = :w AND placedAt >= :since',
-            FilterExpression: '#status = :open',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':w': warehouseId, ':since': since, ':open': 'open' },
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        );
+      for await (const page of queryPages(this.doc, {
+        TableName: this.tableName,
+        IndexName: BY_WAREHOUSE,
+        KeyConditionExpression: 'warehouseId = :w AND placedAt >= :since',
+        FilterExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':w': warehouseId, ':since': since, ':open': 'open' },
+        Select: 'COUNT',
+      })) {
         count += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
       return [warehouseId, count] as const;
     });
     return Object.fromEntries(counts);

@@ -1,12 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { queryPages } from './dynamodb-paging';
 import { TemplateNotFound } from '../domain/memory/errors';
 import {
   familyOfTemplate,
@@ -96,27 +91,21 @@ export class DynamoProceduralStore implements ProceduralStore {
     scope: TemplateScope,
   ): Promise<TemplateMatch[]> {
     const matches: TemplateMatch[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: '#embeddingModel = :model',
-          ProjectionExpression: projectionExpression,
-          ExpressionAttributeNames: projectionNames,
-          ExpressionAttributeValues: { ':pk': partitionOf(scope.family), ':model': scope.embeddingModel },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#embeddingModel = :model',
+      ProjectionExpression: projectionExpression,
+      ExpressionAttributeNames: projectionNames,
+      ExpressionAttributeValues: { ':pk': partitionOf(scope.family), ':model': scope.embeddingModel },
+    })) {
       for (const item of page.Items ?? []) {
         const template = toTemplate(item);
         if (template.embedding.length !== vector.length) continue;
         const similarity = cosineSimilarity(vector, template.embedding);
         if (similarity >= threshold) matches.push({ template, similarity });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return matches.sort(
       (a, b) => b.similarity - a.similarity || a.template.templateId.localeCompare(b.template.templateId),
     );

@@ -4,11 +4,11 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
+import { queryPages } from './dynamodb-paging';
 import type { WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
 import type { WindowCount } from '../domain/monitoring/windows';
 
@@ -102,21 +102,16 @@ export class DynamoWindowStore implements WindowStore {
 
   async history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]> {
     const counts: WindowCount[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': scope,
-            ':from': `w#${fromWindowStart}`,
-            ':to': `w#${toWindowStart}`,
-          },
-          ProjectionExpression: 'sk, placedCount, cancelledCount',
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': scope,
+        ':from': `w#${fromWindowStart}`,
+        ':to': `w#${toWindowStart}`,
+      },
+      ProjectionExpression: 'sk, placedCount, cancelledCount',
+    })) {
       for (const item of page.Items ?? []) {
         counts.push({
           scope,
@@ -125,8 +120,7 @@ export class DynamoWindowStore implements WindowStore {
           cancelled: Number(item.cancelledCount ?? 0),
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return counts;
   }
 

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { spikeFixture } from '../events/fixtures';
 import {
   BedrockRuntimeClient,
   ConverseCommand,
@@ -11,25 +10,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { BedrockEmbedder } from '../../lambdas/adapters/bedrock-embedder';
 import { BedrockReasoner, ESCALATE_TOOL } from '../../lambdas/adapters/bedrock-reasoner';
-import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import { incidentFeatures } from '../../lambdas/domain/memory/incident-features';
 import type { ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
 import { ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { catalogTools } from '../../lambdas/domain/planning/task-catalog';
 
-const spike = () =>
-  parseDetail(
-    'order_cancellation_spike',
-    (
-      JSON.parse(
-        readFileSync(
-          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
-          'utf8',
-        ),
-      ) as { detail: unknown }
-    ).detail,
-  );
+const spike = () => spikeFixture();
 
 /** An InvokeModel response body as the SDK hands it over: bytes of JSON. */
 const jsonBody = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;

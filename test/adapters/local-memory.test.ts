@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { spikeFixture } from '../events/fixtures';
 import fc from 'fast-check';
 import { InMemorySemanticIndex } from '../../lambdas/adapters/in-memory-semantic-index';
 import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
 import { LocalReasoner } from '../../lambdas/adapters/local-reasoner';
-import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import { incidentFeatures } from '../../lambdas/domain/memory/incident-features';
@@ -12,17 +10,7 @@ import { cosineSimilarity, type SemanticDocument } from '../../lambdas/domain/me
 import { catalogTools, validateDraft } from '../../lambdas/domain/planning/task-catalog';
 
 const spike = (overrides: Partial<OrderCancellationSpike> = {}): OrderCancellationSpike => ({
-  ...parseDetail(
-    'order_cancellation_spike',
-    (
-      JSON.parse(
-        readFileSync(
-          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
-          'utf8',
-        ),
-      ) as { detail: unknown }
-    ).detail,
-  ),
+  ...spikeFixture(),
   ...overrides,
 });
 

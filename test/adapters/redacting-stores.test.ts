@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { spikeFixture } from '../events/fixtures';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
 import { InMemorySemanticIndex } from '../../lambdas/adapters/in-memory-semantic-index';
@@ -14,7 +13,6 @@ import {
   withRedaction,
   type RedactionReport,
 } from '../../lambdas/adapters/redacting-stores';
-import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import { createRedactor } from '../../lambdas/domain/governance/redaction';
 import type { Embedder, EmbeddingInput } from '../../lambdas/domain/memory/embedder';
@@ -29,18 +27,7 @@ const EMAIL = 'jo.customer@example.com';
 const PHONE = '+44 20 7946 0958';
 const CARD = '4111 1111 1111 1111';
 
-const spike = (): OrderCancellationSpike =>
-  parseDetail(
-    'order_cancellation_spike',
-    (
-      JSON.parse(
-        readFileSync(
-          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
-          'utf8',
-        ),
-      ) as { detail: unknown }
-    ).detail,
-  );
+const spike = (): OrderCancellationSpike => spikeFixture();
 
 const pseudonymize = hmacPseudonymizer('test-key');
 const redactor = createRedactor({ pseudonymize });

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { spikeFixture } from '../events/fixtures';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
@@ -19,18 +18,7 @@ const FAMILY = 'order_cancellation_spike/warehouse';
 const THRESHOLD = 0.85;
 const CONTEXT = { region: 'us-east' };
 
-const fixture = (): OrderCancellationSpike =>
-  parseDetail(
-    'order_cancellation_spike',
-    (
-      JSON.parse(
-        readFileSync(
-          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
-          'utf8',
-        ),
-      ) as { detail: unknown }
-    ).detail,
-  );
+const fixture = (): OrderCancellationSpike => spikeFixture();
 
 /** The fixture's spike moved to `start` (a 5-minute window) at `warehouse`, with its own incident key. */
 const spikeAt = (start: string, warehouse = 'WH-NYC', overrides: Partial<OrderCancellationSpike> = {}) => {

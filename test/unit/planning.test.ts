@@ -1,25 +1,11 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { spikeFixture } from '../events/fixtures';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import { NoApplicablePlan } from '../../lambdas/domain/planning/errors';
 import { outcomeEvidence } from '../../lambdas/domain/planning/evidence';
 import { planRemediation } from '../../lambdas/domain/planning/plan';
 import { taskCatalog } from '../../lambdas/domain/planning/task-catalog';
 
-const spike = () =>
-  parseDetail(
-    'order_cancellation_spike',
-    (
-      JSON.parse(
-        readFileSync(
-          path.join(__dirname, '..', 'events', 'order_cancellation_spike', 'warehouse.json'),
-          'utf8',
-        ),
-      ) as {
-        detail: unknown;
-      }
-    ).detail,
-  );
+const spike = () => spikeFixture();
 
 describe('planRemediation', () => {
   it('turns a warehouse spike into one reroute task with its compensation, valid against the contract', () => {
