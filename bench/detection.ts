@@ -8,6 +8,7 @@
  *   npx tsx bench/detection.ts --out /tmp/streams       # … and write them (events + ground truth) there
  *   npx tsx bench/detection.ts a.ndjson:a.truth.json …  # score streams from files (truth as scenarios/generate.ts)
  *   DETECTOR_CONFIG='{"maxPValue":1e-6}' npx tsx bench/detection.ts   # with configuration overrides
+ *   npx tsx bench/detection.ts --detail                 # … and a line per detected incident, with its lag
  *
  * Scoring, per ground-truth incident and per published spike:
  * - a spike matches an incident when its scope (type and id) is the incident's and it was detected between the
@@ -66,6 +67,8 @@ interface StreamScore {
   missed: number;
   lagsMinutes: number[];
   notes: string[];
+  /** One line per detected incident, with its lag (printed with --detail). */
+  details: string[];
   observeMs: number;
   parseMs: number;
 }
@@ -124,6 +127,7 @@ function score(
   const { truth } = stream;
   const matched = new Map<string, number>();
   const notes: string[] = [];
+  const details: string[] = [];
   let falseAlarms = 0;
   for (const { spike, detectedAt } of [...detections].sort((a, b) => a.detectedAt - b.detectedAt)) {
     const incident = truth.incidents.find(
@@ -135,7 +139,11 @@ function score(
     );
     const label = `${spike.scope.type} ${spike.scope.id} at ${hhmm(detectedAt)} (observed ${(spike.observedRatio * 100).toFixed(1)}% vs ${(spike.baselineRatio * 100).toFixed(1)}%, ${spike.cancelled}/${spike.placed}, score ${spike.score.toFixed(1)})`;
     if (incident && !matched.has(incident.id)) {
-      matched.set(incident.id, (detectedAt - Date.parse(incident.start)) / MINUTE_MS);
+      const lag = (detectedAt - Date.parse(incident.start)) / MINUTE_MS;
+      matched.set(incident.id, lag);
+      details.push(
+        `detected after ${lag.toFixed(1)} min: ${label} (+${incident.extraCancellationsPerOrder} cancellations/order)`,
+      );
     } else {
       falseAlarms++;
       notes.push(`false alarm: ${label}${incident ? ' — second spike for one incident' : ''}`);
@@ -158,6 +166,7 @@ function score(
     missed: truth.incidents.length - matched.size,
     lagsMinutes: [...matched.values()],
     notes,
+    details,
   };
 }
 
@@ -265,7 +274,7 @@ async function main(): Promise<void> {
       widths,
     ),
   );
-  const line = (s: Omit<StreamScore, 'notes' | 'observeMs' | 'parseMs'> & { name: string }) => {
+  const line = (s: Omit<StreamScore, 'notes' | 'details' | 'observeMs' | 'parseMs'> & { name: string }) => {
     const m = metrics(s);
     return row(
       [
@@ -306,7 +315,9 @@ async function main(): Promise<void> {
   console.log(line(total));
   console.log('\nlag: minutes of event time from incident start to the batch that published the spike');
 
-  const notes = scores.flatMap((s) => s.notes.map((n) => `  ${s.name}: ${n}`));
+  const notes = scores.flatMap((s) =>
+    [...(args.includes('--detail') ? s.details : []), ...s.notes].map((n) => `  ${s.name}: ${n}`),
+  );
   if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 
   const observeMs = scores.reduce((sum, s) => sum + s.observeMs, 0);

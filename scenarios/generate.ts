@@ -37,6 +37,11 @@ export interface StreamSpec {
   /** Incidents to inject (each placed where it fits: local daytime, three hours clear of the others). */
   warehouseIncidents: number;
   regionIncidents: number;
+  /**
+   * Range of the cancellations an incident adds per order placed in its scope (drawn per incident); default
+   * [0.25, 0.5] — five to ten times a typical ratio. Smaller values make subtler incidents.
+   */
+  incidentStrength?: readonly [number, number];
   /** Promotions per day: a warehouse or a region's customers order 2–4× more for 1–4 hours. */
   promotionsPerDay: number;
   /** Whether cancellation ratios drift slowly (up to ±60% over one to three days). */
@@ -89,6 +94,8 @@ const AWS_REGION = 'us-east-1';
 
 /** UTC offsets (hours) of the retail network's customer regions; random networks draw theirs. */
 const retailOffsets: Record<string, number> = { 'us-east': -5, 'us-central': -6, 'us-west': -8 };
+
+const DEFAULT_INCIDENT_STRENGTH: readonly [number, number] = [0.25, 0.5];
 
 /** Presets the bench uses; each takes a seed. */
 export const presets: Record<string, Omit<StreamSpec, 'seed' | 'name'>> = {
@@ -149,6 +156,22 @@ export const presets: Record<string, Omit<StreamSpec, 'seed' | 'name'>> = {
     promotionsPerDay: 3,
     drifts: true,
     gaps: 4,
+    lateShare: 0.03,
+    warmupHours: 6,
+  },
+  'subtle-week': {
+    start: '2026-11-23T00:00:00Z',
+    days: 7,
+    network: { warehouses: 6, regions: 3 },
+    traffic: 1,
+    ratioNoise: 0.15,
+    rateNoise: 0.1,
+    warehouseIncidents: 6,
+    regionIncidents: 4,
+    incidentStrength: [0.08, 0.2],
+    promotionsPerDay: 2,
+    drifts: true,
+    gaps: 2,
     lateShare: 0.03,
     warmupHours: 6,
   },
@@ -358,7 +381,8 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
         scope,
         start: isoSeconds(interval.start),
         end: isoSeconds(interval.end),
-        extraCancellationsPerOrder: Math.round(draw.uniform(0.25, 0.5) * 100) / 100,
+        extraCancellationsPerOrder:
+          Math.round(draw.uniform(...(spec.incidentStrength ?? DEFAULT_INCIDENT_STRENGTH)) * 100) / 100,
       },
     });
   }

@@ -9,8 +9,8 @@ import {
 import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
 import { queryPages } from './dynamodb-paging';
-import type { WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
-import type { WindowCount } from '../domain/monitoring/windows';
+import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
+import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
 
 const DAY_S = 86_400;
 
@@ -19,21 +19,47 @@ const DAY_S = 86_400;
  * - `pk = <scope>`, `sk = w#<window start>`: string sets `placed` and `cancelled` of order ids — ADD to a set is
  *   idempotent, so redelivered messages never double-count — and their sizes `placedCount`/`cancelledCount`;
  * - `pk = incident#<scope>`, `sk = open`: the open incident of a scope;
- * - `pk = publication#<incident key>`, `sk = spike`: whether the spike event was published.
+ * - `pk = publication#<incident key>`, `sk = spike`: whether the spike event was published;
+ * - `pk = members#<scope>`, `sk = members`: string set `ids` of the other level's ids sharing a cell with the scope
+ *   (a region's warehouses, a warehouse's customer regions), written only when this instance first sees a cell.
  * Items expire through `expiresAt` (TTL).
  */
 export class DynamoWindowStore implements WindowStore {
   private readonly doc: DynamoDBDocumentClient;
+  /** Memberships this instance has written (or read): a warm instance writes each at most once. */
+  private readonly knownMembers = new Set<string>();
 
   constructor(
-    private readonly tableName: string,
+    readonly tableName: string,
     client: DynamoDBClient = new DynamoDBClient({}),
     private readonly retentionDays = 35,
   ) {
     this.doc = DynamoDBDocumentClient.from(client);
   }
 
-  async add(increments: readonly WindowIncrement[]): Promise<void> {
+  async add(increments: readonly WindowIncrement[], cells: readonly Cell[] = []): Promise<void> {
+    const memberships = cells.flatMap(({ region, warehouseId }) => [
+      [regionScope(region), warehouseId] as const,
+      [warehouseScope(warehouseId), region] as const,
+    ]);
+    await mapLimited(
+      memberships.filter(([scope, id]) => !this.knownMembers.has(`${scope}|${id}`)),
+      16,
+      async ([scope, id]) => {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: `members#${scope}`, sk: 'members' },
+            UpdateExpression: 'ADD ids :id SET expiresAt = :expiresAt',
+            ExpressionAttributeValues: {
+              ':id': new Set([id]),
+              ':expiresAt': Math.floor(Date.now() / 1000) + this.retentionDays * DAY_S,
+            },
+          }),
+        );
+        this.knownMembers.add(`${scope}|${id}`);
+      },
+    );
     await mapLimited(increments, 16, async (increment) => {
       const adds: string[] = [];
       const values: Record<string, unknown> = {
@@ -122,6 +148,15 @@ export class DynamoWindowStore implements WindowStore {
       }
     }
     return counts;
+  }
+
+  async members(scope: string): Promise<string[]> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `members#${scope}`, sk: 'members' } }),
+    );
+    const ids = [...((Item?.ids as Set<string> | undefined) ?? [])].sort();
+    for (const id of ids) this.knownMembers.add(`${scope}|${id}`);
+    return ids;
   }
 
   async openIncident(scope: string): Promise<OpenIncident | undefined> {

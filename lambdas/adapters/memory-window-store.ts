@@ -1,6 +1,6 @@
 import type { OpenIncident } from '../domain/monitoring/incidents';
-import type { WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
-import type { WindowCount } from '../domain/monitoring/windows';
+import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
+import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
 
 interface WindowSets {
   windowStart: string;
@@ -48,8 +48,13 @@ export class MemoryWindowStore implements WindowStore {
   private readonly scopes = new Map<string, ScopeWindows>();
   private readonly incidents = new Map<string, OpenIncident>();
   private readonly publications = new Map<string, boolean>();
+  private readonly memberships = new Map<string, Set<string>>();
 
-  add(increments: readonly WindowIncrement[]): Promise<void> {
+  add(increments: readonly WindowIncrement[], cells: readonly Cell[] = []): Promise<void> {
+    for (const { region, warehouseId } of cells) {
+      this.member(regionScope(region)).add(warehouseId);
+      this.member(warehouseScope(warehouseId)).add(region);
+    }
     for (const increment of increments) {
       let scope = this.scopes.get(increment.scope);
       if (!scope) {
@@ -80,6 +85,19 @@ export class MemoryWindowStore implements WindowStore {
       }
     }
     return Promise.resolve(counts);
+  }
+
+  private member(scope: string): Set<string> {
+    let members = this.memberships.get(scope);
+    if (!members) {
+      members = new Set();
+      this.memberships.set(scope, members);
+    }
+    return members;
+  }
+
+  members(scope: string): Promise<string[]> {
+    return Promise.resolve([...(this.memberships.get(scope) ?? [])].sort());
   }
 
   openIncident(scope: string): Promise<OpenIncident | undefined> {

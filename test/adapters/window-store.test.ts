@@ -100,4 +100,20 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
     await store.saveIncident('s', undefined);
     expect(await store.openIncident('s')).toBeUndefined();
   });
+
+  it('records cells, so any instance lists a region’s warehouses and a warehouse’s customer regions', async () => {
+    const store = await freshStore();
+    const cells = [
+      { region: 'r1', warehouseId: 'A' },
+      { region: 'r1', warehouseId: 'B' },
+      { region: 'r2', warehouseId: 'A' },
+    ];
+    await store.add([], cells);
+    await store.add([], cells.slice(0, 1));
+
+    const another = new DynamoWindowStore(store.tableName, dynamo.client);
+    expect(await another.members('region#r1')).toEqual(['A', 'B']);
+    expect(await another.members('warehouse#A')).toEqual(['r1', 'r2']);
+    expect(await another.members('region#r3')).toEqual([]);
+  });
 });

@@ -63,4 +63,23 @@ describe('MemoryWindowStore', () => {
 
     expect(await store.claimPublication('k')).toBe(false);
   });
+
+  it('records cells, listing a region’s warehouses and a warehouse’s customer regions', async () => {
+    const store = new MemoryWindowStore();
+    await store.add(
+      [increment('region#r1', '2026-11-20T08:00:00Z', ['o1'])],
+      [{ region: 'r1', warehouseId: 'B' }],
+    );
+    await store.add(
+      [],
+      [
+        { region: 'r1', warehouseId: 'A' },
+        { region: 'r2', warehouseId: 'A' },
+      ],
+    );
+
+    expect(await store.members('region#r1')).toEqual(['A', 'B']);
+    expect(await store.members('warehouse#A')).toEqual(['r1', 'r2']);
+    expect(await store.members('warehouse#C')).toEqual([]);
+  });
 });

@@ -1,6 +1,8 @@
 import {
   contributorsOf,
   rankCells,
+  restOfRegionElevated,
+  spreadEvidence,
   spreadLogLikelihoodRatio,
   spreadOf,
   topIsKnown,
@@ -131,5 +133,41 @@ describe('contributorsOf', () => {
 
     expect(contributorsOf(ranked).map((c) => c.warehouseId)).toEqual(['big', 'small']);
     expect(contributorsOf(ranked)[0]).toMatchObject({ warehouseId: 'big', cancelled: 18 });
+  });
+});
+
+describe('restOfRegionElevated', () => {
+  it('is true when the region’s other warehouses’ customers, pooled, cancel significantly more', () => {
+    const { cell, region, warehouse } = network({ cell: true, rest: true, outside: false });
+
+    const evidence = spreadEvidence(region, warehouse, cell, query, config);
+
+    expect(evidence.restOfRegion).toMatchObject({ placed: 40, cancelled: 18 });
+    expect(restOfRegionElevated(evidence)).toBe(true);
+  });
+
+  it('is false when only the top cell spikes, however strongly', () => {
+    const { cell, region, warehouse } = network({ cell: true, rest: false, outside: true });
+
+    const evidence = spreadEvidence(region, warehouse, cell, query, config);
+
+    expect(evidence.restOfRegion).toMatchObject({ placed: 40, cancelled: 2 });
+    expect(restOfRegionElevated(evidence)).toBe(false);
+  });
+});
+
+describe('contributorsOf, thin traffic', () => {
+  it('names the top cell even when its excess alone is not significant', () => {
+    const ranked = rankCells(
+      [
+        { id: 'thin', history: history('cell#R#thin', [4, 0], [4, 1]) },
+        { id: 'calm', history: history('cell#R#calm', [20, 1], [20, 1]) },
+      ],
+      query,
+      config,
+    );
+
+    expect(ranked[0]!.stats.logPValue).toBeGreaterThan(Math.log(0.01));
+    expect(contributorsOf(ranked).map((c) => c.warehouseId)).toEqual(['thin']);
   });
 });

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import {
   assessScope,
   defaultDetectorConfig,
+  judgeWindow,
   resolveDetectorConfig,
+  ScopeHistory,
+  testBlock,
   type DetectorConfig,
 } from '../../lambdas/domain/monitoring/detector';
 import {
@@ -10,7 +13,7 @@ import {
   MonitoringError,
   ScopeMismatch,
 } from '../../lambdas/domain/monitoring/errors';
-import { addWindows, type WindowCount } from '../../lambdas/domain/monitoring/windows';
+import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
 const SCOPE = 'warehouse#WH-NYC';
 const START = '2026-11-20T08:00:00Z';
@@ -181,6 +184,24 @@ describe('assessScope', () => {
     expect(learning.anomalous).toBe(false);
     expect(frozen.baselineRatio).toBeCloseTo(0.05, 12);
     expect(frozen.anomalous).toBe(true);
+  });
+
+  it('learns every block’s baseline before the longest block, so a rise’s first windows do not raise it', () => {
+    // The ratio doubled 30 minutes ago: too little to exclude from a baseline, and the 10-minute block must not
+    // learn the rise's first 20 minutes as normal.
+    const history = ScopeHistory.of(
+      SCOPE,
+      series([...repeat(48, [20, 1] as const), ...repeat(6, [20, 2] as const)]),
+      5,
+    );
+    const evaluated = epochMsOf(windowAfter(54)) / 300_000;
+
+    const verdict = judgeWindow(history, evaluated, config, { elapsed: 1 });
+
+    expect(verdict.baselineBefore).toBe(evaluated - config.longestRecentWindows + 1);
+    const calm = testBlock(history, { evaluated: 46, length: 1, elapsed: 1 }, config).baselineRatio;
+    expect(verdict.blocks).toHaveLength(3);
+    for (const block of verdict.blocks) expect(block.baselineRatio).toBeCloseTo(calm, 12);
   });
 
   it('never flags a flat cancellation ratio, whatever the volume (property)', () => {

@@ -209,6 +209,26 @@ describe('observeOrders attributing warehouse and region incidents', () => {
   });
 });
 
+describe('observeOrders attributing from every cell the store has recorded', () => {
+  it('attributes a region incident whose batches each see only a few of its cells', async () => {
+    const facts = simulate({
+      seed: 8,
+      minutes: 6 * 60,
+      warehouses: network,
+      incident: { type: 'region', id: 'R', from: 300, to: 345, extra: 0.4 },
+    });
+    // Three facts a batch: most batches miss the cell holding the largest excess.
+    const tiny = Array.from({ length: Math.ceil(facts.length / 3) }, (_, i) => facts.slice(i * 3, i * 3 + 3));
+
+    const { published, store } = await monitor(tiny);
+
+    expect(published.map(scopeOf)).toEqual(['region#R']);
+    expect(Date.parse(published[0]!.detectedAt)).toBeLessThan(T0 + 315 * MINUTE);
+    expect(await store.members('region#R')).toEqual(['A', 'B', 'C']);
+    expect(await store.members('warehouse#C')).toEqual(['R', 'S']);
+  });
+});
+
 describe('observeOrders on things that are not incidents', () => {
   it('publishes nothing for a promotion that triples a warehouse’s orders, cancellations rising with them', async () => {
     const facts = simulate({

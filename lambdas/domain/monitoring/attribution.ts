@@ -13,13 +13,14 @@
  *    generalized log-likelihood ratio: under "region", the cell and the rest of R share one lift (fitted) and W's
  *    outside customers are at their baseline; under "warehouse", the cell and W's outside customers share one
  *    lift and the rest of R is at its baseline. Positive favours the region.
- * 3. At or above `spreadLogLikelihoodRatio` the problem is spread: ONE region incident, provided at least two
- *    of its warehouses show a significant excess (they are its `contributors`); warehouses whose excess lies in
- *    that region open nothing while it is open. At or below −spreadLogLikelihoodRatio it is concentrated: ONE
+ * 3. At or above `spreadLogLikelihoodRatio` the problem is spread: ONE region incident, provided the rest of
+ *    the region (its other warehouses' customers, pooled) shows a significant excess too; the warehouses with a
+ *    significant excess are its `contributors`. Warehouses whose excess lies in that region open nothing while
+ *    it is open. At or below −spreadLogLikelihoodRatio it is concentrated: ONE
  *    warehouse incident, and the region opens nothing — nor while that warehouse's incident is open. In between,
  *    nothing opens until the anomaly has lasted into a second window; then the sign decides.
  * 4. The top cell must be known for sure: its excess must exceed every cancellation of the block that the
- *    batch's cells (the regions and warehouses among its facts) do not explain. Otherwise the decision waits
+ *    cells read (every cell the store has recorded for the scope, and the batch's) do not explain. Otherwise the decision waits
  *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.
  */
 import {
@@ -49,8 +50,8 @@ export interface CellEvidence {
 type AttributionConfig = Parameters<typeof testBlock>[2] & Pick<DetectorConfig, 'spreadLogLikelihoodRatio'>;
 
 /**
- * One-sided tail probability at or below which a cell's excess is significant: a region incident needs two such
- * warehouses (spread means several), and names them as its contributors.
+ * One-sided tail probability at or below which an excess is significant: the rest of a region's (pooled) for a
+ * region incident to open, and each warehouse's to be named among its contributors.
  */
 const CONTRIBUTOR_P_VALUE = 0.01;
 
@@ -91,19 +92,28 @@ function sharedLift(groups: readonly BlockStatistics[]): number {
   return expected > 0 ? Math.max(1, cancelled / expected) : 1;
 }
 
+/** What step 2 of the rule weighs, and the rest of the region it tested. */
+export interface SpreadEvidence {
+  /** Generalized log-likelihood ratio, region-wide against one warehouse: positive favours the region. */
+  logLikelihoodRatio: number;
+  /** The region's orders outside the top cell (its customers served by other warehouses), tested on the block. */
+  restOfRegion: BlockStatistics;
+}
+
 /**
  * Evidence that the top cell's problem is its region's rather than its warehouse's (step 2 of the rule): the
- * generalized log-likelihood ratio, positive for the region. 0 when neither telling group has orders.
+ * generalized log-likelihood ratio, positive for the region (0 when neither telling group has orders), and the
+ * test of the rest of the region — whose own excess a region incident needs (step 3).
  *
  * @param region history of the cell's region; @param warehouse history of the cell's warehouse.
  */
-export function spreadLogLikelihoodRatio(
+export function spreadEvidence(
   region: ScopeHistory,
   warehouse: ScopeHistory,
   cell: CellEvidence,
   query: BlockQuery,
   config: AttributionConfig,
-): number {
+): SpreadEvidence {
   const inCell = cell.stats;
   const restOfRegion = testBlock(region.minus(cell.history, `${region.scope}~rest`), query, config);
   const outsideRegion = testBlock(warehouse.minus(cell.history, `${warehouse.scope}~rest`), query, config);
@@ -117,14 +127,38 @@ export function spreadLogLikelihoodRatio(
     logLikelihood(inCell.cancelled, warehouseLift * inCell.expected) +
     logLikelihood(outsideRegion.cancelled, warehouseLift * outsideRegion.expected) +
     logLikelihood(restOfRegion.cancelled, restOfRegion.expected);
-  return ifRegion - ifWarehouse;
+  return { logLikelihoodRatio: ifRegion - ifWarehouse, restOfRegion };
 }
 
-/** The warehouses with a significant excess in a region's block, largest first: two or more make it spread. */
+/** The generalized log-likelihood ratio of {@link spreadEvidence} alone. */
+export function spreadLogLikelihoodRatio(
+  region: ScopeHistory,
+  warehouse: ScopeHistory,
+  cell: CellEvidence,
+  query: BlockQuery,
+  config: AttributionConfig,
+): number {
+  return spreadEvidence(region, warehouse, cell, query, config).logLikelihoodRatio;
+}
+
+/**
+ * Whether the rest of the region — its customers served by warehouses other than the top cell's — cancels
+ * significantly above its baseline too, pooled over those warehouses: what makes a problem region-wide rather than
+ * one warehouse's. Pooled, because each of several small warehouses may show too few cancellations on its own.
+ */
+export function restOfRegionElevated(evidence: SpreadEvidence): boolean {
+  const rest = evidence.restOfRegion;
+  return rest.cancelled > rest.expected && rest.logPValue <= Math.log(CONTRIBUTOR_P_VALUE);
+}
+
+/**
+ * The warehouses with a significant excess in a region's block, largest first; the top cell always (it carries
+ * the largest excess, even when thin traffic leaves it short of significance on its own).
+ */
 export function contributorsOf(ranked: readonly CellEvidence[]): Contributor[] {
   const logLimit = Math.log(CONTRIBUTOR_P_VALUE);
   return ranked
-    .filter((cell) => cell.excess > 0 && cell.stats.logPValue <= logLimit)
+    .filter((cell, rank) => cell.excess > 0 && (rank === 0 || cell.stats.logPValue <= logLimit))
     .map((cell) => ({
       warehouseId: cell.id,
       cancelled: cell.stats.cancelled,

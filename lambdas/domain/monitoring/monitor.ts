@@ -3,7 +3,8 @@ import {
   contributorsOf,
   rankCells,
   topIsKnown,
-  spreadLogLikelihoodRatio,
+  restOfRegionElevated,
+  spreadEvidence,
   spreadOf,
   type Contributor,
 } from './attribution';
@@ -32,6 +33,12 @@ import {
   type WindowCount,
 } from './windows';
 
+/** Customers of one region served by one warehouse: a cell that attribution weighs (see attribution.ts). */
+export interface Cell {
+  readonly region: string;
+  readonly warehouseId: string;
+}
+
 /**
  * What one batch adds to one (scope, window) counter. Order ids, not counts: the store keeps them as sets, so a
  * redelivered message adds nothing and counting stays exact under at-least-once delivery.
@@ -45,7 +52,16 @@ export interface WindowIncrement {
 
 /** The monitoring agent's state: window counters and the open incident per scope (DynamoDB on AWS). */
 export interface WindowStore {
-  add(increments: readonly WindowIncrement[]): Promise<void>;
+  /**
+   * Adds the batch's order ids to their windows, and records the (region, warehouse) `cells` among its facts, so
+   * {@link WindowStore.members} knows every cell a scope has ever had.
+   */
+  add(increments: readonly WindowIncrement[], cells?: readonly Cell[]): Promise<void>;
+  /**
+   * The other level's ids that share a recorded cell with `scope`: a region's warehouses (`region#…`), or a
+   * warehouse's customer regions (`warehouse#…`). Attribution reads them all, not only those the batch saw.
+   */
+  members(scope: string): Promise<string[]>;
   /** Counts of `scope` for windows in [fromWindowStart, toWindowStart]; windows without events may be absent. */
   history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]>;
   openIncident(scope: string): Promise<OpenIncident | undefined>;
@@ -127,6 +143,7 @@ function withCells(
     const scopes = [...scopesOf(fact)];
     if (scopes.includes(warehouseScope(fact.warehouseId)) && scopes.includes(regionScope(fact.region))) {
       const cell = cellScope(fact.region, fact.warehouseId);
+      if (!batch.cells.has(cell)) batch.pairs.push({ region: fact.region, warehouseId: fact.warehouseId });
       batch.cells.add(cell);
       batch.regions.add(fact.region);
       batch.warehouses.add(fact.warehouseId);
@@ -141,6 +158,7 @@ class BatchView {
   private readonly histories = new Map<string, Promise<ScopeHistory>>();
   /** (region, warehouse) cells among the batch's facts, and their customer regions and warehouses. */
   readonly cells = new Set<string>();
+  readonly pairs: Cell[] = [];
   readonly regions = new Set<string>();
   readonly warehouses = new Set<string>();
 
@@ -202,27 +220,54 @@ async function openingOf(
   // Without the batch's (region, warehouse) cells, regions are not counted: nothing to attribute.
   if (!(type === 'region' ? batch.regions : batch.warehouses).has(id)) return undefined;
 
-  const candidates = type === 'region' ? [...batch.warehouses] : [...batch.regions];
+  // Every cell the scope has had, not only those among the batch's facts: a thin batch may miss the cell that
+  // holds most of the excess.
+  const candidates = [
+    ...new Set([...(type === 'region' ? batch.warehouses : batch.regions), ...(await store.members(scope))]),
+  ].sort();
   const cells = await Promise.all(
     candidates.map(async (other) => ({
       id: other,
       history: await read(type === 'region' ? cellScope(id, other) : cellScope(other, id)),
     })),
   );
-  const ranked = rankCells(cells, query, config);
+  // Cells inside an open incident of the other level (the region incident a warehouse's excess lies in, the
+  // warehouse incident that lifts a region) are that incident's: the anomaly opens nothing unless what remains
+  // without them is anomalous on its own.
+  const otherScope = (cell: string) => (type === 'region' ? warehouseScope(cell) : regionScope(cell));
+  const covered = new Set<string>();
+  await Promise.all(
+    rankCells(cells, query, config)
+      .filter((cell) => cell.excess > 0)
+      .map(async (cell) => {
+        if ((await store.openIncident(otherScope(cell.id))) !== undefined) covered.add(cell.id);
+      }),
+  );
+  let reported = verdict.reported;
+  if (covered.size > 0) {
+    let rest = history;
+    for (const cell of cells) if (covered.has(cell.id)) rest = rest.minus(cell.history, `${scope}~rest`);
+    const remaining = judgeWindow(rest, query.evaluated, config, {
+      baselineBefore: evaluation.baselineBefore,
+      elapsed: query.elapsed,
+    });
+    if (!remaining.anomalous) return false;
+    reported = remaining.reported;
+  }
+  const ranked = rankCells(
+    cells.filter((cell) => !covered.has(cell.id)),
+    query,
+    config,
+  );
   const top = ranked[0];
-  if (top === undefined || !topIsKnown(ranked, verdict.reported.cancelled)) return false;
+  if (top === undefined || !topIsKnown(ranked, reported.cancelled)) return false;
   const [region, warehouse] = type === 'region' ? [id, top.id] : [top.id, id];
-  // Inside an open incident of the other level (the region incident a warehouse's excess lies in, the warehouse
-  // incident that lifts a region): the anomaly is that incident's and opens nothing of its own.
-  const other = type === 'region' ? warehouseScope(warehouse) : regionScope(region);
-  if ((await store.openIncident(other)) !== undefined) return false;
   const [regionHistory, warehouseHistory] = await Promise.all([
     read(regionScope(region)),
     read(warehouseScope(warehouse)),
   ]);
-  const evidence = spreadLogLikelihoodRatio(regionHistory, warehouseHistory, top, query, config);
-  let spread = spreadOf(evidence, config);
+  const evidence = spreadEvidence(regionHistory, warehouseHistory, top, query, config);
+  let spread = spreadOf(evidence.logLikelihoodRatio, config);
   if (spread === 'ambiguous') {
     // Not clear yet: decide by the sign once the anomaly has lasted into a second window, when the telling
     // orders have had time to show which it is.
@@ -231,11 +276,10 @@ async function openingOf(
       elapsed: 1,
     });
     if (!previous.anomalous) return false;
-    spread = evidence > 0 ? 'region' : 'warehouse';
+    spread = evidence.logLikelihoodRatio > 0 ? 'region' : 'warehouse';
   }
   if (type === 'region') {
-    const contributors = contributorsOf(ranked);
-    return spread === 'region' && contributors.length >= 2 ? contributors : false;
+    return spread === 'region' && restOfRegionElevated(evidence) ? contributorsOf(ranked) : false;
   }
   return spread === 'warehouse' ? undefined : false;
 }
@@ -257,7 +301,7 @@ export async function observeOrders(
   const batch = new BatchView(store, config);
   const increments = incrementsOf(facts, config.windowMinutes, withCells(scopesOf, batch));
   if (increments.length === 0) return [];
-  await store.add(increments);
+  await store.add(increments, batch.pairs);
 
   const windowMs = config.windowMinutes * 60_000;
   let newest = -Infinity;
@@ -321,6 +365,7 @@ export async function observeOrders(
         const query: BlockQuery = {
           evaluated: index,
           length: verdict.reported.last - verdict.reported.first + 1,
+          baselineBefore: verdict.baselineBefore,
           elapsed,
         };
         const opening = await openingOf(
