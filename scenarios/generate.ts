@@ -7,6 +7,7 @@
  * order, each with its own event `time`) and, separately, the ground truth.
  *
  *   npx tsx scenarios/generate.ts --preset week --seed 7 --out /tmp/streams
+ *   npx tsx scenarios/generate.ts --preset week --seed 7 --set traffic=10 --set lateShare=0.2   # overrides
  *   npx tsx scenarios/generate.ts --list
  *
  * Deterministic: everything is drawn from mulberry32 under the seed, never Math.random.
@@ -684,7 +685,28 @@ if (require.main === module) {
   if (args.includes('--list')) {
     for (const [name, preset] of Object.entries(presets)) console.log(`${name}: ${JSON.stringify(preset)}`);
   } else {
-    const stream = generateStream(presetSpec(option('preset', 'week'), Number(option('seed', '1'))));
+    const specFields = [...Object.keys(presets.week!), 'incidentStrength'];
+    // --set key=value (repeatable) overrides one field of the preset; values are JSON (`--set traffic=10`,
+    // `--set 'network={"warehouses":20,"regions":6}'`) or else strings.
+    const overrides = Object.fromEntries(
+      args.flatMap((arg, i) => {
+        if (args[i - 1] !== '--set') return [];
+        const at = arg.indexOf('=');
+        if (at <= 0) throw new RangeError(`--set ${arg}: expected key=value`);
+        const key = arg.slice(0, at);
+        if (!specFields.includes(key)) throw new RangeError(`--set ${arg}: one of ${specFields.join(', ')}`);
+        const raw = arg.slice(at + 1);
+        try {
+          return [[key, JSON.parse(raw) as unknown]];
+        } catch {
+          return [[key, raw]];
+        }
+      }),
+    ) as Partial<StreamSpec>;
+    const stream = generateStream({
+      ...presetSpec(option('preset', 'week'), Number(option('seed', '1'))),
+      ...overrides,
+    });
     const paths = writeStream(stream, option('out', 'scenarios/generated'));
     const { counts, incidents } = stream.truth;
     console.log(

@@ -45,13 +45,13 @@ function captureError(act: () => unknown): unknown {
 
 describe('assessScope', () => {
   it('flags a spike in the cancellation ratio against the learned baseline', () => {
-    const history = series([...repeat(24, [20, 1] as const), [20, 8], [20, 8]]);
+    const history = series([...repeat(36, [20, 1] as const), [20, 8], [20, 8]]);
 
-    const assessment = assessScope(history, windowAfter(26), config);
+    const assessment = assessScope(history, windowAfter(38), config);
 
     expect(assessment).toMatchObject({
       scope: SCOPE,
-      window: { start: '2026-11-20T10:05:00Z', end: '2026-11-20T10:10:00Z' },
+      window: { start: '2026-11-20T11:05:00Z', end: '2026-11-20T11:10:00Z' },
       placed: 40,
       cancelled: 16,
       observedRatio: 0.4,
@@ -64,9 +64,9 @@ describe('assessScope', () => {
   });
 
   it('judges cancellations against the orders at risk, so cancellations of earlier orders can exceed placements', () => {
-    const history = series([...repeat(24, [20, 1] as const), [10, 12], [10, 13]]);
+    const history = series([...repeat(36, [20, 1] as const), [10, 12], [10, 13]]);
 
-    const assessment = assessScope(history, windowAfter(26), config);
+    const assessment = assessScope(history, windowAfter(38), config);
 
     // The block's 20 placements understate the orders that can still be cancelled: the trailing two hours'
     // placements (22 calm windows and the block), scaled to the block's two windows, count instead.
@@ -75,6 +75,16 @@ describe('assessScope', () => {
     expect(assessment.expectedCancelled).toBeCloseTo(assessment.baselineRatio * ordersAtRisk, 9);
     expect(assessment.pValue).toBeLessThan(1e-12);
     expect(assessment.anomalous).toBe(true);
+  });
+
+  it('flags nothing until the baseline holds minBaselineWindows windows with orders (a cold start)', () => {
+    // Two hours of history: the 40-minute block's baseline sees 80 minutes, 16 windows, short of 24.
+    const cold = series([...repeat(22, [20, 1] as const), [20, 8], [20, 8]]);
+    const warm = series([...repeat(30, [20, 1] as const), [20, 8], [20, 8]]);
+
+    expect(assessScope(cold, windowAfter(24), config).anomalous).toBe(false);
+    expect(assessScope(cold, windowAfter(24), { ...config, minBaselineWindows: 16 }).anomalous).toBe(true);
+    expect(assessScope(warm, windowAfter(32), config).anomalous).toBe(true);
   });
 
   it('does not flag a promotion where orders and cancellations rise together', () => {

@@ -161,7 +161,7 @@ describe('baselineCutoffFor', () => {
 });
 
 describe('detecting incidents window by window', () => {
-  /** Two hours of 20 orders and 1 cancellation per window, then `spike` windows of 20 and 12, then calm again. */
+  /** Three hours of 20 orders and 1 cancellation per window, then `spike` windows of 20 and 12, then calm again. */
   function history(spike: number): WindowCount[] {
     const calm = (index: number): WindowCount => ({
       scope: SCOPE,
@@ -169,8 +169,8 @@ describe('detecting incidents window by window', () => {
       placed: 20,
       cancelled: 1,
     });
-    return Array.from({ length: 24 + spike + 24 }, (_, index) =>
-      index >= 24 && index < 24 + spike ? { ...calm(index), cancelled: 12 } : calm(index),
+    return Array.from({ length: 36 + spike + 24 }, (_, index) =>
+      index >= 36 && index < 36 + spike ? { ...calm(index), cancelled: 12 } : calm(index),
     );
   }
 
@@ -193,7 +193,7 @@ describe('detecting incidents window by window', () => {
     const opened = decisions.filter((d) => d.action === 'open');
     const closed = decisions.filter((d) => d.action === 'close');
     expect(opened).toHaveLength(1);
-    expect(opened[0]).toMatchObject({ incident: { openedAt: windowAt(24) } });
+    expect(opened[0]).toMatchObject({ incident: { openedAt: windowAt(36) } });
     expect(closed).toHaveLength(1);
   });
 });

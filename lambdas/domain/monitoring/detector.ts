@@ -30,6 +30,12 @@ export interface DetectorConfig {
    * block's own placements understate the orders at risk.
    */
   exposureWindows: number;
+  /**
+   * Windows with orders that the baseline must hold before anything is judged anomalous: a scope seen for the
+   * first time (a new warehouse, a cold start) has cancellations trailing orders it never saw placed, so its
+   * first hours understate the ratio.
+   */
+  minBaselineWindows: number;
   /** Orders at risk (exposure) in a block below which it is not judged anomalous. */
   minRecentOrders: number;
   /** Cancellations in a block below which it is not judged anomalous. */
@@ -85,6 +91,7 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   baselineHalfLifeWindows: 36,
   baselineExclusionPValue: 0.01,
   exposureWindows: 24,
+  minBaselineWindows: 24,
   minRecentOrders: 5,
   minRecentCancellations: 5,
   minLift: 2,
@@ -118,6 +125,7 @@ const checks: Record<keyof DetectorConfig, [Check, string]> = {
   baselineHalfLifeWindows: positive,
   baselineExclusionPValue: probability,
   exposureWindows: positiveInteger,
+  minBaselineWindows: nonNegativeInteger,
   minRecentOrders: nonNegative,
   minRecentCancellations: nonNegativeInteger,
   minLift: nonNegative,
@@ -277,7 +285,16 @@ type BlockConfig = Pick<
  * instead of being trusted as exact. The statistic is a ratio, so daily and weekly order-rate cycles and
  * promotions (orders and cancellations rising together) do not move it; windows without data (gaps) add nothing.
  */
-export function testBlock(history: ScopeHistory, query: BlockQuery, config: BlockConfig): BlockStatistics {
+export function testBlock(
+  history: ScopeHistory,
+  query: BlockQuery,
+  config: BlockConfig,
+  baseline: Baseline = learnBaseline(
+    history,
+    Math.min(query.evaluated - query.length + 1, query.baselineBefore ?? Infinity),
+    config,
+  ),
+): BlockStatistics {
   const first = query.evaluated - query.length + 1;
   let placed = 0;
   let cancelled = 0;
@@ -299,11 +316,7 @@ export function testBlock(history: ScopeHistory, query: BlockQuery, config: Bloc
     }
   }
 
-  const { shape: posteriorShape, rate: posteriorRate } = learnBaseline(
-    history,
-    Math.min(first, query.baselineBefore ?? first),
-    config,
-  );
+  const { shape: posteriorShape, rate: posteriorRate } = baseline;
   const baselineRatio = posteriorShape / posteriorRate;
   const shape = 1 / (1 / posteriorShape + config.ratioVariation * config.ratioVariation);
   const expected = baselineRatio * exposure;
@@ -322,6 +335,14 @@ export function testBlock(history: ScopeHistory, query: BlockQuery, config: Bloc
   };
 }
 
+/** A baseline: the gamma posterior of the cancellation ratio, and how much history it was learned from. */
+export interface Baseline {
+  shape: number;
+  rate: number;
+  /** Windows of the baseline span with any order placed. */
+  windowsWithData: number;
+}
+
 /** Windows per chunk of baseline that is kept or excluded as a whole: half an hour. */
 const chunkWindows = (windowMs: number): number => Math.max(1, Math.round(1_800_000 / windowMs));
 
@@ -334,11 +355,7 @@ const chunkWindows = (windowMs: number): number => Math.max(1, Math.round(1_800_
  * expected count or more) is left out; two passes, so a long incident that inflated the first estimate is still
  * found. A slow drift moves the ratio a little per chunk and is learned; an incident that has closed is not.
  */
-function learnBaseline(
-  history: ScopeHistory,
-  baselineEnd: number,
-  config: BlockConfig,
-): { shape: number; rate: number } {
+export function learnBaseline(history: ScopeHistory, baselineEnd: number, config: BlockConfig): Baseline {
   const size = chunkWindows(history.windowMs);
   const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
   const chunks: { placed: number; cancelled: number; weightedPlaced: number; weightedCancelled: number }[] =
@@ -346,8 +363,10 @@ function learnBaseline(
   let weight = 1;
   let chunk: (typeof chunks)[number] | undefined;
   let chunkIndex = Number.NaN;
+  let windowsWithData = 0;
   for (let i = baselineEnd - 1; i >= baselineEnd - config.baselineWindows; i--) {
     const count = history.at(i);
+    if (count.placed > 0) windowsWithData++;
     const index = Math.floor(i / size);
     if (index !== chunkIndex || chunk === undefined) {
       chunk = { placed: 0, cancelled: 0, weightedPlaced: 0, weightedCancelled: 0 };
@@ -384,7 +403,7 @@ function learnBaseline(
       );
     });
   }
-  return estimate;
+  return { ...estimate, windowsWithData };
 }
 
 /** A negative binomial shape so large that it is the Poisson distribution for any count here. */
@@ -458,15 +477,18 @@ export function judgeWindow(
   const logContinue = Math.log(config.continuePValue);
   const guard = evaluated - lengths[lengths.length - 1]! + 1;
   const baselineBefore = Math.min(options.baselineBefore ?? guard, guard);
+  const baseline = learnBaseline(history, baselineBefore, config);
   const blocks = lengths.map((length) =>
-    testBlock(history, { evaluated, length, baselineBefore, elapsed: options.elapsed }, config),
+    testBlock(history, { evaluated, length, baselineBefore, elapsed: options.elapsed }, config, baseline),
   );
+  const warm = baseline.windowsWithData >= config.minBaselineWindows;
   let reported = blocks[0]!;
   let anomalous = false;
   let elevated = false;
   for (const block of blocks) {
     const logP = Math.min(0, block.logPValue + logTests);
     const alarms =
+      warm &&
       block.exposure >= config.minRecentOrders &&
       block.cancelled >= config.minRecentCancellations &&
       block.lift >= config.minLift &&
