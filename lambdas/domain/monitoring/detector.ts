@@ -14,6 +14,11 @@ export interface DetectorConfig {
    * orders without slowing detection where traffic is high.
    */
   longestRecentWindows: number;
+  /**
+   * Windows, ending at the evaluated one, that no block's baseline learns from (blocks longer than this learn
+   * before themselves): the guard that keeps a spike's first windows out of the baseline of the short blocks.
+   */
+  baselineGuardWindows: number;
   /** Windows before a block from which its baseline ratio is learned (older windows weigh nothing). */
   baselineWindows: number;
   /** Age in windows at which a baseline window weighs half as much as the newest: how fast drifts are followed. */
@@ -87,6 +92,7 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   windowMinutes: 5,
   recentWindows: 2,
   longestRecentWindows: 8,
+  baselineGuardWindows: 8,
   baselineWindows: 144,
   baselineHalfLifeWindows: 36,
   baselineExclusionPValue: 0.01,
@@ -121,6 +127,7 @@ const checks: Record<keyof DetectorConfig, [Check, string]> = {
   windowMinutes: [(v) => Number.isInteger(v) && v > 0 && 1440 % v === 0, 'a positive integer dividing 1440'],
   recentWindows: positiveInteger,
   longestRecentWindows: positiveInteger,
+  baselineGuardWindows: positiveInteger,
   baselineWindows: positiveInteger,
   baselineHalfLifeWindows: positive,
   baselineExclusionPValue: probability,
@@ -456,14 +463,15 @@ export interface BlockVerdicts {
   logPValue: number;
   anomalous: boolean;
   elevated: boolean;
-  /** Window index before which every block's baseline was learned: the longest block's first, or earlier. */
+  /** Window index before which the reported block's baseline was learned. */
   baselineBefore: number;
 }
 
 /**
- * Runs every block length at one window and combines them into a verdict. Every block is tested against the
- * baseline learned before the LONGEST block: a shorter block's own recent past may already hold the start of the
- * incident, and learning it as normal would raise the baseline just as the spike builds up.
+ * Runs every block length at one window and combines them into a verdict. A block is tested against the baseline
+ * learned before it and at least `baselineGuardWindows` before the evaluated window: a short block's own recent
+ * past may already hold the start of the incident, and learning it as normal would raise the baseline just as the
+ * spike builds up.
  */
 export function judgeWindow(
   history: ScopeHistory,
@@ -475,13 +483,32 @@ export function judgeWindow(
   const logTests = Math.log(lengths.length);
   const logMax = Math.log(config.maxPValue);
   const logContinue = Math.log(config.continuePValue);
-  const guard = evaluated - lengths[lengths.length - 1]! + 1;
-  const baselineBefore = Math.min(options.baselineBefore ?? guard, guard);
-  const baseline = learnBaseline(history, baselineBefore, config);
-  const blocks = lengths.map((length) =>
-    testBlock(history, { evaluated, length, baselineBefore, elapsed: options.elapsed }, config, baseline),
-  );
-  const warm = baseline.windowsWithData >= config.minBaselineWindows;
+  // A block's baseline ends before the block, and at least `baselineGuardWindows` before the evaluated window:
+  // blocks up to that long share one baseline, which a spike's first windows have not reached yet.
+  const baselineEndFor = (length: number) =>
+    Math.min(
+      options.baselineBefore ?? Infinity,
+      evaluated - Math.max(length, config.baselineGuardWindows) + 1,
+    );
+  const baselines = new Map<number, Baseline>();
+  const baselineAt = (end: number) => {
+    let baseline = baselines.get(end);
+    if (!baseline) {
+      baseline = learnBaseline(history, end, config);
+      baselines.set(end, baseline);
+    }
+    return baseline;
+  };
+  const blocks = lengths.map((length) => {
+    const baselineBefore = baselineEndFor(length);
+    return testBlock(
+      history,
+      { evaluated, length, baselineBefore, elapsed: options.elapsed },
+      config,
+      baselineAt(baselineBefore),
+    );
+  });
+  const warm = baselineAt(baselineEndFor(lengths[0]!)).windowsWithData >= config.minBaselineWindows;
   let reported = blocks[0]!;
   let anomalous = false;
   let elevated = false;
@@ -501,7 +528,7 @@ export function judgeWindow(
     blocks,
     reported,
     logPValue: Math.min(0, reported.logPValue + logTests),
-    baselineBefore,
+    baselineBefore: baselineEndFor(reported.last - reported.first + 1),
     anomalous,
     elevated: elevated || anomalous,
   };
