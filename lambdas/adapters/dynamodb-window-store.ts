@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -13,6 +14,8 @@ import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/mo
 import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
 
 const DAY_S = 86_400;
+/** Ids checked in one condition expression (each adds a `contains`; expressions are limited to 4 KB). */
+const MAX_CONDITION_IDS = 20;
 
 /**
  * Window counters and incident state in one DynamoDB table (pk, sk):
@@ -61,52 +64,105 @@ export class DynamoWindowStore implements WindowStore {
       },
     );
     await mapLimited(increments, 16, async (increment) => {
-      const adds: string[] = [];
-      const values: Record<string, unknown> = {
-        ':expiresAt': Math.floor(Date.parse(increment.windowStart) / 1000) + this.retentionDays * DAY_S,
-      };
-      if (increment.placedOrderIds.length > 0) {
-        adds.push('placed :placed');
-        values[':placed'] = new Set(increment.placedOrderIds);
-      }
-      if (increment.cancelledOrderIds.length > 0) {
-        adds.push('cancelled :cancelled');
-        values[':cancelled'] = new Set(increment.cancelledOrderIds);
-      }
-      if (adds.length === 0) return;
+      if (increment.placedOrderIds.length === 0 && increment.cancelledOrderIds.length === 0) return;
       const key = { pk: increment.scope, sk: `w#${increment.windowStart}` };
-      const { Attributes = {} } = await this.doc.send(
+      const expiresAt = Math.floor(Date.parse(increment.windowStart) / 1000) + this.retentionDays * DAY_S;
+      if (!(await this.addNew(key, increment, expiresAt))) await this.addSome(key, increment, expiresAt);
+    });
+  }
+
+  /**
+   * The common case, in one write: none of the increment's ids is in its window yet, so the sets and their
+   * sizes grow together (`ADD` on a number adds). False, writing nothing, when some id is already there (a
+   * redelivery) or the increment is too large for one condition: then {@link addSome} counts exactly.
+   */
+  private async addNew(
+    key: { pk: string; sk: string },
+    increment: WindowIncrement,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const { placedOrderIds: placed, cancelledOrderIds: cancelled } = increment;
+    if (placed.length + cancelled.length > MAX_CONDITION_IDS) return false;
+    const adds: string[] = [];
+    const absent: string[] = [];
+    const values: Record<string, unknown> = { ':expiresAt': expiresAt };
+    for (const [attribute, ids] of [
+      ['placed', placed],
+      ['cancelled', cancelled],
+    ] as const) {
+      if (ids.length === 0) continue;
+      adds.push(`${attribute} :${attribute}`, `${attribute}Count :${attribute}Count`);
+      values[`:${attribute}`] = new Set(ids);
+      values[`:${attribute}Count`] = ids.length;
+      ids.forEach((id, i) => {
+        absent.push(`NOT contains(${attribute}, :${attribute}${i})`);
+        values[`:${attribute}${i}`] = id;
+      });
+    }
+    try {
+      await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
+          ConditionExpression: absent.join(' AND '),
           ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      // The set sizes, kept beside the sets so history reads a few numbers instead of every order id. Sets only
-      // grow, so the largest size written is the true one: counts are raised, never lowered. One conditional
-      // write in the common case; a concurrent writer makes it fall back to raising each count alone.
-      const placed = (Attributes.placed as Set<string> | undefined)?.size ?? 0;
-      const cancelled = (Attributes.cancelled as Set<string> | undefined)?.size ?? 0;
-      if (Attributes.placedCount === placed && Attributes.cancelledCount === cancelled) return;
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET placedCount = :placed, cancelledCount = :cancelled',
-            ConditionExpression:
-              '(attribute_not_exists(placedCount) OR placedCount <= :placed) AND (attribute_not_exists(cancelledCount) OR cancelledCount <= :cancelled)',
-            ExpressionAttributeValues: { ':placed': placed, ':cancelled': cancelled },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        await this.raise(key, 'placedCount', placed);
-        await this.raise(key, 'cancelledCount', cancelled);
-      }
-    });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Adds ids of which some may already be counted: the sets first, then their sizes as read back. */
+  private async addSome(
+    key: { pk: string; sk: string },
+    increment: WindowIncrement,
+    expiresAt: number,
+  ): Promise<void> {
+    const adds: string[] = [];
+    const values: Record<string, unknown> = { ':expiresAt': expiresAt };
+    if (increment.placedOrderIds.length > 0) {
+      adds.push('placed :placed');
+      values[':placed'] = new Set(increment.placedOrderIds);
+    }
+    if (increment.cancelledOrderIds.length > 0) {
+      adds.push('cancelled :cancelled');
+      values[':cancelled'] = new Set(increment.cancelledOrderIds);
+    }
+    const { Attributes = {} } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    // The set sizes, kept beside the sets so history reads a few numbers instead of every order id. Sets only
+    // grow, so the largest size written is the true one: counts are raised, never lowered. One conditional
+    // write in the common case; a concurrent writer makes it fall back to raising each count alone.
+    const placed = (Attributes.placed as Set<string> | undefined)?.size ?? 0;
+    const cancelled = (Attributes.cancelled as Set<string> | undefined)?.size ?? 0;
+    if (Attributes.placedCount === placed && Attributes.cancelledCount === cancelled) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET placedCount = :placed, cancelledCount = :cancelled',
+          ConditionExpression:
+            '(attribute_not_exists(placedCount) OR placedCount <= :placed) AND (attribute_not_exists(cancelledCount) OR cancelledCount <= :cancelled)',
+          ExpressionAttributeValues: { ':placed': placed, ':cancelled': cancelled },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.raise(key, 'placedCount', placed);
+      await this.raise(key, 'cancelledCount', cancelled);
+    }
   }
 
   private async raise(key: { pk: string; sk: string }, attribute: string, value: number): Promise<void> {
@@ -167,13 +223,33 @@ export class DynamoWindowStore implements WindowStore {
         ConsistentRead: true,
       }),
     );
-    if (!Item) return undefined;
-    return {
-      incidentKey: String(Item.incidentKey),
-      scope,
-      openedAt: String(Item.openedAt),
-      lastAnomalousWindow: String(Item.lastAnomalousWindow),
-    };
+    return Item && incidentOf(scope, Item);
+  }
+
+  /** BatchGetItem, 100 keys a request, retrying unprocessed keys (with backoff) until none is left. */
+  async openIncidents(scopes: readonly string[]): Promise<Map<string, OpenIncident>> {
+    const open = new Map<string, OpenIncident>();
+    const unique = [...new Set(scopes)];
+    for (let at = 0; at < unique.length; at += 100) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(at, at + 100)
+        .map((scope) => ({ pk: `incident#${scope}`, sk: 'open' }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const { Responses = {}, UnprocessedKeys = {} } = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses[this.tableName] ?? []) {
+          const scope = String(item.pk).slice('incident#'.length);
+          open.set(scope, incidentOf(scope, item));
+        }
+        keys = UnprocessedKeys[this.tableName]?.Keys ?? [];
+      }
+    }
+    return open;
   }
 
   async saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void> {
@@ -226,4 +302,13 @@ export class DynamoWindowStore implements WindowStore {
       }),
     );
   }
+}
+
+function incidentOf(scope: string, item: Record<string, unknown>): OpenIncident {
+  return {
+    incidentKey: String(item.incidentKey),
+    scope,
+    openedAt: String(item.openedAt),
+    lastAnomalousWindow: String(item.lastAnomalousWindow),
+  };
 }

@@ -105,6 +105,15 @@ export class MemoryWindowStore implements WindowStore {
     return Promise.resolve(incident && { ...incident });
   }
 
+  async openIncidents(scopes: readonly string[]): Promise<Map<string, OpenIncident>> {
+    const open = new Map<string, OpenIncident>();
+    for (const scope of scopes) {
+      const incident = await this.openIncident(scope);
+      if (incident) open.set(scope, incident);
+    }
+    return open;
+  }
+
   saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void> {
     if (incident) this.incidents.set(scope, { ...incident });
     else this.incidents.delete(scope);

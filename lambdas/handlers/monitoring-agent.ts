@@ -6,6 +6,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
 import { EventPublisher } from '../adapters/event-publisher';
+import { SettledWindowCache } from '../adapters/settled-window-cache';
 import type { ParsedEvent } from '../domain/contracts/parse';
 import { parseDetail } from '../domain/contracts/parse';
 import { sources } from '../domain/contracts/registry';
@@ -19,9 +20,10 @@ import { consumeStream } from './shared/stream';
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const config = resolveDetectorConfig(jsonEnv('DETECTOR_CONFIG', {}));
-const store = new DynamoWindowStore(
-  requireEnv('COUNTERS_TABLE_NAME'),
-  tracer.captureAWSv3Client(new DynamoDBClient({})),
+// Settled windows (over half an hour old) are read once per warm instance; see SettledWindowCache.
+const store = new SettledWindowCache(
+  new DynamoWindowStore(requireEnv('COUNTERS_TABLE_NAME'), tracer.captureAWSv3Client(new DynamoDBClient({}))),
+  6 * config.windowMinutes,
 );
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),

@@ -116,4 +116,41 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
     expect(await another.members('warehouse#A')).toEqual(['r1', 'r2']);
     expect(await another.members('region#r3')).toEqual([]);
   });
+
+  it('counts exactly whether an increment is new, partly redelivered, or too large to check in one write', async () => {
+    const store = await freshStore();
+    const window = '2026-11-20T08:00:00Z';
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+    const add = (placed: string[], cancelled: string[] = []) =>
+      store.add([
+        { scope: 'warehouse#W', windowStart: window, placedOrderIds: placed, cancelledOrderIds: cancelled },
+      ]);
+
+    await add(ids('a', 3), ['c0']); // new: one conditional write
+    await add([...ids('a', 3), 'b0'], ['c0', 'c1']); // partly there already
+    await add(ids('big', 25)); // beyond one condition's ids
+    await add(ids('big', 25), ['c1']); // all there
+
+    expect(await store.history('warehouse#W', window, window)).toEqual([
+      { scope: 'warehouse#W', windowStart: window, placed: 3 + 1 + 25, cancelled: 2 },
+    ]);
+  });
+
+  it('reads the open incidents of many scopes in one call, leaving out those with none', async () => {
+    const store = await freshStore();
+    const incident = (scope: string) => ({
+      incidentKey: `${scope}#2026-11-20T08:00:00Z`,
+      scope,
+      openedAt: '2026-11-20T08:00:00Z',
+      lastAnomalousWindow: '2026-11-20T08:05:00Z',
+    });
+    const scopes = Array.from({ length: 150 }, (_, i) => `warehouse#W${i}`);
+    for (const scope of scopes.filter((_, i) => i % 50 === 7))
+      await store.saveIncident(scope, incident(scope));
+
+    const open = await store.openIncidents([...scopes, 'warehouse#W7']);
+
+    expect([...open.keys()].sort()).toEqual(['warehouse#W107', 'warehouse#W57', 'warehouse#W7']);
+    expect(open.get('warehouse#W57')).toEqual(incident('warehouse#W57'));
+  });
 });

@@ -65,6 +65,8 @@ export interface WindowStore {
   /** Counts of `scope` for windows in [fromWindowStart, toWindowStart]; windows without events may be absent. */
   history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]>;
   openIncident(scope: string): Promise<OpenIncident | undefined>;
+  /** The open incidents of several scopes at once (one round trip where the store allows); absent when none. */
+  openIncidents(scopes: readonly string[]): Promise<Map<string, OpenIncident>>;
   saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void>;
   /** True unless the spike of `incidentKey` was already published: the first claim wins; a failed publish retries. */
   claimPublication(incidentKey: string): Promise<boolean>;
@@ -329,9 +331,7 @@ export async function observeOrders(
   };
   // Read every scope's incident and history at once (the store serves them concurrently); each scope's own
   // incident is written only while that scope is evaluated, so what was read stays current until then.
-  const opens = new Map(
-    await Promise.all(scopes.map(async (scope) => [scope, await store.openIncident(scope)] as const)),
-  );
+  const opens: Map<string, OpenIncident | undefined> = await store.openIncidents(scopes);
   await Promise.all(
     scopes.map((scope) => {
       const { range } = rangeOf(scope, opens.get(scope));
