@@ -266,6 +266,7 @@ export class DynamoWindowStore implements WindowStore {
           incidentKey: incident.incidentKey,
           openedAt: incident.openedAt,
           lastAnomalousWindow: incident.lastAnomalousWindow,
+          ...(incident.baselineBefore === undefined ? {} : { baselineBefore: incident.baselineBefore }),
           expiresAt: Math.floor(Date.parse(incident.lastAnomalousWindow) / 1000) + this.retentionDays * DAY_S,
         },
       }),
@@ -310,5 +311,6 @@ function incidentOf(scope: string, item: Record<string, unknown>): OpenIncident 
     scope,
     openedAt: String(item.openedAt),
     lastAnomalousWindow: String(item.lastAnomalousWindow),
+    ...(typeof item.baselineBefore === 'string' ? { baselineBefore: item.baselineBefore } : {}),
   };
 }

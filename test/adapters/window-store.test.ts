@@ -97,6 +97,10 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
     };
     await store.saveIncident('s', incident);
     expect(await store.openIncident('s')).toEqual(incident);
+    const grown = { ...incident, baselineBefore: '2026-11-20T07:00:00Z' };
+    await store.saveIncident('s', grown);
+    expect(await store.openIncident('s')).toEqual(grown);
+    expect(await store.openIncidents(['s'])).toEqual(new Map([['s', grown]]));
     await store.saveIncident('s', undefined);
     expect(await store.openIncident('s')).toBeUndefined();
   });

@@ -158,6 +158,15 @@ describe('baselineCutoffFor', () => {
     expect(baselineCutoffFor(incident(3, 8), config)).toBe(windowAt(3 - config.recentWindows + 1));
     expect(baselineCutoffFor(undefined, config)).toBeUndefined();
   });
+
+  it('is the start of the watch the incident grew out of, when that is earlier', () => {
+    expect(baselineCutoffFor({ ...incident(30, 31), baselineBefore: windowAt(12) }, config)).toBe(
+      windowAt(12),
+    );
+    expect(baselineCutoffFor({ ...incident(30, 31), baselineBefore: windowAt(30) }, config)).toBe(
+      windowAt(30 - config.recentWindows + 1),
+    );
+  });
 });
 
 describe('detecting incidents window by window', () => {

@@ -98,10 +98,14 @@ interface Published {
   detectedAt: string;
 }
 
-async function monitor(batches: readonly (readonly OrderFact[])[], store = new MemoryWindowStore()) {
+async function monitor(
+  batches: readonly (readonly OrderFact[])[],
+  store = new MemoryWindowStore(),
+  settings = config,
+) {
   const published: Published[] = [];
   for (const batch of batches) {
-    const spikes = await observeOrders(batch, store, config, warehouseAndRegionScopes);
+    const spikes = await observeOrders(batch, store, settings, warehouseAndRegionScopes);
     for (const spike of spikes) await store.markPublished(spike.incidentKey);
     const newest = Math.max(...batch.map((f) => Date.parse(f.time)));
     published.push(...spikes.map((spike) => ({ spike, detectedAt: iso(newest) })));
@@ -226,6 +230,28 @@ describe('observeOrders attributing from every cell the store has recorded', () 
     expect(Date.parse(published[0]!.detectedAt)).toBeLessThan(T0 + 315 * MINUTE);
     expect(await store.members('region#R')).toEqual(['A', 'B', 'C']);
     expect(await store.members('warehouse#C')).toEqual(['R', 'S']);
+  });
+});
+
+describe('observeOrders watching a moderate rise', () => {
+  it('freezes the baseline of an elevated scope, so a moderate two-hour incident is found, not learned', async () => {
+    const facts = simulate({
+      seed: 26,
+      minutes: 8 * 60,
+      warehouses: network,
+      // 4% of orders cancelled, and 10% more while it lasts: a lift of about 3.5, for two hours.
+      incident: { type: 'warehouse', id: 'A', from: 300, to: 420, extra: 0.1 },
+    });
+
+    const watched = await monitor(batchesOf(facts));
+    const unwatched = await monitor(batchesOf(facts), new MemoryWindowStore(), {
+      ...config,
+      watchWindows: 0,
+    });
+
+    expect(watched.published.map(scopeOf)).toEqual(['warehouse#A']);
+    expect(Date.parse(watched.published[0]!.detectedAt)).toBeGreaterThanOrEqual(T0 + 300 * MINUTE);
+    expect(unwatched.published).toEqual([]);
   });
 });
 

@@ -63,6 +63,18 @@ export interface DetectorConfig {
    * tiny. 0 trusts the baseline completely.
    */
   ratioVariation: number;
+  /**
+   * Longest a scope stays watched, in windows: once a scope is elevated (see `continuePValue`) without an open
+   * incident, its baseline is frozen before the elevation began, so a slow or moderate incident is not learned
+   * as normal while its evidence builds up; after this many windows an elevation that never became an incident
+   * is accepted as the new normal. 0 disables watching.
+   */
+  watchWindows: number;
+  /**
+   * Consecutive windows without elevation that end a watch: longer than `quietWindowsToClose`, because a moderate
+   * incident's evidence comes and goes for a while before it is strong enough to open an incident.
+   */
+  watchQuietWindows: number;
   /** Consecutive normal windows after the last anomalous (or elevated) one that close an incident. */
   quietWindowsToClose: number;
   /** Orders that must have been placed in those quiet windows before they close an incident (thin traffic). */
@@ -79,12 +91,13 @@ export interface DetectorConfig {
 
 /**
  * Defaults for 5-minute windows: blocks of 10, 20 and 40 minutes are tested against an exponentially weighted,
- * incident-free baseline learned before the longest block (half-life 3 hours, 12 hours deep, plus 50
- * pseudo-orders at 5%), and alarm when at least 5 cancellations run at twice the baseline ratio or more with a
- * corrected tail probability of 1e-4 or less. The threshold is strict because every touched scope is re-tested on
- * every batch. Measured with bench/detection.ts on 46 stream-days generated with seeds other than the bench's
- * (scenarios/generate.ts): 1e-4 gave no false alarm, 3e-4 gave 0.13 a day and 1e-3 gave 0.24, while the median lag
- * moved only from 10.9 to 10.0 and 9.0 minutes — lag is set by how fast cancellations accumulate, not by the
+ * incident-free baseline learned before the longest block (half-life 3 hours, 12 hours deep, at least 2 hours of
+ * it with orders, plus 50 pseudo-orders at 5%), and alarm when at least 5 cancellations run at twice the baseline
+ * ratio or more with a corrected tail probability of 1e-4 or less. An elevated scope is watched for up to 3 hours,
+ * its baseline frozen meanwhile. The threshold is strict because every touched scope is re-tested on every
+ * batch. Measured with bench/detection.ts on 46 stream-days generated with seeds other than the bench's
+ * (scenarios/generate.ts): 1e-4 gave 0.04 false alarms a day, 3e-4 gave 0.13 and 1e-3 gave 0.26, while the median
+ * lag moved only from 10.9 to 10.0 and 9.0 minutes — lag is set by how fast cancellations accumulate, not by the
  * threshold. Baseline half hours above the learned ratio at p ≤ 0.01 are left out (at 0.001, slow incidents leaked
  * into the baseline: one incident fewer found and one false alarm more on the same streams).
  */
@@ -107,6 +120,8 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   priorOrders: 50,
   priorRatio: 0.05,
   ratioVariation: 0.2,
+  watchWindows: 36,
+  watchQuietWindows: 12,
   quietWindowsToClose: 3,
   minQuietOrders: 20,
   maxOpeningLagWindows: 2,
@@ -142,6 +157,8 @@ const checks: Record<keyof DetectorConfig, [Check, string]> = {
   priorOrders: positive,
   priorRatio: positive,
   ratioVariation: nonNegative,
+  watchWindows: nonNegativeInteger,
+  watchQuietWindows: positiveInteger,
   quietWindowsToClose: positiveInteger,
   minQuietOrders: nonNegative,
   maxOpeningLagWindows: nonNegativeInteger,
@@ -463,6 +480,8 @@ export interface BlockVerdicts {
   logPValue: number;
   anomalous: boolean;
   elevated: boolean;
+  /** First window of the longest elevated (or anomalous) block, when one is. */
+  elevatedFrom?: number;
   /** Window index before which the reported block's baseline was learned. */
   baselineBefore: number;
 }
@@ -512,6 +531,7 @@ export function judgeWindow(
   let reported = blocks[0]!;
   let anomalous = false;
   let elevated = false;
+  let elevatedFrom: number | undefined;
   for (const block of blocks) {
     const logP = Math.min(0, block.logPValue + logTests);
     const alarms =
@@ -522,7 +542,9 @@ export function judgeWindow(
       logP <= logMax;
     if (alarms && (!anomalous || block.logPValue < reported.logPValue)) reported = block;
     anomalous ||= alarms;
-    elevated ||= block.lift >= config.continueMinLift && logP <= logContinue;
+    const blockElevated = alarms || (warm && block.lift >= config.continueMinLift && logP <= logContinue);
+    if (blockElevated) elevatedFrom = Math.min(elevatedFrom ?? Infinity, block.first);
+    elevated ||= blockElevated;
   }
   return {
     blocks,
@@ -531,6 +553,7 @@ export function judgeWindow(
     baselineBefore: baselineEndFor(reported.last - reported.first + 1),
     anomalous,
     elevated: elevated || anomalous,
+    ...(elevatedFrom === undefined ? {} : { elevatedFrom }),
   };
 }
 

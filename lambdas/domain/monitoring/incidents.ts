@@ -11,6 +11,11 @@ export interface OpenIncident {
   openedAt: string;
   /** Start of the latest window assessed as anomalous (or, while open, elevated). */
   lastAnomalousWindow: string;
+  /**
+   * Window before which the baseline is learned while the incident lasts, when earlier than the block that
+   * opened it: the start of the watch it grew out of (see `watchWindows`).
+   */
+  baselineBefore?: string;
 }
 
 export type IncidentDecision =
@@ -84,7 +89,7 @@ export function baselineCutoffFor(
   open: OpenIncident | undefined,
   config: Pick<DetectorConfig, 'windowMinutes' | 'recentWindows'>,
 ): string | undefined {
-  return open === undefined
-    ? undefined
-    : addWindows(open.openedAt, 1 - config.recentWindows, config.windowMinutes);
+  if (open === undefined) return undefined;
+  const cutoff = addWindows(open.openedAt, 1 - config.recentWindows, config.windowMinutes);
+  return open.baselineBefore !== undefined && open.baselineBefore < cutoff ? open.baselineBefore : cutoff;
 }

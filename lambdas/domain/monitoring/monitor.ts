@@ -191,6 +191,36 @@ function placedSince(history: ScopeHistory, open: OpenIncident, index: number, w
   return placed;
 }
 
+/** Where a scope's watch is kept: beside its incident, under its own key. */
+const watchOf = (scope: string): string => `watch#${scope}`;
+
+/**
+ * A scope without an open incident is watched from the first window of an elevated block until it has been
+ * normal for `watchQuietWindows` windows, or for at most `watchWindows`: while watched, its baseline is frozen
+ * before the elevation (stored as an {@link OpenIncident} whose `openedAt` is that window).
+ */
+function nextWatch(
+  watch: OpenIncident | undefined,
+  scope: string,
+  verdict: BlockVerdicts,
+  index: number,
+  windowMs: number,
+  config: DetectorConfig,
+): OpenIncident | undefined {
+  if (config.watchWindows === 0) return undefined;
+  const windowStart = isoOf(index * windowMs);
+  if (watch === undefined) {
+    if (!verdict.elevated || verdict.elevatedFrom === undefined) return undefined;
+    const since = isoOf(verdict.elevatedFrom * windowMs);
+    return { incidentKey: watchOf(scope), scope, openedAt: since, lastAnomalousWindow: windowStart };
+  }
+  const since = Math.floor(epochMsOf(watch.openedAt) / windowMs);
+  const last = Math.floor(epochMsOf(watch.lastAnomalousWindow) / windowMs);
+  if (index - since > config.watchWindows) return undefined;
+  if (verdict.elevated) return index > last ? { ...watch, lastAnomalousWindow: windowStart } : watch;
+  return index - last >= config.watchQuietWindows ? undefined : watch;
+}
+
 /** Regions before warehouses (a region incident opened in a batch covers its warehouses in the same batch). */
 function evaluationOrder(a: string, b: string): number {
   const rank = (scope: string) => (scope.startsWith('region#') ? 0 : 1);
@@ -321,20 +351,24 @@ export async function observeOrders(
 
   const lookback = config.baselineWindows + Math.max(config.longestRecentWindows, config.exposureWindows) + 1;
   const scopes = [...windowsByScope.keys()].sort(evaluationOrder);
-  const rangeOf = (scope: string, open: OpenIncident | undefined) => {
+  const rangeOf = (scope: string, open: OpenIncident | undefined, watch: OpenIncident | undefined) => {
     const evaluated = [...windowsByScope.get(scope)!].sort();
-    // While an incident is open the baseline is frozen before it began: fetch back to there too.
-    const cutoff = baselineCutoffFor(open, config);
+    // While an incident is open (or the scope watched) the baseline is frozen before it began: fetch back to
+    // there too.
+    const cutoff = baselineCutoffFor(open, config) ?? watch?.openedAt;
     const starts = [addWindows(evaluated[0]!, -lookback, config.windowMinutes)];
     if (cutoff) starts.push(addWindows(cutoff, -config.baselineWindows, config.windowMinutes));
     return { evaluated, range: { from: starts.sort()[0]!, to: evaluated[evaluated.length - 1]! } };
   };
   // Read every scope's incident and history at once (the store serves them concurrently); each scope's own
   // incident is written only while that scope is evaluated, so what was read stays current until then.
-  const opens: Map<string, OpenIncident | undefined> = await store.openIncidents(scopes);
+  const opens: Map<string, OpenIncident | undefined> = await store.openIncidents([
+    ...scopes,
+    ...(config.watchWindows > 0 ? scopes.map(watchOf) : []),
+  ]);
   await Promise.all(
     scopes.map((scope) => {
-      const { range } = rangeOf(scope, opens.get(scope));
+      const { range } = rangeOf(scope, opens.get(scope), opens.get(watchOf(scope)));
       return batch.history(scope, range.from, range.to);
     }),
   );
@@ -342,13 +376,15 @@ export async function observeOrders(
   const spikes: OrderCancellationSpike[] = [];
   for (const scope of scopes) {
     let open = opens.get(scope);
+    let watch = opens.get(watchOf(scope));
     const before = open;
-    const { evaluated, range } = rangeOf(scope, open);
+    const watchedBefore = watch;
+    const { evaluated, range } = rangeOf(scope, open, watch);
     const history = await batch.history(scope, range.from, range.to);
 
     for (const windowStart of evaluated) {
       const index = Math.floor(epochMsOf(windowStart) / windowMs);
-      const baselineStart = baselineCutoffFor(open, config);
+      const baselineStart = baselineCutoffFor(open, config) ?? watch?.openedAt;
       const baselineBefore =
         baselineStart === undefined ? undefined : Math.floor(epochMsOf(baselineStart) / windowMs);
       const elapsed = elapsedShare(index, windowMs, asOf);
@@ -375,7 +411,8 @@ export async function observeOrders(
           config,
         );
         if (opening === false) continue;
-        open = decision.incident;
+        open =
+          watch === undefined ? decision.incident : { ...decision.incident, baselineBefore: watch.openedAt };
         if (await store.claimPublication(decision.incident.incidentKey)) {
           spikes.push(spikeDetailOf(assessment, decision.incident.incidentKey, opening));
         }
@@ -384,8 +421,10 @@ export async function observeOrders(
       } else if (decision.action === 'close') {
         open = undefined;
       }
+      watch = open === undefined ? nextWatch(watch, scope, verdict, index, windowMs, config) : undefined;
     }
     if (open !== before) await store.saveIncident(scope, open);
+    if (watch !== watchedBefore) await store.saveIncident(watchOf(scope), watch);
   }
   return spikes;
 }
