@@ -213,6 +213,27 @@ describe('observeOrders attributing warehouse and region incidents', () => {
   });
 });
 
+describe('observeOrders on an ambiguous start', () => {
+  it('waits for the evidence before attributing, rather than reporting the region’s biggest warehouse', async () => {
+    // Early in this region incident only A's customers have cancelled: deciding at once would blame A.
+    const facts = simulate({
+      seed: 37,
+      minutes: 6 * 60,
+      warehouses: network,
+      incident: { type: 'region', id: 'R', from: 300, to: 345, extra: 0.3 },
+    });
+
+    const waiting = await monitor(batchesOf(facts));
+    const hasty = await monitor(batchesOf(facts), new MemoryWindowStore(), {
+      ...config,
+      ambiguousWindows: 1,
+    });
+
+    expect(waiting.published.map(scopeOf)).toEqual(['region#R']);
+    expect(hasty.published.map(scopeOf)).toEqual(['warehouse#A', 'region#R']);
+  });
+});
+
 describe('observeOrders attributing from every cell the store has recorded', () => {
   it('attributes a region incident whose batches each see only a few of its cells', async () => {
     const facts = simulate({

@@ -18,7 +18,8 @@
  *    significant excess are its `contributors`. Warehouses whose excess lies in that region open nothing while
  *    it is open. At or below −spreadLogLikelihoodRatio it is concentrated: ONE
  *    warehouse incident, and the region opens nothing — nor while that warehouse's incident is open. In between,
- *    nothing opens until the anomaly has lasted into a second window; then the sign decides.
+ *    nothing opens until the anomaly has lasted `ambiguousWindows` more windows (15 minutes by default); then
+ *    the sign decides.
  * 4. The top cell must be known for sure: its excess must exceed every cancellation of the block that the
  *    cells read (every cell the store has recorded for the scope, and the batch's) do not explain. Otherwise the decision waits
  *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.

@@ -84,9 +84,15 @@ export interface DetectorConfig {
   /**
    * Attribution (see attribution.ts): the generalized log-likelihood ratio, region-wide against one warehouse,
    * beyond which an anomaly is attributed at once (a region incident above +this, a warehouse incident below
-   * −this); in between, the anomaly must last into a second window and the sign decides.
+   * −this); in between, the anomaly must last `ambiguousWindows` more windows and the sign decides.
    */
   spreadLogLikelihoodRatio: number;
+  /**
+   * Windows before the evaluated one that must all have been anomalous before an ambiguous attribution is decided
+   * by the sign of the evidence: early in a region incident, its other warehouses' customers may not have
+   * cancelled yet, and deciding at once would report the region's biggest warehouse instead.
+   */
+  ambiguousWindows: number;
 }
 
 /**
@@ -96,7 +102,7 @@ export interface DetectorConfig {
  * ratio or more with a corrected tail probability of 1e-4 or less. An elevated scope is watched for up to 3 hours,
  * its baseline frozen meanwhile. The threshold is strict because every touched scope is re-tested on every
  * batch. Measured with bench/detection.ts on 46 stream-days generated with seeds other than the bench's
- * (scenarios/generate.ts): 1e-4 gave 0.04 false alarms a day, 3e-4 gave 0.13 and 1e-3 gave 0.26, while the median
+ * (scenarios/generate.ts): 1e-4 gave 0.02 false alarms a day, 3e-4 gave 0.09 and 1e-3 gave 0.22, while the median
  * lag moved only from 10.9 to 10.0 and 9.0 minutes — lag is set by how fast cancellations accumulate, not by the
  * threshold. Baseline half hours above the learned ratio at p ≤ 0.01 are left out (at 0.001, slow incidents leaked
  * into the baseline: one incident fewer found and one false alarm more on the same streams).
@@ -126,6 +132,7 @@ export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   minQuietOrders: 20,
   maxOpeningLagWindows: 2,
   spreadLogLikelihoodRatio: 3,
+  ambiguousWindows: 3,
 });
 
 type Check = (value: number) => boolean;
@@ -163,6 +170,7 @@ const checks: Record<keyof DetectorConfig, [Check, string]> = {
   minQuietOrders: nonNegative,
   maxOpeningLagWindows: nonNegativeInteger,
   spreadLogLikelihoodRatio: nonNegative,
+  ambiguousWindows: nonNegativeInteger,
 };
 
 /**

@@ -301,13 +301,15 @@ async function openingOf(
   const evidence = spreadEvidence(regionHistory, warehouseHistory, top, query, config);
   let spread = spreadOf(evidence.logLikelihoodRatio, config);
   if (spread === 'ambiguous') {
-    // Not clear yet: decide by the sign once the anomaly has lasted into a second window, when the telling
-    // orders have had time to show which it is.
-    const previous = judgeWindow(history, query.evaluated - 1, config, {
-      baselineBefore: evaluation.baselineBefore,
-      elapsed: 1,
-    });
-    if (!previous.anomalous) return false;
+    // Not clear yet: decide by the sign once the anomaly has lasted `ambiguousWindows` more windows, when the
+    // telling orders have had time to show which it is.
+    for (let back = 1; back <= config.ambiguousWindows; back++) {
+      const previous = judgeWindow(history, query.evaluated - back, config, {
+        baselineBefore: evaluation.baselineBefore,
+        elapsed: 1,
+      });
+      if (!previous.anomalous) return false;
+    }
     spread = evidence.logLikelihoodRatio > 0 ? 'region' : 'warehouse';
   }
   if (type === 'region') {
