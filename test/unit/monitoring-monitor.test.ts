@@ -115,6 +115,14 @@ async function monitor(
 
 const scopeOf = ({ spike }: Published) => `${spike.scope.type}#${spike.scope.id}`;
 
+/** What is published for one simulated stream with the default configuration, and with `overrides`. */
+async function defaultsAnd(sim: Simulation, overrides: Partial<typeof config>) {
+  const batches = batchesOf(simulate(sim));
+  const defaults = await monitor(batches);
+  const overridden = await monitor(batches, new MemoryWindowStore(), { ...config, ...overrides });
+  return { defaults: defaults.published, overridden: overridden.published };
+}
+
 /** R is served by A and B (mostly their own customers) and a little by C, whose customers mostly live in S. */
 const network: Simulation['warehouses'] = [
   {
@@ -216,21 +224,18 @@ describe('observeOrders attributing warehouse and region incidents', () => {
 describe('observeOrders on an ambiguous start', () => {
   it('waits for the evidence before attributing, rather than reporting the region’s biggest warehouse', async () => {
     // Early in this region incident only A's customers have cancelled: deciding at once would blame A.
-    const facts = simulate({
-      seed: 37,
-      minutes: 6 * 60,
-      warehouses: network,
-      incident: { type: 'region', id: 'R', from: 300, to: 345, extra: 0.3 },
-    });
+    const { defaults, overridden: hasty } = await defaultsAnd(
+      {
+        seed: 37,
+        minutes: 6 * 60,
+        warehouses: network,
+        incident: { type: 'region', id: 'R', from: 300, to: 345, extra: 0.3 },
+      },
+      { ambiguousWindows: 1 },
+    );
 
-    const waiting = await monitor(batchesOf(facts));
-    const hasty = await monitor(batchesOf(facts), new MemoryWindowStore(), {
-      ...config,
-      ambiguousWindows: 1,
-    });
-
-    expect(waiting.published.map(scopeOf)).toEqual(['region#R']);
-    expect(hasty.published.map(scopeOf)).toEqual(['warehouse#A', 'region#R']);
+    expect(defaults.map(scopeOf)).toEqual(['region#R']);
+    expect(hasty.map(scopeOf)).toEqual(['warehouse#A', 'region#R']);
   });
 });
 
@@ -256,23 +261,20 @@ describe('observeOrders attributing from every cell the store has recorded', () 
 
 describe('observeOrders watching a moderate rise', () => {
   it('freezes the baseline of an elevated scope, so a moderate two-hour incident is found, not learned', async () => {
-    const facts = simulate({
-      seed: 26,
-      minutes: 8 * 60,
-      warehouses: network,
-      // 4% of orders cancelled, and 10% more while it lasts: a lift of about 3.5, for two hours.
-      incident: { type: 'warehouse', id: 'A', from: 300, to: 420, extra: 0.1 },
-    });
+    // 4% of orders cancelled, and 10% more while it lasts: a lift of about 3.5, for two hours.
+    const { defaults: watched, overridden: unwatched } = await defaultsAnd(
+      {
+        seed: 26,
+        minutes: 8 * 60,
+        warehouses: network,
+        incident: { type: 'warehouse', id: 'A', from: 300, to: 420, extra: 0.1 },
+      },
+      { watchWindows: 0 },
+    );
 
-    const watched = await monitor(batchesOf(facts));
-    const unwatched = await monitor(batchesOf(facts), new MemoryWindowStore(), {
-      ...config,
-      watchWindows: 0,
-    });
-
-    expect(watched.published.map(scopeOf)).toEqual(['warehouse#A']);
-    expect(Date.parse(watched.published[0]!.detectedAt)).toBeGreaterThanOrEqual(T0 + 300 * MINUTE);
-    expect(unwatched.published).toEqual([]);
+    expect(watched.map(scopeOf)).toEqual(['warehouse#A']);
+    expect(Date.parse(watched[0]!.detectedAt)).toBeGreaterThanOrEqual(T0 + 300 * MINUTE);
+    expect(unwatched).toEqual([]);
   });
 });
 
