@@ -351,7 +351,10 @@ export async function observeOrders(
     windowsByScope.set(scope, windows);
   }
 
-  const lookback = config.baselineWindows + Math.max(config.longestRecentWindows, config.exposureWindows) + 1;
+  const lookback =
+    config.baselineWindows +
+    Math.max(config.longestRecentWindows, config.baselineGuardWindows, config.exposureWindows) +
+    1;
   const scopes = [...windowsByScope.keys()].sort(evaluationOrder);
   const rangeOf = (scope: string, open: OpenIncident | undefined, watch: OpenIncident | undefined) => {
     const evaluated = [...windowsByScope.get(scope)!].sort();
