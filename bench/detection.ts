@@ -28,7 +28,7 @@ import type { OrderCancellationSpike } from '../lambdas/domain/contracts/platfor
 import { parseEvent, type ParsedEvent } from '../lambdas/domain/contracts/parse';
 import { resolveDetectorConfig, type DetectorConfig } from '../lambdas/domain/monitoring/detector';
 import { observeOrders } from '../lambdas/domain/monitoring/monitor';
-import { warehouseAndRegionScopes, type OrderFact } from '../lambdas/domain/monitoring/windows';
+import { orderFactOf, warehouseAndRegionScopes } from '../lambdas/domain/monitoring/windows';
 import { generateStream, presetSpec, writeStream, type GroundTruth } from '../scenarios/generate';
 
 /** The bench's streams: fixed seeds, chosen before the detector was scored on them. */
@@ -73,14 +73,6 @@ interface StreamScore {
   parseMs: number;
 }
 
-const factOf = (event: OrderEvent): OrderFact => ({
-  kind: event.detailType === 'order_placed' ? 'placed' : 'cancelled',
-  orderId: event.detail.orderId,
-  warehouseId: event.detail.warehouseId,
-  region: event.detail.region,
-  time: event.time,
-});
-
 /** ~1 minute of event time per batch, in arrival order: a batch closes when an event from a later minute arrives. */
 function batchesOf(events: readonly OrderEvent[]): OrderEvent[][] {
   const batches: OrderEvent[][] = [];
@@ -107,7 +99,7 @@ async function detect(
   const detections: Detection[] = [];
   let observeMs = 0;
   for (const batch of batchesOf(events)) {
-    const facts = batch.map(factOf);
+    const facts = batch.map(orderFactOf);
     const started = performance.now();
     const spikes = await observeOrders(facts, store, config, warehouseAndRegionScopes);
     for (const spike of spikes) await store.markPublished(spike.incidentKey);

@@ -7,12 +7,11 @@ import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
 import { EventPublisher } from '../adapters/event-publisher';
 import { SettledWindowCache } from '../adapters/settled-window-cache';
-import type { ParsedEvent } from '../domain/contracts/parse';
 import { parseDetail } from '../domain/contracts/parse';
 import { sources } from '../domain/contracts/registry';
 import { resolveDetectorConfig } from '../domain/monitoring/detector';
 import { observeOrders } from '../domain/monitoring/monitor';
-import { warehouseAndRegionScopes, type OrderFact } from '../domain/monitoring/windows';
+import { orderFactOf, warehouseAndRegionScopes } from '../domain/monitoring/windows';
 import { jsonEnv, requireEnv } from './shared/environment';
 import { createObservability, instrument } from './shared/observability';
 import { consumeStream } from './shared/stream';
@@ -34,16 +33,6 @@ const rejector = new DeadLetterRejector(
   tracer.captureAWSv3Client(new SQSClient({})),
 );
 
-type OrderEvent = ParsedEvent<'order_placed' | 'order_cancelled'>;
-
-const factOf = (event: OrderEvent): OrderFact => ({
-  kind: event.detailType === 'order_placed' ? 'placed' : 'cancelled',
-  orderId: event.detail.orderId,
-  warehouseId: event.detail.warehouseId,
-  region: event.detail.region,
-  time: event.time,
-});
-
 /** Counts a batch of order events into event-time windows and publishes one spike per new incident. */
 export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
   return consumeStream(event, {
@@ -54,7 +43,7 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
     process: async (events) => {
       // Warehouses and customer regions: a region-wide problem is one region incident, a warehouse's is its own.
-      const spikes = await observeOrders(events.map(factOf), store, config, warehouseAndRegionScopes);
+      const spikes = await observeOrders(events.map(orderFactOf), store, config, warehouseAndRegionScopes);
       metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
       if (spikes.length === 0) return;
       // Detected as of the newest fact seen: event time, so replays reproduce the same timeline.

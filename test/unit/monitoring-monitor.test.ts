@@ -5,7 +5,11 @@ import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/plat
 import { parseEvent } from '../../lambdas/domain/contracts';
 import { defaultDetectorConfig } from '../../lambdas/domain/monitoring/detector';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
-import { warehouseAndRegionScopes, type OrderFact } from '../../lambdas/domain/monitoring/windows';
+import {
+  orderFactOf,
+  warehouseAndRegionScopes,
+  type OrderFact,
+} from '../../lambdas/domain/monitoring/windows';
 import { mulberry32, walkthrough, walkthroughPath } from '../../scenarios/generate-walkthrough';
 
 const config = { ...defaultDetectorConfig };
@@ -156,13 +160,7 @@ describe('observeOrders over the retail walk-through', () => {
     .trimEnd()
     .split('\n')
     .map((line) => parseEvent(line, ['order_placed', 'order_cancelled']));
-  const facts = events.map((e): OrderFact => ({
-    kind: e.detailType === 'order_placed' ? 'placed' : 'cancelled',
-    orderId: e.detail.orderId,
-    warehouseId: e.detail.warehouseId,
-    region: e.detail.region,
-    time: e.time,
-  }));
+  const facts = events.map(orderFactOf);
 
   it.each([
     ['one-minute batches', batchesOf(facts)],

@@ -15,8 +15,8 @@ import {
   addWindows,
   aggregate,
   mergeWindowCounts,
+  orderFactOf,
   warehouseAndRegionScopes,
-  type OrderFact,
   type WindowCount,
 } from '../../lambdas/domain/monitoring/windows';
 import {
@@ -34,14 +34,6 @@ const raw = text.trimEnd().split('\n');
 const events: RetailEvent[] = raw.map((line) => parseEvent(line, ['order_placed', 'order_cancelled']));
 const config: DetectorConfig = { ...defaultDetectorConfig };
 
-const factOf = (event: RetailEvent): OrderFact => ({
-  kind: event.detailType === 'order_placed' ? 'placed' : 'cancelled',
-  orderId: event.detail.orderId,
-  warehouseId: event.detail.warehouseId,
-  region: event.detail.region,
-  time: event.time,
-});
-
 const minutesAfter = (iso: string, minutes: number): string =>
   new Date(Date.parse(iso) + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -50,7 +42,7 @@ const isBetween = (time: string, from: string, to: string): boolean =>
 
 function countIn(warehouseId: string, from: string, to: string): { placed: number; cancelled: number } {
   const facts = events
-    .map(factOf)
+    .map(orderFactOf)
     .filter((f) => f.warehouseId === warehouseId && isBetween(f.time, from, to));
   return {
     placed: facts.filter((f) => f.kind === 'placed').length,
@@ -221,7 +213,7 @@ describe('monitoring the retail walk-through', () => {
 
   it('opens one incident per spike, at WH-NYC within 10 minutes of each, evaluating completed windows', () => {
     const state = new MonitorState();
-    state.add(aggregate(events.map(factOf), config.windowMinutes));
+    state.add(aggregate(events.map(orderFactOf), config.windowMinutes));
     const lastWindow = addWindows(walkthrough.end, -1, config.windowMinutes);
 
     for (const scope of state.counts.keys()) {
@@ -241,7 +233,7 @@ describe('monitoring the retail walk-through', () => {
 
     for (let i = 0; i < events.length; i += batchSize) {
       const batch = events.slice(i, i + batchSize);
-      const increments = aggregate(batch.map(factOf), config.windowMinutes);
+      const increments = aggregate(batch.map(orderFactOf), config.windowMinutes);
       state.add(increments);
       const now = batch.at(-1)?.time ?? walkthrough.end;
       for (const increment of increments) state.evaluate(increment.scope, increment.windowStart, now);
@@ -257,7 +249,7 @@ describe('monitoring the retail walk-through', () => {
 
     for (let i = 0; i < events.length; i += 10) {
       const batch = events.slice(i, i + 10);
-      const increments = aggregate(batch.map(factOf), config.windowMinutes, warehouseAndRegionScopes);
+      const increments = aggregate(batch.map(orderFactOf), config.windowMinutes, warehouseAndRegionScopes);
       state.add(increments);
       const now = batch.at(-1)?.time ?? walkthrough.end;
       for (const increment of increments) state.evaluate(increment.scope, increment.windowStart, now);
@@ -274,7 +266,7 @@ describe('monitoring the retail walk-through', () => {
   it('redelivering every batch opens no extra incident', () => {
     const state = new MonitorState();
     for (let i = 0; i < events.length; i += 10) {
-      const increments = aggregate(events.slice(i, i + 10).map(factOf), config.windowMinutes);
+      const increments = aggregate(events.slice(i, i + 10).map(orderFactOf), config.windowMinutes);
       state.add(increments);
       // A redelivery re-evaluates the same windows (counter increments are deduplicated by idempotency).
       for (let attempt = 0; attempt < 2; attempt++) {

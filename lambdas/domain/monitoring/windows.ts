@@ -1,3 +1,4 @@
+import type { ParsedEvent } from '../contracts/parse';
 import { InvalidEventTime, InvalidWindowLength, MonitoringError } from './errors';
 
 /** One retail fact as the monitoring agent counts it; `time` is the envelope's event time, not arrival time. */
@@ -8,6 +9,17 @@ export interface OrderFact {
   region: string;
   /** ISO 8601 event time. */
   time: string;
+}
+
+/** The fact an `order_placed` or `order_cancelled` event states, as the monitoring agent counts it. */
+export function orderFactOf(event: ParsedEvent<'order_placed' | 'order_cancelled'>): OrderFact {
+  return {
+    kind: event.detailType === 'order_placed' ? 'placed' : 'cancelled',
+    orderId: event.detail.orderId,
+    warehouseId: event.detail.warehouseId,
+    region: event.detail.region,
+    time: event.time,
+  };
 }
 
 /** Counts of one scope in one event-time window: the unit the handler adds to a DynamoDB counter item. */
