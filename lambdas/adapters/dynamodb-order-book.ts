@@ -65,16 +65,21 @@ export class DynamoOrderBook implements OrderBook {
     });
   }
 
-  async openOrders(warehouseId: string, since: string): Promise<OpenOrder[]> {
-    const orders: OpenOrder[] = [];
-    for await (const page of queryPages(this.doc, {
+  /** The open orders of `warehouseId` placed at or after `since`, through the byWarehouse index. */
+  private openQuery(warehouseId: string, since: string) {
+    return {
       TableName: this.tableName,
       IndexName: BY_WAREHOUSE,
       KeyConditionExpression: 'warehouseId = :w AND placedAt >= :since',
       FilterExpression: '#status = :open',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':w': warehouseId, ':since': since, ':open': 'open' },
-    })) {
+    };
+  }
+
+  async openOrders(warehouseId: string, since: string): Promise<OpenOrder[]> {
+    const orders: OpenOrder[] = [];
+    for await (const page of queryPages(this.doc, this.openQuery(warehouseId, since))) {
       for (const item of page.Items ?? []) {
         orders.push({ orderId: String(item.orderId), region: String(item.region), warehouseId });
       }
@@ -86,12 +91,7 @@ export class DynamoOrderBook implements OrderBook {
     const counts = await mapLimited(warehouseIds, 8, async (warehouseId) => {
       let count = 0;
       for await (const page of queryPages(this.doc, {
-        TableName: this.tableName,
-        IndexName: BY_WAREHOUSE,
-        KeyConditionExpression: 'warehouseId = :w AND placedAt >= :since',
-        FilterExpression: '#status = :open',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':w': warehouseId, ':since': since, ':open': 'open' },
+        ...this.openQuery(warehouseId, since),
         Select: 'COUNT',
       })) {
         count += page.Count ?? 0;
