@@ -1,14 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ProactiveAgentsStack } from '../lib/proactive-agents-stack';
 
 const app = new App();
-const network: unknown = JSON.parse(
-  readFileSync(path.join(__dirname, '..', 'config', 'retail-network.json'), 'utf8'),
-);
 const context = (key: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(key);
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
@@ -18,7 +13,6 @@ const archiveDays = Number(context('archiveRetentionDays') ?? 30);
 new ProactiveAgentsStack(app, 'ProactiveAgents', {
   description: 'Proactive Agents: detect, plan, act and compensate on business events.',
   archiveRetention: Duration.days(archiveDays),
-  fulfillmentNetwork: network,
   reasonerModelId: context('reasonerModelId'),
   embeddingDimensions: context('embeddingDimensions') ? Number(context('embeddingDimensions')) : undefined,
   templateSimilarityThreshold: context('templateSimilarityThreshold')

@@ -11,7 +11,10 @@ export interface MemoryProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders) and the vector collection. */
+/**
+ * The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders, the fulfillment
+ * network) and the vector collection.
+ */
 export class Memory extends Construct {
   /** Events, decisions and outcomes per entity and time (pk entity, sk time), expiring through `expiresAt`. */
   public readonly episodic: dynamodb.TableV2;
@@ -23,6 +26,11 @@ export class Memory extends Construct {
   public readonly idempotency: dynamodb.TableV2;
   /** The fulfillment agent's view of open orders, indexed by warehouse and placement time. */
   public readonly orders: dynamodb.TableV2;
+  /**
+   * The fulfillment network as data: warehouse profiles (`warehouse#<id>`/`profile`) and routes
+   * (`region#<region>`/`warehouse#<id>`), with the sparse index `routesByWarehouse` over routes.
+   */
+  public readonly network: dynamodb.TableV2;
   public readonly collection: aoss.CfnCollection;
   private readonly collectionName: string;
 
@@ -57,6 +65,16 @@ export class Memory extends Construct {
           indexName: 'byWarehouse',
           partitionKey: { name: 'warehouseId', type: dynamodb.AttributeType.STRING },
           sortKey: { name: 'placedAt', type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+
+    this.network = table('Network', {
+      globalSecondaryIndexes: [
+        {
+          indexName: 'routesByWarehouse',
+          partitionKey: { name: 'warehouseId', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'routeRegion', type: dynamodb.AttributeType.STRING },
         },
       ],
     });
@@ -105,6 +123,33 @@ export class Memory extends Construct {
       grantee,
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
       resourceArns: [this.orders.tableArn, `${this.orders.tableArn}/index/byWarehouse`],
+    });
+  }
+
+  /** Lets `grantee` read the network for a reroute: routes by region (Query) and profiles (BatchGetItem). */
+  public grantNetworkRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
+      resourceArns: [this.network.tableArn],
+    });
+  }
+
+  /** Lets `grantee` record warehouses first seen in orders: conditional writes of profiles and routes only. */
+  public grantNetworkObserve(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+      resourceArns: [this.network.tableArn],
+    });
+  }
+
+  /** Lets `grantee` keep the network current from events: item writes and deletes, and the routes index. */
+  public grantNetworkMaintain(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      resourceArns: [this.network.tableArn, `${this.network.tableArn}/index/routesByWarehouse`],
     });
   }
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AgentFunction } from './agent-function';
@@ -12,8 +12,11 @@ export interface ProactiveAgentsStackProps extends StackProps {
   readonly archiveRetention?: Duration;
   /** Overrides of the monitoring detector's thresholds, passed to the agent as JSON. @default - the detector's defaults */
   readonly detectorConfig?: Record<string, number>;
-  /** The fulfillment network (warehouses, regions served, capacities, costs). */
-  readonly fulfillmentNetwork: unknown;
+  /**
+   * What a warehouse first seen in orders is assumed to have until a `warehouse_updated` describes it.
+   * @default - 1,000 open orders, 1,000 cents per order to each region it ships to
+   */
+  readonly networkDefaults?: { readonly capacity: number; readonly shippingCostCents: number };
   /** @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** @default RemovalPolicy.RETAIN */
@@ -35,7 +38,7 @@ export class ProactiveAgentsStack extends Stack {
   public readonly memory: Memory;
   public readonly saga: RemediationSaga;
   public readonly agents: Record<
-    'monitoring' | 'planning' | 'learning' | 'orderBook' | 'fulfillment' | 'sagaCallback',
+    'monitoring' | 'planning' | 'learning' | 'orderBook' | 'network' | 'fulfillment' | 'sagaCallback',
     AgentFunction
   >;
 
@@ -112,33 +115,55 @@ export class ProactiveAgentsStack extends Stack {
       "Turns a remediation's outcome into procedural and semantic memory.",
     );
 
-    const network = JSON.stringify(props.fulfillmentNetwork);
+    const networkEnvironment = {
+      NETWORK_TABLE_NAME: this.memory.network.tableName,
+      ...(props.networkDefaults ? { NETWORK_DEFAULTS: JSON.stringify(props.networkDefaults) } : {}),
+    };
     const orderBook = new AgentFunction(this, 'OrderBook', {
       ...common,
       entry: path.join(handlers, 'order-book.ts'),
       serviceName: 'fulfillment-order-book',
-      description: "Keeps the fulfillment agent's view of open orders per warehouse.",
+      description:
+        "Keeps the fulfillment agent's view of open orders per warehouse; makes warehouses first seen in orders known to the network.",
       eventPattern: orderEvents,
       stream: { batchSize: 100, maxBatchingWindow: Duration.seconds(5), maxReceiveCount: 3 },
-      environment: { ORDERS_TABLE_NAME: this.memory.orders.tableName },
+      environment: { ORDERS_TABLE_NAME: this.memory.orders.tableName, ...networkEnvironment },
     });
     this.memory.grantOrderBook(orderBook.function);
+    this.memory.grantNetworkObserve(orderBook.function);
+
+    const networkAgent = new AgentFunction(this, 'NetworkAgent', {
+      ...common,
+      entry: path.join(handlers, 'network-agent.ts'),
+      serviceName: 'fulfillment-network',
+      description:
+        'Keeps the fulfillment network (warehouses, capacities, regions served, costs) current from events.',
+      eventPattern: { source: ['retail.warehouses'], detailType: ['warehouse_updated', 'capacity_changed'] },
+      stream: { batchSize: 25, maxBatchingWindow: Duration.seconds(1), maxReceiveCount: 3 },
+      timeout: Duration.seconds(60),
+      environment: networkEnvironment,
+    });
+    this.memory.grantNetworkMaintain(networkAgent.function);
 
     const fulfillment = new AgentFunction(this, 'FulfillmentAgent', {
       ...common,
       entry: path.join(handlers, 'fulfillment-agent.ts'),
       serviceName: 'fulfillment-agent',
       description: 'Reroutes open orders with min-cost max-flow, and reverts reroutes.',
-      eventPattern: { source: ['proactive.planning'], detailType: ['reroute_orders', 'revert_reroute'] },
+      eventPattern: {
+        source: ['proactive.planning'],
+        detailType: ['reroute_orders', 'revert_reroute', 'rebalance_region', 'revert_rebalance'],
+      },
       timeout: Duration.seconds(60),
       memorySize: 1024,
       environment: {
         ORDERS_TABLE_NAME: this.memory.orders.tableName,
         IDEMPOTENCY_TABLE_NAME: this.memory.idempotency.tableName,
-        FULFILLMENT_NETWORK: network,
+        ...networkEnvironment,
       },
     });
     this.memory.grantOrderBook(fulfillment.function);
+    this.memory.grantNetworkRead(fulfillment.function);
     this.memory.idempotency.grantReadWriteData(fulfillment.function);
     fulfillment.grantPutEvents(bus);
 
@@ -157,11 +182,32 @@ export class ProactiveAgentsStack extends Stack {
       description: "Resumes the saga's waiting task when the fulfillment agent answers a command.",
       eventPattern: {
         source: ['proactive.fulfillment'],
-        detailType: ['reroute_complete', 'reroute_reverted'],
+        detailType: [
+          'reroute_complete',
+          'reroute_reverted',
+          'region_rebalanced',
+          'rebalance_reverted',
+          'command_failed',
+        ],
       },
     });
     this.saga.grantTaskResponse(sagaCallback.function);
 
-    this.agents = { monitoring, planning, learning, orderBook, fulfillment, sagaCallback };
+    new CfnOutput(this, 'NetworkTableName', {
+      description:
+        'The fulfillment network table: seed it with `npm run network:import -- <file> --table <name>`.',
+      value: this.memory.network.tableName,
+    });
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+
+    this.agents = {
+      monitoring,
+      planning,
+      learning,
+      orderBook,
+      network: networkAgent,
+      fulfillment,
+      sagaCallback,
+    };
   }
 }

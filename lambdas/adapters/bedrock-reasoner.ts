@@ -63,6 +63,8 @@ function incidentPrompt(request: ReasoningRequest): string {
     placed: incident.placed,
     cancelled: incident.cancelled,
     pValue: incident.pValue,
+    // A region incident names the warehouses whose deliveries to it fail: what rebalance_region moves away from.
+    ...(incident.contributors === undefined ? {} : { contributors: incident.contributors }),
   };
   return [
     `Incident: ${request.description}`,

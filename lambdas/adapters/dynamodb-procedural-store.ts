@@ -20,6 +20,7 @@ import { cosineSimilarity } from '../domain/memory/semantic-index';
 const binding = z.union([
   z.object({ from: z.literal('literal'), value: z.unknown() }),
   z.object({ from: z.literal('scope.id') }),
+  z.object({ from: z.literal('contributors') }),
   z.object({ from: z.literal('window.start'), offsetSeconds: z.number() }),
   z.object({ from: z.literal('window.end'), offsetSeconds: z.number() }),
 ]);

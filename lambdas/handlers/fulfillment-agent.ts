@@ -10,18 +10,24 @@ import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { EventPublisher } from '../adapters/event-publisher';
 import { ContractViolation } from '../domain/contracts/errors';
 import { parseDetail, parseEvent } from '../domain/contracts/parse';
-import type { RerouteOrders, RevertReroute } from '../domain/contracts/platform';
-import { sources } from '../domain/contracts/registry';
-import type { FulfillmentNetwork } from '../domain/fulfillment/assignment';
-import { rerouteOrders, revertReroute } from '../domain/fulfillment/reroute';
-import { jsonEnv, requireEnv } from './shared/environment';
+import type {
+  RebalanceRegion,
+  RerouteOrders,
+  RevertRebalance,
+  RevertReroute,
+} from '../domain/contracts/platform';
+import { sources, type DetailType } from '../domain/contracts/registry';
+import { FulfillmentError, FulfillmentInputError } from '../domain/fulfillment/errors';
+import { rebalanceRegion, rerouteOrders, revertReroute } from '../domain/fulfillment/reroute';
+import { requireEnv } from './shared/environment';
+import { networkStoreFromEnv } from './shared/network';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 const book = new DynamoOrderBook(requireEnv('ORDERS_TABLE_NAME'), dynamodb);
-const network = jsonEnv('FULFILLMENT_NETWORK', { warehouses: [] }) as FulfillmentNetwork;
+const network = networkStoreFromEnv(dynamodb);
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
   tracer.captureAWSv3Client(new EventBridgeClient({})),
@@ -44,12 +50,20 @@ const reroute = makeIdempotent(
     rerouteOrders({ ...command.parameters, idempotencyKey: command.idempotencyKey }, book, network),
   idempotency,
 );
+const rebalance = makeIdempotent(
+  (command: RebalanceRegion) =>
+    rebalanceRegion({ ...command.parameters, idempotencyKey: command.idempotencyKey }, book, network),
+  idempotency,
+);
 const revert = makeIdempotent(
-  (command: RevertReroute) => revertReroute(command.parameters, book),
+  (command: RevertReroute | RevertRebalance) => revertReroute(command.parameters, book),
   idempotency,
 );
 
-const commandFields = (c: RerouteOrders | RevertReroute) => ({
+type Command = RerouteOrders | RebalanceRegion | RevertReroute | RevertRebalance;
+const commands = ['reroute_orders', 'rebalance_region', 'revert_reroute', 'revert_rebalance'] as const;
+
+const commandFields = (c: Command) => ({
   schemaVersion: 1 as const,
   correlationId: c.correlationId,
   planId: c.planId,
@@ -58,12 +72,59 @@ const commandFields = (c: RerouteOrders | RevertReroute) => ({
   taskToken: c.taskToken,
 });
 
-/** Runs `reroute_orders` and `revert_reroute` commands and answers with `reroute_complete` / `reroute_reverted`. */
+/** Carries out one command; returns the answer's detail-type and detail. */
+async function perform(
+  detailType: (typeof commands)[number],
+  command: Command,
+): Promise<{ answer: DetailType; detail: unknown; moved?: number; restored?: number }> {
+  switch (detailType) {
+    case 'reroute_orders': {
+      const outcome = await reroute(command as RerouteOrders);
+      return {
+        answer: 'reroute_complete',
+        detail: { ...commandFields(command), ...outcome },
+        moved: outcome.reroutedCount,
+      };
+    }
+    case 'rebalance_region': {
+      const outcome = await rebalance(command as RebalanceRegion);
+      return {
+        answer: 'region_rebalanced',
+        detail: { ...commandFields(command), ...outcome },
+        moved: outcome.reroutedCount,
+      };
+    }
+    case 'revert_reroute': {
+      const { parameters } = command as RevertReroute;
+      const outcome = await revert(command as RevertReroute);
+      return {
+        answer: 'reroute_reverted',
+        detail: { ...commandFields(command), fromWarehouseId: parameters.fromWarehouseId, ...outcome },
+        restored: outcome.restoredCount,
+      };
+    }
+    case 'revert_rebalance': {
+      const { parameters } = command as RevertRebalance;
+      const outcome = await revert(command as RevertRebalance);
+      return {
+        answer: 'rebalance_reverted',
+        detail: { ...commandFields(command), region: parameters.region, ...outcome },
+        restored: outcome.restoredCount,
+      };
+    }
+  }
+}
+
+/**
+ * Runs the fulfillment commands (`reroute_orders`, `rebalance_region` and their compensations) and answers each
+ * with its outcome event, or with `command_failed` when it cannot be carried out — so the saga's waiting task
+ * fails at once with the reason rather than timing out. Unexpected errors propagate: Lambda retries them.
+ */
 export async function run(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> {
   if (context) idempotency.config.registerLambdaContext(context);
-  let command;
+  let parsed;
   try {
-    command = parseEvent(event, ['reroute_orders', 'revert_reroute']);
+    parsed = parseEvent(event, commands);
   } catch (error) {
     if (!(error instanceof ContractViolation)) throw error;
     logger.warn('command rejected', { reason: error.message, field: error.field });
@@ -75,31 +136,46 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
     });
     return;
   }
+  const command: Command = parsed.detail;
 
-  if (command.detailType === 'reroute_orders') {
-    const detail = command.detail as RerouteOrders;
-    const outcome = await reroute(detail);
+  let result;
+  try {
+    result = await perform(parsed.detailType, command);
+  } catch (error) {
+    if (!(error instanceof FulfillmentError)) throw error;
+    logger.warn('command failed', {
+      correlationId: command.correlationId,
+      command: parsed.detailType,
+      error: error.name,
+      reason: error.message,
+    });
+    metrics.addMetric('CommandsFailed', MetricUnit.Count, 1);
     await publisher.publish([
       {
         source: sources.fulfillment,
-        detailType: 'reroute_complete',
-        detail: parseDetail('reroute_complete', { ...commandFields(detail), ...outcome }),
+        detailType: 'command_failed',
+        detail: parseDetail('command_failed', {
+          ...commandFields(command),
+          commandType: parsed.detailType,
+          error: error.name,
+          reason: error.message,
+          ...(error instanceof FulfillmentInputError ? { field: error.field } : {}),
+        }),
       },
     ]);
-    metrics.addMetric('OrdersRerouted', MetricUnit.Count, outcome.reroutedCount);
-    logger.info('reroute complete', { correlationId: detail.correlationId, rerouted: outcome.reroutedCount });
-  } else {
-    const detail = command.detail as RevertReroute;
-    const outcome = await revert(detail);
-    await publisher.publish([
-      {
-        source: sources.fulfillment,
-        detailType: 'reroute_reverted',
-        detail: parseDetail('reroute_reverted', { ...commandFields(detail), ...outcome }),
-      },
-    ]);
-    metrics.addMetric('OrdersRestored', MetricUnit.Count, outcome.restoredCount);
+    return;
   }
+
+  await publisher.publish([
+    {
+      source: sources.fulfillment,
+      detailType: result.answer,
+      detail: parseDetail(result.answer, result.detail),
+    },
+  ]);
+  if (result.moved !== undefined) metrics.addMetric('OrdersRerouted', MetricUnit.Count, result.moved);
+  if (result.restored !== undefined) metrics.addMetric('OrdersRestored', MetricUnit.Count, result.restored);
+  logger.info('command done', { correlationId: command.correlationId, command: parsed.detailType });
 }
 
 export const handler = instrument(run, observability);

@@ -5,21 +5,25 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { requireEnv } from './shared/environment';
+import { networkStoreFromEnv } from './shared/network';
 import { createObservability, instrument } from './shared/observability';
 import { consumeStream } from './shared/stream';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-const book = new DynamoOrderBook(
-  requireEnv('ORDERS_TABLE_NAME'),
-  tracer.captureAWSv3Client(new DynamoDBClient({})),
-);
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const book = new DynamoOrderBook(requireEnv('ORDERS_TABLE_NAME'), dynamodb);
+const network = networkStoreFromEnv(dynamodb);
 const rejector = new DeadLetterRejector(
   requireEnv('DEAD_LETTER_QUEUE_URL'),
   tracer.captureAWSv3Client(new SQSClient({})),
 );
 
-/** Keeps the fulfillment agent's order book: which warehouse holds which open order. */
+/**
+ * Keeps the fulfillment agent's order book (which warehouse holds which open order), and makes a warehouse
+ * first seen in orders known to the fulfillment network at once (each warehouse and region pair is written
+ * once per warm instance).
+ */
 export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
   return consumeStream(event, {
     agent: 'fulfillment-order-book',
@@ -37,6 +41,14 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
           time: e.time,
         })),
       );
+      const placed = events.filter((e) => e.detailType === 'order_placed');
+      if (placed.length > 0) {
+        const added = await network.observe(
+          placed.map((e) => ({ warehouseId: e.detail.warehouseId, region: e.detail.region })),
+          placed[0]!.time,
+        );
+        if (added > 0) metrics.addMetric('NetworkRoutesObserved', MetricUnit.Count, added);
+      }
       metrics.addMetric('OrderFactsApplied', MetricUnit.Count, events.length);
     },
   });

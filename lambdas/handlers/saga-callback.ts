@@ -1,11 +1,13 @@
 import {
   InvalidToken,
+  SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
+import type { CommandFailed } from '../domain/contracts/platform';
 import { parseEvent } from '../domain/contracts/parse';
 import { createObservability, instrument } from './shared/observability';
 
@@ -17,12 +19,39 @@ const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 const sagaMovedOn = (error: unknown): error is Error =>
   error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken;
 
-/** Resumes the saga's waiting task with the fulfillment agent's answer. */
+/** SendTaskFailure limits: `error` 256 characters, `cause` 32,768. */
+const clip = (text: string, limit: number): string =>
+  text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+
+const answers = [
+  'reroute_complete',
+  'reroute_reverted',
+  'region_rebalanced',
+  'rebalance_reverted',
+  'command_failed',
+] as const;
+
+/**
+ * Resumes the saga's waiting task with the fulfillment agent's answer: an outcome resumes it with
+ * SendTaskSuccess, `command_failed` fails it at once with SendTaskFailure (its `error` is what the saga's
+ * `Catch` matches, its `reason` the cause).
+ */
 export async function run(event: EventBridgeEvent<string, unknown>): Promise<void> {
-  const answer = parseEvent(event, ['reroute_complete', 'reroute_reverted']);
+  const answer = parseEvent(event, answers);
   const { taskToken, ...output } = answer.detail;
   try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    if (answer.detailType === 'command_failed') {
+      const failure = answer.detail as CommandFailed;
+      await sfn.send(
+        new SendTaskFailureCommand({
+          taskToken,
+          error: clip(failure.error, 256),
+          cause: clip(failure.reason, 32_768),
+        }),
+      );
+    } else {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    }
   } catch (error) {
     if (sagaMovedOn(error)) {
       logger.warn('the saga no longer waits for this answer', {

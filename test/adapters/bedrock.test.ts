@@ -121,6 +121,15 @@ describe('BedrockReasoner', () => {
       },
       {
         toolSpec: {
+          name: 'rebalance_region',
+          description: expect.stringContaining("Move a customer region's open orders"),
+          inputSchema: {
+            json: expect.objectContaining({ required: ['region', 'fromWarehouseIds', 'since'] }),
+          },
+        },
+      },
+      {
+        toolSpec: {
           name: ESCALATE_TOOL,
           description: expect.any(String),
           inputSchema: { json: expect.objectContaining({ required: ['reason'] }) },

@@ -59,3 +59,23 @@ export const ordersTable = (TableName: string): CreateTableCommandInput => ({
     },
   ],
 });
+
+export const networkTable = (TableName: string): CreateTableCommandInput => ({
+  ...pkSkTable(TableName),
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+    { AttributeName: 'warehouseId', AttributeType: 'S' },
+    { AttributeName: 'routeRegion', AttributeType: 'S' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: 'routesByWarehouse',
+      KeySchema: [
+        { AttributeName: 'warehouseId', KeyType: 'HASH' },
+        { AttributeName: 'routeRegion', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+  ],
+});

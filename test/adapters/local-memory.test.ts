@@ -136,11 +136,35 @@ describe('LocalReasoner', () => {
     expect(validateDraft(draft, spike()).ok).toBe(true);
   });
 
-  it('declines a region-scoped spike, asking for an operator', async () => {
+  it('declines a region-scoped spike that names no contributing warehouse, asking for an operator', async () => {
     const draft = await new LocalReasoner().propose(
       request(spike({ scope: { type: 'region', id: 'us-east' } })),
     );
 
-    expect(draft).toEqual({ tasks: [], escalation: 'scope type "region" has no remediation yet' });
+    expect(draft).toEqual({
+      tasks: [],
+      escalation: 'region us-east: the incident names no contributing warehouse to move orders away from',
+    });
+  });
+
+  it('rebalances a region-scoped spike away from the warehouses it names as contributors', async () => {
+    const draft = await new LocalReasoner().propose(
+      request(
+        spike({
+          scope: { type: 'region', id: 'us-east' },
+          contributors: [
+            { warehouseId: 'WH-NYC', cancelled: 9, expectedCancelled: 1 },
+            { warehouseId: 'WH-BOS', cancelled: 4, expectedCancelled: 1 },
+          ],
+        }),
+      ),
+    );
+
+    expect(draft.tasks).toEqual([
+      {
+        taskType: 'rebalance_region',
+        parameters: { region: 'us-east', fromWarehouseIds: ['WH-NYC', 'WH-BOS'], since: expect.any(String) },
+      },
+    ]);
   });
 });

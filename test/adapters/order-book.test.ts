@@ -1,15 +1,19 @@
+import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
-import type { FulfillmentNetwork } from '../../lambdas/domain/fulfillment/assignment';
 import { rerouteOrders, revertReroute } from '../../lambdas/domain/fulfillment/reroute';
-import { ordersTable, startDynamo, type LocalDynamo } from './dynalite';
+import { networkTable, ordersTable, startDynamo, type LocalDynamo } from './dynalite';
 
-const network: FulfillmentNetwork = {
-  warehouses: [
-    { warehouseId: 'A', region: 'east', capacity: 100, shippingCost: { east: 400 } },
-    { warehouseId: 'B', region: 'east', capacity: 3, shippingCost: { east: 500 } },
-    { warehouseId: 'C', region: 'central', capacity: 100, shippingCost: { east: 700, central: 400 } },
-  ],
-};
+const declarations = [
+  { warehouseId: 'A', region: 'east', capacity: 100, status: 'active', shippingCost: { east: 400 } },
+  { warehouseId: 'B', region: 'east', capacity: 3, status: 'active', shippingCost: { east: 500 } },
+  {
+    warehouseId: 'C',
+    region: 'central',
+    capacity: 100,
+    status: 'active',
+    shippingCost: { east: 700, central: 400 },
+  },
+] as const;
 const at = (minute: number) => new Date(Date.parse('2026-11-20T09:00:00Z') + minute * 60_000).toISOString();
 const placed = (orderId: string, warehouseId: string, minute: number, region = 'east') =>
   ({ kind: 'placed', orderId, warehouseId, region, time: at(minute) }) as const;
@@ -17,10 +21,13 @@ const placed = (orderId: string, warehouseId: string, minute: number, region = '
 describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
   let dynamo: LocalDynamo;
   let book: DynamoOrderBook;
+  let network: DynamoNetworkStore;
 
   beforeAll(async () => {
-    dynamo = await startDynamo([ordersTable('orders')]);
+    dynamo = await startDynamo([ordersTable('orders'), networkTable('network')]);
     book = new DynamoOrderBook('orders', dynamo.client);
+    network = new DynamoNetworkStore('network', dynamo.client);
+    for (const declaration of declarations) await network.declare(declaration, at(-600));
     await book.apply([
       placed('a1', 'A', 1),
       placed('a2', 'A', 2),
@@ -59,7 +66,7 @@ describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
   });
 
   it('reverts exactly what the reroute moved, and reverting twice changes nothing', async () => {
-    const first = await revertReroute({ fromWarehouseId: 'A', rerouteIdempotencyKey: 'r1' }, book);
+    const first = await revertReroute({ rerouteIdempotencyKey: 'r1' }, book);
     expect(first.restoredCount).toBe(4);
     expect((await book.openOrders('A', at(0))).map((o) => o.orderId).sort()).toEqual([
       'a1',
@@ -67,15 +74,10 @@ describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
       'a3',
       'a4',
     ]);
-    expect(
-      (await revertReroute({ fromWarehouseId: 'A', rerouteIdempotencyKey: 'r1' }, book)).restoredCount,
-    ).toBe(0);
+    expect((await revertReroute({ rerouteIdempotencyKey: 'r1' }, book)).restoredCount).toBe(0);
   });
 
   it('treats the revert of a reroute that never ran as a no-op', async () => {
-    expect(await revertReroute({ fromWarehouseId: 'A', rerouteIdempotencyKey: 'never' }, book)).toEqual({
-      fromWarehouseId: 'A',
-      restoredCount: 0,
-    });
+    expect(await revertReroute({ rerouteIdempotencyKey: 'never' }, book)).toEqual({ restoredCount: 0 });
   });
 });

@@ -10,7 +10,7 @@ describe('Memory', () => {
 
   it('keeps every table on demand, encrypted, with point-in-time recovery', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(5);
+    expect(Object.keys(tables)).toHaveLength(6);
     for (const table of Object.values(tables) as { Properties: Record<string, unknown> }[]) {
       expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
@@ -93,6 +93,59 @@ describe('Memory', () => {
     const text = JSON.stringify(statements.asArray());
     expect(text).toContain('/index/byWarehouse');
     expect(text).not.toContain('/index/*');
+  });
+
+  it('keeps the fulfillment network in its own table, its routes indexed by warehouse', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'routesByWarehouse',
+          KeySchema: [
+            { AttributeName: 'warehouseId', KeyType: 'HASH' },
+            { AttributeName: 'routeRegion', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
+  });
+
+  /** The DynamoDB actions a role may take on the network table, per statement. */
+  const networkActions = (role: { node: { defaultChild?: unknown } }): string[][] => {
+    const statements = new Capture();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(role) }],
+      PolicyDocument: { Statement: statements },
+    });
+    const networkTable = id(stack.memory.network);
+    return (statements.asArray() as { Action: string | string[]; Resource: unknown }[])
+      .filter((statement) => JSON.stringify(statement.Resource).includes(networkTable))
+      .map((statement) => [statement.Action].flat().sort());
+  };
+
+  it('lets each agent touch the network table only as its part needs', () => {
+    expect(networkActions(stack.agents.fulfillment.role)).toEqual([
+      ['dynamodb:BatchGetItem', 'dynamodb:Query'],
+    ]);
+    expect(networkActions(stack.agents.orderBook.role)).toEqual([
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    ]);
+    expect(networkActions(stack.agents.network.role)).toEqual([
+      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    ]);
+    expect(networkActions(stack.agents.monitoring.role)).toEqual([]);
+    expect(networkActions(stack.agents.planning.role)).toEqual([]);
+  });
+
+  it('passes the network table, not the network, to the agents: the environment stays small', () => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<
+      string,
+      { Properties: { Environment?: { Variables?: Record<string, unknown> } } }
+    >;
+    for (const fn of Object.values(functions)) {
+      const variables = fn.Properties.Environment?.Variables ?? {};
+      expect(Object.keys(variables)).not.toContain('FULFILLMENT_NETWORK');
+      expect(JSON.stringify(variables).length).toBeLessThan(2_048);
+    }
   });
 });
 

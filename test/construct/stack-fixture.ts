@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -9,11 +8,7 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 /** The stack as `cdk synth` builds it, without bundling (construct tests assert resources, not bundles). */
 export function synthStack(): { app: App; stack: ProactiveAgentsStack; template: Template } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const network: unknown = JSON.parse(
-    readFileSync(path.join(repoRoot, 'config', 'retail-network.json'), 'utf8'),
-  );
   const stack = new ProactiveAgentsStack(app, 'ProactiveAgentsTest', {
-    fulfillmentNetwork: network,
     archiveRetention: Duration.days(7),
     env: { account: '123456789012', region: 'eu-west-1' },
   });

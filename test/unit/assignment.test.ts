@@ -288,14 +288,14 @@ describe('planReroute', () => {
     });
 
     it.each<[string, (req: RerouteRequest) => void]>([
-      ['network.warehouses[1].capacity', (req) => (req.network.warehouses[1]!.capacity = 0)],
+      ['network.warehouses[1].capacity', (req) => (req.network.warehouses[1]!.capacity = -1)],
       ['network.warehouses[0].capacity', (req) => (req.network.warehouses[0]!.capacity = 2.5)],
       ['network.warehouses[1].warehouseId', (req) => (req.network.warehouses[1]!.warehouseId = 'W1')],
       ['network.warehouses[0].shippingCost["r"]', (req) => (req.network.warehouses[0]!.shippingCost.r = -1)],
       ['orders[1].orderId', (req) => req.orders.push(order('o1', 'r', 'W2'))],
       ['orders[0].orderId', (req) => (req.orders[0]!.orderId = '')],
       ['orders[0].region', (req) => (req.orders[0]!.region = '')],
-      ['excludedWarehouseIds[1]', (req) => req.excludedWarehouseIds.push('W9')],
+      ['excludedWarehouseIds[1]', (req) => req.excludedWarehouseIds.push('')],
       ['openLoad["W2"]', (req) => (req.openLoad.W2 = -3)],
       ['openLoad["W7"]', (req) => (req.openLoad.W7 = 0)],
     ])('rejects a bad %s with a FulfillmentInputError naming it', (field, corrupt) => {
@@ -307,6 +307,31 @@ describe('planReroute', () => {
       expect(attempt).toThrow(FulfillmentInputError);
       expect(attempt).toThrow(expect.objectContaining({ field, message: expect.stringContaining(field) }));
     });
+  });
+
+  it('excludes a warehouse the network does not know without complaint: it receives nothing anyway', () => {
+    const plan = planReroute({
+      orders: [order('o1', 'r', 'W-UNKNOWN')],
+      network: { warehouses: [warehouse('W2', 5, { r: 2 })] },
+      excludedWarehouseIds: ['W-UNKNOWN'],
+      openLoad: {},
+    });
+
+    expect(plan.assignments).toEqual([
+      { orderId: 'o1', fromWarehouseId: 'W-UNKNOWN', toWarehouseId: 'W2', cost: 2 },
+    ]);
+  });
+
+  it('gives an emptied warehouse (capacity 0) nothing and says why', () => {
+    const plan = planReroute({
+      orders: [order('o1', 'r', 'W1')],
+      network: { warehouses: [warehouse('W1', 5, { r: 1 }), warehouse('W2', 0, { r: 2 })] },
+      excludedWarehouseIds: ['W1'],
+      openLoad: {},
+    });
+
+    expect(plan.assignments).toEqual([]);
+    expect(plan.unassigned).toEqual([{ orderId: 'o1', reason: 'no remaining capacity in region r' }]);
   });
 
   describe('properties', () => {

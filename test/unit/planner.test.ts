@@ -207,7 +207,10 @@ describe('RemediationPlanner', () => {
 
       expect(reasoner.requests).toHaveLength(2);
       expect(reasoner.requests[0]!.rejected).toBeUndefined();
-      expect(reasoner.requests[0]!.catalog.map((tool) => tool.name)).toEqual(['reroute_orders']);
+      expect(reasoner.requests[0]!.catalog.map((tool) => tool.name)).toEqual([
+        'reroute_orders',
+        'rebalance_region',
+      ]);
       expect(reasoner.requests[1]!.rejected).toEqual({
         draft: invalidDraft,
         error: 'task 1 (reroute_orders): parameters.since: Invalid ISO datetime',
@@ -257,7 +260,7 @@ describe('RemediationPlanner', () => {
         entity: 'warehouse#WH-NYC',
         reason: 'reasoner_output_invalid',
         message:
-          "the reasoner's plan failed validation twice; last error: task 1 (cancel_all_orders): unknown task type; the catalog has reroute_orders",
+          "the reasoner's plan failed validation twice; last error: task 1 (cancel_all_orders): unknown task type; the catalog has reroute_orders, rebalance_region",
       });
       expect(result.escalation.attempts.map((attempt) => attempt.draft)).toEqual([invalidDraft, unknownTask]);
       const error = new EscalationRequired(result.escalation);
@@ -282,6 +285,7 @@ describe('RemediationPlanner', () => {
     it('escalates at once when the reasoner finds no task that fits', async () => {
       const reasoner = new RecordingReasoner();
       const m = await memory(reasoner);
+      // A region incident that names no contributing warehouse: nothing to move orders away from.
       const spike = { ...spikeAt('2026-11-20T10:35:00Z'), scope: { type: 'region' as const, id: 'us-east' } };
 
       const result = await m.planner.plan({ spike });
@@ -289,7 +293,10 @@ describe('RemediationPlanner', () => {
       expect(reasoner.requests).toHaveLength(1);
       expect(result).toMatchObject({
         status: 'escalated',
-        escalation: { reason: 'reasoner_declined', message: 'scope type "region" has no remediation yet' },
+        escalation: {
+          reason: 'reasoner_declined',
+          message: 'region us-east: the incident names no contributing warehouse to move orders away from',
+        },
       });
     });
 

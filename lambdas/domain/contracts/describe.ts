@@ -8,6 +8,19 @@ const hhmm = (iso: unknown): string => String(iso).slice(11, 16);
 
 type Detail = Record<string, unknown>;
 
+/** ` (WH-BOS 240, WH-CHI 39), shipping $1,391.70, 0 left unassigned` */
+function moves(d: Detail): string {
+  const assignments = (d.assignments as { toWarehouseId: string }[] | undefined) ?? [];
+  const byTarget = new Map<string, number>();
+  for (const a of assignments) byTarget.set(a.toWarehouseId, (byTarget.get(a.toWarehouseId) ?? 0) + 1);
+  const targets = [...byTarget]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([w, n]) => `${w} ${n}`)
+    .join(', ');
+  const unassigned = (d.unassigned as unknown[] | undefined)?.length ?? 0;
+  return `${targets ? ` (${targets})` : ''}, shipping ${money(d.totalCost)}, ${unassigned} left unassigned`;
+}
+
 const describers: Record<string, (d: Detail) => string> = {
   order_placed: (d) => `order ${String(d.orderId)} placed at ${String(d.warehouseId)} (${String(d.region)})`,
   order_cancelled: (d) =>
@@ -29,20 +42,25 @@ const describers: Record<string, (d: Detail) => string> = {
     const p = d.parameters as { fromWarehouseId: string; since: string };
     return `command: move open orders away from ${p.fromWarehouseId} placed since ${hhmm(p.since)}`;
   },
-  reroute_complete: (d) => {
-    const assignments = (d.assignments as { toWarehouseId: string }[] | undefined) ?? [];
-    const byTarget = new Map<string, number>();
-    for (const a of assignments) byTarget.set(a.toWarehouseId, (byTarget.get(a.toWarehouseId) ?? 0) + 1);
-    const targets = [...byTarget]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([w, n]) => `${w} ${n}`)
-      .join(', ');
-    const unassigned = (d.unassigned as unknown[] | undefined)?.length ?? 0;
-    return (
-      `rerouted ${String(d.reroutedCount)} orders away from ${String(d.fromWarehouseId)}` +
-      `${targets ? ` (${targets})` : ''}, shipping ${money(d.totalCost)}, ${unassigned} left unassigned`
-    );
+  reroute_complete: (d) =>
+    `rerouted ${String(d.reroutedCount)} orders away from ${String(d.fromWarehouseId)}${moves(d)}`,
+  rebalance_region: (d) => {
+    const p = d.parameters as { region: string; fromWarehouseIds: string[]; since: string };
+    return `command: move open orders of region ${p.region} away from ${p.fromWarehouseIds.join(', ')} placed since ${hhmm(p.since)}`;
   },
+  region_rebalanced: (d) =>
+    `moved ${String(d.reroutedCount)} orders of region ${String(d.region)} away from ${(d.fromWarehouseIds as string[]).join(', ')}${moves(d)}`,
+  revert_rebalance: (d) =>
+    `compensation: undo the rebalance of region ${String((d.parameters as Detail).region)}`,
+  rebalance_reverted: (d) => `restored ${String(d.restoredCount)} orders of region ${String(d.region)}`,
+  command_failed: (d) => `${String(d.commandType)} failed at once: ${String(d.error)}: ${String(d.reason)}`,
+  remediation_escalated: (d) => {
+    const evidence = (d.evidence as string[] | undefined) ?? [];
+    return `operator asked to act: ${String(d.reason)}${evidence.map((e) => `\n      evidence: ${e}`).join('')}`;
+  },
+  warehouse_updated: (d) =>
+    `warehouse ${String(d.warehouseId)} (${String(d.region)}) serves ${Object.keys(d.shippingCost as Detail).length} region(s), capacity ${String(d.capacity)}`,
+  capacity_changed: (d) => `warehouse ${String(d.warehouseId)} capacity now ${String(d.capacity)}`,
   revert_reroute: (d) =>
     `compensation: undo the reroute away from ${String((d.parameters as Detail).fromWarehouseId)}`,
   reroute_reverted: (d) => `restored ${String(d.restoredCount)} orders to ${String(d.fromWarehouseId)}`,

@@ -52,25 +52,60 @@ export const revertParameters = z.object({
   rerouteIdempotencyKey: z.string().min(1),
 });
 
-export const compensationSpec = z.object({
-  taskType: z.literal('revert_reroute'),
-  parameters: revertParameters,
-  idempotencyKey: z.string().min(1),
-  timeoutSeconds: z.number().int().positive(),
+/** Orders of one customer region move away from the warehouses that fail it. */
+export const rebalanceParameters = z.object({
+  /** The customer region whose open orders move. */
+  region: z.string().min(1),
+  /** The warehouses the region's orders leave: the incident's contributors. */
+  fromWarehouseIds: z.array(z.string().min(1)).min(1).max(100),
+  /** Open orders placed at or after this time are moved. */
+  since: isoTime,
 });
 
-export const planTask = z.object({
+export const revertRebalanceParameters = z.object({
+  region: z.string().min(1),
+  /** The idempotency key of the rebalance to undo. */
+  rerouteIdempotencyKey: z.string().min(1),
+});
+
+const compensationFields = {
+  idempotencyKey: z.string().min(1),
+  timeoutSeconds: z.number().int().positive(),
+};
+
+export const compensationSpec = z.discriminatedUnion('taskType', [
+  z.object({ taskType: z.literal('revert_reroute'), parameters: revertParameters, ...compensationFields }),
+  z.object({
+    taskType: z.literal('revert_rebalance'),
+    parameters: revertRebalanceParameters,
+    ...compensationFields,
+  }),
+]);
+
+const planTaskFields = {
   taskId: z.string().min(1),
-  taskType: z.literal('reroute_orders'),
-  parameters: rerouteParameters,
   /** Estimated cost of running the task, in integer cents. */
   costCents: z.number().int().nonnegative(),
   risk: z.enum(['low', 'medium', 'high']),
   slaSeconds: z.number().int().positive(),
   timeoutSeconds: z.number().int().positive(),
   idempotencyKey: z.string().min(1),
-  compensation: compensationSpec,
-});
+};
+
+export const planTask = z.discriminatedUnion('taskType', [
+  z.object({
+    ...planTaskFields,
+    taskType: z.literal('reroute_orders'),
+    parameters: rerouteParameters,
+    compensation: compensationSpec,
+  }),
+  z.object({
+    ...planTaskFields,
+    taskType: z.literal('rebalance_region'),
+    parameters: rebalanceParameters,
+    compensation: compensationSpec,
+  }),
+]);
 export type PlanTask = z.infer<typeof planTask>;
 
 export const remediationPlannedV1 = z.object({
@@ -103,6 +138,12 @@ export type RerouteOrders = z.infer<typeof rerouteOrdersV1>;
 export const revertRerouteV1 = z.object({ ...commandFields, parameters: revertParameters });
 export type RevertReroute = z.infer<typeof revertRerouteV1>;
 
+export const rebalanceRegionV1 = z.object({ ...commandFields, parameters: rebalanceParameters });
+export type RebalanceRegion = z.infer<typeof rebalanceRegionV1>;
+
+export const revertRebalanceV1 = z.object({ ...commandFields, parameters: revertRebalanceParameters });
+export type RevertRebalance = z.infer<typeof revertRebalanceV1>;
+
 export const rerouteAssignment = z.object({
   orderId: z.string().min(1),
   fromWarehouseId: z.string().min(1),
@@ -110,14 +151,18 @@ export const rerouteAssignment = z.object({
   cost: z.number().int().nonnegative(),
 });
 
-export const rerouteCompleteV1 = z.object({
-  ...commandFields,
-  fromWarehouseId: z.string().min(1),
+const rerouteResult = {
   assignments: z.array(rerouteAssignment),
   reroutedCount: z.number().int().nonnegative(),
   /** Total shipping cost of the new assignment, in integer cents. */
   totalCost: z.number().int().nonnegative(),
   unassigned: z.array(z.object({ orderId: z.string().min(1), reason: z.string().min(1) })),
+};
+
+export const rerouteCompleteV1 = z.object({
+  ...commandFields,
+  fromWarehouseId: z.string().min(1),
+  ...rerouteResult,
 });
 export type RerouteComplete = z.infer<typeof rerouteCompleteV1>;
 
@@ -127,6 +172,47 @@ export const rerouteRevertedV1 = z.object({
   restoredCount: z.number().int().nonnegative(),
 });
 export type RerouteReverted = z.infer<typeof rerouteRevertedV1>;
+
+export const regionRebalancedV1 = z.object({
+  ...commandFields,
+  region: z.string().min(1),
+  fromWarehouseIds: z.array(z.string().min(1)).min(1),
+  ...rerouteResult,
+});
+export type RegionRebalanced = z.infer<typeof regionRebalancedV1>;
+
+export const rebalanceRevertedV1 = z.object({
+  ...commandFields,
+  region: z.string().min(1),
+  restoredCount: z.number().int().nonnegative(),
+});
+export type RebalanceReverted = z.infer<typeof rebalanceRevertedV1>;
+
+/**
+ * A command could not be carried out (bad parameters, nothing can be planned): the saga's waiting task fails
+ * at once with `error` and `reason`, instead of timing out.
+ */
+export const commandFailedV1 = z.object({
+  ...commandFields,
+  /** The detail-type of the command that failed. */
+  commandType: z.string().min(1),
+  /** The error's name: the saga's `Catch` matches on it (e.g. `RerouteNotPlannable`). */
+  error: z.string().min(1),
+  reason: z.string().min(1),
+  /** The parameter at fault, when one is. */
+  field: z.string().optional(),
+});
+export type CommandFailed = z.infer<typeof commandFailedV1>;
+
+/** An operator is asked to act: the platform cannot remediate on its own. */
+export const remediationEscalatedV1 = z.object({
+  ...platformFields,
+  planId: z.string().optional(),
+  scope: spikeScope.optional(),
+  reason: z.string().min(1),
+  /** The facts behind the incident and the plan, for the operator. */
+  evidence: z.array(z.string()),
+});
 
 export const remediationFailedV1 = z.object({
   ...platformFields,

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import {
   agentErrorV1,
+  commandFailedV1,
   orderCancellationSpikeV1,
+  rebalanceRegionV1,
+  rebalanceRevertedV1,
+  regionRebalancedV1,
+  remediationEscalatedV1,
+  revertRebalanceV1,
   remediationCompensatedV1,
   remediationFailedV1,
   remediationPlannedV1,
@@ -10,7 +16,7 @@ import {
   rerouteRevertedV1,
   revertRerouteV1,
 } from './platform';
-import { orderCancelledV1, orderPlacedV1 } from './retail';
+import { capacityChangedV1, orderCancelledV1, orderPlacedV1, warehouseUpdatedV1 } from './retail';
 
 export interface Contract {
   readonly detailType: string;
@@ -23,6 +29,7 @@ export interface Contract {
 /** Sources, one per producer. */
 export const sources = {
   orders: 'retail.orders',
+  warehouses: 'retail.warehouses',
   monitoring: 'proactive.monitoring',
   planning: 'proactive.planning',
   fulfillment: 'proactive.fulfillment',
@@ -44,6 +51,21 @@ export const contracts = {
     version: 1,
     description: 'An order was cancelled before fulfillment.',
     schema: orderCancelledV1,
+  },
+  warehouse_updated: {
+    detailType: 'warehouse_updated',
+    source: sources.warehouses,
+    version: 1,
+    description:
+      'A warehouse service described a warehouse: its region, capacity, status and the regions it ships to at what cost.',
+    schema: warehouseUpdatedV1,
+  },
+  capacity_changed: {
+    detailType: 'capacity_changed',
+    source: sources.warehouses,
+    version: 1,
+    description: 'The number of open orders a warehouse can hold changed.',
+    schema: capacityChangedV1,
   },
   order_cancellation_spike: {
     detailType: 'order_cancellation_spike',
@@ -86,6 +108,48 @@ export const contracts = {
     version: 1,
     description: 'The fulfillment agent restored the orders a reroute had moved.',
     schema: rerouteRevertedV1,
+  },
+  rebalance_region: {
+    detailType: 'rebalance_region',
+    source: sources.planning,
+    version: 1,
+    description: "Command: move a customer region's open orders away from the warehouses failing it.",
+    schema: rebalanceRegionV1,
+  },
+  revert_rebalance: {
+    detailType: 'revert_rebalance',
+    source: sources.planning,
+    version: 1,
+    description: 'Command (compensation): undo a region rebalance.',
+    schema: revertRebalanceV1,
+  },
+  region_rebalanced: {
+    detailType: 'region_rebalanced',
+    source: sources.fulfillment,
+    version: 1,
+    description: "The fulfillment agent moved a region's orders to warehouses that can still serve it.",
+    schema: regionRebalancedV1,
+  },
+  rebalance_reverted: {
+    detailType: 'rebalance_reverted',
+    source: sources.fulfillment,
+    version: 1,
+    description: 'The fulfillment agent restored the orders a region rebalance had moved.',
+    schema: rebalanceRevertedV1,
+  },
+  command_failed: {
+    detailType: 'command_failed',
+    source: sources.fulfillment,
+    version: 1,
+    description: "A command could not be carried out; the saga's task fails at once with the reason.",
+    schema: commandFailedV1,
+  },
+  remediation_escalated: {
+    detailType: 'remediation_escalated',
+    source: sources.planning,
+    version: 1,
+    description: 'An operator is asked to act, with the evidence: the platform cannot remediate on its own.',
+    schema: remediationEscalatedV1,
   },
   remediation_failed: {
     detailType: 'remediation_failed',

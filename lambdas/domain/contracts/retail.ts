@@ -28,3 +28,31 @@ export const orderCancelledV1 = z.looseObject({
   schemaVersion: z.literal(1).default(1),
 });
 export type OrderCancelled = z.infer<typeof orderCancelledV1>;
+
+/**
+ * The fulfillment network, as warehouse services describe it (source `retail.warehouses`). A warehouse's
+ * description replaces the previous one; the event's `time` orders updates, so a late, older update changes
+ * nothing.
+ */
+export const warehouseUpdatedV1 = z.looseObject({
+  warehouseId: z.string().min(1),
+  /** The region the warehouse stands in. */
+  region: z.string().min(1),
+  /** Most open orders it can hold; 0 empties it (it takes no rerouted orders). */
+  capacity: z.number().int().nonnegative(),
+  /** Customer region -> shipping cost per order in integer cents: the regions it serves, and only those. */
+  shippingCost: z
+    .record(z.string().min(1), z.number().int().nonnegative())
+    .refine((costs) => Object.keys(costs).length <= 5_000, 'at most 5,000 regions per warehouse'),
+  /** A closed warehouse takes no orders. */
+  status: z.enum(['active', 'closed']).default('active'),
+  schemaVersion: z.literal(1).default(1),
+});
+export type WarehouseUpdated = z.infer<typeof warehouseUpdatedV1>;
+
+export const capacityChangedV1 = z.looseObject({
+  warehouseId: z.string().min(1),
+  capacity: z.number().int().nonnegative(),
+  schemaVersion: z.literal(1).default(1),
+});
+export type CapacityChanged = z.infer<typeof capacityChangedV1>;

@@ -5,7 +5,7 @@ import { minCostMaxFlow } from './min-cost-flow';
 export interface WarehouseSpec {
   warehouseId: string;
   region: string;
-  /** Most open orders the warehouse can hold; a positive integer. */
+  /** Most open orders the warehouse can hold; a non-negative integer (0: emptied, it takes nothing). */
   capacity: number;
   /** Customer region -> cost per order, a non-negative integer. The warehouse serves only these regions. */
   shippingCost: Record<string, number>;
@@ -27,7 +27,7 @@ export interface RerouteRequest {
   /** The orders to place again; each may end up where it is, if that warehouse is not excluded. */
   orders: OpenOrder[];
   network: FulfillmentNetwork;
-  /** Warehouses that must receive nothing, e.g. one that is down. Each must be in `network`. */
+  /** Warehouses that must receive nothing, e.g. one that is down; one not in `network` receives nothing anyway. */
   excludedWarehouseIds: string[];
   /** Open orders already held per warehouse, excluding the ones being moved; missing ids count as 0. */
   openLoad: Record<string, number>;
@@ -61,9 +61,8 @@ export interface ReroutePlan {
  * the last ones by `orderId` are reported unassigned. The plan depends on the input's content only,
  * not on its order.
  *
- * Throws `FulfillmentInputError` naming the field when an id is empty or repeated, a capacity is not a
- * positive integer, a shipping cost or open load is not a non-negative integer, or an excluded or loaded
- * warehouse is not in the network.
+ * Throws `FulfillmentInputError` naming the field when an id is empty or repeated, a capacity, shipping cost
+ * or open load is not a non-negative integer, or a loaded warehouse is not in the network.
  *
  * @example
  * planReroute({
@@ -189,9 +188,7 @@ function validateRequest(req: RerouteRequest): void {
     }
     warehouseIds.add(warehouse.warehouseId);
     requireId(`${field}.region`, warehouse.region);
-    if (!Number.isSafeInteger(warehouse.capacity) || warehouse.capacity <= 0) {
-      throw new FulfillmentInputError(`${field}.capacity`, warehouse.capacity, 'must be a positive integer');
-    }
+    requireCount(`${field}.capacity`, warehouse.capacity);
     if (typeof warehouse.shippingCost !== 'object' || warehouse.shippingCost === null) {
       throw new FulfillmentInputError(`${field}.shippingCost`, warehouse.shippingCost, 'must be an object');
     }
@@ -201,13 +198,7 @@ function validateRequest(req: RerouteRequest): void {
   });
 
   req.excludedWarehouseIds.forEach((warehouseId, index) => {
-    if (!warehouseIds.has(warehouseId)) {
-      throw new FulfillmentInputError(
-        `excludedWarehouseIds[${index}]`,
-        warehouseId,
-        'must name a warehouse in the network',
-      );
-    }
+    requireId(`excludedWarehouseIds[${index}]`, warehouseId);
   });
   for (const [warehouseId, load] of Object.entries(req.openLoad)) {
     const field = `openLoad[${JSON.stringify(warehouseId)}]`;

@@ -51,3 +51,17 @@ function quote(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/**
+ * A reroute found orders to move but no warehouse that can take any of them (none other serves their regions,
+ * or none has capacity left). Nothing moved; `reasons` says why, per region.
+ */
+export class RerouteNotPlannable extends FulfillmentError {
+  readonly reasons: readonly string[];
+
+  constructor(what: string, reasons: readonly string[], options?: ErrorOptions) {
+    super(`${what} cannot be planned: ${reasons.join('; ')}`, options);
+    this.name = 'RerouteNotPlannable';
+    this.reasons = reasons;
+  }
+}

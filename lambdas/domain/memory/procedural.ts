@@ -6,6 +6,8 @@
 export type ParameterBinding =
   | { readonly from: 'literal'; readonly value: unknown }
   | { readonly from: 'scope.id' }
+  /** The warehouses a region incident names as contributors, largest excess first. */
+  | { readonly from: 'contributors' }
   | { readonly from: 'window.start'; readonly offsetSeconds: number }
   | { readonly from: 'window.end'; readonly offsetSeconds: number };
 

@@ -11,17 +11,28 @@ export interface PlanningOptions {
 
 /**
  * The rule: a warehouse-scoped cancellation spike is answered by rerouting the warehouse's open orders placed
- * since `lookbackMinutes` before the spike window. Any other scope has no rule and asks for a human.
+ * since `lookbackMinutes` before the spike window; a region-scoped one by moving the region's open orders away
+ * from the warehouses the incident names as contributors. A region incident naming no contributor asks for a
+ * human.
  */
 export function ruleDraft(spike: OrderCancellationSpike, options: PlanningOptions = {}): DraftPlan {
-  if (spike.scope.type !== 'warehouse') {
-    return {
-      tasks: [],
-      escalation: `scope type "${spike.scope.type}" has no remediation yet`,
-    };
-  }
   const lookbackMs = (options.lookbackMinutes ?? 120) * 60_000;
   const since = new Date(Date.parse(spike.window.start) - lookbackMs).toISOString();
+  if (spike.scope.type === 'region') {
+    const fromWarehouseIds = (spike.contributors ?? []).map((contributor) => contributor.warehouseId);
+    if (fromWarehouseIds.length === 0) {
+      return {
+        tasks: [],
+        escalation: `region ${spike.scope.id}: the incident names no contributing warehouse to move orders away from`,
+      };
+    }
+    return {
+      tasks: [
+        { taskType: 'rebalance_region', parameters: { region: spike.scope.id, fromWarehouseIds, since } },
+      ],
+      rationale: `customers in region ${spike.scope.id} cancel more at ${fromWarehouseIds.join(', ')}: move the region's open orders placed since ${since} to other warehouses serving it`,
+    };
+  }
   return {
     tasks: [{ taskType: 'reroute_orders', parameters: { fromWarehouseId: spike.scope.id, since } }],
     rationale: `cancellations concentrate at warehouse ${spike.scope.id}: move its open orders placed since ${since} to warehouses serving the same regions`,
@@ -46,7 +57,7 @@ export function planRemediation(
     schemaVersion: 1,
     correlationId: spike.correlationId,
     planId,
-    entity: `warehouse#${spike.scope.id}`,
+    entity: `${spike.scope.type}#${spike.scope.id}`,
     planner: 'rule',
     summary: summarizeTasks(validation.tasks),
     evidence: spikeEvidence(spike),

@@ -1,19 +1,25 @@
 import { z } from 'zod';
-import { rerouteParameters, type OrderCancellationSpike, type PlanTask } from '../contracts/platform';
+import {
+  rebalanceParameters,
+  rerouteParameters,
+  type OrderCancellationSpike,
+  type PlanTask,
+} from '../contracts/platform';
 import type { CatalogTool, DraftPlan } from '../memory/reasoner';
 
 type RerouteParameters = z.infer<typeof rerouteParameters>;
-type RevertParameters = PlanTask['compensation']['parameters'];
+type RebalanceParameters = z.infer<typeof rebalanceParameters>;
+type Compensation = PlanTask['compensation'];
 
 /**
  * The task catalog: every action a plan may contain, with what it costs, how risky it is, how fast it must
  * finish and how it is undone. Plans are validated against it; the reasoner sees it as its tools.
  */
-export interface TaskSpec {
-  readonly taskType: 'reroute_orders';
+export interface TaskSpec<T extends PlanTask['taskType'] = PlanTask['taskType'], P = unknown> {
+  readonly taskType: T;
   readonly description: string;
   /** The parameters the planner (rule, template or reasoner) supplies; everything else comes from here. */
-  readonly parameters: z.ZodType<RerouteParameters>;
+  readonly parameters: z.ZodType<P>;
   /** Fixed cost of running the task, in integer cents, before per-order shipping differences. */
   readonly baseCostCents: number;
   readonly risk: 'low' | 'medium' | 'high';
@@ -24,62 +30,117 @@ export interface TaskSpec {
   /** Idempotency keys read `<prefix>#<correlation id>`, so a re-planned incident issues the same keys. */
   readonly idempotencyPrefix: string;
   readonly compensation: {
-    readonly taskType: 'revert_reroute';
+    readonly taskType: Compensation['taskType'];
     readonly timeoutSeconds: number;
     readonly idempotencyPrefix: string;
-    readonly parameters: (params: RerouteParameters, taskIdempotencyKey: string) => RevertParameters;
+    /** The compensation's parameters, given the task's and the task's idempotency key. */
+    readonly parameters: (params: P, taskIdempotencyKey: string) => Compensation['parameters'];
   };
   /** Checks that need the incident (the schema cannot know it); returns what is wrong, if anything. */
-  readonly check: (params: RerouteParameters, incident: OrderCancellationSpike) => string | undefined;
+  readonly check: (params: P, incident: OrderCancellationSpike) => string | undefined;
   /** One sentence for the plan summary. */
-  readonly summarize: (params: RerouteParameters) => string;
+  readonly summarize: (params: P) => string;
 }
 
-export const taskCatalog: Readonly<Record<TaskSpec['taskType'], TaskSpec>> = {
-  reroute_orders: {
-    taskType: 'reroute_orders',
-    description:
-      'Move the open orders of a failing warehouse to warehouses that serve the same regions, at minimum shipping cost within capacity.',
-    parameters: rerouteParameters.extend({
-      fromWarehouseId: rerouteParameters.shape.fromWarehouseId.describe(
-        'The failing warehouse whose open orders move: the warehouse the incident is about.',
-      ),
-      since: rerouteParameters.shape.since.describe(
-        'Open orders placed at or after this ISO 8601 time move; at or before the end of the incident window.',
-      ),
-    }),
-    baseCostCents: 2_500,
-    risk: 'medium',
-    slaSeconds: 600,
-    timeoutSeconds: 900,
-    idempotencyPrefix: 'reroute',
-    compensation: {
-      taskType: 'revert_reroute',
-      timeoutSeconds: 300,
-      idempotencyPrefix: 'revert',
-      parameters: (params, key) => ({ fromWarehouseId: params.fromWarehouseId, rerouteIdempotencyKey: key }),
-    },
-    check: (params, incident) => {
-      if (incident.scope.type !== 'warehouse') {
-        return `reroute_orders needs a warehouse-scoped incident; this one is scoped to ${incident.scope.type} ${incident.scope.id}`;
-      }
-      if (params.fromWarehouseId !== incident.scope.id) {
-        return `fromWarehouseId must be the incident's warehouse "${incident.scope.id}", got "${params.fromWarehouseId}"`;
-      }
-      if (Date.parse(params.since) > Date.parse(incident.window.end)) {
-        return `since must be at or before the end of the incident window (${incident.window.end}), got ${params.since}`;
-      }
-      return undefined;
-    },
-    summarize: (params) =>
-      `Reroute open orders placed at ${params.fromWarehouseId} since ${params.since} to other warehouses serving their regions.`,
+const sinceCheck = (since: string, incident: OrderCancellationSpike): string | undefined =>
+  Date.parse(since) > Date.parse(incident.window.end)
+    ? `since must be at or before the end of the incident window (${incident.window.end}), got ${since}`
+    : undefined;
+
+const rerouteOrders: TaskSpec<'reroute_orders', RerouteParameters> = {
+  taskType: 'reroute_orders',
+  description:
+    'Move the open orders of a failing warehouse to warehouses that serve the same regions, at minimum shipping cost within capacity.',
+  parameters: rerouteParameters.extend({
+    fromWarehouseId: rerouteParameters.shape.fromWarehouseId.describe(
+      'The failing warehouse whose open orders move: the warehouse the incident is about.',
+    ),
+    since: rerouteParameters.shape.since.describe(
+      'Open orders placed at or after this ISO 8601 time move; at or before the end of the incident window.',
+    ),
+  }),
+  baseCostCents: 2_500,
+  risk: 'medium',
+  slaSeconds: 600,
+  timeoutSeconds: 900,
+  idempotencyPrefix: 'reroute',
+  compensation: {
+    taskType: 'revert_reroute',
+    timeoutSeconds: 300,
+    idempotencyPrefix: 'revert',
+    parameters: (params, key) => ({ fromWarehouseId: params.fromWarehouseId, rerouteIdempotencyKey: key }),
   },
+  check: (params, incident) => {
+    if (incident.scope.type !== 'warehouse') {
+      return `reroute_orders needs a warehouse-scoped incident; this one is scoped to ${incident.scope.type} ${incident.scope.id}`;
+    }
+    if (params.fromWarehouseId !== incident.scope.id) {
+      return `fromWarehouseId must be the incident's warehouse "${incident.scope.id}", got "${params.fromWarehouseId}"`;
+    }
+    return sinceCheck(params.since, incident);
+  },
+  summarize: (params) =>
+    `Reroute open orders placed at ${params.fromWarehouseId} since ${params.since} to other warehouses serving their regions.`,
+};
+
+const rebalanceRegion: TaskSpec<'rebalance_region', RebalanceParameters> = {
+  taskType: 'rebalance_region',
+  description:
+    "Move a customer region's open orders away from the warehouses whose deliveries to it fail (the incident's contributors) to other warehouses that serve the region, at minimum shipping cost within capacity. When no other warehouse can serve the region, the task fails and an operator is notified with the evidence.",
+  parameters: rebalanceParameters.extend({
+    region: rebalanceParameters.shape.region.describe(
+      'The customer region whose orders move: the region the incident is about.',
+    ),
+    fromWarehouseIds: rebalanceParameters.shape.fromWarehouseIds.describe(
+      "The warehouses the region's orders leave: contributors named by the incident.",
+    ),
+    since: rebalanceParameters.shape.since.describe(
+      'Open orders placed at or after this ISO 8601 time move; at or before the end of the incident window.',
+    ),
+  }),
+  baseCostCents: 4_000,
+  risk: 'high',
+  slaSeconds: 900,
+  timeoutSeconds: 900,
+  idempotencyPrefix: 'rebalance',
+  compensation: {
+    taskType: 'revert_rebalance',
+    timeoutSeconds: 300,
+    idempotencyPrefix: 'revert-rebalance',
+    parameters: (params, key) => ({ region: params.region, rerouteIdempotencyKey: key }),
+  },
+  check: (params, incident) => {
+    if (incident.scope.type !== 'region') {
+      return `rebalance_region needs a region-scoped incident; this one is scoped to ${incident.scope.type} ${incident.scope.id}`;
+    }
+    if (params.region !== incident.scope.id) {
+      return `region must be the incident's region "${incident.scope.id}", got "${params.region}"`;
+    }
+    const contributors = new Set((incident.contributors ?? []).map((c) => c.warehouseId));
+    const strangers = params.fromWarehouseIds.filter((id) => !contributors.has(id));
+    if (strangers.length > 0) {
+      return `fromWarehouseIds must be contributors of the incident (${[...contributors].join(', ') || 'none named'}), got ${strangers.join(', ')}`;
+    }
+    if (new Set(params.fromWarehouseIds).size !== params.fromWarehouseIds.length) {
+      return 'fromWarehouseIds must not repeat a warehouse';
+    }
+    return sinceCheck(params.since, incident);
+  },
+  summarize: (params) =>
+    `Move open orders of region ${params.region} placed since ${params.since} away from ${params.fromWarehouseIds.join(', ')} to other warehouses serving the region.`,
+};
+
+type AnySpec = TaskSpec<PlanTask['taskType'], never>;
+
+export const taskCatalog: Readonly<Record<PlanTask['taskType'], TaskSpec<PlanTask['taskType'], never>>> = {
+  reroute_orders: rerouteOrders as unknown as AnySpec,
+  rebalance_region: rebalanceRegion as unknown as AnySpec,
 };
 
 /** A plan has at most this many tasks: the saga runs them in order, and a long plan needs a human. */
 export const MAX_PLAN_TASKS = 5;
 
-const isCatalogTask = (taskType: string): taskType is TaskSpec['taskType'] =>
+const isCatalogTask = (taskType: string): taskType is PlanTask['taskType'] =>
   Object.hasOwn(taskCatalog, taskType);
 
 /** Drops what tool schemas don't need: `$schema`, and regex patterns where a `format` already says it. */
@@ -100,10 +161,9 @@ export const catalogTools: readonly CatalogTool[] = Object.values(taskCatalog).m
 }));
 
 /** A draft task that passed validation. */
-export interface ValidTask {
-  readonly taskType: TaskSpec['taskType'];
-  readonly parameters: RerouteParameters;
-}
+export type ValidTask =
+  | { readonly taskType: 'reroute_orders'; readonly parameters: RerouteParameters }
+  | { readonly taskType: 'rebalance_region'; readonly parameters: RebalanceParameters };
 
 export type DraftValidation =
   | { readonly ok: true; readonly tasks: readonly ValidTask[] }
@@ -181,15 +241,15 @@ export function materializeTasks(
       idempotencyKey,
       compensation: {
         taskType: spec.compensation.taskType,
-        parameters: spec.compensation.parameters(task.parameters, idempotencyKey),
+        parameters: spec.compensation.parameters(task.parameters as never, idempotencyKey),
         idempotencyKey: `${spec.compensation.idempotencyPrefix}#${ids.correlationId}${suffix}`,
         timeoutSeconds: spec.compensation.timeoutSeconds,
       },
-    };
+    } as PlanTask;
   });
 }
 
 /** The plan summary: one sentence per task. */
 export function summarizeTasks(tasks: readonly ValidTask[]): string {
-  return tasks.map((task) => taskCatalog[task.taskType].summarize(task.parameters)).join(' ');
+  return tasks.map((task) => taskCatalog[task.taskType].summarize(task.parameters as never)).join(' ');
 }

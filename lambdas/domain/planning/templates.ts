@@ -4,8 +4,18 @@ import type { DraftPlan } from '../memory/reasoner';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
+const contributorIds = (spike: OrderCancellationSpike): string[] =>
+  (spike.contributors ?? []).map((contributor) => contributor.warehouseId);
+
 function bindingOf(value: unknown, spike: OrderCancellationSpike): ParameterBinding {
   if (value === spike.scope.id) return { from: 'scope.id' };
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    JSON.stringify((value as unknown[]).map(String).sort()) === JSON.stringify(contributorIds(spike).sort())
+  ) {
+    return { from: 'contributors' };
+  }
   if (typeof value === 'string' && ISO_TIME.test(value) && Number.isFinite(Date.parse(value))) {
     return {
       from: 'window.start',
@@ -17,7 +27,8 @@ function bindingOf(value: unknown, spike: OrderCancellationSpike): ParameterBind
 
 /**
  * Generalises a plan's tasks into a template: a parameter equal to the incident's scope id becomes
- * `scope.id`, a time becomes an offset from the incident window's start, anything else stays literal.
+ * `scope.id`, a region incident's contributors become `contributors`, a time becomes an offset from the
+ * incident window's start, anything else stays literal.
  *
  * @example
  * // spike at WH-NYC, window starting 10:35
@@ -43,6 +54,8 @@ function bind(binding: ParameterBinding, spike: OrderCancellationSpike): unknown
       return binding.value;
     case 'scope.id':
       return spike.scope.id;
+    case 'contributors':
+      return contributorIds(spike);
     case 'window.start':
       return new Date(Date.parse(spike.window.start) + binding.offsetSeconds * 1000).toISOString();
     case 'window.end':
