@@ -119,6 +119,75 @@ describe('spreadLogLikelihoodRatio', () => {
   });
 });
 
+describe('spreadEvidence with other warehouses of the region', () => {
+  const calm: Counts = [20, 1];
+  const spike: Counts = [20, 9];
+
+  /**
+   * Region R is served by W, V and U (one cell each); W and V also serve customers outside R. `failing` says
+   * which of W and V fail (their cells and outside customers spike); `regionWide` spikes every cell of R instead.
+   */
+  function threeWarehouses(failing: readonly ('W' | 'V')[], regionWide = false) {
+    const hit = (id: string) => regionWide || failing.includes(id as 'W' | 'V');
+    const cellOf = (id: string) =>
+      history(`cell#R#${id}`, calm, hit(id) || (regionWide && id === 'U') ? spike : calm);
+    const outsideOf = (id: string) => (failing.includes(id as 'W' | 'V') ? spike : calm);
+    const region = history(
+      'region#R',
+      sum(calm, calm, calm),
+      sum(...['W', 'V', 'U'].map((id): Counts => (hit(id) ? spike : calm))),
+    );
+    const warehouseOf = (id: string) =>
+      history(`warehouse#${id}`, sum(calm, calm), sum(hit(id) ? spike : calm, outsideOf(id)));
+    const [top, other] = rankCells(
+      [
+        { id: 'W', history: cellOf('W') },
+        { id: 'V', history: cellOf('V') },
+      ],
+      query,
+      config,
+    );
+    return { region, top: top!, other: other!, warehouseOf };
+  }
+
+  it('reads two warehouses of one region failing at once as warehouses, not as the region', () => {
+    const { region, top, other, warehouseOf } = threeWarehouses(['W', 'V']);
+
+    const alone = spreadEvidence(region, warehouseOf(top.id), top, query, config);
+    const withOthers = spreadEvidence(region, warehouseOf(top.id), top, query, config, [
+      { cell: other, warehouse: warehouseOf(other.id) },
+    ]);
+
+    // Weighing the top warehouse alone, the other's excess counts as the rest of the region cancelling.
+    expect(withOthers.logLikelihoodRatio).toBeLessThan(
+      alone.logLikelihoodRatio - config.spreadLogLikelihoodRatio,
+    );
+    expect(spreadOf(withOthers.logLikelihoodRatio, config)).toBe('warehouse');
+    expect([...withOthers.warehouses].sort()).toEqual(['V', 'W']);
+  });
+
+  it('still reads a region-wide problem as the region when other warehouses are weighed too', () => {
+    const { region, top, other, warehouseOf } = threeWarehouses([], true);
+
+    const evidence = spreadEvidence(region, warehouseOf(top.id), top, query, config, [
+      { cell: other, warehouse: warehouseOf(other.id) },
+    ]);
+
+    expect(spreadOf(evidence.logLikelihoodRatio, config)).toBe('region');
+  });
+
+  it('names only the top warehouse when the other one is calm', () => {
+    const { region, top, other, warehouseOf } = threeWarehouses(['W']);
+
+    const evidence = spreadEvidence(region, warehouseOf(top.id), top, query, config, [
+      { cell: other, warehouse: warehouseOf(other.id) },
+    ]);
+
+    expect(spreadOf(evidence.logLikelihoodRatio, config)).toBe('warehouse');
+    expect(evidence.warehouses).toEqual(['W']);
+  });
+});
+
 describe('contributorsOf', () => {
   it('names the warehouses with a significant excess, largest first', () => {
     const ranked = rankCells(

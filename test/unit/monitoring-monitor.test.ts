@@ -23,6 +23,8 @@ interface Simulation {
   warehouses: { id: string; rate: number; regions: readonly (readonly [region: string, share: number])[] }[];
   /** Extra cancellations per order placed in scope, from minute `from` to `to`. */
   incident?: { type: 'warehouse' | 'region'; id: string; from: number; to: number; extra: number };
+  /** More incidents at once (e.g. two warehouses of one region). */
+  alsoIncidents?: readonly NonNullable<Simulation['incident']>[];
   promotion?: { warehouseId: string; from: number; to: number; lift: number };
   /** Minutes without any event. */
   gap?: { from: number; to: number };
@@ -47,13 +49,11 @@ function simulate(sim: Simulation): OrderFact[] {
           const at = T0 + minute * MINUTE + Math.floor(random() * 60) * 1000;
           const orderId = `o${next++}`;
           facts.push({ kind: 'placed', orderId, warehouseId: w.id, region, time: iso(at) });
-          const { incident } = sim;
-          const inIncident =
-            incident !== undefined &&
-            minute >= incident.from &&
-            minute < incident.to &&
-            (incident.type === 'warehouse' ? incident.id === w.id : incident.id === region);
-          if (inIncident && random() < incident.extra) {
+          const incident = [...(sim.incident ? [sim.incident] : []), ...(sim.alsoIncidents ?? [])].find(
+            (i) =>
+              minute >= i.from && minute < i.to && (i.type === 'warehouse' ? i.id === w.id : i.id === region),
+          );
+          if (incident !== undefined && random() < incident.extra) {
             facts.push({
               kind: 'cancelled',
               orderId,
@@ -219,6 +219,52 @@ describe('observeOrders attributing warehouse and region incidents', () => {
   });
 });
 
+describe('observeOrders with two warehouses of one region failing at once', () => {
+  /** R is served by A, B and D (mostly their own customers), and a little by C, whose customers live in S. */
+  const threeInR: Simulation['warehouses'] = [
+    ...network.filter((w) => w.id !== 'C'),
+    {
+      id: 'D',
+      rate: 2.5,
+      regions: [
+        ['R', 0.85],
+        ['S', 0.15],
+      ],
+    },
+    network.find((w) => w.id === 'C')!,
+  ];
+
+  it.each([
+    ['R served by A and B', network],
+    ['R served by A, B and D', threeInR],
+  ])('publishes two warehouse incidents, and no region incident (%s)', async (_, warehouses) => {
+    const facts = simulate({
+      seed: 21,
+      minutes: 6 * 60,
+      warehouses,
+      incident: { type: 'warehouse', id: 'A', from: 300, to: 350, extra: 0.4 },
+      alsoIncidents: [{ type: 'warehouse', id: 'B', from: 301, to: 350, extra: 0.4 }],
+    });
+
+    const { published } = await monitor(batchesOf(facts));
+
+    expect(published.map(scopeOf).sort()).toEqual(['warehouse#A', 'warehouse#B']);
+  });
+
+  it('still publishes one region incident when every warehouse of the region is hit through its customers', async () => {
+    const facts = simulate({
+      seed: 22,
+      minutes: 6 * 60,
+      warehouses: threeInR,
+      incident: { type: 'region', id: 'R', from: 300, to: 350, extra: 0.4 },
+    });
+
+    const { published } = await monitor(batchesOf(facts));
+
+    expect(published.map(scopeOf)).toEqual(['region#R']);
+  });
+});
+
 describe('observeOrders on an ambiguous start', () => {
   it('waits for the evidence before attributing, rather than reporting the region’s biggest warehouse', async () => {
     // Early in this region incident only A's customers have cancelled: deciding at once would blame A.
@@ -235,6 +281,29 @@ describe('observeOrders on an ambiguous start', () => {
     expect(defaults.map(scopeOf)).toEqual(['region#R']);
     expect(hasty.map(scopeOf)).toEqual(['warehouse#A', 'region#R']);
   });
+});
+
+describe('observeOrders re-judging a region incident opened on thin evidence', () => {
+  it.each([7, 8])(
+    'opens the warehouse incident once the rest of the region is calm again (seed %i)',
+    async (seed) => {
+      // A fails at minute 300; a chance burst of cancellations among B's customers in R at the same moment makes
+      // the first minutes read as the region's, and the region incident opens.
+      const facts = simulate({
+        seed,
+        minutes: 6 * 60,
+        warehouses: network,
+        incident: { type: 'warehouse', id: 'A', from: 300, to: 345, extra: 0.4 },
+        alsoIncidents: [{ type: 'warehouse', id: 'B', from: 298, to: 302, extra: 0.5 }],
+      });
+
+      const { published } = await monitor(batchesOf(facts));
+
+      // The region incident stays (one false alarm), but A's own is not hidden inside it until it closes.
+      expect(published.map(scopeOf)).toEqual(['region#R', 'warehouse#A']);
+      expect(Date.parse(published[1]!.detectedAt)).toBeLessThanOrEqual(T0 + 315 * MINUTE);
+    },
+  );
 });
 
 describe('observeOrders attributing from every cell the store has recorded', () => {

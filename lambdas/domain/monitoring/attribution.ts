@@ -95,16 +95,44 @@ function sharedLift(groups: readonly BlockStatistics[]): number {
 
 /** What step 2 of the rule weighs, and the rest of the region it tested. */
 export interface SpreadEvidence {
-  /** Generalized log-likelihood ratio, region-wide against one warehouse: positive favours the region. */
+  /**
+   * Generalized log-likelihood ratio, region-wide against the best explanation by failing warehouses (the top
+   * cell's, alone or with up to two others of the region): positive favours the region.
+   */
   logLikelihoodRatio: number;
   /** The region's orders outside the top cell (its customers served by other warehouses), tested on the block. */
   restOfRegion: BlockStatistics;
+  /** The warehouses of the best warehouse explanation, the top cell's first. */
+  warehouses: string[];
+}
+
+/** Another warehouse of the region that may be failing too: its cell in the region and its whole history. */
+export interface OtherWarehouse {
+  cell: CellEvidence;
+  warehouse: ScopeHistory;
 }
 
 /**
+ * Log-likelihood a warehouse explanation must gain for each warehouse beyond the first: two or three warehouses
+ * failing at once is a less likely story than one region-wide problem, so it needs the evidence to earn it.
+ */
+const EXTRA_WAREHOUSE_LOG_LIKELIHOOD = 2;
+
+/** At most this many warehouses, the top cell's included, are weighed together. */
+const MAX_WAREHOUSES = 3;
+
+/**
  * Evidence that the top cell's problem is its region's rather than its warehouse's (step 2 of the rule): the
- * generalized log-likelihood ratio, positive for the region (0 when neither telling group has orders), and the
+ * generalized log-likelihood ratio, positive for the region (0 when no telling group has orders), and the
  * test of the rest of the region — whose own excess a region incident needs (step 3).
+ *
+ * The groups weighed are the cells of the candidate warehouses (the top cell's, and `others` of the region with
+ * an excess, largest first, up to three in all), each candidate's customers outside the region, and the rest of
+ * the region. Under "region", the region's groups share one lift and the outside customers are at their
+ * baseline. Under "these warehouses" (every subset holding the top cell's), each failing warehouse's cell and
+ * outside customers share a lift of their own and every other group is at its baseline. Two warehouses of one
+ * region failing at once therefore read as warehouses (the region's other warehouses are normal, their own
+ * customers elsewhere are not), while a region-wide problem leaves every candidate's outside customers normal.
  *
  * @param region history of the cell's region; @param warehouse history of the cell's warehouse.
  */
@@ -114,21 +142,61 @@ export function spreadEvidence(
   cell: CellEvidence,
   query: BlockQuery,
   config: AttributionConfig,
+  others: readonly OtherWarehouse[] = [],
 ): SpreadEvidence {
-  const inCell = cell.stats;
   const restOfRegion = testBlock(region.minus(cell.history, `${region.scope}~rest`), query, config);
-  const outsideRegion = testBlock(warehouse.minus(cell.history, `${warehouse.scope}~rest`), query, config);
-  const regionLift = sharedLift([inCell, restOfRegion]);
-  const warehouseLift = sharedLift([inCell, outsideRegion]);
-  const ifRegion =
-    logLikelihood(inCell.cancelled, regionLift * inCell.expected) +
-    logLikelihood(restOfRegion.cancelled, regionLift * restOfRegion.expected) +
-    logLikelihood(outsideRegion.cancelled, outsideRegion.expected);
-  const ifWarehouse =
-    logLikelihood(inCell.cancelled, warehouseLift * inCell.expected) +
-    logLikelihood(outsideRegion.cancelled, warehouseLift * outsideRegion.expected) +
-    logLikelihood(restOfRegion.cancelled, restOfRegion.expected);
-  return { logLikelihoodRatio: ifRegion - ifWarehouse, restOfRegion };
+  const candidates = [
+    { id: warehouse.scope, cell, warehouse },
+    ...others
+      .filter((o) => o.cell.excess > 0 && o.warehouse.scope !== warehouse.scope)
+      .slice(0, MAX_WAREHOUSES - 1)
+      .map((o) => ({ id: o.warehouse.scope, ...o })),
+  ];
+  let rest = region;
+  for (const c of candidates) rest = rest.minus(c.cell.history, `${region.scope}~rest`);
+  const restStats = candidates.length === 1 ? restOfRegion : testBlock(rest, query, config);
+  const groups = candidates.map((c) => ({
+    id: c.id,
+    inRegion: c.cell.stats,
+    outside: testBlock(c.warehouse.minus(c.cell.history, `${c.warehouse.scope}~rest`), query, config),
+  }));
+  const regionLift = sharedLift([...groups.map((g) => g.inRegion), restStats]);
+  let ifRegion = logLikelihood(restStats.cancelled, regionLift * restStats.expected);
+  for (const g of groups) {
+    ifRegion +=
+      logLikelihood(g.inRegion.cancelled, regionLift * g.inRegion.expected) +
+      logLikelihood(g.outside.cancelled, g.outside.expected);
+  }
+  let best = -Infinity;
+  let bestWarehouses: string[] = [];
+  // Subsets holding the first candidate (bit 0 always set).
+  for (let mask = 1; mask < 1 << groups.length; mask += 2) {
+    let ifWarehouses = logLikelihood(restStats.cancelled, restStats.expected);
+    const chosen: string[] = [];
+    for (const [i, g] of groups.entries()) {
+      if (mask & (1 << i)) {
+        const lift = sharedLift([g.inRegion, g.outside]);
+        ifWarehouses +=
+          logLikelihood(g.inRegion.cancelled, lift * g.inRegion.expected) +
+          logLikelihood(g.outside.cancelled, lift * g.outside.expected);
+        chosen.push(g.id);
+      } else {
+        ifWarehouses +=
+          logLikelihood(g.inRegion.cancelled, g.inRegion.expected) +
+          logLikelihood(g.outside.cancelled, g.outside.expected);
+      }
+    }
+    ifWarehouses -= EXTRA_WAREHOUSE_LOG_LIKELIHOOD * (chosen.length - 1);
+    if (ifWarehouses > best) {
+      best = ifWarehouses;
+      bestWarehouses = chosen;
+    }
+  }
+  return {
+    logLikelihoodRatio: ifRegion - best,
+    restOfRegion,
+    warehouses: bestWarehouses.map((scope) => scope.replace(/^warehouse#/, '')),
+  };
 }
 
 /** The generalized log-likelihood ratio of {@link spreadEvidence} alone. */

@@ -265,7 +265,10 @@ async function openingOf(
   );
   // Cells inside an open incident of the other level (the region incident a warehouse's excess lies in, the
   // warehouse incident that lifts a region) are that incident's: the anomaly opens nothing unless what remains
-  // without them is anomalous on its own.
+  // without them is anomalous on its own — or unless the attribution, weighed with those cells, now clearly
+  // names this level (beyond ±spreadLogLikelihoodRatio, without waiting): the open incident was opened on early,
+  // thin evidence (a chance cluster at another warehouse read as the region), or this level's own problem began
+  // inside it.
   const otherScope = (cell: string) => (type === 'region' ? warehouseScope(cell) : regionScope(cell));
   const covered = new Set<string>();
   await Promise.all(
@@ -276,6 +279,7 @@ async function openingOf(
       }),
   );
   let reported = verdict.reported;
+  let overruling = false;
   if (covered.size > 0) {
     let rest = history;
     for (const cell of cells) if (covered.has(cell.id)) rest = rest.minus(cell.history, `${scope}~rest`);
@@ -283,11 +287,11 @@ async function openingOf(
       baselineBefore: evaluation.baselineBefore,
       elapsed: query.elapsed,
     });
-    if (!remaining.anomalous) return false;
-    reported = remaining.reported;
+    if (remaining.anomalous) reported = remaining.reported;
+    else overruling = true;
   }
   const ranked = rankCells(
-    cells.filter((cell) => !covered.has(cell.id)),
+    cells.filter((cell) => overruling || !covered.has(cell.id)),
     query,
     config,
   );
@@ -298,8 +302,38 @@ async function openingOf(
     read(regionScope(region)),
     read(warehouseScope(warehouse)),
   ]);
-  const evidence = spreadEvidence(regionHistory, warehouseHistory, top, query, config);
+  // The region's other warehouses with an excess of their own — those with an open incident too: two
+  // warehouses of one region failing at once must read as two warehouse incidents, not as the region (see
+  // spreadEvidence).
+  const otherCells =
+    type === 'region'
+      ? rankCells(cells, query, config).filter((cell) => cell.id !== top.id)
+      : rankCells(
+          await Promise.all(
+            (await store.members(regionScope(region)))
+              .filter((other) => other !== warehouse)
+              .sort()
+              .map(async (other) => ({ id: other, history: await read(cellScope(region, other)) })),
+          ),
+          query,
+          config,
+        );
+  const others = await Promise.all(
+    otherCells
+      .filter((cell) => cell.excess > 0)
+      .slice(0, 2)
+      .map(async (cell) => ({ cell, warehouse: await read(warehouseScope(cell.id)) })),
+  );
+  const evidence = spreadEvidence(regionHistory, warehouseHistory, top, query, config, others);
   let spread = spreadOf(evidence.logLikelihoodRatio, config);
+  if (overruling) {
+    // Only the open incident's own cell is re-judged, and a region incident only once the rest of the region
+    // — what made it the region's — shows no excess at all (not merely an insignificant one: early in a region
+    // incident served mostly by one warehouse, the rest is too thin to be significant yet).
+    if (!covered.has(top.id) || spread !== type) return false;
+    const rest = evidence.restOfRegion;
+    if (type === 'warehouse' && rest.cancelled > rest.expected) return false;
+  }
   if (spread === 'ambiguous') {
     // Not clear yet: decide by the sign once the anomaly has lasted `ambiguousWindows` more windows, when the
     // telling orders have had time to show which it is.
