@@ -1,72 +1,144 @@
 /**
- * Scale: replays N retail events (default 500,000) through the monitoring agent in the sandbox — the real
- * bundle in a worker thread, its SQS buffer and event source mapping, dynalite — and prints events per second,
- * peak memory, and the ratio against a plain loop that only parses the same events (JSON + contract), measured
- * in the same run. Usage: npx tsx bench/replay.ts [--count 500000] [--days 7]
+ * Scale: replays an NDJSON stream through the whole app in the sandbox — the same path as
+ * `npm start -- --events <file>`: the file streamed line by line, every rule and agent (monitoring, order book,
+ * the saga with planning and fulfillment), dynalite — and prints events per second, peak RSS (worker threads
+ * included: they share the process), processed / DLQ / lost per consumer, and the ratio against a reference
+ * measured in the same run: streaming the same file and parsing each event (JSON + contract) only.
+ *
+ *   npx tsx bench/replay.ts                          # the labelled 1M-event run: 14 days, 20 warehouses
+ *   npx tsx bench/replay.ts --events /tmp/f.ndjson   # any file
+ *   npx tsx bench/replay.ts --traffic 0.365          # a smaller generated stream (266,880 events)
+ *   npx tsx bench/replay.ts --assembly /tmp/cdk.out   # a copy of cdk.out, used as it is
+ *
+ * Without `--events` the stream is generated once (scenarios/generate.ts, preset `week` stretched to 14 days
+ * over a 20-warehouse network, with its incidents, promotions, gaps and late events) into the temp directory,
+ * in a child process so that generating it does not count toward peak memory.
  */
 import '../local/polyfills';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseEvent } from '../lambdas/domain/contracts/parse';
 import { ensureAssembly } from '../local/assembly';
-import { Sandbox } from '../local/sandbox';
-import { generateLoad } from '../scenarios/generate-load';
+import { streamEvents } from '../local/cli-input';
+import { replayFile } from '../local/replay-file';
+import type { Sandbox } from '../local/sandbox';
+
+const MiB = 1024 * 1024;
+
+/** Generates (once) the labelled stream: `week` preset, 14 days, 20 warehouses in 6 regions. */
+function labelledStream(root: string, traffic: string): string {
+  const dir = path.join(tmpdir(), `proactive-agents-load-14d-20wh-t${traffic}`);
+  const file = path.join(dir, 'week-11.ndjson');
+  if (!existsSync(file)) {
+    console.error(`generating ${file} ...`);
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'scenarios', 'generate.ts'),
+        '--preset',
+        'week',
+        '--seed',
+        '11',
+        '--set',
+        'days=14',
+        '--set',
+        'network={"warehouses":20,"regions":6}',
+        '--set',
+        `traffic=${traffic}`,
+        '--out',
+        dir,
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  }
+  return file;
+}
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string' }, days: { type: 'string' } } });
-  const count = Number(values.count ?? 500_000);
-  const days = Number(values.days ?? 7);
+  const { values } = parseArgs({
+    options: { events: { type: 'string' }, traffic: { type: 'string' }, assembly: { type: 'string' } },
+  });
   const root = path.resolve(__dirname, '..');
-  ensureAssembly(root, path.join(root, 'cdk.out'), (line) => console.error(line));
+  // --assembly <dir>: a cloud assembly synthesized beforehand, used as it is (no synth check).
+  const assemblyDir = values.assembly ? path.resolve(values.assembly) : path.join(root, 'cdk.out');
+  if (!values.assembly) ensureAssembly(root, assemblyDir, (line) => console.error(line));
+  // traffic 1.37 gives 1,000,195 events over the 14 days.
+  const file = values.events ? path.resolve(values.events) : labelledStream(root, values.traffic ?? '1.37');
 
-  const lines = [...generateLoad({ count, days })].map((event) => JSON.stringify(event));
-  console.log(`${count.toLocaleString('en-US')} events over ${days} days of event time`);
-
-  // Reference: a plain loop that only parses the same events.
+  // Reference: stream the same file and parse each event (JSON + contract), nothing else.
   let started = process.hrtime.bigint();
   let parsed = 0;
-  for (const line of lines) {
-    parseEvent(line, ['order_placed', 'order_cancelled']);
+  for await (const input of streamEvents(file, () => undefined)) {
+    parseEvent(JSON.stringify(input.raw), ['order_placed', 'order_cancelled']);
     parsed++;
   }
   const referenceSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const inputs = lines.map((line) => {
-    const raw = JSON.parse(line) as { time: string };
-    return { raw, time: Date.parse(raw.time) };
-  });
-  const sandbox = await Sandbox.start({
-    assemblyDir: path.join(root, 'cdk.out'),
-    startTime: inputs[0]!.time - 1000,
-    onlyConsumers: ['monitoring-agent'],
-  });
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
+  // Progress on stderr: RSS (all threads) against the main thread's own heap.
+  let running: Sandbox | undefined;
+  const progress = setInterval(() => {
+    const { rss, heapUsed } = process.memoryUsage();
+    void Promise.all(
+      [...(running?.functions.values() ?? [])].map(async (fn) => {
+        const heap = await fn.heap();
+        return heap ? `${fn.config.environment.POWERTOOLS_SERVICE_NAME} ${(heap.used / MiB).toFixed(0)}` : '';
+      }),
+    ).then((heaps) =>
+      console.error(
+        `  … ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s: RSS ${(rss / MiB).toFixed(0)} MiB; heap MiB: main ${(heapUsed / MiB).toFixed(0)} ${heaps.filter(Boolean).join(' ')}`,
+      ),
+    );
+  }, 30_000);
   started = process.hrtime.bigint();
-  try {
-    await sandbox.replay(inputs);
-  } finally {
+  const { sandbox, stats, unreadable } = await replayFile(file, {
+    assemblyDir,
+    onStart: (sandbox) => (running = sandbox),
+  }).finally(() => {
     clearInterval(sampler);
-  }
+    clearInterval(progress);
+  });
   const sandboxSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const [account] = sandbox.accountingReport().filter((a) => a.consumer === 'monitoring-agent');
-  const fn = sandbox.functionByService('monitoring-agent');
+  // The kernel's high-water mark of the whole process (all threads), in KiB on Linux.
+  const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  const accounts = sandbox.accountingReport();
+  const executions = sandbox.sfn
+    .listStateMachines()
+    .stateMachines.flatMap((m) => sandbox.sfn.listExecutions(m.stateMachineArn).executions);
+  const onBus = sandbox.bus.archive.length;
   await sandbox.stop();
 
   const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} events/s`;
   console.log(
-    `reference (JSON.parse + contract parse only): ${referenceSeconds.toFixed(2)} s, ${rate(parsed, referenceSeconds)}`,
+    `${stats.events.toLocaleString('en-US')} events (${stats.late} late, ${unreadable} unreadable) from ${file}; ${stats.steps.toLocaleString('en-US')} one-minute steps`,
   );
   console.log(
-    `sandbox → monitoring agent:                   ${sandboxSeconds.toFixed(2)} s, ${rate(count, sandboxSeconds)}`,
+    `reference (stream + JSON + contract parse only): ${referenceSeconds.toFixed(2)} s, ${rate(parsed, referenceSeconds)}`,
   );
   console.log(
-    `ratio sandbox / reference:                    ${(sandboxSeconds / referenceSeconds).toFixed(1)}×`,
+    `sandbox, whole app (npm start -- --events):      ${sandboxSeconds.toFixed(1)} s, ${rate(stats.events, sandboxSeconds)}`,
   );
   console.log(
-    `invocations: ${fn.invocations}; processed ${account?.processed ?? 0}, in DLQ ${account?.deadLettered ?? 0}, lost ${account?.lost ?? 0}`,
+    `ratio sandbox / reference:                       ${(sandboxSeconds / referenceSeconds).toFixed(1)}×`,
   );
-  console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+  console.log(`peak RSS (process, worker threads included):     ${(maxRss / MiB).toFixed(0)} MiB`);
+  console.log(`events on the bus: ${onBus.toLocaleString('en-US')}; saga executions: ${executions.length}`);
+  for (const a of accounts) {
+    console.log(
+      `  ${a.consumer.padEnd(42)} routed ${a.routed}, processed ${a.processed}, in DLQ ${a.deadLettered}, pending ${a.pending}, lost ${a.lost}, deliveries ${a.deliveries}`,
+    );
+  }
+  const lost = accounts.reduce((n, a) => n + a.lost, 0);
+  if (lost > 0) {
+    console.error(`LOST ${lost} event(s)`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {

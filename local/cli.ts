@@ -1,23 +1,26 @@
 import './polyfills';
-import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureAssembly } from './assembly';
-import { readEvents } from './cli-input';
-import { DRILLS, parseFaults, poisonPillEvent } from './faults';
-import { Sandbox, type RejectedInput } from './sandbox';
+import { DRILLS, parseFaults } from './faults';
+import { REORDER_SECONDS, replayFile, writeArchive } from './replay-file';
+import type { Sandbox } from './sandbox';
 import { loadTemplate } from './template';
 import { formatTimeline } from './timeline';
+import { networkEvents } from '../scenarios/network-events';
 
 const root = path.resolve(__dirname, '..');
 const userPath = (file: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 
-const usage = `Usage: npm start -- [--events <file.ndjson>] [--out <file.ndjson>] [--logs <dir>]
+const usage = `Usage: npm start -- [--events <file.ndjson>] [--network <file.json>] [--out <file.ndjson>] [--logs <dir>]
 
 Runs the synthesized app in the sandbox, replays the events (default: the retail walk-through) on a
 virtual clock driven by event time, and prints the incident timeline.
 
   --events <file>  NDJSON file of EventBridge envelopes to replay (default scenarios/retail-walkthrough.ndjson)
+  --network <file> seed the fulfillment network: one warehouse_updated per warehouse of the file, a minute
+                   before the first event (default for the walk-through: config/retail-network.json; without
+                   it, warehouses are learnt from the orders)
   --out <file>     write every event put on the bus, one JSON envelope per line
   --logs <dir>     where each function's logs go (default .sandbox/logs)
   --fault <drill>  inject a fault (repeatable): ${DRILLS.join(', ')}
@@ -27,6 +30,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       events: { type: 'string' },
+      network: { type: 'string' },
       out: { type: 'string' },
       logs: { type: 'string' },
       fault: { type: 'string', multiple: true },
@@ -43,36 +47,39 @@ async function main(): Promise<number> {
   const eventsFile = values.events
     ? userPath(values.events)
     : path.join(root, 'scenarios', 'retail-walkthrough.ndjson');
+  const networkFile = values.network
+    ? userPath(values.network)
+    : values.events
+      ? undefined
+      : path.join(root, 'config', 'retail-network.json');
+  // Read and checked before anything starts: a bad file is an error naming the field.
+  const seeded = networkFile ? networkEvents(networkFile, new Date(0)).length : 0;
   const logDir = values.logs ? userPath(values.logs) : path.join(root, '.sandbox', 'logs');
   const faults = parseFaults(values.fault ?? [], serviceNames(assemblyDir));
 
-  const rejected: RejectedInput[] = [];
-  const inputs = readEvents(eventsFile, rejected);
-  const times = inputs.map((i) => i.time).filter(Number.isFinite);
-  const firstTime = Math.min(...times);
-  if (faults.poisonPill && times.length > 0) {
-    const middle = firstTime + (Math.max(...times) - firstTime) / 2;
-    inputs.push({ raw: poisonPillEvent(middle), time: middle, line: 0 });
-  }
-  const sandbox = await Sandbox.start({
+  // The file is streamed: events are read as the replay needs them, never held all at once.
+  const { sandbox, stats, unreadable } = await replayFile(eventsFile, {
     assemblyDir,
     logDir,
-    startTime: Number.isFinite(firstTime) ? firstTime - 1000 : undefined,
     faults: faults.sandbox,
+    poisonPill: faults.poisonPill,
+    prelude: networkFile ? (time) => networkEvents(networkFile, time) : undefined,
   });
   try {
-    sandbox.rejectedInputs.push(...rejected);
-    await sandbox.replay(inputs);
-
     const events = sandbox.bus.archive;
     console.log(
       `\nIncident timeline — ${path.relative(process.cwd(), eventsFile) || eventsFile} (event time, UTC)\n`,
     );
     for (const line of formatTimeline(events)) console.log(line);
-    printAccounting(sandbox, inputs.length + rejected.length, rejected.length);
+    if (networkFile) {
+      console.log(
+        `\nNetwork: ${seeded} warehouse_updated event(s) from ${path.relative(process.cwd(), networkFile) || networkFile}, a minute before the first event`,
+      );
+    }
+    printAccounting(sandbox, stats.events - seeded + unreadable, unreadable, stats.late, seeded);
     if (values.out) {
       const out = userPath(values.out);
-      writeFileSync(out, events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''));
+      await writeArchive(events, out);
       console.log(`  wrote ${events.length} events to ${out}`);
     }
     const wall = (Date.now() - started) / 1000;
@@ -102,12 +109,23 @@ function serviceNames(assemblyDir: string): string[] {
     .filter((name): name is string => typeof name === 'string');
 }
 
-function printAccounting(sandbox: Sandbox, lines: number, unreadable: number): void {
+function printAccounting(
+  sandbox: Sandbox,
+  lines: number,
+  unreadable: number,
+  late: number,
+  seeded: number,
+): void {
   const rejectedOnPut = sandbox.rejectedInputs.length - unreadable;
   console.log('\nAccounting');
   console.log(
-    `  input: ${lines} line(s); put on the bus: ${lines - unreadable - rejectedOnPut}; rejected: ${unreadable + rejectedOnPut}; events on the bus in all: ${sandbox.bus.archive.length}`,
+    `  input: ${lines} line(s); put on the bus: ${lines - unreadable - rejectedOnPut}${seeded > 0 ? ` (and ${seeded} network event(s))` : ''}; rejected: ${unreadable + rejectedOnPut}; events on the bus in all: ${sandbox.bus.archive.length}`,
   );
+  if (late > 0) {
+    console.log(
+      `  late input: ${late} event(s) arrived more than ${REORDER_SECONDS / 60} minutes after later ones and went on the bus after their minute, with their own time`,
+    );
+  }
   for (const r of sandbox.rejectedInputs) {
     console.log(`  rejected input${r.line ? ` (line ${r.line})` : ''}: ${r.reason}`);
   }

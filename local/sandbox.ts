@@ -1,6 +1,7 @@
 import './polyfills';
 import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import dynalite from 'dynalite';
@@ -13,6 +14,7 @@ import { LocalOpenSearch } from './opensearch';
 import { archivePattern, EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
 import { LocalFunction, type InvokeResult } from './lambda/local-function';
+import { ReplayBuffer } from './replay-buffer';
 import { LocalQueue, LocalSqs, SqsEventSourceMapping } from './sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
 import { loadTemplate, type ResolvedTemplate } from './template';
@@ -32,6 +34,11 @@ export interface SandboxOptions {
   readonly faults?: SandboxFaults;
   /** Deliver only to these agents (by service name) and state machines; other targets are left out. @default - all */
   readonly onlyConsumers?: readonly string[];
+  /**
+   * Keep the DynamoDB tables on disk (LevelDB in a temporary directory, removed on stop) instead of in memory, so
+   * a long replay's order book and window counters do not grow the process. @default false
+   */
+  readonly tablesOnDisk?: boolean;
 }
 
 /** Faults the sandbox injects (`npm start -- --fault <name>`). */
@@ -57,6 +64,32 @@ export interface RejectedInput {
   readonly line?: number;
   readonly reason: string;
   readonly raw: string;
+}
+
+/** One event to replay: the envelope, its event time (ms; NaN if it has none) and its line in the input. */
+export interface ReplayEvent {
+  readonly raw: unknown;
+  readonly time: number;
+  readonly line?: number;
+}
+
+export interface ReplayOptions {
+  /** How far out of event-time order a streamed event may arrive and still be replayed in order. @default 1800 */
+  readonly reorderSeconds?: number;
+  /** Events held at most before the earliest step runs anyway (bounds memory). @default 200000 */
+  readonly maxBuffered?: number;
+}
+
+/** What a replay put on the bus. */
+export interface ReplayStats {
+  /** Events read (timed or not). */
+  readonly events: number;
+  /** Events that arrived after their step had run: put on the bus late, with their own event time. */
+  readonly late: number;
+  /** Virtual-time steps run. */
+  readonly steps: number;
+  /** The most events held at once waiting for their step (the reorder window's worth, not the stream's). */
+  readonly maxBuffered: number;
 }
 
 type Dynalite = ReturnType<typeof dynalite>;
@@ -95,6 +128,7 @@ export class Sandbox {
   http2Endpoint!: string;
   private readonly http: LocalEndpoint;
   private dynamo?: Dynalite;
+  private tablesDir?: string;
 
   private constructor(private readonly options: SandboxOptions) {
     this.clock = new VirtualClock(options.startTime);
@@ -155,26 +189,68 @@ export class Sandbox {
    * Replays events in event-time order: the clock moves to each step's time (firing due timers), the step's
    * events go on the bus, and the sandbox settles before time moves on. Then pending timers (retries,
    * visibility timeouts, task timeouts) run out within `horizonSeconds` after the last event.
+   *
+   * `events` may be a stream (an async iterable, e.g. a file read line by line): events are held only until
+   * their step runs. A step runs once an event `reorderSeconds` past its end has been read (or more than
+   * `maxBuffered` events are waiting), so events up to `reorderSeconds` out of order are replayed in event-time
+   * order; one that arrives later than that, after its step has run, goes on the bus in the current step with
+   * its own event time (a late event) and is counted in `late`. An array is sorted first, as a whole. Events
+   * without a usable time (NaN) go on the bus after the last step, where PutEvents stamps or refuses them.
    */
   async replay(
-    events: readonly { raw: unknown; time: number; line?: number }[],
+    events: Iterable<ReplayEvent> | AsyncIterable<ReplayEvent>,
     stepSeconds = 60,
     horizonSeconds = 86_400,
-  ): Promise<void> {
-    const ordered = [...events].sort((a, b) => a.time - b.time);
-    let index = 0;
-    while (index < ordered.length) {
-      const stepEnd =
-        Math.floor(ordered[index]!.time / (stepSeconds * 1000)) * stepSeconds * 1000 + stepSeconds * 1000;
-      const batch: typeof ordered = [];
-      while (index < ordered.length && ordered[index]!.time < stepEnd) batch.push(ordered[index++]!);
+    options: ReplayOptions = {},
+  ): Promise<ReplayStats> {
+    const stepMs = stepSeconds * 1000;
+    const reorderMs = (options.reorderSeconds ?? 1800) * 1000;
+    const maxBuffered = options.maxBuffered ?? 200_000;
+    const source = Array.isArray(events)
+      ? [...(events as readonly ReplayEvent[])].sort((a, b) => a.time - b.time)
+      : events;
+    const buffer = new ReplayBuffer<ReplayEvent>();
+    const untimed: ReplayEvent[] = [];
+    const stats = { events: 0, late: 0, steps: 0, maxBuffered: 0 };
+    let newest = -Infinity;
+    let lastStepEnd = -Infinity;
+    const stepEndOf = (time: number) => Math.floor(time / stepMs) * stepMs + stepMs;
+    const runStep = async () => {
+      let stepEnd = stepEndOf(buffer.earliest()!);
+      if (stepEnd < lastStepEnd) stepEnd = lastStepEnd;
+      const batch = buffer.takeBefore(stepEnd);
+      if (stepEnd === lastStepEnd) stats.late += batch.length;
       // The step's events keep their own times; the work they set off happens at the end of the step, like a
       // batching window closing, so everything an agent emits is stamped at or after the facts it saw.
       await this.advanceTo(stepEnd - 1);
       for (const event of batch) this.put(event.raw, event.line);
       await this.settle();
+      lastStepEnd = stepEnd;
+      stats.steps++;
+    };
+    for await (const event of source) {
+      stats.events++;
+      if (!Number.isFinite(event.time)) {
+        untimed.push(event);
+        continue;
+      }
+      buffer.push(event);
+      if (buffer.size > stats.maxBuffered) stats.maxBuffered = buffer.size;
+      if (event.time > newest) newest = event.time;
+      while (
+        buffer.size > 0 &&
+        (stepEndOf(buffer.earliest()!) + reorderMs <= newest || buffer.size > maxBuffered)
+      ) {
+        await runStep();
+      }
+    }
+    while (buffer.size > 0) await runStep();
+    if (untimed.length > 0) {
+      for (const event of untimed) this.put(event.raw, event.line);
+      await this.settle();
     }
     await this.drain(this.clock.now() + horizonSeconds * 1000);
+    return stats;
   }
 
   /** Runs pending timers in time order until none is left before `until`. */
@@ -206,14 +282,22 @@ export class Sandbox {
     await Promise.all([...this.functions.values()].map((fn) => fn.close()));
     await this.sfn?.close();
     await this.http.close();
+    this.bus?.archive.close();
     const server = this.dynamo;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.tablesDir) rmSync(this.tablesDir, { recursive: true, force: true });
   }
 
   private async boot(): Promise<void> {
     const region = this.options.region ?? 'us-east-1';
     const accountId = this.options.accountId ?? '123456789012';
-    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    if (this.options.tablesOnDisk) this.tablesDir = mkdtempSync(path.join(tmpdir(), 'sandbox-tables-'));
+    const dynamo = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(this.tablesDir ? { path: this.tablesDir } : {}),
+    });
     this.dynamo = dynamo;
     await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
     const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
@@ -386,8 +470,8 @@ export class Sandbox {
           this.clock,
           (result, messages, failed) => {
             this.noteResult(fn, result);
-            const ids = (list: readonly { body: string }[]) =>
-              list.map((m) => eventIdOf(m.body)).filter((id): id is string => id !== undefined);
+            const ids = (list: readonly { body: string; eventId?: string }[]) =>
+              list.map((m) => m.eventId ?? eventIdOf(m.body)).filter((id): id is string => id !== undefined);
             this.accounting.delivered(
               consumerName(fn),
               ids(messages.filter((m) => !failed.has(m.messageId))),
@@ -564,7 +648,7 @@ export class Sandbox {
       if (!queue) return missing('queue');
       const consumer = this.consumerOfQueue.get(queue.arn);
       this.accounting.route(consumer ? consumerName(consumer) : queue.name, eventId);
-      queue.send(input);
+      queue.send(input, {}, eventId);
       return Promise.resolve();
     }
     if (service === 'lambda') {

@@ -14,6 +14,8 @@ export interface QueuedMessage {
   readonly body: string;
   readonly messageAttributes: Record<string, MessageAttribute>;
   readonly sentAt: number;
+  /** The EventBridge event a rule delivered (kept so accounting need not parse the body again). */
+  readonly eventId?: string;
   receiveCount: number;
   firstReceivedAt?: number;
   visibleAt: number;
@@ -73,7 +75,11 @@ export class LocalQueue {
     this.listeners.push(listener);
   }
 
-  send(body: string, messageAttributes: Record<string, MessageAttribute> = {}): QueuedMessage {
+  send(
+    body: string,
+    messageAttributes: Record<string, MessageAttribute> = {},
+    eventId?: string,
+  ): QueuedMessage {
     if (body.length === 0)
       throw new SqsError('InvalidParameterValue', 'The request must contain the parameter MessageBody.');
     if (Buffer.byteLength(body) > 262_144) {
@@ -87,6 +93,7 @@ export class LocalQueue {
       body,
       messageAttributes,
       sentAt: this.clock.now(),
+      ...(eventId === undefined ? {} : { eventId }),
       receiveCount: 0,
       visibleAt: this.clock.now(),
     };

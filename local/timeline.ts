@@ -2,41 +2,88 @@ import { describeEvent } from '../lambdas/domain/contracts/describe';
 import type { EventEnvelope } from './eventbridge/bus';
 
 /** Sources whose events are inputs from existing services: summarised between the platform's events. */
-const INPUT_SOURCES = new Set(['retail.orders']);
+const INPUT_SOURCES = new Set(['retail.orders', 'retail.warehouses']);
 
 /**
  * The incident timeline: every platform event in event-time order, one line each, with the input stream in
  * between summarised (first event shown, then counts per detail-type).
+ *
+ * Reads `events` twice and keeps only the platform events and per-gap counts, so it runs over an archive of
+ * millions of events (spilled to disk) in bounded memory: the first pass collects the platform events, the
+ * second counts each input event into the gap between the platform events around it, in (time, arrival) order.
  */
-export function formatTimeline(events: readonly EventEnvelope[]): string[] {
-  const ordered = events.map((event, index) => ({ event, index }));
-  ordered.sort((a, b) => Date.parse(a.event.time) - Date.parse(b.event.time) || a.index - b.index);
+export function formatTimeline(events: Iterable<EventEnvelope>): string[] {
+  const platform: { event: EventEnvelope; time: number; index: number }[] = [];
+  let index = 0;
+  for (const event of events) {
+    if (!INPUT_SOURCES.has(event.source)) platform.push({ event, time: Date.parse(event.time), index });
+    index++;
+  }
+  platform.sort((a, b) => a.time - b.time || a.index - b.index);
+  /** Platform events before (time, index): the gap an input event falls in. */
+  const gapOf = (time: number, at: number): number => {
+    let low = 0;
+    let high = platform.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const p = platform[mid]!;
+      if (p.time < time || (p.time === time && p.index < at)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  // Per gap, the counts per detail-type and where each type first appears (types are listed in that order).
+  const gaps = new Map<number, Map<string, { count: number; time: number; index: number }>>();
+  let first: { event: EventEnvelope; time: number; index: number } | undefined;
+  index = 0;
+  for (const event of events) {
+    const at = index++;
+    if (!INPUT_SOURCES.has(event.source)) continue;
+    const time = Date.parse(event.time);
+    if (first === undefined || time < first.time || (time === first.time && at < first.index)) {
+      if (first !== undefined) count(first.event, first.time, first.index);
+      first = { event, time, index: at };
+      continue;
+    }
+    count(event, time, at);
+  }
+  function count(event: EventEnvelope, time: number, at: number): void {
+    const gap = gapOf(time, at);
+    let types = gaps.get(gap);
+    if (!types) {
+      types = new Map<string, { count: number; time: number; index: number }>();
+      gaps.set(gap, types);
+    }
+    const type = types.get(event['detail-type']);
+    if (!type) types.set(event['detail-type'], { count: 1, time, index: at });
+    else {
+      type.count++;
+      if (time < type.time || (time === type.time && at < type.index)) {
+        type.time = time;
+        type.index = at;
+      }
+    }
+  }
+
   const lines: string[] = [];
   const line = (e: EventEnvelope, text: string) =>
     lines.push(
       `${e.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z')}  ${e.source.padEnd(22)} ${e['detail-type'].padEnd(25)} ${text}`,
     );
-  let pending = new Map<string, number>();
-  let seenInput = false;
-  const flush = () => {
-    if (pending.size === 0) return;
-    const counts = [...pending].map(([type, n]) => `${n.toLocaleString('en-US')} ${type}`).join(', ');
-    lines.push(`${' '.repeat(22)}… ${counts}`);
-    pending = new Map();
-  };
-  for (const { event } of ordered) {
-    if (INPUT_SOURCES.has(event.source)) {
-      if (!seenInput) {
-        seenInput = true;
-        line(event, `first event: ${describeEvent(event['detail-type'], event.detail)}`);
-        continue;
-      }
-      pending.set(event['detail-type'], (pending.get(event['detail-type']) ?? 0) + 1);
-      continue;
+  const firstGap = first === undefined ? -1 : gapOf(first.time, first.index);
+  for (let gap = 0; gap <= platform.length; gap++) {
+    if (gap === firstGap)
+      line(first!.event, `first event: ${describeEvent(first!.event['detail-type'], first!.event.detail)}`);
+    const types = gaps.get(gap);
+    if (types && types.size > 0) {
+      const counts = [...types]
+        .sort(([, a], [, b]) => a.time - b.time || a.index - b.index)
+        .map(([type, { count }]) => `${count.toLocaleString('en-US')} ${type}`)
+        .join(', ');
+      lines.push(`${' '.repeat(22)}… ${counts}`);
     }
-    flush();
-    line(event, describeEvent(event['detail-type'], event.detail));
+    const p = platform[gap];
+    if (p) line(p.event, describeEvent(p.event['detail-type'], p.event.detail));
   }
-  flush();
   return lines;
 }

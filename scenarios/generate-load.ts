@@ -5,7 +5,7 @@
  *
  *   npx tsx scenarios/generate-load.ts --count 500000 --days 7 --out .sandbox/load.ndjson
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mulberry32 } from './draw';
@@ -90,14 +90,23 @@ if (require.main === module) {
       out: { type: 'string' },
     },
   });
-  const lines: string[] = [];
+  // Written in chunks: a run of millions of events never holds the whole file.
+  const out = values.out ?? 'load.ndjson';
+  writeFileSync(out, '');
+  let chunk: string[] = [];
+  let written = 0;
   for (const event of generateLoad({
     count: Number(values.count ?? 500_000),
     days: Number(values.days ?? 7),
     seed: values.seed ? Number(values.seed) : undefined,
   })) {
-    lines.push(JSON.stringify(event));
+    chunk.push(JSON.stringify(event));
+    if (chunk.length === 10_000) {
+      appendFileSync(out, chunk.join('\n') + '\n');
+      written += chunk.length;
+      chunk = [];
+    }
   }
-  writeFileSync(values.out ?? 'load.ndjson', lines.join('\n') + '\n');
-  console.log(`wrote ${lines.length} events to ${values.out ?? 'load.ndjson'}`);
+  if (chunk.length > 0) appendFileSync(out, chunk.join('\n') + '\n');
+  console.log(`wrote ${written + chunk.length} events to ${out}`);
 }

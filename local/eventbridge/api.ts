@@ -1,4 +1,4 @@
-import { BusError, type EventEnvelope, type LocalEventBus, type PutEventsEntry } from './bus';
+import { BusError, type LocalEventBus, type PutEventsEntry } from './bus';
 import { compilePattern, matchesPattern, type CompiledPattern } from './pattern';
 
 export interface LocalArchive {
@@ -142,16 +142,15 @@ export class EventBridgeApi {
     if (destination.Arn !== this.bus.arn)
       fail('ValidationException', `Destination ${String(destination.Arn)} must be the archive's source bus.`);
 
-    const archived = this.bus.archive.filter((event) => {
-      if (event['replay-name'] !== undefined) return false;
+    // Streamed from the archive (which may be on disk): replaying does not archive again, so it is stable.
+    let replayed = 0;
+    for (const event of this.bus.archive) {
+      if (event['replay-name'] !== undefined) continue;
       const time = Date.parse(event.time);
-      return (
-        time >= startTime.getTime() && time < endTime.getTime() && (archive.pattern?.matches(event) ?? true)
-      );
-    });
-    for (const event of archived) {
-      const replayed: EventEnvelope = { ...event, 'replay-name': name };
-      this.bus.replay(replayed, destination.FilterArns);
+      if (time < startTime.getTime() || time >= endTime.getTime()) continue;
+      if (archive.pattern && !archive.pattern.matches(event)) continue;
+      this.bus.replay({ ...event, 'replay-name': name }, destination.FilterArns);
+      replayed++;
     }
     const arn = `arn:aws:events:${this.env.region}:${this.env.accountId}:replay/${name}`;
     this.replays.set(name, {
@@ -160,12 +159,12 @@ export class EventBridgeApi {
       archiveArn: archive.arn,
       startTime,
       endTime,
-      replayed: archived.length,
+      replayed,
     });
     return {
       ReplayArn: arn,
       State: 'STARTING',
-      StateReason: `${archived.length} event(s) to replay`,
+      StateReason: `${replayed} event(s) to replay`,
       ReplayStartTime: Date.now() / 1000,
     };
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity } from '../activity';
 import type { VirtualClock } from '../clock';
+import { EventArchive } from './archive';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { RuleIndex } from './rule-index';
 import { transformInput, type TargetInput } from './target-input';
@@ -87,7 +88,8 @@ function isoSeconds(ms: number): string {
  * (indexed, not scanned), input transformation, retries on the virtual clock, target DLQs, and an archive.
  */
 export class LocalEventBus {
-  readonly archive: EventEnvelope[] = [];
+  /** Every accepted event (spilled to a file past a bound, so long replays keep memory flat). */
+  readonly archive = new EventArchive();
   private readonly rules = new Map<string, Rule>();
   /** Rules indexed by the literal values their patterns require: an event is checked only against candidates. */
   private readonly index = new RuleIndex<Rule>();

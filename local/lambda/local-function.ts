@@ -57,6 +57,22 @@ export class LocalFunction {
     return run;
   }
 
+  /** The V8 heap of the running execution environment (bytes), or undefined when it is not running. */
+  async heap(): Promise<{ used: number; total: number } | undefined> {
+    const worker = this.worker;
+    if (!worker || !this.ready) return undefined;
+    await this.ready;
+    return new Promise((resolve) => {
+      const onMessage = (message: { type: string; used?: number; total?: number }) => {
+        if (message.type !== 'heap') return;
+        worker.off('message', onMessage);
+        resolve({ used: message.used ?? 0, total: message.total ?? 0 });
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ type: 'heap' });
+    });
+  }
+
   async close(): Promise<void> {
     await this.worker?.terminate();
     this.worker = undefined;

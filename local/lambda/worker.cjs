@@ -4,6 +4,19 @@
 const { parentPort, workerData } = require('node:worker_threads');
 const path = require('node:path');
 
+// Without a trace header or a daemon the sandbox records no traces (Powertools Tracer stays inactive), yet the
+// X-Ray SDK in the bundle still enables a cls-hooked async hook with a destroy callback on load, which costs a
+// hook call for every promise of every invocation. Hooks created by the bundle are therefore kept disabled.
+if (!process.env._X_AMZN_TRACE_ID && !process.env.AWS_XRAY_DAEMON_ADDRESS) {
+  const asyncHooks = require('node:async_hooks');
+  const createHook = asyncHooks.createHook;
+  asyncHooks.createHook = (callbacks) => {
+    const hook = createHook(callbacks);
+    hook.enable = () => hook;
+    return hook;
+  };
+}
+
 let handler;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 try {
@@ -21,6 +34,12 @@ try {
 }
 
 parentPort.on('message', async (message) => {
+  if (message.type === 'heap') {
+    // The sandbox's memory report: this execution environment's V8 heap.
+    const { used_heap_size: used, total_heap_size: total } = require('node:v8').getHeapStatistics();
+    parentPort.postMessage({ type: 'heap', used, total });
+    return;
+  }
   const deadline = Date.now() + workerData.timeoutMs;
   const context = {
     functionName: workerData.functionName,

@@ -16,7 +16,7 @@ import {
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox } from '../../local/sandbox';
-import { orderEvent, repoRoot, startSandbox } from './sandbox-fixture';
+import { consumersExcept, orderEvent, repoRoot, startSandbox } from './sandbox-fixture';
 
 const T0 = Date.parse('2026-11-20T10:36:00Z');
 
@@ -26,7 +26,8 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
   let sfn: SFNClient;
 
   beforeAll(async () => {
-    sandbox = await startSandbox(T0);
+    // The fulfillment agent is down, so a saga waits on its command's task token until it is answered here.
+    sandbox = await startSandbox(T0, { onlyConsumers: consumersExcept('fulfillment-agent') });
     const config = {
       endpoint: sandbox.endpoint,
       region: 'us-east-1',
@@ -63,7 +64,7 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
   });
 
   it('resumes a waiting saga with SendTaskSuccess and lists its history with GetExecutionHistory', async () => {
-    // A spike the fulfillment agent cannot serve (unknown warehouse): the saga waits on its task token.
+    // Nobody serves the command (the fulfillment agent is down): the saga waits on its task token.
     const spike = JSON.parse(
       readFileSync(
         path.join(repoRoot, 'test', 'events', 'order_cancellation_spike', 'warehouse.json'),

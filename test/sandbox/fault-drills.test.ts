@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { readEvents, type ReplayInput } from '../../local/cli-input';
 import { parseFaults, poisonPillEvent } from '../../local/faults';
 import { Sandbox } from '../../local/sandbox';
-import { assemblyDir, repoRoot } from './sandbox-fixture';
+import { assemblyDir, repoRoot, withWalkthroughNetwork } from './sandbox-fixture';
 import { ensureAssembly } from '../../local/assembly';
 
 const walkthrough = () => readEvents(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'), []);
@@ -28,10 +28,10 @@ async function drill(specs: string[], inputs: ReplayInput[]): Promise<Sandbox> {
     inputs.push({ raw: poisonPillEvent(inputs[10]!.time), time: inputs[10]!.time, line: 0 });
   const sandbox = await Sandbox.start({
     assemblyDir,
-    startTime: inputs[0]!.time - 1000,
+    startTime: inputs[0]!.time - 120_000,
     faults: faults.sandbox,
   });
-  await sandbox.replay(inputs);
+  await sandbox.replay(withWalkthroughNetwork(inputs));
   return sandbox;
 }
 

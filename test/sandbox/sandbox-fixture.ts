@@ -1,14 +1,45 @@
 import * as path from 'node:path';
 import { ensureAssembly } from '../../local/assembly';
 import { Sandbox } from '../../local/sandbox';
+import { loadTemplate } from '../../local/template';
+import type { ReplayInput } from '../../local/cli-input';
+import { networkEvents } from '../../scenarios/network-events';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const assemblyDir = path.join(repoRoot, 'cdk.out');
 
 /** Synthesizes once (reusing an up-to-date cdk.out) and starts a fresh sandbox on it. */
-export async function startSandbox(startTime?: number): Promise<Sandbox> {
+export async function startSandbox(
+  startTime?: number,
+  options: { onlyConsumers?: readonly string[] } = {},
+): Promise<Sandbox> {
   ensureAssembly(repoRoot, assemblyDir, () => undefined);
-  return Sandbox.start({ assemblyDir, startTime });
+  return Sandbox.start({ assemblyDir, startTime, ...options });
+}
+
+/**
+ * Every consumer of the template (agents by service name, and the state machines) except `left` — for a
+ * sandbox in which those agents are down and their events reach no one.
+ */
+export function consumersExcept(...left: string[]): string[] {
+  ensureAssembly(repoRoot, assemblyDir, () => undefined);
+  const template = loadTemplate(assemblyDir, {
+    region: 'us-east-1',
+    accountId: '123456789012',
+    endpoint: '',
+  });
+  const agents = template
+    .resourcesOfType('AWS::Lambda::Function')
+    .map(
+      ([, resource]) =>
+        (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+          ?.POWERTOOLS_SERVICE_NAME,
+    )
+    .filter((name): name is string => typeof name === 'string');
+  const stateMachines = template
+    .resourcesOfType('AWS::StepFunctions::StateMachine')
+    .map(([logicalId]) => template.physicalName(logicalId));
+  return [...agents, ...stateMachines].filter((name) => !left.includes(name));
 }
 
 /** A retail envelope as an order service emits it. */
@@ -29,4 +60,14 @@ export function orderEvent(
     resources: [],
     detail,
   };
+}
+
+/**
+ * The walk-through's inputs as `npm start` replays them: the fulfillment network (config/retail-network.json)
+ * published a minute before the first order, then the orders.
+ */
+export function withWalkthroughNetwork(inputs: ReplayInput[]): ReplayInput[] {
+  const at = inputs[0]!.time - 60_000;
+  const network = networkEvents(path.join(repoRoot, 'config', 'retail-network.json'), new Date(at));
+  return [...network.map((raw) => ({ raw, time: at, line: 0 })), ...inputs];
 }

@@ -5,7 +5,7 @@ import { readEvents } from '../../local/cli-input';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
 import { formatTimeline } from '../../local/timeline';
-import { repoRoot, startSandbox } from './sandbox-fixture';
+import { repoRoot, startSandbox, withWalkthroughNetwork } from './sandbox-fixture';
 
 describe('the retail walk-through in the sandbox', () => {
   let sandbox: Sandbox;
@@ -16,9 +16,9 @@ describe('the retail walk-through in the sandbox', () => {
   beforeAll(async () => {
     const inputs = readEvents(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'), []);
     inputCount = inputs.length;
-    sandbox = await startSandbox(inputs[0]!.time - 1000);
-    await sandbox.replay(inputs);
-    events = sandbox.bus.archive;
+    sandbox = await startSandbox(inputs[0]!.time - 120_000);
+    await sandbox.replay(withWalkthroughNetwork(inputs));
+    events = [...sandbox.bus.archive];
   });
   afterAll(() => sandbox?.stop());
 
@@ -134,9 +134,10 @@ describe('the retail walk-through in the sandbox', () => {
     expect(sandbox.invocationErrors).toEqual([]);
   });
 
-  it('prints a timeline from the first order to reroute_complete', () => {
+  it('prints a timeline from the network and the first orders to reroute_complete', () => {
     const lines = formatTimeline(events);
-    expect(lines[0]).toMatch(/order_placed +first event/);
+    expect(lines[0]).toMatch(/warehouse_updated +first event: warehouse WH-NYC/);
+    expect(lines[1]).toMatch(/… 5 warehouse_updated, 1,929 order_placed, 111 order_cancelled/);
     const order = [
       'order_cancellation_spike',
       'remediation_planned',
