@@ -1,13 +1,30 @@
 /**
- * Times `minCostMaxFlow` and `planReroute` on growing inputs against references measured in the same run:
- * a plain Bellman-Ford successive-shortest-path solver written here (on the sizes where it finishes in
- * reasonable time) and the HiGHS LP solver (two LPs: maximum flow, then minimum cost at that flow).
- * Every reference answer is checked against the solver's, so the ratios compare equal work.
+ * Times `minCostMaxFlow` against references measured in the same run.
  *
- *   npx tsx bench/min-cost-flow.ts
+ * 1. 200,000-arc networks (retail order-level and region-level reroutes, NETGEN-like sparse networks)
+ *    against an external minimum-cost flow solver that reads DIMACS: LEMON's `dimacs-solver`, whose
+ *    `NetworkSimplex` is the one to beat. Each instance is written as a DIMACS `min` file with the maximum
+ *    flow as the source's supply; the reference's optimal cost must equal ours, and the same instance with
+ *    one unit more must be infeasible for it (so our maximum flow is the maximum). (HiGHS takes minutes
+ *    on these sizes; the unit tests compare with it on random networks.)
+ * 2. Smaller random networks against a plain Bellman-Ford successive-shortest-path solver written here and
+ *    the HiGHS LP solver (two LPs: maximum flow, then minimum cost at that flow).
+ * 3. `planReroute` on the walk-through's network with 5,000 orders, and the same problem order by order.
+ *
+ *   npx tsx bench/min-cost-flow.ts [--reference-cmd "<solver> <args>"] [--runs 5] [--reference-only]
+ *
+ * The reference command gets the DIMACS file's path as its last argument and must print LEMON's report:
+ * `Min flow cost: <n>` when feasible, and `Setup NetworkSimplex class: ... real: <s>s` and
+ * `Run NetworkSimplex: ... real: <s>s` for its own time (file reading excluded; without them the process's
+ * wall time counts). `MCF_REFERENCE_CMD` works as well as the flag. LEMON 1.3 builds with cmake and g++:
+ * `cmake -DCMAKE_BUILD_TYPE=Release <lemon> && make dimacs-solver`, then
+ * `--reference-cmd "<build>/tools/dimacs-solver -long"`. Without a reference, part 1 is skipped.
  */
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import loadHighs, { type Highs } from 'highs';
 import {
   planReroute,
@@ -176,8 +193,281 @@ function report(
   });
 }
 
+/**
+ * The order-level reroute: one node per order (source -> order, capacity 1), arcs to the `perOrder`
+ * warehouses that serve the order's region (one of 40) at the region's shipping cost plus a per-order
+ * surcharge, warehouses -> sink with room for about 90% of the orders.
+ */
+function orderNetwork(orderCount: number, warehouseCount: number, perOrder: number, seed: number): Network {
+  const next = mulberry32(seed);
+  const pick = (limit: number) => Math.floor(next() * limit);
+  const regionCount = 40;
+  const shipping = Array.from({ length: regionCount }, () =>
+    Array.from({ length: warehouseCount }, () => 300 + pick(3_000)),
+  );
+  const servedBy = Array.from({ length: regionCount }, () => {
+    const warehouses = new Set<number>();
+    while (warehouses.size < perOrder) warehouses.add(pick(warehouseCount));
+    return [...warehouses];
+  });
+  const nodes = ['source', 'sink'];
+  const arcs: Network['arcs'] = [];
+  for (let order = 0; order < orderCount; order++) {
+    nodes.push(`o${order}`);
+    arcs.push({ from: 'source', to: `o${order}`, capacity: 1, cost: 0 });
+    const region = pick(regionCount);
+    for (const warehouse of servedBy[region]!) {
+      const cost = shipping[region]![warehouse]! + pick(200);
+      arcs.push({ from: `o${order}`, to: `w${warehouse}`, capacity: 1, cost });
+    }
+  }
+  for (let warehouse = 0; warehouse < warehouseCount; warehouse++) {
+    nodes.push(`w${warehouse}`);
+    const capacity = Math.floor((orderCount * 0.9) / warehouseCount) + pick(100);
+    arcs.push({ from: `w${warehouse}`, to: 'sink', capacity, cost: 0 });
+  }
+  return { nodes, arcs, source: 'source', sink: 'sink' };
+}
+
+/** The region-level reroute (`planReroute`'s shape): source -> region -> every warehouse -> sink. */
+function regionNetwork(regionCount: number, warehouseCount: number, seed: number): Network {
+  const next = mulberry32(seed);
+  const pick = (limit: number) => Math.floor(next() * limit);
+  const nodes = ['source', 'sink'];
+  const arcs: Network['arcs'] = [];
+  for (let region = 0; region < regionCount; region++) {
+    nodes.push(`r${region}`);
+    arcs.push({ from: 'source', to: `r${region}`, capacity: 1 + pick(2_000), cost: 0 });
+  }
+  for (let warehouse = 0; warehouse < warehouseCount; warehouse++) {
+    nodes.push(`w${warehouse}`);
+    arcs.push({ from: `w${warehouse}`, to: 'sink', capacity: 1 + pick(4_000), cost: 0 });
+  }
+  for (let region = 0; region < regionCount; region++) {
+    for (let warehouse = 0; warehouse < warehouseCount; warehouse++) {
+      arcs.push({ from: `r${region}`, to: `w${warehouse}`, capacity: 1_000_000, cost: 100 + pick(5_000) });
+    }
+  }
+  return { nodes, arcs, source: 'source', sink: 'sink' };
+}
+
+/**
+ * NETGEN-like: `nodeCount` transit nodes, a twentieth of them fed from the source and as many draining to
+ * the sink (supplies and demands 100..2,099), the other arcs between random nodes with capacities 1..1,000
+ * and costs `p[to] - p[from] + slack` (node potentials 0..`spread`, slack 0..`slack`): negative arcs but
+ * no negative cycle.
+ */
+function netgenNetwork(
+  nodeCount: number,
+  arcCount: number,
+  spread: number,
+  slack: number,
+  seed: number,
+): Network {
+  const next = mulberry32(seed);
+  const pick = (limit: number) => Math.floor(next() * limit);
+  const potential = Array.from({ length: nodeCount }, () => pick(spread + 1));
+  const nodes = ['source', 'sink', ...Array.from({ length: nodeCount }, (_, node) => `n${node}`)];
+  const arcs: Network['arcs'] = [];
+  const terminals = Math.floor(nodeCount / 20);
+  for (let k = 0; k < terminals; k++) {
+    arcs.push({ from: 'source', to: `n${pick(nodeCount)}`, capacity: 100 + pick(2_000), cost: 0 });
+    arcs.push({ from: `n${pick(nodeCount)}`, to: 'sink', capacity: 100 + pick(2_000), cost: 0 });
+  }
+  while (arcs.length < arcCount) {
+    const from = pick(nodeCount);
+    const to = pick(nodeCount);
+    const cost = potential[to]! - potential[from]! + pick(slack + 1);
+    arcs.push({ from: `n${from}`, to: `n${to}`, capacity: 1 + pick(1_000), cost });
+  }
+  return { nodes, arcs, source: 'source', sink: 'sink' };
+}
+
+/** DIMACS `min` format: the source supplies `flow` units and the sink takes them. */
+function dimacs(network: Network, flow: number): string {
+  const id = new Map(network.nodes.map((name, index) => [name, index + 1]));
+  const lines = [
+    `c ${network.nodes.length} nodes, ${network.arcs.length} arcs: bench/min-cost-flow.ts`,
+    `p min ${network.nodes.length} ${network.arcs.length}`,
+    `n ${id.get(network.source)} ${flow}`,
+    `n ${id.get(network.sink)} ${-flow}`,
+  ];
+  for (const arc of network.arcs)
+    lines.push(`a ${id.get(arc.from)} ${id.get(arc.to)} 0 ${arc.capacity} ${arc.cost}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Runs the external solver from a shell started once, before the networks fill this process's memory.
+ * Spawning it from here between our timed calls (`spawnSync`) forks this process each time: every page
+ * of its heap turns copy-on-write, and the page faults and lost huge pages that follow made the next
+ * call of ours 3-4x slower in user and system time (the region-level network: 35 ms CPU back to back,
+ * 160 ms after each spawn), a cost of the measurement, not of the solver.
+ */
+class ReferenceRunner {
+  private readonly shell: ChildProcessByStdio<Writable, Readable, null>;
+  private output = '';
+  private waiting: (() => void) | undefined;
+
+  constructor(private readonly command: string) {
+    const [program, ...args] = command.split(/\s+/).filter((part) => part.length > 0);
+    // Reads one file path per line, runs `<program> <args> <file>` and marks the end of its report.
+    const loop = 'while IFS= read -r file; do "$@" "$file" 2>&1; printf \'\\n@@done %s\\n\' "$?"; done';
+    this.shell = spawn('/bin/sh', ['-c', loop, 'sh', program!, ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.shell.stdout.setEncoding('utf8');
+    this.shell.stdout.on('data', (chunk: string) => {
+      this.output += chunk;
+      this.waiting?.();
+    });
+  }
+
+  /** One run: its optimal cost (undefined when infeasible) and its time. */
+  async run(file: string): Promise<ReturnType<typeof parseReport>> {
+    this.output = '';
+    const started = performance.now();
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiting = () => {
+        if (/\n@@done \d+\n$/.test(this.output)) resolve();
+      };
+      this.shell.once('exit', () => reject(new Error(`reference ${this.command}: the shell exited`)));
+    });
+    this.shell.stdin.write(`${file}\n`);
+    await done;
+    this.waiting = undefined;
+    this.shell.removeAllListeners('exit');
+    const status = Number(/@@done (\d+)\n$/.exec(this.output)![1]);
+    if (status === 126 || status === 127) throw new Error(`reference ${this.command}: ${this.output.trim()}`);
+    // LEMON's dimacs-solver reports on stderr, which the shell folds into its output.
+    return parseReport(this.output, performance.now() - started);
+  }
+
+  close(): void {
+    this.shell.stdin.end();
+  }
+}
+
+function parseReport(
+  output: string,
+  wallMs: number,
+): { cost: number | undefined; ms: number; cpuMs: number | undefined; wallMs: number } {
+  const cost = /Min flow cost: (-?\d+)/.exec(output);
+  const real = (label: string) => {
+    const match = new RegExp(`${label}:[^\n]*real: ([0-9.e+-]+)s`).exec(output);
+    return match === null ? undefined : Number(match[1]) * 1_000;
+  };
+  // LEMON's user and system times (10 ms ticks), for a comparison that load on the machine disturbs less.
+  const cpu = (label: string) => {
+    const match = new RegExp(`${label}: u: ([0-9.e+-]+)s, s: ([0-9.e+-]+)s`).exec(output);
+    return match === null ? undefined : (Number(match[1]) + Number(match[2])) * 1_000;
+  };
+  const setup = real('Setup NetworkSimplex class');
+  const run = real('Run NetworkSimplex');
+  const setupCpu = cpu('Setup NetworkSimplex class');
+  const runCpu = cpu('Run NetworkSimplex');
+  return {
+    cost: cost === null ? undefined : Number(cost[1]),
+    ms: setup !== undefined && run !== undefined ? setup + run : wallMs,
+    cpuMs: setupCpu !== undefined && runCpu !== undefined ? setupCpu + runCpu : undefined,
+    wallMs,
+  };
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+/** Part 1: 200,000-arc networks against the external reference, side by side. */
+async function againstReference(command: string | undefined, runs: number): Promise<void> {
+  const networks: [string, () => Network][] = [
+    ['retail orders 20,000 x 50 warehouses', () => orderNetwork(20_000, 50, 10, 1)],
+    ['retail regions 400 x 500 warehouses', () => regionNetwork(400, 500, 2)],
+    ['sparse NETGEN-like, few negative', () => netgenNetwork(20_000, 200_000, 1_000, 10_000, 3)],
+    ['sparse NETGEN-like, many negative', () => netgenNetwork(20_000, 200_000, 5_000, 2_000, 4)],
+  ];
+  if (command === undefined) {
+    console.log(
+      "Part 1 (200,000-arc networks against LEMON) skipped: no reference solver given. Build LEMON's " +
+        'tools/dimacs-solver and pass --reference-cmd "<path>/dimacs-solver -long" (or MCF_REFERENCE_CMD).\n',
+    );
+    return;
+  }
+  const directory = mkdtempSync(join(tmpdir(), 'min-cost-flow-'));
+  const table: Record<string, string | number>[] = [];
+  const reference = new ReferenceRunner(command);
+  try {
+    for (const [name, build] of networks) {
+      const network = build();
+      let result = minCostMaxFlow(network); // warm-up: the JIT compiles the hot loops on this instance
+      const file = join(directory, 'instance.min');
+      writeFileSync(file, dimacs(network, result.flow));
+      const ours: number[] = [];
+      const oursCpu: number[] = [];
+      const theirs: number[] = [];
+      const theirsWall: number[] = [];
+      const theirsCpu: number[] = [];
+      let referenceCost: number | undefined;
+      // Interleaved, so that load from other processes falls on both alike.
+      for (let run = 0; run < runs; run++) {
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        result = minCostMaxFlow(network);
+        ours.push(performance.now() - started);
+        const used = process.cpuUsage(cpu);
+        oursCpu.push((used.user + used.system) / 1_000);
+        const report = await reference.run(file);
+        theirs.push(report.ms);
+        theirsWall.push(report.wallMs);
+        if (report.cpuMs !== undefined) theirsCpu.push(report.cpuMs);
+        referenceCost = report.cost;
+      }
+      writeFileSync(file, dimacs(network, result.flow + 1));
+      const oneMore = await reference.run(file);
+      table.push({
+        network: name,
+        nodes: network.nodes.length,
+        arcs: network.arcs.length,
+        flow: result.flow,
+        cost: result.cost,
+        'ours ms': Number(median(ours).toFixed(1)),
+        'ours cpu ms': Number(median(oursCpu).toFixed(1)),
+        'LEMON ms': Number(median(theirs).toFixed(1)),
+        'ours / LEMON': `${(median(ours) / median(theirs)).toFixed(2)}x`,
+        'LEMON cpu ms': theirsCpu.length === 0 ? '-' : Number(median(theirsCpu).toFixed(0)),
+        'cpu ours / LEMON':
+          theirsCpu.length === 0 ? '-' : `${(median(oursCpu) / median(theirsCpu)).toFixed(2)}x`,
+        'LEMON process ms': Number(median(theirsWall).toFixed(0)),
+        'cost = LEMON': referenceCost === result.cost ? 'same' : `DIFFERS (${referenceCost})`,
+        'flow + 1': oneMore.cost === undefined ? 'infeasible' : 'FEASIBLE',
+      });
+    }
+  } finally {
+    reference.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+  console.log(
+    `Part 1: 200,000-arc networks, ours against \`${command}\`; medians of ${runs} interleaved runs ` +
+      '(ours: the whole minCostMaxFlow call, after a warm-up call; LEMON: NetworkSimplex setup + run, ' +
+      'file reading excluded).',
+  );
+  console.table(table);
+  if (table.some((row) => /DIFFERS|FEASIBLE/.test(`${row['cost = LEMON']} ${row['flow + 1']}`)))
+    process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   const highs = await loadHighs();
+  const command = option('--reference-cmd') ?? process.env.MCF_REFERENCE_CMD;
+  await againstReference(command, Number(option('--runs') ?? 5));
+  if (process.argv.includes('--reference-only')) return;
   // Let the JIT compile the hot loops first, so that the small cases do not time the interpreter.
   for (const shape of ['sparse', 'hub'] as const) {
     const warmUp = randomNetwork(shape, 300, 1_500, 7);

@@ -156,6 +156,34 @@ const networkArb: fc.Arbitrary<Network> = fc.integer({ min: 2, max: 12 }).chain(
     }),
 );
 
+/** The same networks with every arc into the sink removed, so that the sink cannot be reached. */
+const unreachableSinkArb: fc.Arbitrary<Network> = networkArb
+  .filter((net) => net.source !== net.sink)
+  .map((net) => ({ ...net, arcs: net.arcs.filter((a) => a.to !== net.sink || a.from === net.sink) }));
+
+/**
+ * Bigger networks (up to 60 nodes, 400 arcs) for deep pivot sequences: costs from node potentials plus
+ * slack, so no negative cycle, with a share of zero capacities.
+ */
+const largerNetworkArb: fc.Arbitrary<Network> = fc.integer({ min: 10, max: 60 }).chain((size) =>
+  fc
+    .record({
+      potential: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: size, maxLength: size }),
+      arcs: fc.array(
+        fc.tuple(fc.nat(size - 1), fc.nat(size - 1), capacityArb, fc.integer({ min: 0, max: 30 })),
+        { minLength: size, maxLength: 400 },
+      ),
+    })
+    .map(({ potential, arcs }) => ({
+      nodes: Array.from({ length: size }, (_, node) => `n${node}`),
+      arcs: arcs.map(([from, to, capacity, slack]) =>
+        arc(`n${from}`, `n${to}`, capacity, potential[to]! - potential[from]! + slack),
+      ),
+      source: 'n0',
+      sink: `n${size - 1}`,
+    })),
+);
+
 describe('minCostMaxFlow', () => {
   let highs: Highs;
   beforeAll(async () => {
@@ -370,7 +398,32 @@ describe('minCostMaxFlow', () => {
           expectConsistent(net, result);
           expect({ flow: result.flow, cost: result.cost }).toEqual(lpReference(highs, net));
         }),
-        { numRuns: 300 },
+        { numRuns: 150 },
+      );
+    });
+
+    it('returns flow 0 at cost 0 whenever no arc reaches the sink', () => {
+      fc.assert(
+        fc.property(unreachableSinkArb, (net) => {
+          const result = minCostMaxFlow(net);
+
+          expectConsistent(net, result);
+          expect({ flow: result.flow, cost: result.cost }).toEqual({ flow: 0, cost: 0 });
+          expect(lpReference(highs, net)).toEqual({ flow: 0, cost: 0 });
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it('matches HiGHS on networks of up to 400 arcs, where pivots re-hang deep subtrees', () => {
+      fc.assert(
+        fc.property(largerNetworkArb, (net) => {
+          const result = minCostMaxFlow(net);
+
+          expectConsistent(net, result);
+          expect({ flow: result.flow, cost: result.cost }).toEqual(lpReference(highs, net));
+        }),
+        { numRuns: 40 },
       );
     });
 
@@ -385,6 +438,20 @@ describe('minCostMaxFlow', () => {
           expect({ flow: b.flow, cost: b.cost }).toEqual({ flow: a.flow, cost: a.cost });
         }),
         { numRuns: 100 },
+      );
+    });
+
+    it('gives the same arc flows after a larger network has left its working arrays dirty', () => {
+      fc.assert(
+        fc.property(networkArb, largerNetworkArb, (net, larger) => {
+          const before = minCostMaxFlow(net);
+
+          minCostMaxFlow(larger);
+          const after = minCostMaxFlow(net);
+
+          expect(after).toEqual(before);
+        }),
+        { numRuns: 50 },
       );
     });
   });
