@@ -161,7 +161,7 @@ async function detect(
     const spikes = await observeOrders(facts, store, config, warehouseAndRegionScopes);
     for (const spike of spikes) await store.markPublished(spike.incidentKey);
     observeMs += performance.now() - started;
-    const detectedAt = Math.max(...batch.map((e) => Date.parse(e.time)));
+    const detectedAt = batch.reduce((latest, e) => Math.max(latest, Date.parse(e.time)), -Infinity);
     for (const spike of spikes) detections.push({ spike, detectedAt });
   }
   return { detections, observeMs };

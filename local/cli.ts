@@ -53,7 +53,8 @@ async function main(): Promise<number> {
       ? undefined
       : path.join(root, 'config', 'retail-network.json');
   // Read and checked before anything starts: a bad file is an error naming the field.
-  const seeded = networkFile ? networkEvents(networkFile, new Date(0)).length : 0;
+  const network = networkFile ? networkEvents(networkFile, new Date(0)) : [];
+  const seeded = network.length;
   const logDir = values.logs ? userPath(values.logs) : path.join(root, '.sandbox', 'logs');
   const faults = parseFaults(values.fault ?? [], serviceNames(assemblyDir));
 
@@ -63,7 +64,8 @@ async function main(): Promise<number> {
     logDir,
     faults: faults.sandbox,
     poisonPill: faults.poisonPill,
-    prelude: networkFile ? (time) => networkEvents(networkFile, time) : undefined,
+    prelude:
+      seeded > 0 ? (time) => network.map((event) => ({ ...event, time: time.toISOString() })) : undefined,
   });
   try {
     const events = sandbox.bus.archive;

@@ -56,7 +56,7 @@ export async function replayFile(file: string, options: FileReplayOptions): Prom
   });
   try {
     options.onStart?.(sandbox);
-    sandbox.rejectedInputs.push(...rejected);
+    for (const input of rejected) sandbox.rejectedInputs.push(input);
     let unreadable = rejected.length;
     onRejected = (input) => {
       unreadable++;

@@ -1,11 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   DEFAULT_NETWORK_DEFAULTS,
   type NetworkDefaults,
@@ -16,7 +10,8 @@ import {
   type WarehouseProfile,
 } from '../domain/fulfillment/network';
 import { mapLimited } from './concurrency';
-import { queryPages } from './dynamodb-paging';
+import { conditionHolds } from './dynamodb-conditions';
+import { batchGetAll, queryPages } from './dynamodb-paging';
 
 /** The GSI over route items: partition `warehouseId`, sort `routeRegion` (profiles have no `routeRegion`). */
 export const ROUTES_BY_WAREHOUSE = 'routesByWarehouse';
@@ -66,24 +61,12 @@ export class DynamoNetworkStore implements NetworkStore {
     return perRegion.flat();
   }
 
-  /** BatchGetItem, 100 keys a request, retrying unprocessed keys with backoff. */
   async profiles(warehouseIds: readonly string[]): Promise<Map<string, WarehouseProfile>> {
+    const keys = [...new Set(warehouseIds)].map(profileKey);
     const found = new Map<string, WarehouseProfile>();
-    const unique = [...new Set(warehouseIds)];
-    for (let at = 0; at < unique.length; at += 100) {
-      let keys: Record<string, unknown>[] = unique.slice(at, at + 100).map(profileKey);
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const { Responses = {}, UnprocessedKeys = {} } = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        for (const item of Responses[this.tableName] ?? []) {
-          const profile = profileOf(item);
-          found.set(profile.warehouseId, profile);
-        }
-        keys = UnprocessedKeys[this.tableName]?.Keys ?? [];
-      }
+    for (const item of await batchGetAll(this.doc, this.tableName, keys)) {
+      const profile = profileOf(item);
+      found.set(profile.warehouseId, profile);
     }
     return found;
   }
@@ -236,14 +219,8 @@ export class DynamoNetworkStore implements NetworkStore {
   }
 
   /** True when the write applied; false when its condition did not hold. */
-  private async conditional(command: UpdateCommand | PutCommand | DeleteCommand): Promise<boolean> {
-    try {
-      await this.doc.send(command as PutCommand);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  private conditional(command: UpdateCommand | PutCommand | DeleteCommand): Promise<boolean> {
+    return conditionHolds(() => this.doc.send(command as PutCommand));
   }
 }
 

@@ -1,7 +1,8 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpenOrder, RerouteAssignment } from '../domain/fulfillment/assignment';
 import { mapLimited } from './concurrency';
+import { conditionHolds } from './dynamodb-conditions';
 import { queryPages } from './dynamodb-paging';
 import type { OrderBook, OrderFactRecord, RerouteRecord } from '../domain/fulfillment/order-book';
 
@@ -173,13 +174,7 @@ export class DynamoOrderBook implements OrderBook {
   }
 
   /** True when the update applied; false when its condition no longer holds. */
-  private async conditionalUpdate(command: UpdateCommand): Promise<boolean> {
-    try {
-      await this.doc.send(command);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  private conditionalUpdate(command: UpdateCommand): Promise<boolean> {
+    return conditionHolds(() => this.doc.send(command));
   }
 }

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,7 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
-import { queryPages } from './dynamodb-paging';
+import { conditionHolds } from './dynamodb-conditions';
+import { batchGetAll, queryPages } from './dynamodb-paging';
 import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
 import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
 
@@ -99,8 +99,8 @@ export class DynamoWindowStore implements WindowStore {
         values[`:${attribute}${i}`] = id;
       });
     }
-    try {
-      await this.doc.send(
+    return conditionHolds(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -108,12 +108,8 @@ export class DynamoWindowStore implements WindowStore {
           ConditionExpression: absent.join(' AND '),
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Adds ids of which some may already be counted: the sets first, then their sizes as read back. */
@@ -226,28 +222,13 @@ export class DynamoWindowStore implements WindowStore {
     return Item && incidentOf(scope, Item);
   }
 
-  /** BatchGetItem, 100 keys a request, retrying unprocessed keys (with backoff) until none is left. */
+  /** Every open incident among `scopes`, in BatchGetItem requests (strongly consistent). */
   async openIncidents(scopes: readonly string[]): Promise<Map<string, OpenIncident>> {
+    const keys = [...new Set(scopes)].map((scope) => ({ pk: `incident#${scope}`, sk: 'open' }));
     const open = new Map<string, OpenIncident>();
-    const unique = [...new Set(scopes)];
-    for (let at = 0; at < unique.length; at += 100) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(at, at + 100)
-        .map((scope) => ({ pk: `incident#${scope}`, sk: 'open' }));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const { Responses = {}, UnprocessedKeys = {} } = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of Responses[this.tableName] ?? []) {
-          const scope = String(item.pk).slice('incident#'.length);
-          open.set(scope, incidentOf(scope, item));
-        }
-        keys = UnprocessedKeys[this.tableName]?.Keys ?? [];
-      }
+    for (const item of await batchGetAll(this.doc, this.tableName, keys, { consistentRead: true })) {
+      const scope = String(item.pk).slice('incident#'.length);
+      open.set(scope, incidentOf(scope, item));
     }
     return open;
   }

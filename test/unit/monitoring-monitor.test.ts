@@ -111,7 +111,7 @@ async function monitor(
   for (const batch of batches) {
     const spikes = await observeOrders(batch, store, settings, warehouseAndRegionScopes);
     for (const spike of spikes) await store.markPublished(spike.incidentKey);
-    const newest = Math.max(...batch.map((f) => Date.parse(f.time)));
+    const newest = batch.reduce((latest, f) => Math.max(latest, Date.parse(f.time)), -Infinity);
     published.push(...spikes.map((spike) => ({ spike, detectedAt: iso(newest) })));
   }
   return { published, store };
