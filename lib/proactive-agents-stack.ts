@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AgentFunction } from './agent-function';
+import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
 import { Memory } from './memory';
 import { RemediationSaga } from './remediation-saga';
@@ -21,13 +21,22 @@ export interface ProactiveAgentsStackProps extends StackProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
-  /** Bedrock model the reasoner calls through Converse with tool use. @default 'anthropic.claude-3-5-haiku-20241022-v1:0' */
+  /**
+   * Bedrock model or cross-Region inference profile the reasoner calls through Converse with tool use (current
+   * Anthropic models on Bedrock are served through profiles: `global.…`, or `us.`/`eu.`/`apac.`… to keep
+   * inference in one geography). The planning agent alone may invoke it. When Bedrock refuses it (retired,
+   * not enabled, throttled), planning falls back to the rule planner and says why in the plan's evidence.
+   * @default 'global.anthropic.claude-haiku-4-5-20251001-v1:0'
+   */
   readonly reasonerModelId?: string;
   /** Titan Text Embeddings v2 dimensions (256, 512 or 1024). @default 1024 */
   readonly embeddingDimensions?: number;
   /** Cosine similarity at or above which a procedural template is reused. @default 0.85 */
   readonly templateSimilarityThreshold?: number;
 }
+
+/** Claude Haiku 4.5 through the global cross-Region inference profile (Active on Bedrock, December 2026). */
+export const DEFAULT_REASONER_MODEL_ID = 'global.anthropic.claude-haiku-4-5-20251001-v1:0';
 
 const handlers = path.join(__dirname, '..', 'lambdas', 'handlers');
 const orderEvents = { source: ['retail.orders'], detailType: ['order_placed', 'order_cancelled'] };
@@ -68,7 +77,7 @@ export class ProactiveAgentsStack extends Stack {
     this.memory.counters.grantReadWriteData(monitoring.function);
     monitoring.grantPutEvents(bus);
 
-    const reasonerModelId = props.reasonerModelId ?? 'anthropic.claude-3-5-haiku-20241022-v1:0';
+    const reasonerModelId = props.reasonerModelId ?? DEFAULT_REASONER_MODEL_ID;
     const embeddingModelId = 'amazon.titan-embed-text-v2:0';
     const memoryEnvironment = {
       EPISODIC_TABLE_NAME: this.memory.episodic.tableName,
@@ -80,10 +89,13 @@ export class ProactiveAgentsStack extends Stack {
       REASONER_MODEL_ID: reasonerModelId,
       TEMPLATE_SIMILARITY_THRESHOLD: String(props.templateSimilarityThreshold ?? 0.85),
     };
-    const models = [embeddingModelId, reasonerModelId].map(
-      (modelId) => `arn:${this.partition}:bedrock:${this.region}::foundation-model/${modelId}`,
-    );
-    const memoryAgent = (id: string, entry: string, serviceName: string, description: string) => {
+    const memoryAgent = (
+      id: string,
+      entry: string,
+      serviceName: string,
+      description: string,
+      models: readonly string[],
+    ) => {
       const agent = new AgentFunction(this, id, {
         ...common,
         entry: path.join(handlers, entry),
@@ -94,10 +106,8 @@ export class ProactiveAgentsStack extends Stack {
       });
       this.memory.episodic.grantReadWriteData(agent.function);
       this.memory.procedural.grantReadWriteData(agent.function);
-      // Converse is authorised by bedrock:InvokeModel on the model.
-      agent.role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: models }),
-      );
+      // Converse is authorised by bedrock:InvokeModel on the model (or its inference profile).
+      for (const model of models) grantModelInvoke(agent.role, model);
       // Semantic memory: the only principals in the collection's data access policy.
       this.memory.grantSemanticReadWrite(id, agent.role);
       return agent;
@@ -107,12 +117,14 @@ export class ProactiveAgentsStack extends Stack {
       'planning-agent.ts',
       'planning-agent',
       'Plans a remediation from memory: reuses a similar template, else asks the reasoner; validated against the task catalog.',
+      [embeddingModelId, reasonerModelId],
     );
     const learning = memoryAgent(
       'LearningAgent',
       'learning-agent.ts',
       'learning-agent',
       "Turns a remediation's outcome into procedural and semantic memory.",
+      [embeddingModelId],
     );
 
     const networkEnvironment = {

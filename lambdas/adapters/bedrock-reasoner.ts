@@ -1,12 +1,7 @@
 import {
   BedrockRuntimeClient,
+  BedrockRuntimeServiceException,
   ConverseCommand,
-  InternalServerException,
-  ModelErrorException,
-  ModelNotReadyException,
-  ModelTimeoutException,
-  ServiceUnavailableException,
-  ThrottlingException,
   type ContentBlock,
   type Message,
   type Tool,
@@ -19,7 +14,7 @@ import { ReasonerUnavailable } from '../domain/planning/errors';
 export const ESCALATE_TOOL = 'escalate_to_operator';
 
 export interface BedrockReasonerOptions {
-  /** A model or inference profile that supports Converse tool use, e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`. */
+  /** A model or inference profile that supports Converse tool use, e.g. `global.anthropic.claude-haiku-4-5-20251001-v1:0`. */
   readonly modelId: string;
   /** @default new BedrockRuntimeClient({}) */
   readonly client?: BedrockRuntimeClient;
@@ -41,16 +36,6 @@ const SYSTEM_PROMPT = [
   `If no tool fits the incident, call ${ESCALATE_TOOL} with the reason instead of guessing.`,
   'Before the calls, state in one or two sentences which evidence the plan rests on.',
 ].join(' ');
-
-/** Bedrock errors that mean "not now": the client already retried them with backoff. */
-const UNAVAILABLE = [
-  ThrottlingException,
-  ServiceUnavailableException,
-  ModelNotReadyException,
-  ModelTimeoutException,
-  ModelErrorException,
-  InternalServerException,
-];
 
 function incidentPrompt(request: ReasoningRequest): string {
   const { incident } = request;
@@ -200,12 +185,14 @@ export class BedrockReasoner implements Reasoner {
       );
       return draftOf(response.output?.message?.content ?? []);
     } catch (error) {
-      if (UNAVAILABLE.some((type) => error instanceof type)) {
+      // Every refusal by Bedrock — throttled or unavailable after the client's own retries, a retired model
+      // (ResourceNotFoundException, ValidationException), a model not enabled in the account or a profile the
+      // role may not call (AccessDeniedException) — means this model cannot plan now: the planner falls back
+      // to its rule. Anything else (a bug here, a network failure) still fails the invocation, to be retried.
+      if (error instanceof BedrockRuntimeServiceException) {
         throw new ReasonerUnavailable(
-          `Bedrock ${this.options.modelId} unavailable: ${(error as Error).name}`,
-          {
-            cause: error,
-          },
+          `Bedrock ${this.options.modelId} refused Converse: ${error.name}: ${error.message}`.slice(0, 500),
+          { cause: error },
         );
       }
       throw error;

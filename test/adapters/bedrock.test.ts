@@ -1,8 +1,10 @@
 import { spikeFixture } from '../events/fixtures';
 import {
+  AccessDeniedException,
   BedrockRuntimeClient,
   ConverseCommand,
   InvokeModelCommand,
+  ResourceNotFoundException,
   ThrottlingException,
   ValidationException,
   type ContentBlock,
@@ -244,11 +246,47 @@ describe('BedrockReasoner', () => {
     await expect(proposal).rejects.toMatchObject({ cause: throttled });
   });
 
-  it('lets a request error (a misconfiguration) propagate as it is', async () => {
-    bedrock.on(ConverseCommand).rejects(new ValidationException({ message: 'bad model id', $metadata: {} }));
+  it.each([
+    [
+      'a retired model',
+      new ResourceNotFoundException({
+        message: 'This model version has reached the end of its life.',
+        $metadata: {},
+      }),
+    ],
+    [
+      'an invalid model id',
+      new ValidationException({ message: 'The provided model identifier is invalid.', $metadata: {} }),
+    ],
+    [
+      'a model not enabled, or a profile the role may not call',
+      new AccessDeniedException({
+        message: "You don't have access to the model with the specified model ID.",
+        $metadata: {},
+      }),
+    ],
+  ])(
+    'raises ReasonerUnavailable for %s, naming the error, so planning falls back to its rule',
+    async (_, error) => {
+      bedrock.on(ConverseCommand).rejects(error);
+
+      const proposal = new BedrockReasoner({
+        modelId: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+        client: new BedrockRuntimeClient({}),
+      }).propose(request());
+
+      await expect(proposal).rejects.toThrow(ReasonerUnavailable);
+      await expect(proposal).rejects.toThrow(
+        `Bedrock global.anthropic.claude-haiku-4-5-20251001-v1:0 refused Converse: ${error.name}: ${error.message}`,
+      );
+    },
+  );
+
+  it('lets an error that is not a Bedrock answer (a bug, the network) propagate as it is, to be retried', async () => {
+    bedrock.on(ConverseCommand).rejects(new TypeError('fetch failed'));
 
     await expect(
       new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose(request()),
-    ).rejects.toThrow(ValidationException);
+    ).rejects.toThrow(TypeError);
   });
 });

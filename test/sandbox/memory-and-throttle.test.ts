@@ -69,21 +69,47 @@ describe('planning from memory in the sandbox, and the llm-throttle drill', () =
     expect(events().filter((e) => e['detail-type'] === 'reroute_complete')).toHaveLength(2);
   });
 
-  it('retries a throttled model with backoff, then escalates; the saga reports it and nothing is lost', async () => {
+  it('plans by the rule while the model is throttled, and says so in the evidence', async () => {
     // A region-wide spike: another family of incident, so no template applies and the model is needed.
-    await replay(spikeAt('us-west', '2026-11-20T15:30:00Z', 0.4, 'region'));
+    const spike = spikeAt('us-west', '2026-11-20T15:30:00Z', 0.4, 'region');
+    spike.detail.contributors = [{ warehouseId: 'WH-SEA', cancelled: 30, expectedCancelled: 3 }];
+    await replay(spike);
     expect(sandbox.bedrock.throttled).toBeGreaterThan(1);
+    const plan = planned().find(
+      (e) => (e.detail as { correlationId: string }).correlationId === 'region#us-west#2026-11-20T15:30:00Z',
+    );
+    expect(plan?.detail).toMatchObject({
+      planner: 'rule',
+      tasks: [
+        expect.objectContaining({
+          taskType: 'rebalance_region',
+          parameters: expect.objectContaining({ region: 'us-west', fromWarehouseIds: ['WH-SEA'] }),
+        }),
+      ],
+    });
+    expect((plan!.detail as { evidence: string[] }).evidence).toContainEqual(
+      expect.stringMatching(
+        /^reasoner unavailable \(Bedrock .* refused Converse: ThrottlingException: .*\): planned by the rule instead$/,
+      ),
+    );
+    expect(events().filter((e) => e['detail-type'] === 'remediation_failed')).toEqual([]);
+  });
+
+  it('escalates a throttled incident that the rule cannot plan either; the saga reports it and nothing is lost', async () => {
+    // A region spike naming no contributor: the rule has nothing to move away from.
+    await replay(spikeAt('us-central', '2026-11-20T18:30:00Z', 0.4, 'region'));
     const failed = events().filter((e) => e['detail-type'] === 'remediation_failed');
     expect(failed.map((e) => e.detail)).toEqual([
       expect.objectContaining({
         stage: 'planning',
         error: 'EscalationRequired',
-        correlationId: 'region#us-west#2026-11-20T15:30:00Z',
+        correlationId: 'region#us-central#2026-11-20T18:30:00Z',
       }),
     ]);
+    expect(JSON.stringify(failed[0]!.detail)).toMatch(/the rule planner has no plan either/);
     const [machine] = sandbox.sfn.listStateMachines().stateMachines;
     const statuses = sandbox.sfn.listExecutions(machine!.stateMachineArn).executions.map((e) => e.status);
-    expect(statuses.sort()).toEqual(['FAILED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(statuses.sort()).toEqual(['FAILED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     for (const account of sandbox.accountingReport()) expect(account.lost).toBe(0);
   });
 });

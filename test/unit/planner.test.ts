@@ -300,16 +300,39 @@ describe('RemediationPlanner', () => {
       });
     });
 
-    it('escalates when the reasoner is unavailable, instead of failing', async () => {
+    it('plans by the rule when the reasoner is unavailable, and says why in the evidence', async () => {
       const m = await memory({
-        propose: () => Promise.reject(new ReasonerUnavailable('Bedrock throttled')),
+        propose: () =>
+          Promise.reject(new ReasonerUnavailable('Bedrock m refused Converse: ThrottlingException')),
       });
+      const spike = spikeAt('2026-11-20T10:35:00Z');
 
-      const result = await m.planner.plan({ spike: spikeAt('2026-11-20T10:35:00Z'), context: CONTEXT });
+      const result = await m.planner.plan({ spike, context: CONTEXT });
+
+      expect(result.status).toBe('planned');
+      const plan = (result as { plan: RemediationPlan }).plan;
+      expect(plan.planner).toBe('rule');
+      expect(plan.tasks.map((task) => task.taskType)).toEqual(['reroute_orders']);
+      expect(plan.tasks[0]!.parameters).toMatchObject({ fromWarehouseId: spike.scope.id });
+      expect(plan.evidence).toContain(
+        'reasoner unavailable (Bedrock m refused Converse: ThrottlingException): planned by the rule instead',
+      );
+    });
+
+    it('escalates when the reasoner is unavailable and the rule has no plan either', async () => {
+      const m = await memory({ propose: () => Promise.reject(new ReasonerUnavailable('Bedrock throttled')) });
+      const spike = { ...spikeAt('2026-11-20T10:35:00Z'), scope: { type: 'region' as const, id: 'us-east' } };
+
+      const result = await m.planner.plan({ spike, context: CONTEXT });
 
       expect(result).toMatchObject({
         status: 'escalated',
-        escalation: { reason: 'reasoner_unavailable', message: 'Bedrock throttled', attempts: [] },
+        escalation: {
+          reason: 'reasoner_unavailable',
+          message:
+            'Bedrock throttled; the rule planner has no plan either: region us-east: the incident names no contributing warehouse to move orders away from',
+          attempts: [],
+        },
       });
     });
 

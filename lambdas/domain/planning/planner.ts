@@ -27,6 +27,7 @@ import {
   type ValidTask,
 } from './task-catalog';
 import { instantiate } from './templates';
+import { ruleDraft } from './plan';
 
 /** The memory and reasoning the planner uses, as ports (wired once, in the handler). */
 export interface PlannerPorts {
@@ -190,7 +191,7 @@ export class RemediationPlanner {
         );
       } catch (error) {
         if (!(error instanceof ReasonerUnavailable)) throw error;
-        return this.escalate(spike, recall, 'reasoner_unavailable', error.message, attempts);
+        return this.planByRule(spike, recall, error.message, attempts);
       }
       if (draft.escalation !== undefined) {
         attempts.push({ draft });
@@ -223,11 +224,41 @@ export class RemediationPlanner {
     );
   }
 
+  /**
+   * The reasoner cannot answer (throttled, retired, not enabled): the incident is not failed for that. The rule
+   * planner answers it — the plan says why in its evidence — and escalates only when the rule has no plan.
+   */
+  private planByRule(
+    spike: OrderCancellationSpike,
+    recall: Recall,
+    unavailable: string,
+    attempts: readonly { draft: DraftPlan; error?: string }[],
+  ): PlanningResult {
+    const draft = ruleDraft(spike);
+    const validation = draft.escalation === undefined ? validateDraft(draft, spike) : undefined;
+    if (!validation?.ok) {
+      const why = draft.escalation ?? (validation?.ok === false ? validation.error : 'no rule applies');
+      return this.escalate(
+        spike,
+        recall,
+        'reasoner_unavailable',
+        `${unavailable}; the rule planner has no plan either: ${why}`,
+        attempts,
+      );
+    }
+    const evidence = [
+      ...recall.evidence,
+      `reasoner unavailable (${unavailable}): planned by the rule instead`,
+      ...(draft.rationale === undefined ? [] : [`rule: ${draft.rationale}`]),
+    ];
+    return { status: 'planned', plan: this.toPlan(spike, validation.tasks, evidence, 'rule') };
+  }
+
   private toPlan(
     spike: OrderCancellationSpike,
     tasks: readonly ValidTask[],
     evidence: readonly string[],
-    planner: 'template' | 'reasoner',
+    planner: RemediationPlan['planner'],
     templateId?: string,
   ): RemediationPlan {
     const planId = `plan#${spike.correlationId}`;

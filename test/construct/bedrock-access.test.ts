@@ -1,0 +1,100 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { grantModelInvoke, inferenceRoute } from '../../lib/bedrock-model-access';
+import { DEFAULT_REASONER_MODEL_ID } from '../../lib/proactive-agents-stack';
+import { synthStack } from './stack-fixture';
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+/** The role's Bedrock statements, with the partition written out, as IAM would read them. */
+function bedrockStatements(template: Template, stack: Stack, role: iam.Role): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const roleId = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
+  const statements = Object.values(policies)
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('bedrock:')));
+  return JSON.parse(
+    JSON.stringify(statements).replace(/\{"Fn::Join":\["",\[("[^\]]*")\]\]\}/g, (_, parts: string) =>
+      JSON.stringify(
+        (JSON.parse(`[${parts.replace(/\{"Ref":"AWS::Partition"\}/g, '"aws"')}]`) as string[]).join(''),
+      ),
+    ),
+  ) as Statement[];
+}
+
+describe('Bedrock model access', () => {
+  const { stack, template } = synthStack();
+  const haiku = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+  const titan = 'arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0';
+
+  it('defaults the reasoner to a current model through the global inference profile', () => {
+    expect(DEFAULT_REASONER_MODEL_ID).toBe(`global.${haiku}`);
+    expect(inferenceRoute(DEFAULT_REASONER_MODEL_ID)).toEqual({ kind: 'global', foundationModelId: haiku });
+  });
+
+  it('lets the planning agent invoke the embedding model and the reasoner through its profile, and nothing else', () => {
+    const profile = `arn:aws:bedrock:eu-west-1:123456789012:inference-profile/global.${haiku}`;
+    expect(bedrockStatements(template, stack, stack.agents.planning.role)).toEqual([
+      { Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: titan },
+      { Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: profile },
+      {
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: `arn:aws:bedrock:*::foundation-model/${haiku}`,
+        Condition: { StringEquals: { 'bedrock:InferenceProfileArn': profile } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: `arn:aws:bedrock:::foundation-model/${haiku}`,
+        Condition: { StringEquals: { 'aws:RequestedRegion': 'unspecified' } },
+      },
+    ]);
+  });
+
+  it('lets the learning agent invoke the embedding model only: it never reasons', () => {
+    expect(bedrockStatements(template, stack, stack.agents.learning.role)).toEqual([
+      { Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: titan },
+    ]);
+  });
+
+  it('gives no other agent any Bedrock action', () => {
+    const { monitoring, orderBook, network, fulfillment, sagaCallback } = stack.agents;
+    for (const agent of [monitoring, orderBook, network, fulfillment, sagaCallback]) {
+      expect(bedrockStatements(template, stack, agent.role)).toEqual([]);
+    }
+  });
+
+  it('scopes a geographic profile to its model in any Region, through that profile only', () => {
+    const app = new App();
+    const other = new Stack(app, 'Geo', { env: { account: '111122223333', region: 'eu-central-1' } });
+    const role = new iam.Role(other, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    grantModelInvoke(role, `eu.${haiku}`);
+    grantModelInvoke(role, 'amazon.titan-embed-text-v2:0');
+    const profile = `arn:aws:bedrock:eu-central-1:111122223333:inference-profile/eu.${haiku}`;
+    expect(bedrockStatements(Template.fromStack(other), other, role)).toEqual([
+      { Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: profile },
+      {
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: `arn:aws:bedrock:*::foundation-model/${haiku}`,
+        Condition: { StringEquals: { 'bedrock:InferenceProfileArn': profile } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: 'arn:aws:bedrock:eu-central-1::foundation-model/amazon.titan-embed-text-v2:0',
+      },
+    ]);
+  });
+
+  it('reads a model id without a profile prefix as a foundation model in the stack Region', () => {
+    expect(inferenceRoute('amazon.titan-embed-text-v2:0')).toEqual({
+      kind: 'foundation-model',
+      foundationModelId: 'amazon.titan-embed-text-v2:0',
+    });
+    expect(inferenceRoute(`apac.${haiku}`)).toEqual({ kind: 'geographic', foundationModelId: haiku });
+  });
+});
