@@ -9,6 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ignoreReplays } from './event-backbone';
 
 /** An SQS buffer between the rule and the function, for agents that consume a stream. */
 export interface StreamBufferProps {
@@ -32,6 +33,11 @@ export interface AgentFunctionProps {
   readonly ruleDeadLetterQueue: sqs.IQueue;
   /** Events the agent consumes; without a pattern the agent is invoked only by other resources. @default - no rule */
   readonly eventPattern?: events.EventPattern;
+  /**
+   * Whether the rule also delivers events that an archive replay puts back on the bus (`replay-name`). Agents
+   * that carry out commands ignore them: a replay must not act twice. @default 'consume'
+   */
+  readonly replays?: 'consume' | 'ignore';
   /** Buffer the rule's events through SQS; without it the rule invokes the function asynchronously. @default - no buffer */
   readonly stream?: StreamBufferProps;
   /** @default Duration.seconds(30) */
@@ -138,6 +144,7 @@ export class AgentFunction extends Construct {
         description: `Events consumed by ${props.serviceName}`,
         eventPattern: props.eventPattern,
       });
+      if (props.replays === 'ignore') ignoreReplays(this.rule);
     }
 
     if (props.stream) {

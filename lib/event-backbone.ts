@@ -6,12 +6,22 @@ import { Construct } from 'constructs';
 import { contracts, eventJsonSchema, type DetailType } from '../lambdas/domain/contracts/registry';
 
 export interface EventBackboneProps {
-  /** @default 'proactive-agents' */
+  /** Name of the bus; the schema registry is `<busName>-contracts`. @default 'proactive-agents' */
   readonly busName?: string;
   /** How long the archive keeps every event, for replays. @default Duration.days(30) */
   readonly archiveRetention?: Duration;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Makes `rule` skip events that an archive replay puts back on the bus (EventBridge adds `replay-name` to
+ * them): a replay rebuilds state, it must not re-run commands and sagas that already had their effects.
+ */
+export function ignoreReplays(rule: events.Rule): void {
+  (rule.node.defaultChild as events.CfnRule).addPropertyOverride('EventPattern.replay-name', [
+    { exists: false },
+  ]);
 }
 
 /** The EventBridge bus every service and agent talks through, with its archive, DLQ and schema registry. */
@@ -39,6 +49,9 @@ export class EventBackbone extends Construct {
       eventPattern: { account: [Stack.of(this).account] },
       retention,
     });
+    // The CDK writes `"KmsKeyIdentifier": ""` when no key is given, which CloudFormation rejects outside
+    // us-east-1; without the property the archive is encrypted with an AWS owned key.
+    (this.archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -1,12 +1,17 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
 import { Construct } from 'constructs';
 
 export interface MemoryProps {
-  /** Name of the OpenSearch Serverless vector collection (3–32 lowercase letters, digits, hyphens). @default 'proactive-memory' */
-  readonly collectionName?: string;
+  /**
+   * Start of the vector collection's name and its policies' (1–19 lowercase letters, digits, hyphens, starting
+   * with a letter). The name ends with the first group of the stack's id, so that a deploy after
+   * `cdk destroy` (which keeps the collection) or a second stack in the account never collides.
+   * @default 'proactive-memory'
+   */
+  readonly namePrefix?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -79,17 +84,20 @@ export class Memory extends Construct {
       ],
     });
 
-    this.collectionName = props.collectionName ?? 'proactive-memory';
-    if (!/^[a-z][a-z0-9-]{2,31}$/.test(this.collectionName)) {
+    const prefix = props.namePrefix ?? 'proactive-memory';
+    if (!/^[a-z][a-z0-9-]{0,18}$/.test(prefix)) {
       throw new Error(
-        `collectionName must be 3-32 lowercase letters, digits or hyphens starting with a letter, got "${this.collectionName}"`,
+        `namePrefix must be 1-19 lowercase letters, digits or hyphens starting with a letter, got "${prefix}"`,
       );
     }
+    // `<prefix>-<8 hex digits of the stack id>`: at most 28 characters, so `-enc`/`-net` policy names fit in 32.
+    const deployment = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+    this.collectionName = `${prefix}-${deployment}`;
     const encryption = new aoss.CfnSecurityPolicy(this, 'CollectionEncryption', {
       name: `${this.collectionName}-enc`,
       type: 'encryption',
       description: 'Encrypt the semantic memory at rest with an AWS owned key.',
-      policy: JSON.stringify({
+      policy: Stack.of(this).toJsonString({
         Rules: [{ ResourceType: 'collection', Resource: [`collection/${this.collectionName}`] }],
         AWSOwnedKey: true,
       }),
@@ -99,7 +107,7 @@ export class Memory extends Construct {
       type: 'network',
       description:
         'Collection endpoint reachable over TLS; every request is SigV4-signed and checked by the data access policy.',
-      policy: JSON.stringify([
+      policy: Stack.of(this).toJsonString([
         {
           Rules: [{ ResourceType: 'collection', Resource: [`collection/${this.collectionName}`] }],
           AllowFromPublic: true,
@@ -162,7 +170,8 @@ export class Memory extends Construct {
       new iam.PolicyStatement({ actions: ['aoss:APIAccessAll'], resources: [this.collection.attrArn] }),
     );
     return new aoss.CfnAccessPolicy(this, `DataAccess${id}`, {
-      name: `${this.collectionName}-${id.toLowerCase()}`.slice(0, 32),
+      // Within 32 characters: the collection's name (≤ 28) and three letters of the grantee's id.
+      name: `${this.collectionName}-${id.slice(0, 3).toLowerCase()}`,
       type: 'data',
       description: `Index read/write on the semantic memory for ${id}.`,
       policy: Stack.of(this).toJsonString([

@@ -41,6 +41,15 @@ export const DEFAULT_REASONER_MODEL_ID = 'global.anthropic.claude-haiku-4-5-2025
 const handlers = path.join(__dirname, '..', 'lambdas', 'handlers');
 const orderEvents = { source: ['retail.orders'], detailType: ['order_placed', 'order_cancelled'] };
 
+/** `ProactiveAgentsStaging` → `proactive-agents-staging`: lowercase words joined by hyphens. */
+function kebabCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+}
+
 /** Wires the platform: the stack holds no logic of its own. */
 export class ProactiveAgentsStack extends Stack {
   public readonly backbone: EventBackbone;
@@ -54,11 +63,17 @@ export class ProactiveAgentsStack extends Stack {
   constructor(scope: Construct, id: string, props: ProactiveAgentsStackProps) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Named after the stack, so two stacks share an account: `ProactiveAgents` → `proactive-agents`.
+    const prefix = kebabCase(this.stackName);
     this.backbone = new EventBackbone(this, 'Backbone', {
+      busName: prefix,
       archiveRetention: props.archiveRetention,
       removalPolicy,
     });
-    this.memory = new Memory(this, 'Memory', { removalPolicy });
+    this.memory = new Memory(this, 'Memory', {
+      namePrefix: prefix.slice(0, 19).replace(/-+$/, ''),
+      removalPolicy,
+    });
     const { bus, deadLetterQueue: ruleDeadLetterQueue } = this.backbone;
     const common = { bus, ruleDeadLetterQueue, logLevel: props.logLevel };
 
@@ -166,6 +181,7 @@ export class ProactiveAgentsStack extends Stack {
         source: ['proactive.planning'],
         detailType: ['reroute_orders', 'revert_reroute', 'rebalance_region', 'revert_rebalance'],
       },
+      replays: 'ignore',
       timeout: Duration.seconds(60),
       memorySize: 1024,
       environment: {
@@ -202,6 +218,7 @@ export class ProactiveAgentsStack extends Stack {
           'command_failed',
         ],
       },
+      replays: 'ignore',
     });
     this.saga.grantTaskResponse(sagaCallback.function);
 

@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ignoreReplays } from './event-backbone';
 
 export interface RemediationSagaProps {
   readonly bus: events.IEventBus;
@@ -75,6 +76,8 @@ export class RemediationSaga extends Construct {
       description: 'Starts a remediation saga for every cancellation spike.',
       eventPattern: { source: ['proactive.monitoring'], detailType: ['order_cancellation_spike'] },
     });
+    // A replayed spike must not start a second saga: the first one already acted on it.
+    ignoreReplays(this.rule);
     this.rule.addTarget(
       new targets.SfnStateMachine(this.stateMachine, {
         deadLetterQueue: props.ruleDeadLetterQueue,

@@ -56,7 +56,8 @@ export class ResolvedTemplate {
     };
     const property = explicit[Type];
     const name = property ? Properties[property] : undefined;
-    return typeof name === 'string' ? name : logicalId;
+    if (typeof name === 'string') return name;
+    return name === undefined ? logicalId : String(this.resolve(name));
   }
 
   arn(logicalId: string): string {
@@ -94,6 +95,10 @@ export class ResolvedTemplate {
     if (logicalId === 'AWS::Partition') return 'aws';
     if (logicalId === 'AWS::URLSuffix') return 'amazonaws.com';
     if (logicalId === 'AWS::StackName') return 'ProactiveAgents';
+    // A fixed stack id: names derived from it (the memory collection's) are the same on every run.
+    if (logicalId === 'AWS::StackId') {
+      return `arn:aws:cloudformation:${this.env.region}:${this.env.accountId}:stack/ProactiveAgents/5a4db0c5-0000-4000-8000-000000000000`;
+    }
     const type = this.resource(logicalId).Type;
     if (type === 'AWS::SQS::Queue') return this.queueUrl(logicalId);
     if (type === 'AWS::StepFunctions::StateMachine') return this.arn(logicalId);

@@ -7,13 +7,23 @@ import { synthStack } from './stack-fixture';
 describe('EventBackbone', () => {
   const { stack, template } = synthStack();
 
-  it('creates a custom bus and archives every event on it for the configured retention', () => {
-    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'proactive-agents' });
-    template.hasResourceProperties('AWS::Events::Archive', {
-      RetentionDays: 7,
-      EventPattern: { account: ['123456789012'] },
-      SourceArn: { 'Fn::GetAtt': [stack.getLogicalId(stack.backbone.bus.node.defaultChild as never), 'Arn'] },
+  it('creates a custom bus named after the stack and archives every event on it for the configured retention', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'proactive-agents-test' });
+    template.hasResourceProperties('AWS::EventSchemas::Registry', {
+      RegistryName: 'proactive-agents-test-contracts',
     });
+    const archives = Object.values(template.findResources('AWS::Events::Archive'));
+    // No `KmsKeyIdentifier` at all: the CDK's empty string fails outside us-east-1.
+    expect(archives.map((archive) => archive.Properties as unknown)).toEqual([
+      {
+        Description: 'Every event on the bus, for replay and audit.',
+        RetentionDays: 7,
+        EventPattern: { account: ['123456789012'] },
+        SourceArn: {
+          'Fn::GetAtt': [stack.getLogicalId(stack.backbone.bus.node.defaultChild as never), 'Arn'],
+        },
+      },
+    ]);
   });
 
   it('keeps undeliverable events in an encrypted DLQ that refuses plain HTTP', () => {
@@ -67,5 +77,20 @@ describe('EventBackbone', () => {
     };
     expect(schema.properties.detail.required).not.toContain('schemaVersion');
     expect(schema.properties.detail.required).not.toContain('correlationId');
+  });
+
+  it('keeps archive replays away from the saga and from command consumers, and lets state keepers rebuild from them', () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    const ignoring = Object.entries(rules)
+      .filter(
+        ([, rule]) => JSON.stringify(rule.Properties.EventPattern['replay-name']) === '[{"exists":false}]',
+      )
+      .map(([logicalId]) => logicalId)
+      .sort();
+    const id = (rule: { node: { defaultChild?: unknown } } | undefined) =>
+      stack.getLogicalId(rule!.node.defaultChild as never);
+    expect(ignoring).toEqual(
+      [id(stack.saga.rule), id(stack.agents.fulfillment.rule), id(stack.agents.sagaCallback.rule)].sort(),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
-import { repoRoot, synthStack } from './stack-fixture';
+import { rendered, repoRoot, synthStack } from './stack-fixture';
 
 describe('Memory', () => {
   const { stack, template } = synthStack();
@@ -46,42 +46,85 @@ describe('Memory', () => {
     });
   });
 
-  it('creates a vector search collection after its encryption and network policies', () => {
+  it('creates a vector search collection after its encryption and network policies, named per deployment', () => {
     const collection = template.findResources('AWS::OpenSearchServerless::Collection');
     const [collectionId, resource] = Object.entries(collection)[0] as [
       string,
       { Properties: unknown; DependsOn: string[] },
     ];
-    expect(resource.Properties).toMatchObject({ Name: 'proactive-memory', Type: 'VECTORSEARCH' });
-    template.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', {
-      Type: 'encryption',
-      Policy: Match.stringLikeRegexp('"AWSOwnedKey":true'),
+    // The stack's name, then the first group of its id: a redeploy after `cdk destroy` (the collection is
+    // retained) and a second stack in the account get names of their own.
+    expect(rendered(resource.Properties)).toMatchObject({
+      Name: 'proactive-agents-te-1f2e3d4c',
+      Type: 'VECTORSEARCH',
     });
-    template.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'network' });
+    const policies = Object.values(template.findResources('AWS::OpenSearchServerless::SecurityPolicy')).map(
+      (policy) => rendered(policy.Properties),
+    );
+    expect(policies).toEqual([
+      expect.objectContaining({
+        Name: 'proactive-agents-te-1f2e3d4c-enc',
+        Type: 'encryption',
+        Policy: {
+          Rules: [{ ResourceType: 'collection', Resource: ['collection/proactive-agents-te-1f2e3d4c'] }],
+          AWSOwnedKey: true,
+        },
+      }),
+      expect.objectContaining({
+        Name: 'proactive-agents-te-1f2e3d4c-net',
+        Type: 'network',
+        Policy: [
+          {
+            Rules: [{ ResourceType: 'collection', Resource: ['collection/proactive-agents-te-1f2e3d4c'] }],
+            AllowFromPublic: true,
+          },
+        ],
+      }),
+    ]);
     expect(resource.DependsOn).toHaveLength(2);
     expect(collectionId).toBe(stack.getLogicalId(stack.memory.collection));
   });
 
-  it('grants the semantic memory to the planning agent alone, by data access policy and IAM', () => {
-    template.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', {
-      Type: 'data',
-      Policy: Match.objectLike({
-        'Fn::Join': Match.arrayWith([
-          Match.arrayWith([Match.stringLikeRegexp('index/proactive-memory/\\*')]),
-        ]),
-      }),
-    });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: id(stack.agents.planning.role) }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'aoss:APIAccessAll',
-            Resource: { 'Fn::GetAtt': [stack.getLogicalId(stack.memory.collection), 'Arn'] },
-          }),
-        ]),
-      },
-    });
+  it('grants the semantic memory by data access policy and IAM to the planning and learning agents, and no other', () => {
+    const policies = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy')).map(
+      (policy) => rendered(policy.Properties),
+    );
+    const memoryAgents = [stack.agents.planning, stack.agents.learning];
+    expect(policies).toEqual(
+      memoryAgents.map((agent): unknown =>
+        expect.objectContaining({
+          Name: `proactive-agents-te-1f2e3d4c-${agent === stack.agents.planning ? 'pla' : 'lea'}`,
+          Type: 'data',
+          Policy: [
+            {
+              Rules: [
+                {
+                  ResourceType: 'index',
+                  Resource: ['index/proactive-agents-te-1f2e3d4c/*'],
+                  Permission: [
+                    'aoss:CreateIndex',
+                    'aoss:DescribeIndex',
+                    'aoss:UpdateIndex',
+                    'aoss:ReadDocument',
+                    'aoss:WriteDocument',
+                  ],
+                },
+                {
+                  ResourceType: 'collection',
+                  Resource: ['collection/proactive-agents-te-1f2e3d4c'],
+                  Permission: ['aoss:DescribeCollectionItems'],
+                },
+              ],
+              Principal: [`<${id(agent.role)}.Arn>`],
+            },
+          ],
+        }),
+      ),
+    );
+    const withCollectionAccess = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes('aoss:APIAccessAll'))
+      .map((policy) => policy.Properties.Roles as unknown);
+    expect(withCollectionAccess).toEqual(memoryAgents.map((agent) => [{ Ref: id(agent.role) }]));
   });
 
   it('lets the order book query only its own index', () => {
@@ -222,5 +265,58 @@ describe('RemediationSaga', () => {
       });
       expect(JSON.stringify(policies)).not.toContain('states:SendTask');
     }
+  });
+
+  describe('saga edges, in the definition', () => {
+    type Retrier = { ErrorEquals: string[]; MaxAttempts?: number; IntervalSeconds?: number };
+    type State = {
+      Type: string;
+      Resource?: string;
+      TimeoutSeconds?: number;
+      Retry?: Retrier[];
+      Parameters?: { FunctionName?: string };
+    };
+    const definition = JSON.parse(
+      readFileSync(path.join(repoRoot, 'statemachines', 'remediation-saga.asl.json'), 'utf8'),
+    ) as { TimeoutSeconds?: number; States: Record<string, State> };
+    const states = Object.entries(definition.States);
+    const retried = (state: State, error: string) =>
+      (state.Retry ?? []).some(
+        (retrier) => retrier.ErrorEquals.includes(error) || retrier.ErrorEquals.includes('States.ALL'),
+      );
+
+    it('gives the whole saga the same one-day timeout as the state machine, inside the definition', () => {
+      expect(definition.TimeoutSeconds).toBe(86_400);
+    });
+
+    it('retries every PutEvents state, the commands included, when EventBridge fails an entry', () => {
+      const putEvents = states.filter(([, state]) =>
+        state.Resource?.startsWith('arn:aws:states:::events:putEvents'),
+      );
+      expect(putEvents.length).toBeGreaterThan(0);
+      for (const [name, state] of putEvents) {
+        expect([name, retried(state, 'EventBridge.FailedEntry')]).toEqual([name, true]);
+      }
+    });
+
+    it('waits for each agent longer than its Lambda timeout, and never retries a timed-out agent (no double model calls)', () => {
+      const functionTimeout = (logicalId: string) =>
+        (template.findResources('AWS::Lambda::Function')[logicalId]!.Properties as { Timeout: number })
+          .Timeout;
+      const invokes = states.filter(([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke');
+      expect(invokes.map(([name]) => name).sort()).toEqual(['Learn', 'LearnFromCompensation', 'Plan']);
+      for (const [name, state] of invokes) {
+        const agent = name === 'Plan' ? stack.agents.planning : stack.agents.learning;
+        expect([name, state.TimeoutSeconds! > functionTimeout(id(agent.function))]).toEqual([name, true]);
+        expect([name, retried(state, 'States.Timeout')]).toEqual([name, false]);
+      }
+    });
+
+    it('retries the compensation on every error, with backoff, before reporting it failed', () => {
+      const compensate = definition.States.Compensate!;
+      expect(compensate.Retry).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], BackoffRate: 2, MaxAttempts: 4 }),
+      ]);
+    });
   });
 });

@@ -153,4 +153,34 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
     expect(sandbox.bus.archive.length).toBe(before);
     expect((await events.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State).toBe('COMPLETED');
   });
+
+  it('replays a spike and its command without starting a second saga or re-running the command', async () => {
+    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
+    const executions = async () =>
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine!.stateMachineArn }))).executions ??
+      [];
+    const before = (await executions()).length;
+    const replayed: { 'detail-type': string }[] = [];
+    sandbox.bus.onEvent((e) => {
+      if (e['replay-name'] === 'everything') replayed.push(e);
+    });
+
+    await events.send(
+      new StartReplayCommand({
+        ReplayName: 'everything',
+        EventSourceArn:
+          'arn:aws:events:us-east-1:123456789012:archive/' + sandbox.eventsApi.archiveNames()[0],
+        EventStartTime: new Date(T0 - 3_600_000),
+        EventEndTime: new Date(T0 + 3_600_000),
+        Destination: { Arn: sandbox.bus.arn },
+      }),
+    );
+    await sandbox.settle();
+
+    expect(replayed.map((e) => e['detail-type'])).toEqual(
+      expect.arrayContaining(['order_cancellation_spike', 'reroute_orders']),
+    );
+    // The saga's start rule skips events carrying `replay-name` (see the construct tests for every rule).
+    expect(await executions()).toHaveLength(before);
+  });
 });

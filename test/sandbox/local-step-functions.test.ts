@@ -527,7 +527,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
       resourceType: 'lambda',
       resource: 'invoke',
       region: REGION,
-      timeoutInSeconds: 60,
+      timeoutInSeconds: 90,
     });
     expect(JSON.parse(scheduled[0]?.parameters ?? '{}')).toMatchObject({
       FunctionName: PLANNING_FUNCTION_ARN,
