@@ -9,7 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ignoreReplays } from './event-backbone';
+import { grantPutEventsAs, ignoreReplays } from './event-backbone';
 
 /** An SQS buffer between the rule and the function, for agents that consume a stream. */
 export interface StreamBufferProps {
@@ -191,8 +191,8 @@ export class AgentFunction extends Construct {
     }
   }
 
-  /** Lets the agent put events on the bus (events:PutEvents on that bus only). */
-  public grantPutEvents(bus: events.IEventBus): iam.Grant {
-    return bus.grantPutEventsTo(this.function);
+  /** Lets the agent put events on the bus as `source`, of that source's contracted detail-types only. */
+  public grantPutEvents(bus: events.IEventBus, source: string): iam.Grant {
+    return grantPutEventsAs(this.function, bus, source);
   }
 }

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { contracts, eventJsonSchema, type DetailType } from '../lambdas/domain/contracts/registry';
@@ -12,6 +13,25 @@ export interface EventBackboneProps {
   readonly archiveRetention?: Duration;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Lets `grantee` put events on `bus` as `source` only, and only the detail-types the contracts give that
+ * source (`events:source` and `events:detail-type` conditions): no agent can emit another's events, a
+ * `reroute_orders` command included.
+ */
+export function grantPutEventsAs(grantee: iam.IGrantable, bus: events.IEventBus, source: string): iam.Grant {
+  const detailTypes = Object.values(contracts)
+    .filter((contract) => contract.source === source)
+    .map((contract) => contract.detailType)
+    .sort();
+  if (detailTypes.length === 0) throw new Error(`no contract has source "${source}"`);
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['events:PutEvents'],
+    resourceArns: [bus.eventBusArn],
+    conditions: { StringEquals: { 'events:source': source, 'events:detail-type': detailTypes } },
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { sources } from '../lambdas/domain/contracts/registry';
 import { AgentFunction } from './agent-function';
 import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
@@ -90,7 +91,7 @@ export class ProactiveAgentsStack extends Stack {
       },
     });
     this.memory.counters.grantReadWriteData(monitoring.function);
-    monitoring.grantPutEvents(bus);
+    monitoring.grantPutEvents(bus, sources.monitoring);
 
     const reasonerModelId = props.reasonerModelId ?? DEFAULT_REASONER_MODEL_ID;
     const embeddingModelId = 'amazon.titan-embed-text-v2:0';
@@ -193,7 +194,7 @@ export class ProactiveAgentsStack extends Stack {
     this.memory.grantOrderBook(fulfillment.function);
     this.memory.grantNetworkRead(fulfillment.function);
     this.memory.idempotency.grantReadWriteData(fulfillment.function);
-    fulfillment.grantPutEvents(bus);
+    fulfillment.grantPutEvents(bus, sources.fulfillment);
 
     this.saga = new RemediationSaga(this, 'RemediationSaga', {
       bus,

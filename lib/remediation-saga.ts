@@ -11,7 +11,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ignoreReplays } from './event-backbone';
+import { sources } from '../lambdas/domain/contracts/registry';
+import { grantPutEventsAs, ignoreReplays } from './event-backbone';
 
 export interface RemediationSagaProps {
   readonly bus: events.IEventBus;
@@ -66,7 +67,8 @@ export class RemediationSaga extends Construct {
         resources: [props.planningFunction.functionArn, props.learningFunction.functionArn],
       }),
     );
-    props.bus.grantPutEventsTo(this.stateMachine);
+    // The saga speaks for planning: plans, commands, compensations, failures and escalations.
+    grantPutEventsAs(this.stateMachine, props.bus, sources.planning);
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.episodicTable.tableArn] }),
     );

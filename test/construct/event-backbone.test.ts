@@ -93,4 +93,57 @@ describe('EventBackbone', () => {
       [id(stack.saga.rule), id(stack.agents.fulfillment.rule), id(stack.agents.sagaCallback.rule)].sort(),
     );
   });
+
+  it('lets each publisher put events as its own source only, of the detail-types its contracts name', () => {
+    const busArn = {
+      'Fn::GetAtt': [stack.getLogicalId(stack.backbone.bus.node.defaultChild as never), 'Arn'],
+    };
+    const roleIds = Object.fromEntries(
+      Object.entries(template.findResources('AWS::IAM::Policy')).map(([, policy]) => [
+        JSON.stringify(policy.Properties.Roles),
+        policy.Properties.PolicyDocument.Statement as {
+          Action: unknown;
+          Condition?: unknown;
+          Resource: unknown;
+        }[],
+      ]),
+    );
+    const putEvents = (role: { node: { defaultChild?: unknown } }) =>
+      (roleIds[JSON.stringify([{ Ref: stack.getLogicalId(role.node.defaultChild as never) }])] ?? []).filter(
+        (statement) => statement.Action === 'events:PutEvents',
+      );
+    const expected = (source: string, detailTypes: string[]) => [
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: busArn,
+        Condition: { StringEquals: { 'events:source': source, 'events:detail-type': detailTypes } },
+      },
+    ];
+    expect(putEvents(stack.agents.monitoring.role)).toEqual(
+      expected('proactive.monitoring', ['order_cancellation_spike']),
+    );
+    expect(putEvents(stack.agents.fulfillment.role)).toEqual(
+      expected('proactive.fulfillment', [
+        'command_failed',
+        'rebalance_reverted',
+        'region_rebalanced',
+        'reroute_complete',
+        'reroute_reverted',
+      ]),
+    );
+    expect(putEvents(stack.saga.stateMachine.role)).toEqual(
+      expected(
+        'proactive.planning',
+        Object.values(contracts)
+          .filter((contract) => contract.source === 'proactive.planning')
+          .map((contract) => contract.detailType)
+          .sort(),
+      ),
+    );
+    const { planning, learning, orderBook, network, sagaCallback } = stack.agents;
+    for (const agent of [planning, learning, orderBook, network, sagaCallback]) {
+      expect(putEvents(agent.role)).toEqual([]);
+    }
+  });
 });
