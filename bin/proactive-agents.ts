@@ -10,7 +10,8 @@ const context = (key: string): string | undefined => {
 };
 const archiveDays = Number(context('archiveRetentionDays') ?? 30);
 
-new ProactiveAgentsStack(app, 'ProactiveAgents', {
+// `-c stackName=ProactiveAgentsStaging` deploys a second, independent stack (its own bus, tables, collection).
+new ProactiveAgentsStack(app, context('stackName') ?? 'ProactiveAgents', {
   description: 'Proactive Agents: detect, plan, act and compensate on business events.',
   archiveRetention: Duration.days(archiveDays),
   reasonerModelId: context('reasonerModelId'),

@@ -6,6 +6,7 @@ import { AgentFunction } from './agent-function';
 import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
 import { Memory } from './memory';
+import { Operations } from './operations';
 import { RemediationSaga } from './remediation-saga';
 
 export interface ProactiveAgentsStackProps extends StackProps {
@@ -56,6 +57,8 @@ export class ProactiveAgentsStack extends Stack {
   public readonly backbone: EventBackbone;
   public readonly memory: Memory;
   public readonly saga: RemediationSaga;
+  /** Alarms (on by default), the operators' topic and the dashboard. */
+  public readonly operations: Operations;
   public readonly agents: Record<
     'monitoring' | 'planning' | 'learning' | 'orderBook' | 'network' | 'fulfillment' | 'sagaCallback',
     AgentFunction
@@ -228,7 +231,11 @@ export class ProactiveAgentsStack extends Stack {
         'The fulfillment network table: seed it with `npm run network:import -- <file> --table <name>`.',
       value: this.memory.network.tableName,
     });
-    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'EventBusName', {
+      description:
+        'Point existing services here (PutEvents); the sandbox serves the same API at its endpoint.',
+      value: bus.eventBusName,
+    });
 
     this.agents = {
       monitoring,
@@ -239,5 +246,22 @@ export class ProactiveAgentsStack extends Stack {
       fulfillment,
       sagaCallback,
     };
+    this.operations = new Operations(this, 'Operations', {
+      backbone: this.backbone,
+      agents: this.agents,
+      saga: this.saga,
+    });
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'The remediation saga: list its executions, or answer a waiting task (SendTaskSuccess).',
+      value: this.saga.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'OperatorTopicArn', {
+      description: 'Alarm notifications: subscribe the on-call (email, chat, pager).',
+      value: this.operations.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'The CloudWatch dashboard of alarms, sagas, agents, backlogs and dead letters.',
+      value: this.operations.dashboard.dashboardName,
+    });
   }
 }
