@@ -204,7 +204,6 @@ export class ProactiveAgentsStack extends Stack {
       ruleDeadLetterQueue,
       planningFunction: planning.function,
       learningFunction: learning.function,
-      episodicTable: this.memory.episodic,
     });
 
     const sagaCallback = new AgentFunction(this, 'SagaCallback', {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,9 +16,8 @@ import { grantPutEventsAs, ignoreReplays } from './event-backbone';
 export interface RemediationSagaProps {
   readonly bus: events.IEventBus;
   readonly planningFunction: lambda.IFunction;
-  /** Learns from each outcome (procedural and semantic memory). */
+  /** Learns from each outcome: episodic memory (its only writer of outcomes), procedural and semantic. */
   readonly learningFunction: lambda.IFunction;
-  readonly episodicTable: dynamodb.ITableV2;
   /** Where spikes that could not start an execution go. */
   readonly ruleDeadLetterQueue: sqs.IQueue;
   /** @default path of statemachines/remediation-saga.asl.json */
@@ -53,10 +51,10 @@ export class RemediationSaga extends Construct {
         PlanningFunctionArn: props.planningFunction.functionArn,
         LearningFunctionArn: props.learningFunction.functionArn,
         EventBusName: props.bus.eventBusName,
-        EpisodicTableName: props.episodicTable.tableName,
       },
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every state transition, without inputs and outputs: those carry task tokens and order ids.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       timeout: Duration.days(1),
     });
     // A file definition gives CDK nothing to derive a policy from: grant exactly what the ASL uses.
@@ -69,9 +67,6 @@ export class RemediationSaga extends Construct {
     );
     // The saga speaks for planning: plans, commands, compensations, failures and escalations.
     grantPutEventsAs(this.stateMachine, props.bus, sources.planning);
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.episodicTable.tableArn] }),
-    );
 
     this.rule = new events.Rule(this, 'StartOnSpike', {
       eventBus: props.bus,
@@ -95,8 +90,13 @@ export class RemediationSaga extends Construct {
     });
   }
 
-  /** Lets `grantee` answer the saga's task tokens (SendTaskSuccess/Failure/Heartbeat on this state machine). */
+  /** Lets `grantee` answer the saga's task tokens (SendTaskSuccess and SendTaskFailure on this state machine). */
   public grantTaskResponse(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine.grantTaskResponse(grantee);
+    // Success and failure only: no task here heartbeats.
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resourceArns: [this.stateMachine.stateMachineArn],
+    });
   }
 }

@@ -27,6 +27,8 @@ const learningInput = z.object({
       unassigned: z.array(z.unknown()),
     })
     .optional(),
+  /** The saga's error (`Error`, `Cause`) when the remediation was compensated. */
+  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 
 /** The saga's Learn task: a remediation's outcome becomes (or reinforces, or weakens) a procedural template. */
@@ -37,6 +39,12 @@ export async function run(input: unknown): Promise<LearningResult> {
     plan: parseDetail('remediation_planned', parsed.plan),
     outcome: parsed.outcome,
     time: parsed.time,
+    ...(parsed.failure && {
+      failure: {
+        ...(parsed.failure.Error === undefined ? {} : { error: parsed.failure.Error }),
+        ...(parsed.failure.Cause === undefined ? {} : { cause: parsed.failure.Cause.slice(0, 1000) }),
+      },
+    }),
     ...(parsed.reroute && {
       fulfillment: {
         fromWarehouseId: parsed.reroute.fromWarehouseId,

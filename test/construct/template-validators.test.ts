@@ -59,7 +59,6 @@ describe('the synthesized template', () => {
       PlanningFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:planning',
       LearningFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:learning',
       EventBusName: 'proactive-agents',
-      EpisodicTableName: 'ProactiveAgents-MemoryEpisodic-1A2B3C',
     };
     expect(Object.keys(DefinitionSubstitutions).sort()).toEqual(Object.keys(values).sort());
     const definition = JSON.parse(

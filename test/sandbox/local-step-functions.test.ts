@@ -1,10 +1,4 @@
-import {
-  CreateTableCommand,
-  DeleteItemCommand,
-  DynamoDBClient,
-  QueryCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -24,7 +18,6 @@ const ACCOUNT = '123456789012';
 const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:planning-agent`;
 const LEARNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:learning-agent`;
 const EVENT_BUS_NAME = 'proactive-agents-bus';
-const EPISODIC_TABLE = 'episodic-test';
 const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
 const CORRELATION_ID = 'warehouse#WH-NYC#2026-11-20T10:35:00.000Z';
 const START = Date.parse('2026-11-20T10:35:30.000Z');
@@ -34,7 +27,6 @@ function sagaDefinition(): string {
     PlanningFunctionArn: PLANNING_FUNCTION_ARN,
     LearningFunctionArn: LEARNING_FUNCTION_ARN,
     EventBusName: EVENT_BUS_NAME,
-    EpisodicTableName: EPISODIC_TABLE,
   };
   const template = readFileSync(join(__dirname, '../../statemachines/remediation-saga.asl.json'), 'utf8');
   return template.replace(/\$\{(\w+)\}/g, (_, key: string) => {
@@ -125,20 +117,6 @@ beforeAll(async () => {
     region: REGION,
     credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
   });
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: EPISODIC_TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
 });
 
 afterAll(async () => {
@@ -240,31 +218,14 @@ function detailTypes(): string[] {
   return harness.published.map((entry) => entry.DetailType ?? '');
 }
 
-async function outcomeItems(): Promise<Record<string, AttributeValue>[]> {
-  const { Items = [] } = await dynamodb.send(
-    new QueryCommand({
-      TableName: EPISODIC_TABLE,
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: 'correlationId = :correlationId',
-      ExpressionAttributeValues: {
-        ':pk': { S: 'warehouse#WH-NYC' },
-        ':correlationId': { S: CORRELATION_ID },
-      },
-    }),
-  );
-  return Items;
-}
-
-async function clearOutcomes(): Promise<void> {
-  for (const item of await outcomeItems()) {
-    const { pk, sk } = item;
-    if (pk && sk) await dynamodb.send(new DeleteItemCommand({ TableName: EPISODIC_TABLE, Key: { pk, sk } }));
-  }
+/** What the saga asked the learning agent to learn (it writes the outcome to episodic memory). */
+function learned(): unknown[] {
+  return harness.lambdaCalls
+    .filter((call) => call.functionArn === LEARNING_FUNCTION_ARN)
+    .map((call) => call.payload);
 }
 
 describe('LocalStepFunctions running the remediation saga', () => {
-  beforeEach(clearOutcomes);
-
   it('resumes the reroute through its task token and records the outcome when the fulfillment agent succeeds', async () => {
     const executionArn = await startSaga();
 
@@ -310,15 +271,13 @@ describe('LocalStepFunctions running the remediation saga', () => {
     });
     expect(harness.sfn.pendingTaskTokens()).toEqual([]);
     expect(harness.sfn.runningExecutions()).toBe(0);
-    expect(await outcomeItems()).toEqual([
+    expect(learned()).toEqual([
       {
-        pk: { S: 'warehouse#WH-NYC' },
-        sk: { S: `2026-11-20T10:36:12.000Z#outcome#${CORRELATION_ID}` },
-        kind: { S: 'remediation_outcome' },
-        outcome: { S: 'succeeded' },
-        correlationId: { S: CORRELATION_ID },
-        planId: { S: 'plan-0001' },
-        detail: { S: JSON.stringify({ reroutedOrders: 212, assignments: 3 }) },
+        spike: spikeEvent().detail,
+        plan: planFor(CORRELATION_ID),
+        outcome: 'succeeded',
+        time: '2026-11-20T10:36:12.000Z',
+        reroute: { reroutedOrders: 212, assignments: 3 },
       },
     ]);
   });
@@ -373,12 +332,12 @@ describe('LocalStepFunctions running the remediation saga', () => {
       error: 'RemediationCompensated',
       cause: 'The remediation failed or timed out; its completed tasks were compensated.',
     });
-    const [item] = await outcomeItems();
-    expect(item).toMatchObject({ outcome: { S: 'compensated' }, planId: { S: 'plan-0001' } });
-    expect(JSON.parse(item?.detail?.S ?? 'null')).toEqual({
-      Error: 'RerouteFailed',
-      Cause: 'No warehouse has capacity left.',
-    });
+    expect(learned()).toEqual([
+      expect.objectContaining({
+        outcome: 'compensated',
+        failure: { Error: 'RerouteFailed', Cause: 'No warehouse has capacity left.' },
+      }),
+    ]);
   });
 
   it('times the reroute out on the virtual clock and compensates it', async () => {
@@ -503,7 +462,6 @@ describe('LocalStepFunctions running the remediation saga', () => {
       'TaskSubmitted',
       'TaskSucceeded',
       'TaskStateExited',
-      ...task, // RecordOutcome
       ...task, // Learn
       'SucceedStateEntered',
       'SucceedStateExited',
@@ -513,7 +471,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
     expect(
       events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name),
-    ).toEqual(['Plan', 'AnnouncePlan', 'RerouteOrders', 'RecordOutcome', 'Learn']);
+    ).toEqual(['Plan', 'AnnouncePlan', 'RerouteOrders', 'Learn']);
     const times = events.map((e) => e.timestamp?.getTime() ?? Number.NaN);
     expect(times[0]).toBe(START);
     expect(times).toEqual([...times].sort((a, b) => a - b));

@@ -360,19 +360,6 @@ describe('RemediationPlanner', () => {
         ...toBos,
         toWarehouses: ['WH-PHL'],
       });
-      for (const [day, outcome] of [
-        ['2026-11-12', 'succeeded'],
-        ['2026-11-15', 'compensated'],
-      ]) {
-        await m.episodic.record({
-          entity: 'warehouse#WH-NYC',
-          time: `${day}T11:00:00Z`,
-          kind: 'remediation_outcome',
-          correlationId: `warehouse#WH-NYC#${day}T10:35:00Z`,
-          data: { outcome },
-        });
-      }
-
       const plan = planned(
         await m.planner.plan({ spike: spikeAt('2026-11-20T10:35:00Z'), context: CONTEXT }),
       );
@@ -385,7 +372,8 @@ describe('RemediationPlanner', () => {
           /^5 similar past incidents \(semantic memory\): 4 resolved by reroute_orders, 1 compensated after reroute_orders; nearest: warehouse#WH-NYC#2026-11-\d\dT10:35:00Z \(cosine 1\.00\), /,
         ),
         'fulfillment history (semantic memory): 5 similar reroutes moved 50 orders, most often to WH-PHL (5 of 5)',
-        '2 remediation(s) of warehouse#WH-NYC in the last 30 days: 1 succeeded, 1 compensated (episodic memory)',
+        // Learning remembered each outcome in episodic memory.
+        '5 remediation(s) of warehouse#WH-NYC in the last 30 days: 4 succeeded, 1 compensated (episodic memory)',
       ]);
       expect(plan.planner).toBe('template');
     });
@@ -440,15 +428,17 @@ describe('RemediationPlanner', () => {
 describe('OutcomeLearner', () => {
   let dynamo: LocalDynamo;
   let store: DynamoProceduralStore;
+  let episodic: DynamoEpisodicStore;
   let semantic: InMemorySemanticIndex;
   let learner: OutcomeLearner;
 
   beforeEach(async () => {
-    dynamo = await startDynamo([pkSkTable('Procedural')]);
+    dynamo = await startDynamo([pkSkTable('Procedural'), pkSkTable('Episodic')]);
     store = new DynamoProceduralStore('Procedural', dynamo.client);
+    episodic = new DynamoEpisodicStore('Episodic', dynamo.client);
     semantic = new InMemorySemanticIndex();
     learner = new OutcomeLearner(
-      { embedder: new LocalEmbedder(), semantic, procedural: store },
+      { embedder: new LocalEmbedder(), semantic, procedural: store, episodic },
       { templateThreshold: THRESHOLD },
     );
   });
@@ -459,6 +449,44 @@ describe('OutcomeLearner', () => {
     outcome: 'succeeded' | 'compensated',
     plan: RemediationPlan = planRemediation(spike),
   ) => learner.learn({ spike, context: CONTEXT, plan, outcome, time: spike.window.end });
+
+  it('remembers each outcome in episodic memory, once per incident however often the saga retries', async () => {
+    const spike = spikeAt('2026-11-13T10:35:00Z');
+    const failure = { error: 'RerouteFailed', cause: 'No warehouse has capacity left.' };
+
+    await learner.learn({
+      spike,
+      plan: planRemediation(spike),
+      outcome: 'compensated',
+      time: '2026-11-13T11:00:00Z',
+      failure,
+    });
+    await learner.learn({
+      spike,
+      plan: planRemediation(spike),
+      outcome: 'compensated',
+      time: '2026-11-13T11:00:00Z',
+      failure,
+    });
+
+    expect(
+      await episodic.history('warehouse#WH-NYC', '2026-11-13T00:00:00Z', '2026-11-14T00:00:00Z'),
+    ).toEqual([
+      {
+        entity: 'warehouse#WH-NYC',
+        time: '2026-11-13T11:00:00Z',
+        kind: 'remediation_outcome',
+        correlationId: spike.correlationId,
+        data: {
+          outcome: 'compensated',
+          planId: `plan#${spike.correlationId}`,
+          planner: 'rule',
+          tasks: 'reroute_orders',
+          failure,
+        },
+      },
+    ]);
+  });
 
   it('turns a successful remediation into a template, parameterised by the incident', async () => {
     const spike = spikeAt('2026-11-13T10:35:00Z');

@@ -1,5 +1,6 @@
 import type { OrderCancellationSpike, RemediationPlan } from '../contracts/platform';
 import type { Embedder } from '../memory/embedder';
+import type { EpisodicStore } from '../memory/episodic';
 import { TemplateNotFound } from '../memory/errors';
 import {
   incidentEntity,
@@ -13,6 +14,8 @@ import { parameterise } from './templates';
 
 export interface LearningPorts {
   readonly embedder: Embedder;
+  /** Where the outcome is remembered for the entity (planning reads it back as evidence). */
+  readonly episodic: EpisodicStore;
   readonly semantic: SemanticIndex;
   readonly procedural: ProceduralStore;
 }
@@ -40,6 +43,8 @@ export interface OutcomeReport {
   /** When the outcome was observed (ISO 8601). */
   readonly time: string;
   readonly fulfillment?: FulfillmentFacts;
+  /** Why a compensated remediation failed (the saga's error name and cause). */
+  readonly failure?: { readonly error?: string; readonly cause?: string };
 }
 
 export type TemplateLearning =
@@ -66,6 +71,7 @@ export class OutcomeLearner {
   ) {}
 
   async learn(report: OutcomeReport): Promise<LearningResult> {
+    await this.rememberOutcome(report);
     const features = incidentFeatures(report.spike, report.context);
     const [vector] = await this.ports.embedder.embed([features]);
     if (!vector) throw new RangeError('the embedder returned no vector for the incident');
@@ -73,6 +79,25 @@ export class OutcomeLearner {
     const documents = this.documents(report, features, vector);
     await this.ports.semantic.upsert(documents);
     return { template, indexed: documents.map((document) => document.id) };
+  }
+
+  /** The outcome in episodic memory, keyed by entity and time: a retried Learn writes the same record. */
+  private async rememberOutcome(report: OutcomeReport): Promise<void> {
+    const { spike, plan, outcome, time, fulfillment, failure } = report;
+    await this.ports.episodic.record({
+      entity: incidentEntity(spike),
+      time,
+      kind: 'remediation_outcome',
+      correlationId: spike.correlationId,
+      data: {
+        outcome,
+        planId: plan.planId,
+        planner: plan.planner,
+        tasks: taskSignature(plan.tasks),
+        ...(fulfillment === undefined ? {} : { fulfillment }),
+        ...(failure === undefined ? {} : { failure }),
+      },
+    });
   }
 
   private async learnTemplate(
