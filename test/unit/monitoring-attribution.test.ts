@@ -164,6 +164,10 @@ describe('spreadEvidence with other warehouses of the region', () => {
     );
     expect(spreadOf(withOthers.logLikelihoodRatio, config)).toBe('warehouse');
     expect([...withOthers.warehouses].sort()).toEqual(['V', 'W']);
+    // Beyond both, only U's calm customers remain: no excess for a region incident to stand on.
+    expect(withOthers.restOfRegion).toMatchObject({ placed: 80, cancelled: 20 });
+    expect(withOthers.restBeyondWarehouses).toMatchObject({ placed: 40, cancelled: 2 });
+    expect(withOthers.restBeyondWarehouses.lift).toBeCloseTo(1, 1);
   });
 
   it('still reads a region-wide problem as the region when other warehouses are weighed too', () => {
@@ -185,6 +189,7 @@ describe('spreadEvidence with other warehouses of the region', () => {
 
     expect(spreadOf(evidence.logLikelihoodRatio, config)).toBe('warehouse');
     expect(evidence.warehouses).toEqual(['W']);
+    expect(evidence.restBeyondWarehouses).toEqual(evidence.restOfRegion);
   });
 });
 
@@ -212,6 +217,21 @@ describe('restOfRegionElevated', () => {
     const evidence = spreadEvidence(region, warehouse, cell, query, config);
 
     expect(evidence.restOfRegion).toMatchObject({ placed: 40, cancelled: 18 });
+    expect(restOfRegionElevated(evidence)).toBe(true);
+  });
+
+  it('is true for a thin rest whose excess is a confirmation but no discovery (one-sided p ≈ 0.02)', () => {
+    // The top cell spikes; the rest of the region, half as busy, cancels 6 where 1.8 are expected.
+    const calm: Counts = [20, 1];
+    const [cell] = rankCells([{ id: 'W', history: history('cell#R#W', calm, [20, 9]) }], query, config);
+    const region = history('region#R', sum(calm, [10, 1]), sum([20, 9], [10, 3]));
+    const warehouse = history('warehouse#W', sum(calm, calm), sum([20, 9], calm));
+
+    const evidence = spreadEvidence(region, warehouse, cell!, query, config);
+
+    expect(evidence.restOfRegion).toMatchObject({ placed: 20, cancelled: 6 });
+    expect(Math.exp(evidence.restOfRegion.logPValue)).toBeGreaterThan(0.01);
+    expect(Math.exp(evidence.restOfRegion.logPValue)).toBeLessThan(0.05);
     expect(restOfRegionElevated(evidence)).toBe(true);
   });
 

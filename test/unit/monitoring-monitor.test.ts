@@ -251,6 +251,48 @@ describe('observeOrders with two warehouses of one region failing at once', () =
     expect(published.map(scopeOf).sort()).toEqual(['warehouse#A', 'warehouse#B']);
   });
 
+  it('lets a warehouse of a failing pair overrule the region incident their first cancellations opened', async () => {
+    // Two of R's three warehouses fail mildly at once; the region alarms first, on their pooled excess. Each one's
+    // excess lies in the other's rest of the region, so the region is judged beyond both before A overrules it.
+    const facts = simulate({
+      seed: 6,
+      minutes: 6 * 60,
+      warehouses: [
+        {
+          id: 'A',
+          rate: 2,
+          regions: [
+            ['R', 0.7],
+            ['S', 0.3],
+          ],
+        },
+        {
+          id: 'B',
+          rate: 2,
+          regions: [
+            ['R', 0.7],
+            ['S', 0.3],
+          ],
+        },
+        {
+          id: 'C',
+          rate: 1,
+          regions: [
+            ['R', 0.6],
+            ['S', 0.4],
+          ],
+        },
+        { id: 'D', rate: 3, regions: [['S', 1]] },
+      ],
+      incident: { type: 'warehouse', id: 'A', from: 300, to: 360, extra: 0.15 },
+      alsoIncidents: [{ type: 'warehouse', id: 'B', from: 300, to: 360, extra: 0.15 }],
+    });
+
+    const { published } = await monitor(batchesOf(facts));
+
+    expect(published.map(scopeOf)).toEqual(['region#R', 'warehouse#A']);
+  });
+
   it('still publishes one region incident when every warehouse of the region is hit through its customers', async () => {
     const facts = simulate({
       seed: 22,

@@ -327,11 +327,14 @@ async function openingOf(
   const evidence = spreadEvidence(regionHistory, warehouseHistory, top, query, config, others);
   let spread = spreadOf(evidence.logLikelihoodRatio, config);
   if (overruling) {
-    // Only the open incident's own cell is re-judged, and a region incident only once the rest of the region
-    // — what made it the region's — shows no excess at all (not merely an insignificant one: early in a region
-    // incident served mostly by one warehouse, the rest is too thin to be significant yet).
+    // Only the open incident's own cell is re-judged, and a region incident only once the region beyond the
+    // warehouses the evidence names — what made it the region's — shows no excess at all (not merely an
+    // insignificant one: early in a region incident served mostly by one warehouse, the rest is too thin to be
+    // significant yet). Beyond every warehouse named, not beyond this one alone: when two warehouses of one region
+    // fail at once, each one's excess lies in the other's rest of the region, and neither could ever overrule the
+    // region incident their first cancellations opened.
     if (!covered.has(top.id) || spread !== type) return false;
-    const rest = evidence.restOfRegion;
+    const rest = evidence.restBeyondWarehouses;
     if (type === 'warehouse' && rest.cancelled > rest.expected) return false;
   }
   if (spread === 'ambiguous') {
