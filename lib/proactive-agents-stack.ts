@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { sources } from '../lambdas/domain/contracts/registry';
 import { AgentFunction } from './agent-function';
@@ -113,7 +114,13 @@ export class ProactiveAgentsStack extends Stack {
       entry: string,
       serviceName: string,
       description: string,
-      models: readonly string[],
+      access: {
+        /** Bedrock models (or inference profiles) it may invoke. */
+        models: readonly string[];
+        /** DynamoDB actions on episodic and procedural memory: exactly the calls its use case makes. */
+        episodic: readonly string[];
+        procedural: readonly string[];
+      },
     ) => {
       const agent = new AgentFunction(this, id, {
         ...common,
@@ -123,10 +130,18 @@ export class ProactiveAgentsStack extends Stack {
         timeout: Duration.seconds(60),
         environment: memoryEnvironment,
       });
-      this.memory.episodic.grantReadWriteData(agent.function);
-      this.memory.procedural.grantReadWriteData(agent.function);
+      for (const [table, actions] of [
+        [this.memory.episodic, access.episodic],
+        [this.memory.procedural, access.procedural],
+      ] as const) {
+        iam.Grant.addToPrincipal({
+          grantee: agent.function,
+          actions: [...actions],
+          resourceArns: [table.tableArn],
+        });
+      }
       // Converse is authorised by bedrock:InvokeModel on the model (or its inference profile).
-      for (const model of models) grantModelInvoke(agent.role, model);
+      for (const model of access.models) grantModelInvoke(agent.role, model);
       // Semantic memory: the only principals in the collection's data access policy.
       this.memory.grantSemanticReadWrite(id, agent.role);
       return agent;
@@ -136,14 +151,24 @@ export class ProactiveAgentsStack extends Stack {
       'planning-agent.ts',
       'planning-agent',
       'Plans a remediation from memory: reuses a similar template, else asks the reasoner; validated against the task catalog.',
-      [embeddingModelId, reasonerModelId],
+      {
+        models: [embeddingModelId, reasonerModelId],
+        // Outcome history (Query) and its decision (PutItem); templates are found by Query.
+        episodic: ['dynamodb:Query', 'dynamodb:PutItem'],
+        procedural: ['dynamodb:Query'],
+      },
     );
     const learning = memoryAgent(
       'LearningAgent',
       'learning-agent.ts',
       'learning-agent',
       "Turns a remediation's outcome into procedural and semantic memory.",
-      [embeddingModelId],
+      {
+        models: [embeddingModelId],
+        // The outcome (PutItem); templates found (Query), created (PutItem), credited (UpdateItem, GetItem).
+        episodic: ['dynamodb:PutItem'],
+        procedural: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      },
     );
 
     const networkEnvironment = {

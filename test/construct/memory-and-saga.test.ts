@@ -179,6 +179,33 @@ describe('Memory', () => {
     expect(networkActions(stack.agents.planning.role)).toEqual([]);
   });
 
+  it('lets each memory agent make exactly the episodic and procedural calls its use case makes', () => {
+    const tableActions = (
+      role: { node: { defaultChild?: unknown } },
+      table: { node: { defaultChild?: unknown } },
+    ) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: id(role) }]))
+        .flatMap(
+          (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+        )
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${id(table)}"`))
+        .map((statement) => [statement.Action].flat());
+    const { planning, learning, monitoring, fulfillment } = stack.agents;
+    expect(tableActions(planning.role, stack.memory.episodic)).toEqual([
+      ['dynamodb:Query', 'dynamodb:PutItem'],
+    ]);
+    expect(tableActions(planning.role, stack.memory.procedural)).toEqual([['dynamodb:Query']]);
+    expect(tableActions(learning.role, stack.memory.episodic)).toEqual([['dynamodb:PutItem']]);
+    expect(tableActions(learning.role, stack.memory.procedural)).toEqual([
+      ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    ]);
+    for (const other of [monitoring, fulfillment]) {
+      expect(tableActions(other.role, stack.memory.episodic)).toEqual([]);
+      expect(tableActions(other.role, stack.memory.procedural)).toEqual([]);
+    }
+  });
+
   it('passes the network table, not the network, to the agents: the environment stays small', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Record<
       string,
