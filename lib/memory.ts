@@ -1,4 +1,4 @@
-import { Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, DefaultStackSynthesizer, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
@@ -14,7 +14,17 @@ export interface MemoryProps {
   readonly namePrefix?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Dimensions of the embeddings the semantic index holds (Titan Text Embeddings v2: 256, 512, 1024). @default 1024 */
+  readonly embeddingDimensions?: number;
+  /**
+   * Principals that create and update the semantic index: CloudFormation deploys it. @default the CDK
+   * bootstrap's CloudFormation execution role (DefaultStackSynthesizer)
+   */
+  readonly indexManagerArns?: readonly string[];
 }
+
+/** The semantic index's name in the collection. */
+export const SEMANTIC_INDEX_NAME = 'semantic-memory';
 
 /**
  * The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders, the fulfillment
@@ -37,6 +47,11 @@ export class Memory extends Construct {
    */
   public readonly network: dynamodb.TableV2;
   public readonly collection: aoss.CfnCollection;
+  /**
+   * The k-NN index of semantic memory, declared here so it exists before any agent runs: agents read and write
+   * documents, none may create or change indexes.
+   */
+  public readonly semanticIndex: aoss.CfnIndex;
   private readonly collectionName: string;
 
   constructor(scope: Construct, id: string, props: MemoryProps = {}) {
@@ -123,6 +138,70 @@ export class Memory extends Construct {
     this.collection.addResourceDependency(encryption);
     this.collection.addResourceDependency(network);
     this.collection.applyRemovalPolicy(removalPolicy);
+
+    const dimensions = props.embeddingDimensions ?? 1024;
+    if (![256, 512, 1024].includes(dimensions)) {
+      throw new Error(`embeddingDimensions must be 256, 512 or 1024, got ${dimensions}`);
+    }
+    const synthesizer = Stack.of(this).synthesizer;
+    const managers =
+      props.indexManagerArns ??
+      (synthesizer instanceof DefaultStackSynthesizer
+        ? // `${AWS::AccountId}` and the like, still to substitute in an env-agnostic stack.
+          [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)]
+        : []);
+    if (managers.length === 0) {
+      throw new Error(
+        'indexManagerArns must name the role that deploys the stack (no DefaultStackSynthesizer)',
+      );
+    }
+    const indexManagement = new aoss.CfnAccessPolicy(this, 'IndexManagement', {
+      name: `${this.collectionName}-idx`,
+      type: 'data',
+      description: 'CloudFormation creates and updates the semantic index.',
+      policy: Stack.of(this).toJsonString([
+        {
+          Rules: [
+            {
+              ResourceType: 'index',
+              Resource: [`index/${this.collectionName}/${SEMANTIC_INDEX_NAME}`],
+              Permission: ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex', 'aoss:DeleteIndex'],
+            },
+          ],
+          Principal: managers,
+        },
+      ]),
+    });
+    this.semanticIndex = new aoss.CfnIndex(this, 'SemanticIndex', {
+      collectionEndpoint: this.collection.attrCollectionEndpoint,
+      indexName: SEMANTIC_INDEX_NAME,
+      settings: { index: { knn: true } },
+      mappings: {
+        properties: {
+          // CloudFormation maps `text` and `knn_vector` fields only. `kind` is one lowercase word, so a term
+          // filter on the analysed text matches it; the others are read back from _source, never queried.
+          docId: { type: 'text', index: false },
+          kind: { type: 'text' },
+          text: { type: 'text' },
+          // Evidence facts: one JSON string, so no mapping grows from them.
+          metadata: { type: 'text', index: false },
+          updatedAt: { type: 'text', index: false },
+          // Unit vectors with inner product: the score is the cosine.
+          vector: {
+            type: 'knn_vector',
+            dimension: dimensions,
+            method: {
+              name: 'hnsw',
+              engine: 'faiss',
+              spaceType: 'innerproduct',
+              parameters: { efConstruction: 128, m: 16 },
+            },
+          },
+        },
+      },
+    });
+    this.semanticIndex.addResourceDependency(indexManagement);
+    this.semanticIndex.addResourceDependency(this.collection);
   }
 
   /** Lets `grantee` keep the order book: item reads and writes, and queries of the `byWarehouse` index only. */
@@ -180,13 +259,8 @@ export class Memory extends Construct {
             {
               ResourceType: 'index',
               Resource: [`index/${this.collectionName}/*`],
-              Permission: [
-                'aoss:CreateIndex',
-                'aoss:DescribeIndex',
-                'aoss:UpdateIndex',
-                'aoss:ReadDocument',
-                'aoss:WriteDocument',
-              ],
+              // Documents only: the index itself is the template's.
+              Permission: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
             },
             {
               ResourceType: 'collection',

@@ -78,6 +78,7 @@ export class ProactiveAgentsStack extends Stack {
     this.memory = new Memory(this, 'Memory', {
       namePrefix: prefix.slice(0, 19).replace(/-+$/, ''),
       removalPolicy,
+      embeddingDimensions: props.embeddingDimensions,
     });
     const { bus, deadLetterQueue: ruleDeadLetterQueue } = this.backbone;
     const common = { bus, ruleDeadLetterQueue, logLevel: props.logLevel };
@@ -103,7 +104,7 @@ export class ProactiveAgentsStack extends Stack {
       EPISODIC_TABLE_NAME: this.memory.episodic.tableName,
       PROCEDURAL_TABLE_NAME: this.memory.procedural.tableName,
       SEMANTIC_ENDPOINT: this.memory.collection.attrCollectionEndpoint,
-      SEMANTIC_INDEX: 'semantic-memory',
+      SEMANTIC_INDEX: this.memory.semanticIndex.indexName,
       EMBEDDING_MODEL_ID: embeddingModelId,
       EMBEDDING_DIMENSIONS: String(props.embeddingDimensions ?? 1024),
       REASONER_MODEL_ID: reasonerModelId,

@@ -233,3 +233,37 @@ export class LocalOpenSearch {
     };
   }
 }
+
+/** `EfConstruction` → `ef_construction`: CloudFormation's property names as OpenSearch's. */
+const snakeCase = (name: string): string =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/^[A-Z]/, (c) => c.toLowerCase())
+    .toLowerCase();
+
+/**
+ * The create-index body that an `AWS::OpenSearchServerless::Index` resource's `Settings` and `Mappings` stand for,
+ * as CloudFormation sends it: property names in snake case (`SpaceType` → `space_type`), field names as written,
+ * `KnnAlgoParamEfSearch` as `knn.algo_param.ef_search`.
+ */
+export function indexBodyOf(properties: { Settings?: unknown; Mappings?: unknown }): {
+  settings: Record<string, unknown>;
+  mappings: Record<string, unknown>;
+} {
+  const convert = (value: unknown, keysAreFields = false): unknown => {
+    if (Array.isArray(value)) return value.map((item) => convert(item));
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([key, item]) => {
+        if (keysAreFields) return [key, convert(item)];
+        if (key === 'KnnAlgoParamEfSearch') return ['knn.algo_param.ef_search', item];
+        // Under `Properties` the keys are field names: keep them.
+        return [snakeCase(key), convert(item, key === 'Properties')];
+      }),
+    );
+  };
+  return {
+    settings: (convert(properties.Settings ?? {}) as Record<string, unknown>) ?? {},
+    mappings: (convert(properties.Mappings ?? {}) as Record<string, unknown>) ?? {},
+  };
+}

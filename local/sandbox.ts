@@ -10,7 +10,7 @@ import { Activity } from './activity';
 import { VirtualClock } from './clock';
 import { LocalBedrock } from './bedrock';
 import { LocalEndpoint } from './endpoint';
-import { LocalOpenSearch } from './opensearch';
+import { indexBodyOf, LocalOpenSearch } from './opensearch';
 import { archivePattern, EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
 import { LocalFunction, type InvokeResult } from './lambda/local-function';
@@ -329,6 +329,18 @@ export class Sandbox {
       this.http.restRoute(`/aoss/${this.template.physicalName(logicalId)}`, (method, path, body) =>
         this.opensearch.handle(method, path, body),
       );
+    }
+    // Indexes the template declares exist before any function runs, as CloudFormation creates them.
+    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::OpenSearchServerless::Index')) {
+      const properties = this.template.resolve(resource.Properties) as {
+        IndexName: string;
+        Settings?: unknown;
+        Mappings?: unknown;
+      };
+      const created = this.opensearch.handle('PUT', `/${properties.IndexName}`, indexBodyOf(properties));
+      if (created.status !== 200) {
+        throw new Error(`${logicalId}: the index could not be created: ${JSON.stringify(created.body)}`);
+      }
     }
     this.http.route({
       prefix: 'AmazonSQS',

@@ -32,6 +32,11 @@ export interface OpenSearchSemanticIndexOptions {
    * `docId`. @default true for `es`, false for `aoss`
    */
   readonly clientDocumentIds?: boolean;
+  /**
+   * Create the index on first use when it is missing. On AWS the stack declares it (the agents may not create
+   * indexes); a managed domain or a test cluster may want it. @default false
+   */
+  readonly createIndex?: boolean;
 }
 
 export interface SigningCredentials {
@@ -42,11 +47,29 @@ export interface SigningCredentials {
 }
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const metadataRecord = z.record(z.string(), metadataValue);
 const storedDocument = z.object({
   docId: z.string(),
   kind: z.enum(['incident', 'fulfillment', 'policy']),
   text: z.string(),
-  metadata: z.record(z.string(), metadataValue).default({}),
+  // A JSON string (the index maps it as unindexed text); objects written before that still read.
+  metadata: z
+    .union([
+      z.string().transform((json, context) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(json);
+        } catch {
+          value = undefined;
+        }
+        const parsed = metadataRecord.safeParse(value);
+        if (parsed.success) return parsed.data;
+        context.addIssue({ code: 'custom', message: 'metadata is not a flat record' });
+        return z.NEVER;
+      }),
+      metadataRecord,
+    ])
+    .default({}),
   updatedAt: z.string().default(''),
 });
 
@@ -58,18 +81,23 @@ export function cosineFromScore(score: number): number {
   return score >= 1 ? score - 1 : 1 - 1 / score;
 }
 
-/** Index settings and mapping: a k-NN index whose `vector` field is HNSW on Faiss with inner product. */
+/**
+ * Index settings and mapping, as the stack declares them (lib/memory.ts): a k-NN index whose `vector` field is
+ * HNSW on Faiss with inner product; `metadata` a JSON string kept unindexed.
+ */
 export function semanticIndexBody(dimensions: number): Record<string, unknown> {
   return {
     settings: { index: { knn: true } },
     mappings: {
       properties: {
-        docId: { type: 'keyword' },
-        kind: { type: 'keyword' },
+        // The fields CloudFormation can declare (text, knn_vector): `kind`, one lowercase word, is filtered by
+        // term; the others are read back from _source, never queried.
+        docId: { type: 'text', index: false },
+        kind: { type: 'text' },
         text: { type: 'text' },
-        // Evidence facts are read back, never queried: not indexed, so no mapping grows from them.
-        metadata: { type: 'object', enabled: false },
-        updatedAt: { type: 'date' },
+        // Evidence facts: one unindexed string, so no mapping grows from them.
+        metadata: { type: 'text', index: false },
+        updatedAt: { type: 'text', index: false },
         vector: {
           type: 'knn_vector',
           dimension: dimensions,
@@ -91,8 +119,9 @@ const isAlreadyExists = (error: unknown): boolean =>
     'resource_already_exists_exception';
 
 /**
- * Semantic memory in an OpenSearch Serverless vector collection (k-NN), signed with SigV4. The index is created
- * on first use if missing (`indices.exists`, then `indices.create`; a concurrent creation is fine). Vectors are
+ * Semantic memory in an OpenSearch Serverless vector collection (k-NN), signed with SigV4. The index is the
+ * stack's; with `createIndex` it is created on first use if missing (`indices.exists`, then `indices.create`; a
+ * concurrent creation is fine). Vectors are
  * normalised on the way in, so inner product is cosine similarity.
  */
 export class OpenSearchSemanticIndex implements SemanticIndex {
@@ -100,6 +129,7 @@ export class OpenSearchSemanticIndex implements SemanticIndex {
   private readonly indexName: string;
   private readonly dimensions: number;
   private readonly clientDocumentIds: boolean;
+  private readonly createIndex: boolean;
   private ready: Promise<void> | undefined;
 
   constructor(options: OpenSearchSemanticIndexOptions) {
@@ -110,6 +140,7 @@ export class OpenSearchSemanticIndex implements SemanticIndex {
     this.dimensions = options.dimensions;
     this.indexName = options.indexName ?? 'semantic-memory';
     this.clientDocumentIds = options.clientDocumentIds ?? service === 'es';
+    this.createIndex = options.createIndex ?? false;
     this.client = options.client ?? OpenSearchSemanticIndex.signedClient(options, service);
   }
 
@@ -141,7 +172,7 @@ export class OpenSearchSemanticIndex implements SemanticIndex {
           docId: document.id,
           kind: document.kind,
           text: document.text,
-          metadata: document.metadata,
+          metadata: JSON.stringify(document.metadata),
           updatedAt,
           vector: normalizeVector(document.vector),
         },
@@ -191,6 +222,7 @@ export class OpenSearchSemanticIndex implements SemanticIndex {
 
   /** Creates the index once per instance (a cold start); a failed attempt is retried on the next call. */
   private ensureIndex(): Promise<void> {
+    if (!this.createIndex) return Promise.resolve();
     this.ready ??= this.createIndexIfMissing().catch((error: unknown) => {
       this.ready = undefined;
       throw error;

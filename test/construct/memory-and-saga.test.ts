@@ -85,10 +85,67 @@ describe('Memory', () => {
     expect(collectionId).toBe(stack.getLogicalId(stack.memory.collection));
   });
 
+  it('declares the semantic index, created by CloudFormation alone (its execution role), before any agent runs', () => {
+    const indexes = Object.values(template.findResources('AWS::OpenSearchServerless::Index'));
+    expect(indexes.map((index) => rendered(index.Properties))).toEqual([
+      {
+        CollectionEndpoint: `<${stack.getLogicalId(stack.memory.collection)}.CollectionEndpoint>`,
+        IndexName: 'semantic-memory',
+        Settings: { Index: { Knn: true } },
+        Mappings: {
+          Properties: {
+            docId: { Type: 'text', Index: false },
+            kind: { Type: 'text' },
+            text: { Type: 'text' },
+            metadata: { Type: 'text', Index: false },
+            updatedAt: { Type: 'text', Index: false },
+            vector: {
+              Type: 'knn_vector',
+              Dimension: 1024,
+              Method: {
+                Name: 'hnsw',
+                Engine: 'faiss',
+                SpaceType: 'innerproduct',
+                Parameters: { EfConstruction: 128, M: 16 },
+              },
+            },
+          },
+        },
+      },
+    ]);
+    const management = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))
+      .map((policy) => rendered(policy.Properties) as { Name: string; Policy: unknown })
+      .filter((policy) => policy.Name.endsWith('-idx'));
+    expect(management).toEqual([
+      expect.objectContaining({
+        Type: 'data',
+        Policy: [
+          {
+            Rules: [
+              {
+                ResourceType: 'index',
+                Resource: ['index/proactive-agents-te-1f2e3d4c/semantic-memory'],
+                Permission: [
+                  'aoss:CreateIndex',
+                  'aoss:DescribeIndex',
+                  'aoss:UpdateIndex',
+                  'aoss:DeleteIndex',
+                ],
+              },
+            ],
+            Principal: ['arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-eu-west-1'],
+          },
+        ],
+      }),
+    ]);
+    const [index] = Object.values(template.findResources('AWS::OpenSearchServerless::Index'));
+    expect(index!.DependsOn).toEqual(expect.arrayContaining([stack.getLogicalId(stack.memory.collection)]));
+  });
+
   it('grants the semantic memory by data access policy and IAM to the planning and learning agents, and no other', () => {
-    const policies = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy')).map(
-      (policy) => rendered(policy.Properties),
-    );
+    const policies = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))
+      .map((policy) => rendered(policy.Properties) as { Name: string })
+      .filter((policy) => !policy.Name.endsWith('-idx'));
     const memoryAgents = [stack.agents.planning, stack.agents.learning];
     expect(policies).toEqual(
       memoryAgents.map((agent): unknown =>
@@ -101,13 +158,8 @@ describe('Memory', () => {
                 {
                   ResourceType: 'index',
                   Resource: ['index/proactive-agents-te-1f2e3d4c/*'],
-                  Permission: [
-                    'aoss:CreateIndex',
-                    'aoss:DescribeIndex',
-                    'aoss:UpdateIndex',
-                    'aoss:ReadDocument',
-                    'aoss:WriteDocument',
-                  ],
+                  // Documents only: no agent creates or changes an index.
+                  Permission: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
                 },
                 {
                   ResourceType: 'collection',

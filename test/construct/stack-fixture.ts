@@ -21,7 +21,7 @@ export const FIXTURE_STACK_ID =
 
 /**
  * A template value as CloudFormation would resolve it in the fixture's account: pseudo parameters, `Fn::Join`,
- * `Fn::Select`, `Fn::Split`; a `Ref` to a resource stays `<LogicalId>`, a `Fn::GetAtt` `<LogicalId.Attribute>`.
+ * `Fn::Select`, `Fn::Split`, `Fn::Sub` (of a string); a `Ref` to a resource stays `<LogicalId>`, a `Fn::GetAtt` `<LogicalId.Attribute>`.
  * JSON strings that come out are parsed, so policies compare as objects.
  */
 export function rendered(value: unknown): unknown {
@@ -48,6 +48,9 @@ export function rendered(value: unknown): unknown {
       if (fn === 'Fn::Split') {
         const [separator, source] = arg as [string, unknown];
         return String(resolve(source)).split(separator);
+      }
+      if (fn === 'Fn::Sub' && typeof arg === 'string') {
+        return arg.replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? `<${name}>`);
       }
       if (fn === 'Fn::Select') {
         const [index, list] = arg as [number | string, unknown];
