@@ -184,6 +184,65 @@ const largerNetworkArb: fc.Arbitrary<Network> = fc.integer({ min: 10, max: 60 })
     })),
 );
 
+/**
+ * Transportation networks (`planReroute`'s shape): source -> supplies -> every demand -> sink, up to
+ * 12 x 25 arcs in the middle, so that pricing runs over many blocks and, near the optimum, finds
+ * violations only in a few of them (the path where a block's other violators stay candidates).
+ */
+const transportationArb: fc.Arbitrary<Network> = fc
+  .record({ supplies: fc.integer({ min: 1, max: 12 }), demands: fc.integer({ min: 1, max: 25 }) })
+  .chain(({ supplies, demands }) =>
+    fc
+      .record({
+        supply: fc.array(fc.integer({ min: 0, max: 60 }), { minLength: supplies, maxLength: supplies }),
+        demand: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: demands, maxLength: demands }),
+        routes: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -5, max: 60 })), {
+          minLength: supplies * demands,
+          maxLength: supplies * demands,
+        }),
+      })
+      .map(({ supply, demand, routes }) => ({
+        nodes: ['s', 't', ...supply.map((_, index) => `p${index}`), ...demand.map((_, index) => `d${index}`)],
+        arcs: [
+          ...supply.map((capacity, index) => arc('s', `p${index}`, capacity, 0)),
+          ...demand.map((capacity, index) => arc(`d${index}`, 't', capacity, 0)),
+          ...routes.map(([capacity, cost], index) =>
+            arc(`p${Math.floor(index / demand.length)}`, `d${index % demand.length}`, capacity, cost),
+          ),
+        ],
+        source: 's',
+        sink: 't',
+      })),
+  );
+
+/**
+ * `networkArb` with dead ends added: arcs into the source, out of the sink, and through nodes that no
+ * source-sink path visits, cheap and negative (no negative cycle: they only ever lead away from the
+ * network or into the extra nodes, in order). Such arcs never take part in the simplex.
+ */
+const deadEndArb: fc.Arbitrary<Network> = fc
+  .tuple(
+    networkArb.filter((net) => net.source !== net.sink),
+    fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 20 }), fc.integer({ min: -20, max: 5 })), {
+      minLength: 1,
+      maxLength: 10,
+    }),
+  )
+  .map(([net, extras]) => ({
+    ...net,
+    nodes: [...net.nodes, 'x0', 'x1', 'x2'],
+    arcs: [
+      ...net.arcs,
+      ...extras.map(([kind, capacity, cost], index) => {
+        const inner = net.nodes[index % net.nodes.length]!;
+        if (kind === 0) return arc('x0', net.source, capacity, cost);
+        if (kind === 1) return arc(net.sink, 'x1', capacity, cost);
+        if (kind === 2) return arc(inner, 'x2', capacity, cost);
+        return arc('x0', inner, capacity, cost);
+      }),
+    ],
+  }));
+
 describe('minCostMaxFlow', () => {
   let highs: Highs;
   beforeAll(async () => {
@@ -424,6 +483,33 @@ describe('minCostMaxFlow', () => {
           expect({ flow: result.flow, cost: result.cost }).toEqual(lpReference(highs, net));
         }),
         { numRuns: 40 },
+      );
+    });
+
+    it('matches HiGHS on transportation networks, where violations become rare near the optimum', () => {
+      fc.assert(
+        fc.property(transportationArb, (net) => {
+          const result = minCostMaxFlow(net);
+
+          expectConsistent(net, result);
+          expect({ flow: result.flow, cost: result.cost }).toEqual(lpReference(highs, net));
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('leaves arcs off every source-sink path empty and still matches HiGHS', () => {
+      fc.assert(
+        fc.property(deadEndArb, (net) => {
+          const result = minCostMaxFlow(net);
+
+          expectConsistent(net, result);
+          net.arcs.forEach((a, index) => {
+            if ([a.from, a.to].some((node) => node.startsWith('x'))) expect(result.arcFlows[index]).toBe(0);
+          });
+          expect({ flow: result.flow, cost: result.cost }).toEqual(lpReference(highs, net));
+        }),
+        { numRuns: 60 },
       );
     });
 

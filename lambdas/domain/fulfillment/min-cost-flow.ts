@@ -8,8 +8,9 @@ import { FulfillmentInputError, NegativeCycleError } from './errors';
  * all flows of that value the one with the least total cost.
  *
  * Two exact integer steps: Dinic's algorithm finds the maximum flow value (each augmentation pushes a
- * whole bottleneck), then the primal network simplex method routes that value at minimum cost (block
- * search pricing; strongly feasible spanning trees, which rule out cycling on degenerate pivots). Costs
+ * whole bottleneck), then the primal network simplex method routes that value at minimum cost over the
+ * arcs on source-sink paths (starting from a shortest-path tree to the sink; block search pricing;
+ * strongly feasible spanning trees, which rule out cycling on degenerate pivots). Costs
  * may be negative as long as no cycle of positive-capacity arcs has negative total cost; that is checked
  * first (a topological pass when the arcs form a DAG, else Bellman-Ford/SPFA).
  *
@@ -51,7 +52,7 @@ export function minCostMaxFlow(network: {
   const flow = maxFlowValue(graph);
   if (flow === 0) return { flow: 0, cost: 0, arcFlows };
   const routed = routeAtMinimumCost(graph, flow);
-  graph.arcs.forEach((arc, index) => (arcFlows[arc] = routed[index]!));
+  for (let k = 0; k < routed.length; k++) arcFlows[graph.arcs[k]!] = routed[k]!;
   return { flow, cost: exactTotalCost(network.arcs, arcFlows), arcFlows };
 }
 
@@ -79,7 +80,8 @@ interface ResidualGraph {
   readonly partner: Int32Array;
   readonly residual: Float64Array;
   readonly cost: Float64Array;
-  readonly edgeArc: Int32Array;
+  /** The arc slot `k` of a forward edge, `~k` (negative) of a backward one. */
+  readonly edgeSlot: Int32Array;
 }
 
 function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): ResidualGraph {
@@ -97,13 +99,20 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
   const source = lookUp(network.source, () => 'source');
   const sink = lookUp(network.sink, () => 'sink');
 
-  const active: number[] = [];
-  const endpoints: number[] = [];
+  const given = network.arcs.length;
+  const arcs = new Int32Array(given);
+  const tails = new Int32Array(given);
+  const tips = new Int32Array(given);
+  const capacities = new Float64Array(given);
+  const costs = new Float64Array(given);
+  const adjacencyStart = new Int32Array(nodeCount + 1);
+  let arcCount = 0;
   let maxAbsCost = 0;
   let hasNegativeCost = false;
-  network.arcs.forEach(({ from, to, capacity, cost }, arc) => {
-    const tail = lookUp(from, () => `arcs[${arc}].from`);
-    const tip = lookUp(to, () => `arcs[${arc}].to`);
+  for (let arc = 0; arc < given; arc++) {
+    const { from, to, capacity, cost } = network.arcs[arc]!;
+    const tail = nodeIndex.get(from) ?? lookUp(from, () => `arcs[${arc}].from`);
+    const tip = nodeIndex.get(to) ?? lookUp(to, () => `arcs[${arc}].to`);
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
       throw new FulfillmentInputError(
         `arcs[${arc}].capacity`,
@@ -113,37 +122,28 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
     }
     if (!Number.isSafeInteger(cost))
       throw new FulfillmentInputError(`arcs[${arc}].cost`, cost, 'must be a safe integer');
-    if (capacity === 0) return;
+    if (capacity === 0) continue;
     if (tail === tip) {
       if (cost < 0) throw new NegativeCycleError([arc]);
-      return;
+      continue;
     }
-    active.push(arc);
-    endpoints.push(tail, tip);
-    maxAbsCost = Math.max(maxAbsCost, Math.abs(cost));
-    hasNegativeCost ||= cost < 0;
-  });
+    arcs[arcCount] = arc;
+    tails[arcCount] = tail;
+    tips[arcCount] = tip;
+    capacities[arcCount] = capacity;
+    costs[arcCount] = cost;
+    arcCount++;
+    adjacencyStart[tail + 1]!++;
+    adjacencyStart[tip + 1]!++;
+    if (cost < 0) {
+      hasNegativeCost = true;
+      if (-cost > maxAbsCost) maxAbsCost = -cost;
+    } else if (cost > maxAbsCost) maxAbsCost = cost;
+  }
   if (maxAbsCost * (8 * nodeCount + 8) > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(
       `arc costs up to ${maxAbsCost} on ${nodeCount} nodes could make path costs leave the safe-integer range`,
     );
-  }
-
-  const arcCount = active.length;
-  const arcs = Int32Array.from(active);
-  const tails = new Int32Array(arcCount);
-  const tips = new Int32Array(arcCount);
-  const capacities = new Float64Array(arcCount);
-  const costs = new Float64Array(arcCount);
-  const adjacencyStart = new Int32Array(nodeCount + 1);
-  for (let k = 0; k < arcCount; k++) {
-    const { capacity, cost } = network.arcs[arcs[k]!]!;
-    tails[k] = endpoints[2 * k]!;
-    tips[k] = endpoints[2 * k + 1]!;
-    capacities[k] = capacity;
-    costs[k] = cost;
-    adjacencyStart[tails[k]! + 1]!++;
-    adjacencyStart[tips[k]! + 1]!++;
   }
   for (let node = 0; node < nodeCount; node++) adjacencyStart[node + 1]! += adjacencyStart[node]!;
 
@@ -151,7 +151,7 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
   const partner = new Int32Array(2 * arcCount);
   const residual = new Float64Array(2 * arcCount);
   const cost = new Float64Array(2 * arcCount);
-  const edgeArc = new Int32Array(2 * arcCount);
+  const edgeSlot = new Int32Array(2 * arcCount);
   const nextEdge = adjacencyStart.slice(0, nodeCount);
   for (let k = 0; k < arcCount; k++) {
     const forward = nextEdge[tails[k]!]!++;
@@ -163,18 +163,18 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
     residual[forward] = capacities[k]!;
     cost[forward] = costs[k]!;
     cost[backward] = -costs[k]!;
-    edgeArc[forward] = arcs[k]!;
-    edgeArc[backward] = arcs[k]!;
+    edgeSlot[forward] = k;
+    edgeSlot[backward] = ~k;
   }
   return {
     nodeCount,
     source,
     sink,
-    arcs,
-    tails,
-    tips,
-    capacities,
-    costs,
+    arcs: arcs.subarray(0, arcCount),
+    tails: tails.subarray(0, arcCount),
+    tips: tips.subarray(0, arcCount),
+    capacities: capacities.subarray(0, arcCount),
+    costs: costs.subarray(0, arcCount),
     maxAbsCost,
     hasNegativeCost,
     adjacencyStart,
@@ -182,7 +182,7 @@ function buildResidualGraph(network: Parameters<typeof minCostMaxFlow>[0]): Resi
     partner,
     residual,
     cost,
-    edgeArc,
+    edgeSlot,
   };
 }
 
@@ -248,7 +248,8 @@ function traceCycle(graph: ResidualGraph, parentEdge: Int32Array, start: number)
   while (seenAt[node] === -1 && parentEdge[node] !== -1) {
     seenAt[node] = walk.length;
     const edge = parentEdge[node]!;
-    walk.push(graph.edgeArc[edge]!);
+    const slot = graph.edgeSlot[edge]!;
+    walk.push(graph.arcs[slot >= 0 ? slot : ~slot]!);
     node = graph.head[graph.partner[edge]!]!;
   }
   if (seenAt[node] === -1) return [];
@@ -327,18 +328,27 @@ function maxFlowValue(graph: ResidualGraph): number {
 }
 
 /**
- * Primal network simplex for the cheapest way to send `value` units from source to sink over the graph's
- * arcs; returns the flow on each of them. The initial basis hangs every node from an artificial root by an
- * artificial arc; any flow through the root pays `(nodeCount + 1) * maxAbsCost + 1` (big M) at the sink,
- * more than any real path costs, so the optimum leaves the artificial arcs empty as `value` is feasible.
- * Arcs are priced in blocks of about sqrt(arcs) (Grigoriadis' block search); the leaving arc is the last
- * blocking arc of the pivot cycle from its apex, which keeps the tree strongly feasible and so rules out
- * cycling on degenerate pivots (Cunningham 1976).
+ * Primal network simplex for the cheapest way to send `value` units from source to sink; returns the flow
+ * on each of the graph's arcs.
+ *
+ * Only arcs that lie on some source-sink path take part: any other flow would form cycles, which cost
+ * nothing less as no cycle is negative. The initial basis is a shortest-path tree towards the sink (every
+ * tree arc empty and pointing at the sink, so the node potentials are minus the distances and every
+ * non-tree arc prices non-negative), with two artificial arcs carrying the whole value from the source
+ * through an extra root to the sink. Their path pays big M, more than any real path, so the optimum
+ * empties them; the first pivots then push flow along shortest paths, much as successive shortest paths
+ * would, instead of building the tree from nothing. Every tree arc can take more flow towards the root,
+ * so the tree is strongly feasible; the leaving arc is the last blocking arc of the pivot cycle from its
+ * apex, which keeps it so and rules out cycling on degenerate pivots (Cunningham 1976). Arcs are priced
+ * in blocks of about sqrt(arcs) (Grigoriadis' block search); when a search passed over blocks without a
+ * violation, the other violators of the block it stopped in stay candidates for as many pivots, so that
+ * rare violations (transportation networks near their optimum) do not cost a scan of every arc each.
  */
 function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
   const { nodeCount, source, sink, maxAbsCost } = graph;
+  const onPath = nodesOnSourceSinkPaths(graph);
   const realArcs = graph.arcs.length;
-  const arcCount = realArcs + nodeCount;
+  const arcCount = realArcs + 2;
   const root = nodeCount;
   const tail = new Int32Array(arcCount);
   const tip = new Int32Array(arcCount);
@@ -349,58 +359,90 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
   tip.set(graph.tips);
   capacity.set(graph.capacities);
   cost.set(graph.costs);
+  // +1 at the lower bound, -1 at the upper bound, 0 in the tree or off every source-sink path (never to
+  // enter): the sign that turns a reduced cost into a violation when negative.
+  const state = new Int8Array(arcCount);
+  for (let arc = 0; arc < realArcs; arc++) state[arc] = onPath[tail[arc]!]! & onPath[tip[arc]!]!;
+  const sourceArc = realArcs;
+  const sinkArc = realArcs + 1;
+  tail[sourceArc] = source;
+  tip[sourceArc] = root;
+  capacity[sourceArc] = Infinity;
+  cost[sourceArc] = (nodeCount + 1) * maxAbsCost + 1;
+  flow[sourceArc] = value;
+  tail[sinkArc] = root;
+  tip[sinkArc] = sink;
+  capacity[sinkArc] = Infinity;
+  cost[sinkArc] = 0;
+  flow[sinkArc] = value;
 
-  const tree = new SpanningTree(nodeCount + 1);
-  const bigM = (nodeCount + 1) * maxAbsCost + 1;
+  const tree = new SpanningTree(nodeCount + 1, root);
+  const towardsSink = shortestPathTreeToSink(graph, onPath);
   for (let node = 0; node < nodeCount; node++) {
-    // The source and the transit nodes point to the root and the sink is fed from it, so every tree arc
-    // can take more flow towards the root: the tree is strongly feasible. Transit nodes' arcs cost 0,
-    // which starts their potentials at 0 and prices real arcs by their own costs; any flow through the
-    // root still pays the sink's big M.
-    const arc = realArcs + node;
-    const isSink = node === sink;
-    const isTerminal = isSink || node === source;
-    capacity[arc] = Infinity;
-    cost[arc] = isTerminal ? bigM : 0;
-    flow[arc] = isTerminal ? value : 0;
-    tail[arc] = isSink ? root : node;
-    tip[arc] = isSink ? node : root;
-    tree.hang(node, root, arc, isSink ? bigM : isTerminal ? -bigM : 0);
+    if (onPath[node] === 0) continue;
+    if (node === source) tree.link(node, root, sourceArc);
+    else if (node === sink) tree.link(node, root, sinkArc);
+    else {
+      const arc = towardsSink[node]!;
+      tree.link(node, tip[arc]!, arc);
+      state[arc] = 0;
+    }
   }
+  tree.settle(tail, cost);
 
   const { parent, parentArc, potential } = tree;
-  // Room to push along the tree arc `arc` from `node` up to its parent, or down from the parent to it.
-  const upward = (node: number, arc: number) =>
-    tail[arc] === node ? capacity[arc]! - flow[arc]! : flow[arc]!;
-  const downward = (node: number, arc: number) =>
-    tail[arc] === node ? flow[arc]! : capacity[arc]! - flow[arc]!;
   const blockSize = Math.max(10, Math.ceil(Math.sqrt(arcCount)));
+  const candidates = new Int32Array(blockSize);
+  let listLength = 0;
+  let minorLeft = 0;
   let cursor = 0;
   for (;;) {
-    // Pricing: the arc with the largest violation in the first block that has one.
+    // Pricing: block search (the arc with the largest violation in the first block of arcs that has
+    // one), where the block's other violators stay candidates for the next `minorLimit` pivots, so that a
+    // pivot does not scan the whole list of arcs again when violations have become rare.
     let entering = -1;
-    let largest = 0;
-    for (let scanned = 0, inBlock = 0; scanned < arcCount; scanned++) {
-      const arc = cursor;
-      cursor = cursor + 1 === arcCount ? 0 : cursor + 1;
-      const reduced = cost[arc]! + potential[tail[arc]!]! - potential[tip[arc]!]!;
-      const violation =
-        reduced < 0 && flow[arc]! < capacity[arc]! ? -reduced : reduced > 0 && flow[arc]! > 0 ? reduced : 0;
-      if (violation > largest) {
-        largest = violation;
-        entering = arc;
+    let mostNegative = 0;
+    if (minorLeft > 0) {
+      minorLeft--;
+      for (let index = 0; index < listLength;) {
+        const arc = candidates[index]!;
+        const violation = state[arc]! * (cost[arc]! + potential[tail[arc]!]! - potential[tip[arc]!]!);
+        if (violation >= 0) {
+          candidates[index] = candidates[--listLength]!;
+          continue;
+        }
+        if (violation < mostNegative) {
+          mostNegative = violation;
+          entering = arc;
+        }
+        index++;
       }
-      if (++inBlock === blockSize) {
-        if (entering !== -1) break;
-        inBlock = 0;
+    }
+    if (entering === -1) {
+      listLength = 0;
+      let blocks = 0;
+      for (let scanned = 0; scanned < arcCount && entering === -1; blocks++) {
+        const stop = Math.min(cursor + blockSize, arcCount);
+        for (let arc = cursor; arc < stop; arc++) {
+          const violation = state[arc]! * (cost[arc]! + potential[tail[arc]!]! - potential[tip[arc]!]!);
+          if (violation < 0) {
+            candidates[listLength++] = arc;
+            if (violation < mostNegative) {
+              mostNegative = violation;
+              entering = arc;
+            }
+          }
+        }
+        scanned += stop - cursor;
+        cursor = stop === arcCount ? 0 : stop;
       }
+      minorLeft = blocks - 1;
     }
     if (entering === -1) break;
 
     // The pivot cycle pushes flow from `first` to `second` on the entering arc, then back up the tree
     // from `second` to the apex and down from the apex to `first`.
-    const reduced = cost[entering]! + potential[tail[entering]!]! - potential[tip[entering]!]!;
-    const forward = reduced < 0;
+    const forward = state[entering] === 1;
     const first = forward ? tail[entering]! : tip[entering]!;
     const second = forward ? tip[entering]! : tail[entering]!;
     const apex = tree.apex(first, second);
@@ -411,7 +453,8 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
     let leaving = -1; // the child end of the leaving tree arc; -1 when the entering arc leaves again
     let leavingOnFirstSide = false;
     for (let node = first; node !== apex; node = parent[node]!) {
-      const room = downward(node, parentArc[node]!);
+      const arc = parentArc[node]!;
+      const room = tail[arc] === node ? flow[arc]! : capacity[arc]! - flow[arc]!;
       if (room < delta) {
         delta = room;
         leaving = node;
@@ -422,9 +465,11 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
     if (enteringRoom <= delta) {
       delta = enteringRoom;
       leaving = -1;
+      leavingOnFirstSide = false;
     }
     for (let node = second; node !== apex; node = parent[node]!) {
-      const room = upward(node, parentArc[node]!);
+      const arc = parentArc[node]!;
+      const room = tail[arc] === node ? capacity[arc]! - flow[arc]! : flow[arc]!;
       if (room <= delta) {
         delta = room;
         leaving = node;
@@ -443,21 +488,90 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
         flow[arc] = tail[arc] === node ? flow[arc]! + delta : flow[arc]! - delta;
       }
     }
-    if (leaving === -1) continue;
+    if (leaving === -1) {
+      state[entering] = forward ? -1 : 1;
+      continue;
+    }
 
     // The side that lost its tree arc is re-hung from the other end of the entering arc; its potentials
     // shift so that the entering arc's reduced cost becomes 0, as every tree arc's is.
+    const out = parentArc[leaving]!;
+    state[out] = flow[out] === 0 ? 1 : -1;
+    state[entering] = 0;
     const moved = leavingOnFirstSide ? first : second;
-    const shift = Math.abs(reduced);
+    const shift = -mostNegative;
     tree.reroot(moved, leaving, leavingOnFirstSide ? second : first, entering);
     tree.refreshSubtree(moved, leavingOnFirstSide ? shift : -shift);
   }
 
-  for (let node = 0; node < nodeCount; node++) {
-    if (flow[realArcs + node] !== 0)
-      throw new Error('minCostMaxFlow: internal error, artificial arc kept flow');
-  }
+  if (flow[sourceArc] !== 0 || flow[sinkArc] !== 0)
+    throw new Error('minCostMaxFlow: internal error, artificial arc kept flow');
   return flow.subarray(0, realArcs);
+}
+
+/** 1 for the nodes that the source reaches and that reach the sink, through arcs with capacity. */
+function nodesOnSourceSinkPaths(graph: ResidualGraph): Uint8Array {
+  const { nodeCount, source, sink, adjacencyStart, head, edgeSlot } = graph;
+  const reach = (start: number, forward: boolean): Uint8Array => {
+    const seen = new Uint8Array(nodeCount);
+    const queue = new Int32Array(nodeCount);
+    seen[start] = 1;
+    queue[0] = start;
+    let size = 1;
+    for (let cursor = 0; cursor < size; cursor++) {
+      const node = queue[cursor]!;
+      for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
+        if (edgeSlot[edge]! >= 0 !== forward || seen[head[edge]!] === 1) continue;
+        seen[head[edge]!] = 1;
+        queue[size++] = head[edge]!;
+      }
+    }
+    return seen;
+  };
+  const fromSource = reach(source, true);
+  const toSink = reach(sink, false);
+  for (let node = 0; node < nodeCount; node++) fromSource[node]! &= toSink[node]!;
+  return fromSource;
+}
+
+/**
+ * For every node on a source-sink path, the slot of the first arc of a shortest path from it to the sink
+ * over such arcs: Bellman-Ford with a FIFO queue, backwards from the sink. Labels only ever
+ * decrease strictly and no cycle is negative, so the chosen arcs form a tree.
+ */
+function shortestPathTreeToSink(graph: ResidualGraph, onPath: Uint8Array): Int32Array {
+  const { nodeCount, sink, adjacencyStart, head, edgeSlot, costs } = graph;
+  const distance = new Float64Array(nodeCount).fill(Infinity);
+  const towardsSink = new Int32Array(nodeCount).fill(-1);
+  const queued = new Uint8Array(nodeCount);
+  const queue = new Int32Array(nodeCount);
+  distance[sink] = 0;
+  queue[0] = sink;
+  queued[sink] = 1;
+  let front = 0;
+  let length = 1;
+  while (length > 0) {
+    const node = queue[front]!;
+    front = front + 1 === nodeCount ? 0 : front + 1;
+    length--;
+    queued[node] = 0;
+    for (let edge = adjacencyStart[node]!; edge < adjacencyStart[node + 1]!; edge++) {
+      const slot = edgeSlot[edge]!;
+      if (slot >= 0) continue;
+      const from = head[edge]!;
+      if (onPath[from] === 0) continue;
+      const label = distance[node]! + costs[~slot]!;
+      if (label >= distance[from]!) continue;
+      distance[from] = label;
+      towardsSink[from] = ~slot;
+      if (queued[from] === 0) {
+        queued[from] = 1;
+        queue[(front + length) % nodeCount] = from;
+        length++;
+      }
+    }
+  }
+  return towardsSink;
 }
 
 /**
@@ -474,7 +588,10 @@ class SpanningTree {
   private readonly previousSibling: Int32Array;
   private readonly stack: Int32Array;
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    private readonly root: number,
+  ) {
     this.parent = new Int32Array(size).fill(-1);
     this.parentArc = new Int32Array(size).fill(-1);
     this.depth = new Int32Array(size);
@@ -485,11 +602,26 @@ class SpanningTree {
     this.stack = new Int32Array(size);
   }
 
-  /** Makes a root-less `node` a child of `parent` through `arc`, with the given potential. */
-  hang(node: number, parent: number, arc: number, potential: number): void {
+  /** Makes `node` a child of `parent` through `arc`; `settle` then sets depths and potentials. */
+  link(node: number, parent: number, arc: number): void {
     this.attach(node, parent, arc);
-    this.depth[node] = this.depth[parent]! + 1;
-    this.potential[node] = potential;
+  }
+
+  /** Depths and potentials from the root down (potential 0 there), every tree arc's reduced cost 0. */
+  settle(tail: Int32Array, cost: Float64Array): void {
+    const { stack, parentArc, depth, potential, firstChild, nextSibling } = this;
+    let size = 0;
+    stack[size++] = this.root;
+    while (size > 0) {
+      const node = stack[--size]!;
+      for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
+        const arc = parentArc[child]!;
+        depth[child] = depth[node]! + 1;
+        potential[child] =
+          tail[arc] === child ? potential[node]! - cost[arc]! : potential[node]! + cost[arc]!;
+        stack[size++] = child;
+      }
+    }
   }
 
   /** The lowest common ancestor of `a` and `b`. */
