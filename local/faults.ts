@@ -28,10 +28,17 @@ export function parseFaults(specs: readonly string[], services: readonly string[
       throw new FaultSpecError(
         `--fault ${spec} needs an agent: ${spec}=<agent> (one of ${services.join(', ')})`,
       );
-    const match = services.find((s) => s === name) ?? services.find((s) => s.startsWith(name));
-    if (!match)
+    if (services.includes(name)) return name;
+    // A prefix names an agent only when it names one: `fulfillment` could be three.
+    const candidates = services.filter((s) => s.startsWith(name));
+    if (candidates.length > 1) {
+      throw new FaultSpecError(
+        `--fault ${spec}: "${name}" is ambiguous, it could be ${candidates.join(', ')}; name one of them`,
+      );
+    }
+    if (candidates.length === 0)
       throw new FaultSpecError(`--fault ${spec}: no agent "${name}" (one of ${services.join(', ')})`);
-    return match;
+    return candidates[0]!;
   };
   for (const spec of specs) {
     const [kind = '', name] = spec.split('=');
