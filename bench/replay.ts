@@ -85,18 +85,20 @@ async function main(): Promise<void> {
   let running: Sandbox | undefined;
   const progress = setInterval(() => {
     const { rss, heapUsed } = process.memoryUsage();
-    void Promise.all(
-      [...(running?.functions.values() ?? [])].map(async (fn) => {
+    void Promise.all([
+      ...[...(running?.functions.values() ?? [])].map(async (fn) => {
         const heap = await fn.heap();
         return heap ? `${fn.config.environment.POWERTOOLS_SERVICE_NAME} ${(heap.used / MiB).toFixed(0)}` : '';
       }),
-    ).then((heaps) =>
+      running?.dynamo?.heap().then((heap) => `dynalite ${(heap.used / MiB).toFixed(0)}`) ?? '',
+    ]).then((heaps) =>
       console.error(
-        `  … ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s: RSS ${(rss / MiB).toFixed(0)} MiB; heap MiB: main ${(heapUsed / MiB).toFixed(0)} ${heaps.filter(Boolean).join(' ')}`,
+        `  … ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s: ${(running?.bus.archive.length ?? 0).toLocaleString('en-US')} events on the bus; RSS ${(rss / MiB).toFixed(0)} MiB; heap MiB: main ${(heapUsed / MiB).toFixed(0)} ${heaps.filter(Boolean).join(' ')}`,
       ),
     );
   }, 30_000);
   started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const { sandbox, stats, unreadable } = await replayFile(file, {
     assemblyDir,
     onStart: (sandbox) => (running = sandbox),
@@ -105,6 +107,9 @@ async function main(): Promise<void> {
     clearInterval(progress);
   });
   const sandboxSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // CPU time of the whole process (all threads): on a shared machine, a steadier measure than wall time.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   // The kernel's high-water mark of the whole process (all threads), in KiB on Linux.
   const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
   const accounts = sandbox.accountingReport();
@@ -112,6 +117,8 @@ async function main(): Promise<void> {
     .listStateMachines()
     .stateMachines.flatMap((m) => sandbox.sfn.listExecutions(m.stateMachineArn).executions);
   const onBus = sandbox.bus.archive.length;
+  const requests = (await sandbox.dynamo?.requests()) ?? {};
+  const requestCount = Object.values(requests).reduce((n, count) => n + count, 0);
   await sandbox.stop();
 
   const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} events/s`;
@@ -127,7 +134,18 @@ async function main(): Promise<void> {
   console.log(
     `ratio sandbox / reference:                       ${(sandboxSeconds / referenceSeconds).toFixed(1)}×`,
   );
+  console.log(
+    `CPU time, all threads:                            ${cpuSeconds.toFixed(1)} s, ${((cpuSeconds / stats.events) * 1e6).toFixed(0)} µs per event`,
+  );
   console.log(`peak RSS (process, worker threads included):     ${(maxRss / MiB).toFixed(0)} MiB`);
+  console.log(
+    `DynamoDB requests: ${requestCount.toLocaleString('en-US')}, ${(requestCount / stats.events).toFixed(3)} per event (${Object.entries(
+      requests,
+    )
+      .sort(([, a], [, b]) => b - a)
+      .map(([operation, count]) => `${operation} ${count}`)
+      .join(', ')})`,
+  );
   console.log(`events on the bus: ${onBus.toLocaleString('en-US')}; saga executions: ${executions.length}`);
   for (const a of accounts) {
     console.log(

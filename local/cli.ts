@@ -24,6 +24,7 @@ virtual clock driven by event time, and prints the incident timeline.
   --out <file>     write every event put on the bus, one JSON envelope per line
   --logs <dir>     where each function's logs go (default .sandbox/logs)
   --fault <drill>  inject a fault (repeatable): ${DRILLS.join(', ')}
+  --assembly <dir> a cloud assembly synthesized beforehand, used as it is (default cdk.out, synthesized when stale)
   --help           this text`;
 
 async function main(): Promise<number> {
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       logs: { type: 'string' },
       fault: { type: 'string', multiple: true },
+      assembly: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -42,8 +44,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = Date.now();
-  const assemblyDir = path.join(root, 'cdk.out');
-  const synthSeconds = ensureAssembly(root, assemblyDir, (line) => console.error(line));
+  const assemblyDir = values.assembly ? userPath(values.assembly) : path.join(root, 'cdk.out');
+  const synthSeconds = values.assembly ? 0 : ensureAssembly(root, assemblyDir, (line) => console.error(line));
   const eventsFile = values.events
     ? userPath(values.events)
     : path.join(root, 'scenarios', 'retail-walkthrough.ndjson');

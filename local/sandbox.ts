@@ -2,12 +2,11 @@ import './polyfills';
 import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import dynalite from 'dynalite';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
 import { VirtualClock } from './clock';
+import { DynaliteThread } from './dynamodb/dynalite-thread';
 import { LocalBedrock } from './bedrock';
 import { LocalEndpoint } from './endpoint';
 import { indexBodyOf, LocalOpenSearch } from './opensearch';
@@ -92,8 +91,6 @@ export interface ReplayStats {
   readonly maxBuffered: number;
 }
 
-type Dynalite = ReturnType<typeof dynalite>;
-
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** The name an agent goes by in reports: its Powertools service name. */
@@ -127,7 +124,8 @@ export class Sandbox {
   /** The same endpoint over cleartext HTTP/2, for clients that speak only HTTP/2 (Bedrock runtime). */
   http2Endpoint!: string;
   private readonly http: LocalEndpoint;
-  private dynamo?: Dynalite;
+  /** DynamoDB (dynalite in its own thread): its request counts and heap, for reports. */
+  dynamo?: DynaliteThread;
   private tablesDir?: string;
 
   private constructor(private readonly options: SandboxOptions) {
@@ -283,8 +281,7 @@ export class Sandbox {
     await this.sfn?.close();
     await this.http.close();
     this.bus?.archive.close();
-    const server = this.dynamo;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.dynamo?.stop();
     if (this.tablesDir) rmSync(this.tablesDir, { recursive: true, force: true });
   }
 
@@ -292,15 +289,8 @@ export class Sandbox {
     const region = this.options.region ?? 'us-east-1';
     const accountId = this.options.accountId ?? '123456789012';
     if (this.options.tablesOnDisk) this.tablesDir = mkdtempSync(path.join(tmpdir(), 'sandbox-tables-'));
-    const dynamo = dynalite({
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-      ...(this.tablesDir ? { path: this.tablesDir } : {}),
-    });
-    this.dynamo = dynamo;
-    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-    const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    this.dynamo = await DynaliteThread.start(this.tablesDir);
+    const dynamoUrl = this.dynamo.url;
     this.dynamodb = new DynamoDBClient({
       endpoint: dynamoUrl,
       region,

@@ -1,5 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { OpenOrder, RerouteAssignment } from '../domain/fulfillment/assignment';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
@@ -8,6 +14,19 @@ import type { OrderBook, OrderFactRecord, RerouteRecord } from '../domain/fulfil
 
 const DAY_S = 86_400;
 const BY_WAREHOUSE = 'byWarehouse';
+/** TransactWriteItems takes at most 100 actions, none two on one item. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** The facts of each order, in the order given. */
+function factsByOrder(facts: readonly OrderFactRecord[]): Map<string, OrderFactRecord[]> {
+  const byOrder = new Map<string, OrderFactRecord[]>();
+  for (const fact of facts) {
+    const group = byOrder.get(fact.orderId);
+    if (group) group.push(fact);
+    else byOrder.set(fact.orderId, [fact]);
+  }
+  return byOrder;
+}
 
 /**
  * The order book in DynamoDB: one item per order (`orderId`), a GSI `byWarehouse` (warehouseId, placedAt) for
@@ -25,45 +44,71 @@ export class DynamoOrderBook implements OrderBook {
     this.doc = DynamoDBDocumentClient.from(client);
   }
 
+  /**
+   * One update per order however many of its facts the batch holds, written up to 100 orders per
+   * TransactWriteItems request: a batch of facts costs a few requests instead of one per fact. The updates carry no
+   * condition (`if_not_exists` keeps them order-independent), so a transaction is cancelled only by a concurrent
+   * writer (TransactionConflict) or throttling: then its orders are written one UpdateItem each.
+   */
   async apply(facts: readonly OrderFactRecord[]): Promise<void> {
-    await mapLimited(facts, 16, async (fact) => {
-      const expiresAt = Math.floor(Date.parse(fact.time) / 1000) + this.retentionDays * DAY_S;
-      if (fact.kind === 'placed') {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { orderId: fact.orderId },
-            UpdateExpression:
-              'SET warehouseId = if_not_exists(warehouseId, :w), #region = :r, placedAt = :t, #status = if_not_exists(#status, :open), expiresAt = :e',
-            ExpressionAttributeNames: { '#region': 'region', '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':w': fact.warehouseId,
-              ':r': fact.region,
-              ':t': fact.time,
-              ':open': 'open',
-              ':e': expiresAt,
-            },
-          }),
-        );
-      } else {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { orderId: fact.orderId },
-            UpdateExpression:
-              'SET warehouseId = if_not_exists(warehouseId, :w), #region = if_not_exists(#region, :r), #status = :cancelled, cancelledAt = :t, expiresAt = :e',
-            ExpressionAttributeNames: { '#region': 'region', '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':w': fact.warehouseId,
-              ':r': fact.region,
-              ':cancelled': 'cancelled',
-              ':t': fact.time,
-              ':e': expiresAt,
-            },
-          }),
-        );
+    const updates = [...factsByOrder(facts)].map(([orderId, group]) => this.updateOf(orderId, group));
+    const chunks: (typeof updates)[] = [];
+    for (let i = 0; i < updates.length; i += MAX_TRANSACTION_ITEMS) {
+      chunks.push(updates.slice(i, i + MAX_TRANSACTION_ITEMS));
+    }
+    await mapLimited(chunks, 4, async (chunk) => {
+      if (chunk.length > 1) {
+        try {
+          await this.doc.send(
+            new TransactWriteCommand({ TransactItems: chunk.map((Update) => ({ Update })) }),
+          );
+          return;
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+        }
       }
+      await mapLimited(chunk, 16, (update) => this.doc.send(new UpdateCommand(update)));
     });
+  }
+
+  /**
+   * The update that applies an order's facts, in the order given, as the facts would one by one: a placement sets
+   * where and when the order was placed (keeping the warehouse a reroute gave it), a cancellation marks it
+   * cancelled, and a placement never reopens a cancelled order.
+   */
+  private updateOf(orderId: string, group: readonly OrderFactRecord[]) {
+    const first = group[0]!;
+    const last = group[group.length - 1]!;
+    const placed = group.filter((f) => f.kind === 'placed').at(-1);
+    const cancelled = group.filter((f) => f.kind === 'cancelled').at(-1);
+    const sets = ['warehouseId = if_not_exists(warehouseId, :w)', 'expiresAt = :e'];
+    const values: Record<string, unknown> = {
+      ':w': first.warehouseId,
+      ':e': Math.floor(Date.parse(last.time) / 1000) + this.retentionDays * DAY_S,
+    };
+    if (placed) {
+      sets.push('#region = :r', 'placedAt = :placedAt');
+      values[':r'] = placed.region;
+      values[':placedAt'] = placed.time;
+    } else {
+      sets.push('#region = if_not_exists(#region, :r)');
+      values[':r'] = first.region;
+    }
+    if (cancelled) {
+      sets.push('#status = :cancelled', 'cancelledAt = :cancelledAt');
+      values[':cancelled'] = 'cancelled';
+      values[':cancelledAt'] = cancelled.time;
+    } else {
+      sets.push('#status = if_not_exists(#status, :open)');
+      values[':open'] = 'open';
+    }
+    return {
+      TableName: this.tableName,
+      Key: { orderId },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: { '#region': 'region', '#status': 'status' },
+      ExpressionAttributeValues: values,
+    };
   }
 
   /** The open orders of `warehouseId` placed at or after `since`, through the byWarehouse index. */

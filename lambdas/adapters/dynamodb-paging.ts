@@ -27,7 +27,7 @@ export async function batchGetAll(
   doc: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Record<string, unknown>[],
-  options: { consistentRead?: boolean } = {},
+  options: { consistentRead?: boolean; projection?: string } = {},
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   for (let at = 0; at < keys.length; at += 100) {
@@ -36,7 +36,13 @@ export async function batchGetAll(
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
       const { Responses = {}, UnprocessedKeys = {} } = await doc.send(
         new BatchGetCommand({
-          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead } },
+          RequestItems: {
+            [tableName]: {
+              Keys: pending,
+              ConsistentRead: options.consistentRead,
+              ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+            },
+          },
         }),
       );
       for (const item of Responses[tableName] ?? []) items.push(item);

@@ -1,9 +1,14 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenIncident } from '../domain/monitoring/incidents';
@@ -11,11 +16,21 @@ import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll, queryPages } from './dynamodb-paging';
 import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
-import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
+import {
+  epochMsOf,
+  isoOf,
+  regionScope,
+  warehouseScope,
+  type WindowCount,
+} from '../domain/monitoring/windows';
 
 const DAY_S = 86_400;
-/** Ids checked in one condition expression (each adds a `contains`; expressions are limited to 4 KB). */
-const MAX_CONDITION_IDS = 20;
+/** Ids checked in one condition expression (each adds about 32 characters; expressions are limited to 4 KB). */
+const MAX_CONDITION_IDS = 100;
+/** History ranges of up to this many windows are read by key (BatchGetItem), longer ones queried. */
+const MAX_POINT_READ_WINDOWS = 24;
+/** TransactWriteItems takes at most 100 actions, none two on one item. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * Window counters and incident state in one DynamoDB table (pk, sk):
@@ -32,10 +47,23 @@ export class DynamoWindowStore implements WindowStore {
   /** Memberships this instance has written (or read): a warm instance writes each at most once. */
   private readonly knownMembers = new Set<string>();
 
+  /** History reads waiting for this turn of the event loop's BatchGetItem. */
+  private pointReads: {
+    scope: string;
+    starts: string[];
+    resolve: (counts: WindowCount[]) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  /**
+   * @param windowMinutes the detector's window size, so short history ranges are read by key
+   *   (@default - every history read is a Query)
+   */
   constructor(
     readonly tableName: string,
     client: DynamoDBClient = new DynamoDBClient({}),
     private readonly retentionDays = 35,
+    private readonly windowMinutes?: number,
   ) {
     this.doc = DynamoDBDocumentClient.from(client);
   }
@@ -63,12 +91,75 @@ export class DynamoWindowStore implements WindowStore {
         this.knownMembers.add(`${scope}|${id}`);
       },
     );
-    await mapLimited(increments, 16, async (increment) => {
-      if (increment.placedOrderIds.length === 0 && increment.cancelledOrderIds.length === 0) return;
-      const key = { pk: increment.scope, sk: `w#${increment.windowStart}` };
-      const expiresAt = Math.floor(Date.parse(increment.windowStart) / 1000) + this.retentionDays * DAY_S;
+    const expiresAtOf = (increment: WindowIncrement) =>
+      Math.floor(Date.parse(increment.windowStart) / 1000) + this.retentionDays * DAY_S;
+    const keyOf = (increment: WindowIncrement) => ({ pk: increment.scope, sk: `w#${increment.windowStart}` });
+    const nonEmpty = increments.filter((i) => i.placedOrderIds.length + i.cancelledOrderIds.length > 0);
+    // The common case: none of the ids counted yet, each increment one conditional update, up to 100 of them in
+    // one TransactWriteItems request. A cancelled transaction (an id already counted: a redelivery; or a
+    // concurrent writer) writes nothing, and its increments take the one-by-one path, which counts exactly.
+    const fits = (i: WindowIncrement) =>
+      i.placedOrderIds.length + i.cancelledOrderIds.length <= MAX_CONDITION_IDS;
+    const conditional = nonEmpty.filter(fits);
+    const oneByOne = nonEmpty.filter((i) => !fits(i));
+    const chunks: WindowIncrement[][] = [];
+    for (let i = 0; i < conditional.length; i += MAX_TRANSACTION_ITEMS) {
+      chunks.push(conditional.slice(i, i + MAX_TRANSACTION_ITEMS));
+    }
+    await mapLimited(chunks, 4, async (chunk) => {
+      if (chunk.length === 1) {
+        oneByOne.push(chunk[0]!);
+        return;
+      }
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map((i) => ({ Update: this.newIdsUpdate(keyOf(i), i, expiresAtOf(i))! })),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        oneByOne.push(...chunk);
+      }
+    });
+    await mapLimited(oneByOne, 16, async (increment) => {
+      const key = keyOf(increment);
+      const expiresAt = expiresAtOf(increment);
       if (!(await this.addNew(key, increment, expiresAt))) await this.addSome(key, increment, expiresAt);
     });
+  }
+
+  /**
+   * The update that adds an increment none of whose ids is in its window yet — the sets and their sizes grow
+   * together (`ADD` on a number adds) — on the condition that none is; undefined when the increment has too many
+   * ids for one condition expression (4 KB).
+   */
+  private newIdsUpdate(key: { pk: string; sk: string }, increment: WindowIncrement, expiresAt: number) {
+    const { placedOrderIds: placed, cancelledOrderIds: cancelled } = increment;
+    if (placed.length + cancelled.length > MAX_CONDITION_IDS) return undefined;
+    const adds: string[] = [];
+    const absent: string[] = [];
+    const values: Record<string, unknown> = { ':expiresAt': expiresAt };
+    for (const [attribute, short, ids] of [
+      ['placed', 'p', placed],
+      ['cancelled', 'c', cancelled],
+    ] as const) {
+      if (ids.length === 0) continue;
+      adds.push(`${attribute} :${attribute}`, `${attribute}Count :${attribute}Count`);
+      values[`:${attribute}`] = new Set(ids);
+      values[`:${attribute}Count`] = ids.length;
+      ids.forEach((id, i) => {
+        absent.push(`NOT contains(${attribute}, :${short}${i})`);
+        values[`:${short}${i}`] = id;
+      });
+    }
+    return {
+      TableName: this.tableName,
+      Key: key,
+      UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
+      ConditionExpression: absent.join(' AND '),
+      ExpressionAttributeValues: values,
+    };
   }
 
   /**
@@ -81,35 +172,8 @@ export class DynamoWindowStore implements WindowStore {
     increment: WindowIncrement,
     expiresAt: number,
   ): Promise<boolean> {
-    const { placedOrderIds: placed, cancelledOrderIds: cancelled } = increment;
-    if (placed.length + cancelled.length > MAX_CONDITION_IDS) return false;
-    const adds: string[] = [];
-    const absent: string[] = [];
-    const values: Record<string, unknown> = { ':expiresAt': expiresAt };
-    for (const [attribute, ids] of [
-      ['placed', placed],
-      ['cancelled', cancelled],
-    ] as const) {
-      if (ids.length === 0) continue;
-      adds.push(`${attribute} :${attribute}`, `${attribute}Count :${attribute}Count`);
-      values[`:${attribute}`] = new Set(ids);
-      values[`:${attribute}Count`] = ids.length;
-      ids.forEach((id, i) => {
-        absent.push(`NOT contains(${attribute}, :${attribute}${i})`);
-        values[`:${attribute}${i}`] = id;
-      });
-    }
-    return conditionHolds(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
-          ConditionExpression: absent.join(' AND '),
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
+    const update = this.newIdsUpdate(key, increment, expiresAt);
+    return update !== undefined && conditionHolds(() => this.doc.send(new UpdateCommand(update)));
   }
 
   /** Adds ids of which some may already be counted: the sets first, then their sizes as read back. */
@@ -178,7 +242,64 @@ export class DynamoWindowStore implements WindowStore {
     }
   }
 
-  async history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]> {
+  /**
+   * A short range (up to {@link MAX_POINT_READ_WINDOWS} windows, e.g. the recent windows a warm instance re-reads
+   * each batch) is read by key: the ranges asked for in the same turn of the event loop — a batch reads every
+   * touched scope at once — share BatchGetItem requests (100 keys each) instead of one Query per scope. Longer
+   * ranges, or without `windowMinutes`, are queried.
+   */
+  history(scope: string, fromWindowStart: string, toWindowStart: string): Promise<WindowCount[]> {
+    const starts = this.windowStartsBetween(fromWindowStart, toWindowStart);
+    if (starts === undefined) return this.queryHistory(scope, fromWindowStart, toWindowStart);
+    return new Promise((resolve, reject) => {
+      if (this.pointReads.length === 0) setImmediate(() => void this.readPoints());
+      this.pointReads.push({ scope, starts, resolve, reject });
+    });
+  }
+
+  /** The window starts in [from, to], or undefined when there are too many to read by key. */
+  private windowStartsBetween(from: string, to: string): string[] | undefined {
+    if (this.windowMinutes === undefined) return undefined;
+    const size = this.windowMinutes * 60_000;
+    const first = Math.ceil(epochMsOf(from) / size) * size;
+    const last = epochMsOf(to);
+    if ((last - first) / size >= MAX_POINT_READ_WINDOWS) return undefined;
+    const starts: string[] = [];
+    for (let at = first; at <= last; at += size) starts.push(isoOf(at));
+    return starts;
+  }
+
+  private async readPoints(): Promise<void> {
+    const reads = this.pointReads.splice(0);
+    try {
+      const keys = new Map<string, { pk: string; sk: string }>();
+      for (const { scope, starts } of reads) {
+        for (const start of starts) keys.set(`${scope}|w#${start}`, { pk: scope, sk: `w#${start}` });
+      }
+      const found = new Map<string, Record<string, unknown>>();
+      for (const item of await batchGetAll(this.doc, this.tableName, [...keys.values()], {
+        projection: 'pk, sk, placedCount, cancelledCount',
+      })) {
+        found.set(`${String(item.pk)}|${String(item.sk)}`, item);
+      }
+      for (const { scope, starts, resolve } of reads) {
+        const counts: WindowCount[] = [];
+        for (const start of starts) {
+          const item = found.get(`${scope}|w#${start}`);
+          if (item) counts.push(countOf(scope, item));
+        }
+        resolve(counts);
+      }
+    } catch (error) {
+      for (const { reject } of reads) reject(error);
+    }
+  }
+
+  private async queryHistory(
+    scope: string,
+    fromWindowStart: string,
+    toWindowStart: string,
+  ): Promise<WindowCount[]> {
     const counts: WindowCount[] = [];
     for await (const page of queryPages(this.doc, {
       TableName: this.tableName,
@@ -190,14 +311,7 @@ export class DynamoWindowStore implements WindowStore {
       },
       ProjectionExpression: 'sk, placedCount, cancelledCount',
     })) {
-      for (const item of page.Items ?? []) {
-        counts.push({
-          scope,
-          windowStart: String(item.sk).slice(2),
-          placed: Number(item.placedCount ?? 0),
-          cancelled: Number(item.cancelledCount ?? 0),
-        });
-      }
+      for (const item of page.Items ?? []) counts.push(countOf(scope, item));
     }
     return counts;
   }
@@ -284,6 +398,15 @@ export class DynamoWindowStore implements WindowStore {
       }),
     );
   }
+}
+
+function countOf(scope: string, item: Record<string, unknown>): WindowCount {
+  return {
+    scope,
+    windowStart: String(item.sk).slice(2),
+    placed: Number(item.placedCount ?? 0),
+    cancelled: Number(item.cancelledCount ?? 0),
+  };
 }
 
 function incidentOf(scope: string, item: Record<string, unknown>): OpenIncident {

@@ -21,7 +21,12 @@ const { logger, tracer, metrics } = observability;
 const config = resolveDetectorConfig(jsonEnv('DETECTOR_CONFIG', {}));
 // Settled windows (over half an hour old) are read once per warm instance; see SettledWindowCache.
 const store = new SettledWindowCache(
-  new DynamoWindowStore(requireEnv('COUNTERS_TABLE_NAME'), tracer.captureAWSv3Client(new DynamoDBClient({}))),
+  new DynamoWindowStore(
+    requireEnv('COUNTERS_TABLE_NAME'),
+    tracer.captureAWSv3Client(new DynamoDBClient({})),
+    undefined,
+    config.windowMinutes,
+  ),
   6 * config.windowMinutes,
 );
 const publisher = new EventPublisher(

@@ -1,18 +1,19 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
+import { DynaliteThread } from '../../local/dynamodb/dynalite-thread';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
   stop(): Promise<void>;
 }
 
-/** A real dynalite server on loopback with the given tables (same key shapes as lib/memory.ts). */
+/**
+ * The sandbox's dynalite on loopback (its own thread, with TransactWriteItems) with the given tables (same key
+ * shapes as lib/memory.ts).
+ */
 export async function startDynamo(tables: CreateTableCommandInput[]): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const server = await DynaliteThread.start();
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
@@ -21,7 +22,7 @@ export async function startDynamo(tables: CreateTableCommandInput[]): Promise<Lo
     client,
     stop: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.stop();
     },
   };
 }

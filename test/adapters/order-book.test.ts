@@ -81,3 +81,37 @@ describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
     expect(await revertReroute({ rerouteIdempotencyKey: 'never' }, book)).toEqual({ restoredCount: 0 });
   });
 });
+
+describe('DynamoOrderBook.apply (dynalite)', () => {
+  let dynamo: LocalDynamo;
+
+  beforeAll(async () => {
+    dynamo = await startDynamo([ordersTable('orders-a'), ordersTable('orders-b')]);
+  });
+  afterAll(() => dynamo.stop());
+
+  it('leaves the same open orders whether a batch is applied at once or fact by fact', async () => {
+    const facts = [
+      // 250 orders: three transactions.
+      ...Array.from({ length: 250 }, (_, i) => placed(`o${i}`, i % 2 === 0 ? 'A' : 'B', i % 60)),
+      // Placed and cancelled in one batch, in either order; a duplicate placement.
+      { kind: 'cancelled', orderId: 'o3', warehouseId: 'B', region: 'east', time: at(70) },
+      { kind: 'cancelled', orderId: 'late', warehouseId: 'A', region: 'east', time: at(71) },
+      placed('late', 'A', 69),
+      placed('o4', 'A', 4),
+    ] as const;
+    const atOnce = new DynamoOrderBook('orders-a', dynamo.client);
+    const oneByOne = new DynamoOrderBook('orders-b', dynamo.client);
+
+    await atOnce.apply(facts);
+    for (const fact of facts) await oneByOne.apply([fact]);
+
+    for (const warehouse of ['A', 'B']) {
+      const open = (await atOnce.openOrders(warehouse, at(-1))).map((o) => o.orderId).sort();
+      expect(open).toEqual((await oneByOne.openOrders(warehouse, at(-1))).map((o) => o.orderId).sort());
+      expect(open).not.toContain('o3');
+      expect(open).not.toContain('late');
+    }
+    expect(await atOnce.openLoad(['A', 'B'], at(-1))).toEqual({ A: 125, B: 124 });
+  });
+});

@@ -132,12 +132,65 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
 
     await add(ids('a', 3), ['c0']); // new: one conditional write
     await add([...ids('a', 3), 'b0'], ['c0', 'c1']); // partly there already
-    await add(ids('big', 25)); // beyond one condition's ids
-    await add(ids('big', 25), ['c1']); // all there
+    await add(ids('big', 120)); // beyond one condition's ids
+    await add(ids('big', 120), ['c1']); // all there
 
     expect(await store.history('warehouse#W', window, window)).toEqual([
-      { scope: 'warehouse#W', windowStart: window, placed: 3 + 1 + 25, cancelled: 2 },
+      { scope: 'warehouse#W', windowStart: window, placed: 3 + 1 + 120, cancelled: 2 },
     ]);
+  });
+
+  it('counts exactly when a redelivered id cancels the transaction that writes a batch of increments', async () => {
+    const store = await freshStore();
+    const window = '2026-11-20T08:00:00Z';
+    const increment = (scope: number, placed: string[]) => ({
+      scope: `warehouse#W${scope}`,
+      windowStart: window,
+      placedOrderIds: placed,
+      cancelledOrderIds: [],
+    });
+    // 150 scopes: two transactions.
+    await store.add(Array.from({ length: 150 }, (_, i) => increment(i, [`o${i}`])));
+    // A redelivery: W7's o7 is counted already, the rest is new.
+    await store.add(Array.from({ length: 150 }, (_, i) => increment(i, [`o${i}`, `p${i}`])));
+
+    for (const scope of [0, 7, 120, 149]) {
+      expect(await store.history(`warehouse#W${scope}`, window, window)).toEqual([
+        { scope: `warehouse#W${scope}`, windowStart: window, placed: 2, cancelled: 0 },
+      ]);
+    }
+  });
+
+  it('reads short history ranges by key, as a Query reads them', async () => {
+    const queried = await freshStore();
+    const byKey = new DynamoWindowStore(queried.tableName, dynamo.client, 35, 5);
+    await observeOrders(stream(1000, 40), queried, defaultDetectorConfig);
+    await queried.add([
+      {
+        scope: 'warehouse#WH-B',
+        windowStart: '2026-11-20T08:10:00Z',
+        placedOrderIds: ['b1', 'b2'],
+        cancelledOrderIds: ['b1'],
+      },
+    ]);
+
+    const ranges = [
+      ['warehouse#WH-A', '2026-11-20T08:00:00Z', '2026-11-20T08:30:00Z'],
+      ['warehouse#WH-B', '2026-11-20T07:50:00Z', '2026-11-20T08:20:00Z'],
+      ['warehouse#WH-C', '2026-11-20T08:00:00Z', '2026-11-20T08:20:00Z'],
+      ['warehouse#WH-A', '2026-11-20T02:00:00Z', '2026-11-20T08:30:00Z'], // too long: queried
+    ] as const;
+    // Asked in one turn of the event loop, as a batch asks: served together.
+    const read = await Promise.all(ranges.map(([scope, from, to]) => byKey.history(scope, from, to)));
+
+    for (const [i, [scope, from, to]] of ranges.entries()) {
+      expect(read[i]).toEqual(await queried.history(scope, from, to));
+    }
+    expect(read[0]).toHaveLength(7);
+    expect(read[1]).toEqual([
+      { scope: 'warehouse#WH-B', windowStart: '2026-11-20T08:10:00Z', placed: 2, cancelled: 1 },
+    ]);
+    expect(read[2]).toEqual([]);
   });
 
   it('reads the open incidents of many scopes in one call, leaving out those with none', async () => {

@@ -140,3 +140,46 @@ describe('DeliveryAccounting at scale', () => {
     });
   });
 });
+
+/**
+ * The agents' side of a long replay: DynamoDB requests per event, which bound the sandbox's throughput (dynalite
+ * serves about a thousand requests a second) and the bill on AWS. The monitoring agent and the order book write a
+ * batch's facts in a few TransactWriteItems and read recent windows with BatchGetItem; one request per event
+ * or more (as before) would fail this.
+ */
+describe('a replay through every agent', () => {
+  const COUNT = 6_000;
+  let dir: string;
+  let replay: FileReplay;
+
+  beforeAll(async () => {
+    ensureAssembly(repoRoot, assemblyDir, () => undefined);
+    dir = mkdtempSync(path.join(tmpdir(), 'pa-agents-'));
+    const file = path.join(dir, 'orders.ndjson');
+    // Ninety minutes at ~65 orders a minute, the labelled 1M-event stream's rate.
+    const lines = [...generateLoad({ count: COUNT, days: 0.0625 })].map((event) => JSON.stringify(event));
+    appendFileSync(file, lines.join('\n') + '\n');
+    replay = await replayFile(file, { assemblyDir });
+  }, 300_000);
+
+  afterAll(async () => {
+    await replay?.sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks DynamoDB fewer than one request per five events, and loses none', async () => {
+    const requests = await replay.sandbox.dynamo!.requests();
+    const total = Object.values(requests).reduce((n, count) => n + count, 0);
+    const accounts = replay.sandbox.accountingReport();
+
+    expect(total / COUNT).toBeLessThan(0.2);
+    expect(requests.TransactWriteItems).toBeGreaterThan(0);
+    for (const consumer of ['monitoring-agent', 'fulfillment-order-book']) {
+      expect(accounts.find((a) => a.consumer === consumer)).toMatchObject({
+        routed: COUNT,
+        processed: COUNT,
+        lost: 0,
+      });
+    }
+  });
+});

@@ -1,0 +1,69 @@
+// dynalite in its own thread: DynamoDB's stand-in serves requests (JSON, expression parsing, LevelDB) beside the
+// sandbox's main thread — the bus, queues and state machines — instead of taking turns with it. Plain CommonJS,
+// like ../lambda/worker.cjs, so it runs the same under tsx, jest and node.
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { ClassicLevel } = require('classic-level');
+
+// Point reads from LevelDB synchronously: a read served from its memtable or block cache takes microseconds,
+// while the asynchronous get pays a thread-pool round trip (and a snapshot under the DB mutex) for each of the
+// several reads every DynamoDB write makes. This thread serves nothing else, so blocking it briefly costs nothing.
+ClassicLevel.prototype._get = function getNow(key, options) {
+  try {
+    return Promise.resolve(this._getSync(key, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+};
+// Writes issued in one turn of the event loop (a transaction's actions, a BatchWriteItem's items and their index
+// entries) go to LevelDB as one write batch: one thread-pool round trip and one log write instead of one each.
+// Each put still resolves only once written, so dynalite's per-item locks keep reads after writes consistent.
+const pendingPuts = Symbol('pendingPuts');
+ClassicLevel.prototype._put = function putBatched(key, value) {
+  let pending = this[pendingPuts];
+  if (!pending) {
+    pending = this[pendingPuts] = [];
+    setImmediate(() => {
+      this[pendingPuts] = undefined;
+      this._batch(
+        pending.map((put) => ({ type: 'put', key: put.key, value: put.value })),
+        {},
+      ).then(
+        () => pending.forEach((put) => put.resolve()),
+        (error) => pending.forEach((put) => put.reject(error)),
+      );
+    });
+  }
+  return new Promise((resolve, reject) => pending.push({ key, value, resolve, reject }));
+};
+const dynalite = require('dynalite');
+const { withTransactions } = require('./transactions.cjs');
+
+const server = dynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+  ...(workerData.path ? { path: workerData.path } : {}),
+});
+server.keepAliveTimeout = 60_000;
+withTransactions(server);
+// Requests served, by operation: what the agents ask of DynamoDB, for the sandbox's reports and benches.
+const requests = {};
+server.prependListener('request', (req) => {
+  const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+  requests[operation] = (requests[operation] ?? 0) + 1;
+});
+server.listen(0, '127.0.0.1', () =>
+  parentPort.postMessage({ type: 'listening', port: server.address().port }),
+);
+parentPort.on('message', (message) => {
+  if (message.type === 'requests') {
+    parentPort.postMessage({ type: 'requests', requests: { ...requests } });
+  } else if (message.type === 'heap') {
+    const { used_heap_size: used, total_heap_size: total } = require('node:v8').getHeapStatistics();
+    parentPort.postMessage({ type: 'heap', used, total });
+  } else if (message.type === 'close') {
+    server.closeAllConnections();
+    server.close(() => parentPort.postMessage({ type: 'closed' }));
+  }
+});

@@ -1,0 +1,230 @@
+// TransactWriteItems for dynalite, which has none: a thin layer in front of its request handler. A transaction
+// runs alone (requests arriving meanwhile wait, requests in flight finish first) and applies its actions, which
+// touch distinct items, concurrently through dynalite's own handler (same validation, conditions and update
+// expressions) with ReturnValues ALL_OLD; if any is refused, it puts back the old images of those applied and
+// answers TransactionCanceledException with one cancellation reason per action, as DynamoDB does.
+// Not modelled: ConditionCheck actions, ClientRequestToken idempotency, TransactionConflict (nothing runs
+// concurrently here), and the 4 MB request size.
+'use strict';
+const { EventEmitter } = require('node:events');
+
+const TARGET = 'DynamoDB_20120810';
+const MAX_ACTIONS = 100;
+const AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
+
+/** Calls dynalite's request handler in-process with a request object and a response that records the answer. */
+function callerOf(handler) {
+  return (operation, body) =>
+    new Promise((resolve) => {
+      const req = new EventEmitter();
+      req.method = 'POST';
+      req.url = '/';
+      req.headers = {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `${TARGET}.${operation}`,
+        'x-amz-date': '20260101T000000Z',
+        authorization: AUTHORIZATION,
+      };
+      const res = {
+        statusCode: 200,
+        setHeader() {},
+        end(text) {
+          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : {} });
+        },
+      };
+      handler(req, res);
+      req.emit('data', Buffer.from(JSON.stringify(body)));
+      req.emit('end');
+    });
+}
+
+const error = (type, message, extra = {}) => ({
+  status: 400,
+  body: { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message, ...extra },
+});
+
+/** Runs one TransactWriteItems request; `call` reaches dynalite. */
+async function transactWriteItems(call, keySchemas, request) {
+  const actions = Array.isArray(request.TransactItems) ? request.TransactItems : [];
+  if (actions.length === 0 || actions.length > MAX_ACTIONS) {
+    return error(
+      'ValidationException',
+      `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ACTIONS} and greater than or equal to 1`,
+    );
+  }
+  const steps = [];
+  const seen = new Set();
+  for (const action of actions) {
+    const kind = ['Put', 'Update', 'Delete'].find((k) => action[k] !== undefined);
+    if (!kind) {
+      return error(
+        'ValidationException',
+        'The sandbox implements Put, Update and Delete actions in TransactWriteItems',
+      );
+    }
+    const { TableName, Key, Item, ReturnValuesOnConditionCheckFailure: _ignored, ...rest } = action[kind];
+    const schema = await keySchemaOf(call, keySchemas, TableName);
+    if (!schema) return error('ResourceNotFoundException', 'Requested resource not found');
+    const source = kind === 'Put' ? Item : Key;
+    const key = Object.fromEntries(schema.map((name) => [name, source?.[name]]));
+    const id = `${TableName}|${JSON.stringify(key)}`;
+    if (seen.has(id)) {
+      return error(
+        'ValidationException',
+        'Transaction request cannot include multiple operations on one item',
+      );
+    }
+    seen.add(id);
+    const operation = `${kind}Item`;
+    const body = { TableName, ...(kind === 'Put' ? { Item } : { Key }), ...rest, ReturnValues: 'ALL_OLD' };
+    steps.push({ operation, body, TableName, key });
+  }
+
+  // The actions touch distinct items and nothing else runs meanwhile, so they are applied concurrently.
+  const results = await Promise.all(steps.map((step) => call(step.operation, step.body)));
+  const refused = results.findIndex((result) => result.status !== 200);
+  if (refused >= 0) {
+    await Promise.all(
+      steps.map((step, j) => {
+        if (results[j].status !== 200) return undefined;
+        const old = results[j].body.Attributes;
+        return old
+          ? call('PutItem', { TableName: step.TableName, Item: old })
+          : call('DeleteItem', { TableName: step.TableName, Key: step.key });
+      }),
+    );
+    const reasonOf = (result) => {
+      if (result.status === 200) return { Code: 'None' };
+      const type = String(result.body.__type ?? '')
+        .split('#')
+        .pop();
+      const code = type === 'ConditionalCheckFailedException' ? 'ConditionalCheckFailed' : 'ValidationError';
+      return { Code: code, Message: result.body.message ?? result.body.Message ?? type };
+    };
+    const type = String(results[refused].body.__type ?? '')
+      .split('#')
+      .pop();
+    if (type !== 'ConditionalCheckFailedException' && type !== 'ValidationException') return results[refused];
+    const reasons = results.map(reasonOf);
+    return error(
+      'TransactionCanceledException',
+      `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+      { CancellationReasons: reasons },
+    );
+  }
+  return { status: 200, body: {} };
+}
+
+async function keySchemaOf(call, keySchemas, tableName) {
+  if (!keySchemas.has(tableName)) {
+    const described = await call('DescribeTable', { TableName: tableName });
+    if (described.status !== 200) return undefined;
+    keySchemas.set(
+      tableName,
+      described.body.Table.KeySchema.map((k) => k.AttributeName),
+    );
+  }
+  return keySchemas.get(tableName);
+}
+
+/**
+ * Holds CreateTable's answer until the table is ACTIVE: the sandbox creates its tables instantly
+ * (createTableMs 0), yet dynalite activates them a moment later, after the answer.
+ */
+function answerWhenActive(call, res) {
+  const end = res.end.bind(res);
+  res.end = (text) => {
+    if (res.statusCode !== 200) return end(text);
+    const tableName = JSON.parse(text).TableDescription.TableName;
+    const poll = () =>
+      void call('DescribeTable', { TableName: tableName }).then((described) => {
+        if (described.status === 200 && described.body.Table.TableStatus === 'ACTIVE') end(text);
+        else setTimeout(poll, 1);
+      });
+    poll();
+    return res;
+  };
+}
+
+/**
+ * Puts the layer in front of `server`'s dynalite handler: TransactWriteItems runs alone, everything else goes
+ * to dynalite as before.
+ */
+function withTransactions(server) {
+  const [handler] = server.listeners('request');
+  server.removeAllListeners('request');
+  const call = callerOf(handler);
+  const keySchemas = new Map();
+  let inFlight = 0;
+  let exclusive = false;
+  const queue = [];
+  const drained = [];
+
+  const next = () => {
+    while (!exclusive && queue.length > 0) {
+      const item = queue.shift();
+      if (item.transaction) {
+        exclusive = true;
+        if (inFlight === 0) item.run();
+        else drained.push(item.run);
+        return;
+      }
+      item.run();
+    }
+  };
+  const finish = () => {
+    inFlight--;
+    if (inFlight === 0 && drained.length > 0) drained.shift()();
+  };
+
+  server.on('request', (req, res) => {
+    if (req.headers['x-amz-target'] === `${TARGET}.CreateTable`) answerWhenActive(call, res);
+    const transaction = req.headers['x-amz-target'] === `${TARGET}.TransactWriteItems`;
+    if (!transaction) {
+      const run = () => {
+        inFlight++;
+        res.once('close', finish);
+        handler(req, res);
+      };
+      if (exclusive || queue.length > 0) queue.push({ transaction: false, run });
+      else run();
+      return;
+    }
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      queue.push({
+        transaction: true,
+        run: () => {
+          let request;
+          try {
+            request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            request = undefined;
+          }
+          const answer = request
+            ? transactWriteItems(call, keySchemas, request)
+            : Promise.resolve(error('SerializationException', 'The request body is not valid JSON.'));
+          void answer
+            .catch((e) => ({
+              status: 500,
+              body: { __type: 'InternalFailure', message: String(e && e.message) },
+            }))
+            .then(({ status, body }) => {
+              const text = JSON.stringify(body);
+              res.statusCode = status;
+              res.setHeader('Content-Type', 'application/x-amz-json-1.0');
+              res.setHeader('Content-Length', Buffer.byteLength(text));
+              res.end(text);
+              exclusive = false;
+              next();
+            });
+        },
+      });
+      next();
+    });
+  });
+}
+
+module.exports = { withTransactions };
