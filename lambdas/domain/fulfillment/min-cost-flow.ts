@@ -500,8 +500,14 @@ function routeAtMinimumCost(graph: ResidualGraph, value: number): Float64Array {
     state[entering] = 0;
     const moved = leavingOnFirstSide ? first : second;
     const shift = -mostNegative;
-    tree.reroot(moved, leaving, leavingOnFirstSide ? second : first, entering);
-    tree.refreshSubtree(moved, leavingOnFirstSide ? shift : -shift);
+    tree.rehang(
+      moved,
+      leaving,
+      leavingOnFirstSide ? second : first,
+      entering,
+      apex,
+      leavingOnFirstSide ? shift : -shift,
+    );
   }
 
   if (flow[sourceArc] !== 0 || flow[sinkArc] !== 0)
@@ -575,114 +581,169 @@ function shortestPathTreeToSink(graph: ResidualGraph, onPath: Uint8Array): Int32
 }
 
 /**
- * The network simplex basis: a spanning tree stored with parent pointers, depths, node potentials and
- * doubly linked child lists, so a subtree can be walked and re-hung in time proportional to its size.
+ * The network simplex basis: a spanning tree stored with parent pointers, subtree sizes, node potentials
+ * and a preorder thread (a circular doubly linked list of the tree's nodes in depth-first order, so every
+ * subtree is a contiguous stretch of it that starts at its top). The apex of a pivot cycle is found with
+ * the sizes (an ancestor's subtree is larger than its descendants'), which change only along the cycle
+ * and the stem. Re-hanging a subtree walks its stretch of the thread once, shifting its potentials and
+ * noting the old order, then splices the stretch back in at most two pieces per stem node (the
+ * representation of Ahuja, Magnanti and Orlin, Network Flows, ch. 11, with sizes in place of depths).
  */
 class SpanningTree {
   readonly parent: Int32Array;
   readonly parentArc: Int32Array;
   readonly potential: Float64Array;
-  private readonly depth: Int32Array;
-  private readonly firstChild: Int32Array;
-  private readonly nextSibling: Int32Array;
-  private readonly previousSibling: Int32Array;
-  private readonly stack: Int32Array;
+  private readonly size: Int32Array;
+  private readonly next: Int32Array;
+  private readonly previous: Int32Array;
+  /** Scratch for `rehang`: the stem from the new top up, with old sizes, and the old order of the stretch. */
+  private readonly stem: Int32Array;
+  private readonly stemSize: Int32Array;
+  private readonly position: Int32Array;
+  private readonly order: Int32Array;
 
   constructor(
-    size: number,
+    capacity: number,
     private readonly root: number,
   ) {
-    this.parent = new Int32Array(size).fill(-1);
-    this.parentArc = new Int32Array(size).fill(-1);
-    this.depth = new Int32Array(size);
-    this.potential = new Float64Array(size);
-    this.firstChild = new Int32Array(size).fill(-1);
-    this.nextSibling = new Int32Array(size).fill(-1);
-    this.previousSibling = new Int32Array(size).fill(-1);
-    this.stack = new Int32Array(size);
+    this.parent = new Int32Array(capacity).fill(-1);
+    this.parentArc = new Int32Array(capacity).fill(-1);
+    this.potential = new Float64Array(capacity);
+    this.size = new Int32Array(capacity);
+    this.next = new Int32Array(capacity).fill(-1);
+    this.previous = new Int32Array(capacity).fill(-1);
+    this.stem = new Int32Array(capacity);
+    this.stemSize = new Int32Array(capacity);
+    this.position = new Int32Array(capacity);
+    this.order = new Int32Array(capacity);
   }
 
-  /** Makes `node` a child of `parent` through `arc`; `settle` then sets depths and potentials. */
+  /** Makes `node` a child of `parent` through `arc`; `settle` then sets the thread, sizes and potentials. */
   link(node: number, parent: number, arc: number): void {
-    this.attach(node, parent, arc);
+    this.parent[node] = parent;
+    this.parentArc[node] = arc;
   }
 
-  /** Depths and potentials from the root down (potential 0 there), every tree arc's reduced cost 0. */
+  /** Thread, sizes and potentials from the root down (potential 0 there), every tree arc's reduced cost 0. */
   settle(tail: Int32Array, cost: Float64Array): void {
-    const { stack, parentArc, depth, potential, firstChild, nextSibling } = this;
-    let size = 0;
-    stack[size++] = this.root;
-    while (size > 0) {
-      const node = stack[--size]!;
-      for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) {
-        const arc = parentArc[child]!;
-        depth[child] = depth[node]! + 1;
-        potential[child] =
-          tail[arc] === child ? potential[node]! - cost[arc]! : potential[node]! + cost[arc]!;
-        stack[size++] = child;
+    const { root, parent, parentArc, potential, size, next, previous, order } = this;
+    const capacity = parent.length;
+    // Child lists, only for this first depth-first walk.
+    const firstChild = new Int32Array(capacity).fill(-1);
+    const nextSibling = new Int32Array(capacity).fill(-1);
+    for (let node = 0; node < capacity; node++) {
+      if (node === root || parent[node] === -1) continue;
+      nextSibling[node] = firstChild[parent[node]!]!;
+      firstChild[parent[node]!] = node;
+    }
+    const stack = this.stem;
+    let visited = 0;
+    let height = 0;
+    stack[height++] = root;
+    while (height > 0) {
+      const node = stack[--height]!;
+      order[visited++] = node;
+      if (node !== root) {
+        const arc = parentArc[node]!;
+        const above = parent[node]!;
+        potential[node] =
+          tail[arc] === node ? potential[above]! - cost[arc]! : potential[above]! + cost[arc]!;
       }
+      for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) stack[height++] = child;
+    }
+    for (let index = 0; index < visited; index++) {
+      const node = order[index]!;
+      const after = order[index + 1 === visited ? 0 : index + 1]!;
+      next[node] = after;
+      previous[after] = node;
+    }
+    for (let index = visited - 1; index >= 0; index--) {
+      const node = order[index]!;
+      size[node]! += 1;
+      if (node !== root) size[parent[node]!]! += size[node]!;
     }
   }
 
   /** The lowest common ancestor of `a` and `b`. */
   apex(a: number, b: number): number {
-    const { parent, depth } = this;
+    const { parent, size } = this;
     while (a !== b) {
-      if (depth[a]! >= depth[b]!) a = parent[a]!;
+      if (size[a]! < size[b]!) a = parent[a]!;
       else b = parent[b]!;
     }
     return a;
   }
 
   /**
-   * Cuts the tree arc above `cut` and re-hangs the cut-off subtree, which contains `node`, from
-   * `newParent` through `arc`: the parent links on the path from `node` up to `cut` are reversed.
+   * Cuts the tree arc above `cut` and re-hangs the cut-off subtree, which contains `top`, from `newParent`
+   * through `arc`: the parent links on the stem from `top` up to `cut` are reversed. `apex` is the lowest
+   * common ancestor of `top` and `newParent` before the change; sizes change only below it. The moved
+   * subtree's potentials change by `shift`.
    */
-  reroot(node: number, cut: number, newParent: number, arc: number): void {
-    let current = node;
+  rehang(top: number, cut: number, newParent: number, arc: number, apex: number, shift: number): void {
+    const { parent, parentArc, potential, size, next, previous, stem, stemSize, position, order } = this;
+    const moved = size[cut]!;
+    for (let node = parent[cut]!; node !== apex; node = parent[node]!) size[node]! -= moved;
+    for (let node = newParent; node !== apex; node = parent[node]!) size[node]! += moved;
+
+    let length = 0;
+    for (let node = top; ; node = parent[node]!) {
+      stem[length] = node;
+      stemSize[length] = size[node]!;
+      length++;
+      if (node === cut) break;
+    }
+
+    // Take the subtree's stretch out of the thread, noting its old order and shifting its potentials.
+    const before = previous[cut]!;
+    let node = cut;
+    for (let index = 0; index < moved; index++) {
+      order[index] = node;
+      position[node] = index;
+      potential[node]! += shift;
+      node = next[node]!;
+    }
+    next[before] = node;
+    previous[node] = before;
+
+    // Its new preorder, spliced in right after `newParent`: the old subtree of stem[0], then for each
+    // further stem node the node and its old subtree without the previous stem node's (at most two
+    // pieces of the old stretch, each still linked inside).
+    const resume = next[newParent]!;
+    let last = newParent;
+    const start = position[top]!;
+    last = this.append(last, start, start + stemSize[0]!);
+    for (let index = 1; index < length; index++) {
+      const from = position[stem[index]!]!;
+      const lower = position[stem[index - 1]!]!;
+      last = this.append(last, from, lower);
+      last = this.append(last, lower + stemSize[index - 1]!, from + stemSize[index]!);
+    }
+    next[last] = resume;
+    previous[resume] = last;
+
     let above = newParent;
     let link = arc;
-    for (;;) {
-      const oldParent = this.parent[current]!;
-      const oldArc = this.parentArc[current]!;
-      this.detach(current);
-      this.attach(current, above, link);
-      if (current === cut) return;
+    for (let index = 0; index < length; index++) {
+      const current = stem[index]!;
+      const oldArc = parentArc[current]!;
+      parent[current] = above;
+      parentArc[current] = link;
       above = current;
       link = oldArc;
-      current = oldParent;
     }
+    size[top] = moved;
+    // Each stem node's new subtree is the whole moved one without the old subtree of the node below it.
+    for (let index = 1; index < length; index++) size[stem[index]!] = moved - stemSize[index - 1]!;
   }
 
-  /** Recomputes depths below `top` and adds `shift` to the potentials of its subtree. */
-  refreshSubtree(top: number, shift: number): void {
-    const { stack, parent, depth, potential, firstChild, nextSibling } = this;
-    let size = 0;
-    stack[size++] = top;
-    while (size > 0) {
-      const node = stack[--size]!;
-      depth[node] = depth[parent[node]!]! + 1;
-      potential[node]! += shift;
-      for (let child = firstChild[node]!; child !== -1; child = nextSibling[child]!) stack[size++] = child;
-    }
-  }
-
-  private attach(node: number, parent: number, arc: number): void {
-    const next = this.firstChild[parent]!;
-    this.nextSibling[node] = next;
-    this.previousSibling[node] = -1;
-    if (next !== -1) this.previousSibling[next] = node;
-    this.firstChild[parent] = node;
-    this.parent[node] = parent;
-    this.parentArc[node] = arc;
-  }
-
-  private detach(node: number): void {
-    const previous = this.previousSibling[node]!;
-    const next = this.nextSibling[node]!;
-    if (previous === -1) this.firstChild[this.parent[node]!] = next;
-    else this.nextSibling[previous] = next;
-    if (next !== -1) this.previousSibling[next] = previous;
+  /** Links the old stretch `order[from .. to)` after `last`; returns the new last node. */
+  private append(last: number, from: number, to: number): number {
+    if (from >= to) return last;
+    const first = this.order[from]!;
+    this.next[last] = first;
+    this.previous[first] = last;
+    return this.order[to - 1]!;
   }
 }
 
