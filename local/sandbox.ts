@@ -499,7 +499,7 @@ export class Sandbox {
     }
     if (lambdaTimeout) {
       const fn = this.functionByService(lambdaTimeout.service);
-      fn.config = { ...fn.config, timeoutSeconds: lambdaTimeout.timeoutSeconds, hangEveryOther: true };
+      fn.config = { ...fn.config, hangEveryOther: true, hangTimeoutSeconds: lambdaTimeout.timeoutSeconds };
     }
   }
 

@@ -13,8 +13,13 @@ export interface FunctionConfig {
   readonly environment: Record<string, string>;
   /** Fault drill `slow-consumer`: extra time spent per record. @default 0 */
   readonly latencyPerRecordMs?: number;
-  /** Fault drill `lambda-timeout`: every other invocation hangs after doing its work, until the timeout kills it. */
+  /**
+   * Fault drill `lambda-timeout`: every other invocation hangs after doing its work, until the timeout kills it
+   * (after `hangTimeoutSeconds` of wall time, so the drill does not wait the whole configured timeout; the error
+   * still names the configured one). Invocations that do not hang keep the configured timeout.
+   */
   readonly hangEveryOther?: boolean;
+  readonly hangTimeoutSeconds?: number;
 }
 
 export type InvokeResult =
@@ -163,6 +168,10 @@ export class LocalFunction {
           errorMessage: `the runtime exited with code ${code}`,
         });
       };
+      const hang = this.config.hangEveryOther === true && this.invocations % 2 === 1;
+      const limitSeconds = hang
+        ? (this.config.hangTimeoutSeconds ?? this.config.timeoutSeconds)
+        : this.config.timeoutSeconds;
       const timer = setTimeout(() => {
         cleanup();
         this.ready = undefined;
@@ -173,10 +182,9 @@ export class LocalFunction {
           errorType: 'Sandbox.Timedout',
           errorMessage: `Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`,
         });
-      }, this.config.timeoutSeconds * 1000);
+      }, limitSeconds * 1000);
       worker.on('message', onMessage);
       worker.once('exit', onExit);
-      const hang = this.config.hangEveryOther === true && this.invocations % 2 === 1;
       worker.postMessage({ id, requestId: randomUUID(), event, hang });
     });
   }
