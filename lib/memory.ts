@@ -3,6 +3,22 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
 import { Construct } from 'constructs';
+import { semanticIndexBody } from '../lambdas/adapters/semantic-index-mapping';
+
+/**
+ * An OpenSearch create-index body in the CfnIndex's property names: `space_type` → `spaceType`,
+ * `ef_construction` → `efConstruction`; field names (the keys under `properties`) stay as they are.
+ */
+function cfnPropsOf(value: unknown, keysAreFields = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => cfnPropsOf(item));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      keysAreFields ? key : key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()),
+      cfnPropsOf(item, !keysAreFields && key === 'properties'),
+    ]),
+  );
+}
 
 export interface MemoryProps {
   /**
@@ -175,30 +191,9 @@ export class Memory extends Construct {
     this.semanticIndex = new aoss.CfnIndex(this, 'SemanticIndex', {
       collectionEndpoint: this.collection.attrCollectionEndpoint,
       indexName: SEMANTIC_INDEX_NAME,
-      settings: { index: { knn: true } },
-      mappings: {
-        properties: {
-          // CloudFormation maps `text` and `knn_vector` fields only. `kind` is one lowercase word, so a term
-          // filter on the analysed text matches it; the others are read back from _source, never queried.
-          docId: { type: 'text', index: false },
-          kind: { type: 'text' },
-          text: { type: 'text' },
-          // Evidence facts: one JSON string, so no mapping grows from them.
-          metadata: { type: 'text', index: false },
-          updatedAt: { type: 'text', index: false },
-          // Unit vectors with inner product: the score is the cosine.
-          vector: {
-            type: 'knn_vector',
-            dimension: dimensions,
-            method: {
-              name: 'hnsw',
-              engine: 'faiss',
-              spaceType: 'innerproduct',
-              parameters: { efConstruction: 128, m: 16 },
-            },
-          },
-        },
-      },
+      // The adapter's own definition (text and knn_vector fields: what CloudFormation can declare), in the L1's
+      // property names.
+      ...(cfnPropsOf(semanticIndexBody(dimensions)) as Pick<aoss.CfnIndexProps, 'settings' | 'mappings'>),
     });
     this.semanticIndex.addResourceDependency(indexManagement);
     this.semanticIndex.addResourceDependency(this.collection);

@@ -3,6 +3,7 @@ import { Client, errors } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { z } from 'zod';
 import { DimensionMismatch } from '../domain/memory/errors';
+import { semanticIndexBody } from './semantic-index-mapping';
 import {
   normalizeVector,
   type SemanticDocument,
@@ -79,38 +80,6 @@ const storedDocument = z.object({
  */
 export function cosineFromScore(score: number): number {
   return score >= 1 ? score - 1 : 1 - 1 / score;
-}
-
-/**
- * Index settings and mapping, as the stack declares them (lib/memory.ts): a k-NN index whose `vector` field is
- * HNSW on Faiss with inner product; `metadata` a JSON string kept unindexed.
- */
-export function semanticIndexBody(dimensions: number): Record<string, unknown> {
-  return {
-    settings: { index: { knn: true } },
-    mappings: {
-      properties: {
-        // The fields CloudFormation can declare (text, knn_vector): `kind`, one lowercase word, is filtered by
-        // term; the others are read back from _source, never queried.
-        docId: { type: 'text', index: false },
-        kind: { type: 'text' },
-        text: { type: 'text' },
-        // Evidence facts: one unindexed string, so no mapping grows from them.
-        metadata: { type: 'text', index: false },
-        updatedAt: { type: 'text', index: false },
-        vector: {
-          type: 'knn_vector',
-          dimension: dimensions,
-          method: {
-            name: 'hnsw',
-            engine: 'faiss',
-            space_type: 'innerproduct',
-            parameters: { ef_construction: 128, m: 16 },
-          },
-        },
-      },
-    },
-  };
 }
 
 const isAlreadyExists = (error: unknown): boolean =>
