@@ -263,6 +263,16 @@ function row(cells: readonly (string | number)[], widths: readonly number[]): st
 
 const fixed = (value: number, digits: number) => (Number.isNaN(value) ? '—' : value.toFixed(digits));
 
+/** Precision, recall, F1, false alarms per day, lag p50 and p95: the columns every table shows. */
+const metricCells = (m: ReturnType<typeof metrics>): string[] => [
+  fixed(m.precision, 3),
+  fixed(m.recall, 3),
+  fixed(m.f1, 3),
+  fixed(m.falseAlarmsPerDay, 2),
+  fixed(m.lagP50, 1),
+  fixed(m.lagP95, 1),
+];
+
 function loadStreams(args: readonly string[]): LabelledStream[] {
   const files = args.filter((a) => a.includes(':') && !a.startsWith('--'));
   if (files.length > 0) {
@@ -363,12 +373,7 @@ async function main(): Promise<void> {
         s.truePositives,
         s.falseAlarms,
         s.missed,
-        fixed(m.precision, 3),
-        fixed(m.recall, 3),
-        fixed(m.f1, 3),
-        fixed(m.falseAlarmsPerDay, 2),
-        fixed(m.lagP50, 1),
-        fixed(m.lagP95, 1),
+        ...metricCells(m),
       ],
       widths,
     );
@@ -408,12 +413,7 @@ async function main(): Promise<void> {
       row(
         [
           t.name,
-          fixed(m.precision, 3),
-          fixed(m.recall, 3),
-          fixed(m.f1, 3),
-          fixed(m.falseAlarmsPerDay, 2),
-          fixed(m.lagP50, 1),
-          fixed(m.lagP95, 1),
+          ...metricCells(m),
           ...kinds.map((k) => {
             const tally = t.byKind.get(k);
             return tally ? `${tally.detected}/${tally.incidents}` : '—';

@@ -22,6 +22,15 @@ const routeKey = (region: string, warehouseId: string) => ({
   sk: `warehouse#${warehouseId}`,
 });
 
+/** A route item: its key, the attributes the `routesByWarehouse` index reads, its cost and where it came from. */
+const routeItem = (region: string, warehouseId: string, cost: number, origin: 'declared' | 'observed') => ({
+  ...routeKey(region, warehouseId),
+  warehouseId,
+  routeRegion: region,
+  cost,
+  origin,
+});
+
 /**
  * The fulfillment network in one DynamoDB table (pk, sk), laid out for reads by region, so a reroute reads
  * only what its orders touch however many warehouses and regions there are:
@@ -122,14 +131,7 @@ export class DynamoNetworkStore implements NetworkStore {
       this.conditional(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...routeKey(region, warehouseId),
-            warehouseId,
-            routeRegion: region,
-            cost,
-            origin: 'declared',
-            routeAt: time,
-          },
+          Item: { ...routeItem(region, warehouseId, cost, 'declared'), routeAt: time },
           ConditionExpression: newerWins,
           ExpressionAttributeValues: { ':t': time },
         }),
@@ -199,13 +201,7 @@ export class DynamoNetworkStore implements NetworkStore {
           const created = await this.conditional(
             new PutCommand({
               TableName: this.tableName,
-              Item: {
-                ...routeKey(region, warehouseId),
-                warehouseId,
-                routeRegion: region,
-                cost: this.defaults.shippingCostCents,
-                origin: 'observed',
-              },
+              Item: routeItem(region, warehouseId, this.defaults.shippingCostCents, 'observed'),
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           );
