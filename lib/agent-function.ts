@@ -1,10 +1,8 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -129,8 +127,10 @@ export class AgentFunction extends Construct {
         forceDockerBundling: false,
       },
     });
-    // Contract violations are sent straight to the DLQ with their reason.
-    this.deadLetterQueue.grantSendMessages(this.function);
+    // Contract violations are sent straight to the DLQ with their reason (SendMessage to the queue URL in the
+    // environment), and Lambda sends asynchronous invocations that failed there with this role too: SendMessage
+    // alone, not grantSendMessages' GetQueueAttributes and GetQueueUrl, which nothing calls.
+    this.deadLetterQueue.grant(this.function, 'sqs:SendMessage');
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -156,13 +156,16 @@ export class AgentFunction extends Construct {
         visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
       });
-      this.function.addEventSource(
-        new SqsEventSource(this.queue, {
-          batchSize,
-          maxBatchingWindow: props.stream.maxBatchingWindow ?? Duration.seconds(5),
-          reportBatchItemFailures: true,
-        }),
-      );
+      // The mapping SqsEventSource would create (same id, so the same logical id), without its
+      // grantConsumeMessages: Lambda's poller needs ReceiveMessage, DeleteMessage and GetQueueAttributes only
+      // (the Lambda and SQS developer guides), not ChangeMessageVisibility or GetQueueUrl.
+      this.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`, {
+        eventSourceArn: this.queue.queueArn,
+        batchSize,
+        maxBatchingWindow: props.stream.maxBatchingWindow ?? Duration.seconds(5),
+        reportBatchItemFailures: true,
+      });
+      this.queue.grant(this.function, 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
       this.rule?.addTarget(
         new targets.SqsQueue(this.queue, {
           deadLetterQueue: props.ruleDeadLetterQueue,
@@ -179,7 +182,8 @@ export class AgentFunction extends Construct {
       this.function.configureAsyncInvoke({
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
-        onFailure: new SqsDestination(this.deadLetterQueue),
+        // SqsDestination would grant GetQueueAttributes and GetQueueUrl too; SendMessage is granted above.
+        onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
       });
       this.rule?.addTarget(
         new targets.LambdaFunction(this.function, {

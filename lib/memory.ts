@@ -42,24 +42,45 @@ export interface MemoryProps {
 /** The semantic index's name in the collection. */
 export const SEMANTIC_INDEX_NAME = 'semantic-memory';
 
+/** What an agent may do with the semantic index's documents: search them, or index them. */
+export type SemanticDocumentPermission = 'aoss:ReadDocument' | 'aoss:WriteDocument';
+
 /**
  * The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders, the fulfillment
  * network) and the vector collection.
  */
 export class Memory extends Construct {
-  /** Events, decisions and outcomes per entity and time (pk entity, sk time), expiring through `expiresAt`. */
+  /**
+   * Events, decisions and outcomes per entity and time (pk entity, sk time). Every item expires through
+   * `expiresAt` (epoch seconds): 400 days after the record's time.
+   */
   public readonly episodic: dynamodb.TableV2;
-  /** Parameterised remediation templates with success and failure counts. */
+  /**
+   * Parameterised remediation templates with success and failure counts. No TTL: templates are what the
+   * platform has learned, kept until deleted; their outcome counts, not their age, decide whether one is reused.
+   */
   public readonly procedural: dynamodb.TableV2;
-  /** Event-time window counters and incident state of the monitoring agent, expiring through `expiresAt`. */
+  /**
+   * Event-time window counters and incident state of the monitoring agent. Every item expires through
+   * `expiresAt` (epoch seconds), 35 days after its window's start (counters), its last anomalous window (open
+   * incidents and watches) or its write (cell memberships, spike publication claims).
+   */
   public readonly counters: dynamodb.TableV2;
-  /** Powertools idempotency records (key `id`, TTL `expiration`). */
+  /**
+   * Powertools idempotency records (key `id`). Powertools writes the expiry in `expiration` (epoch seconds,
+   * `expiresAfterSeconds` after the call), which is therefore the table's TTL attribute.
+   */
   public readonly idempotency: dynamodb.TableV2;
-  /** The fulfillment agent's view of open orders, indexed by warehouse and placement time. */
+  /**
+   * The fulfillment agent's view of open orders, indexed by warehouse and placement time. Items expire through
+   * `expiresAt` (epoch seconds).
+   */
   public readonly orders: dynamodb.TableV2;
   /**
    * The fulfillment network as data: warehouse profiles (`warehouse#<id>`/`profile`) and routes
-   * (`region#<region>`/`warehouse#<id>`), with the sparse index `routesByWarehouse` over routes.
+   * (`region#<region>`/`warehouse#<id>`), with the sparse index `routesByWarehouse` over routes. No TTL: a
+   * warehouse's declaration (`warehouse_updated`, `capacity_changed`) holds until a newer one replaces it, and a
+   * warehouse or route first seen in orders until a declaration does (its orders may still be open).
    */
   public readonly network: dynamodb.TableV2;
   public readonly collection: aoss.CfnCollection;
@@ -199,12 +220,70 @@ export class Memory extends Construct {
     this.semanticIndex.addResourceDependency(this.collection);
   }
 
-  /** Lets `grantee` keep the order book: item reads and writes, and queries of the `byWarehouse` index only. */
-  public grantOrderBook(grantee: iam.IGrantable): iam.Grant {
+  /**
+   * Lets `grantee` keep the monitoring agent's windows, incidents and publication claims: item reads (GetItem,
+   * BatchGetItem), history queries (Query) and item writes (PutItem, UpdateItem — TransactWriteItems' Update
+   * items included — and DeleteItem) on the counters table, no index, scan or batch write.
+   */
+  public grantWindows(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-      resourceArns: [this.orders.tableArn, `${this.orders.tableArn}/index/byWarehouse`],
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ],
+      resourceArns: [this.counters.tableArn],
+    });
+  }
+
+  /** Lets `grantee` record order facts in the order book: one UpdateItem per order (alone or in a transaction). */
+  public grantOrderFacts(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.orders.tableArn],
+    });
+  }
+
+  /**
+   * Lets `grantee` reroute and restore orders: journals, parts and capacity ledgers read (GetItem, consistent
+   * BatchGetItem) and written (PutItem, UpdateItem), orders moved in TransactWriteItems (Update items under a
+   * ConditionCheck of the journal), and queries of the `byWarehouse` index only. Nothing is deleted: journals
+   * and ledgers expire through `expiresAt`.
+   */
+  public grantOrderReroutes(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+      resourceArns: [this.orders.tableArn],
+    }).combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${this.orders.tableArn}/index/byWarehouse`],
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` make commands idempotent with Powertools' DynamoDBPersistenceLayer: the four item calls it
+   * makes (GetItem, PutItem, UpdateItem, DeleteItem) on the idempotency table.
+   */
+  public grantIdempotency(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resourceArns: [this.idempotency.tableArn],
     });
   }
 
@@ -226,20 +305,36 @@ export class Memory extends Construct {
     });
   }
 
-  /** Lets `grantee` keep the network current from events: item writes and deletes, and the routes index. */
+  /**
+   * Lets `grantee` keep the network current from events: item writes and deletes on the table, and queries of
+   * the `routesByWarehouse` index only (a warehouse's routes, when its description replaces them).
+   */
   public grantNetworkMaintain(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      resourceArns: [this.network.tableArn, `${this.network.tableArn}/index/routesByWarehouse`],
-    });
+      actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resourceArns: [this.network.tableArn],
+    }).combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${this.network.tableArn}/index/routesByWarehouse`],
+      }),
+    );
   }
 
   /**
-   * Lets `principal` read and write the collection's indexes: a data access policy naming only this role
-   * and `aoss:APIAccessAll` on this collection in IAM.
+   * Lets `role` make the document calls its use case makes on the semantic index, and nothing else: a data
+   * access policy naming only this role, with `aoss:ReadDocument` (k-NN search) and/or `aoss:WriteDocument`
+   * (indexing) on the semantic index alone, and `aoss:APIAccessAll` on this collection in IAM (the one IAM action
+   * of the data plane). No index or collection permission: the index is the template's.
    */
-  public grantSemanticReadWrite(id: string, role: iam.IRole): aoss.CfnAccessPolicy {
+  public grantSemanticDocuments(
+    id: string,
+    role: iam.IRole,
+    permissions: readonly SemanticDocumentPermission[],
+  ): aoss.CfnAccessPolicy {
+    if (permissions.length === 0) throw new Error(`grantSemanticDocuments(${id}): no permission given`);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['aoss:APIAccessAll'], resources: [this.collection.attrArn] }),
     );
@@ -247,20 +342,14 @@ export class Memory extends Construct {
       // Within 32 characters: the collection's name (≤ 28) and three letters of the grantee's id.
       name: `${this.collectionName}-${id.slice(0, 3).toLowerCase()}`,
       type: 'data',
-      description: `Index read/write on the semantic memory for ${id}.`,
+      description: `${[...permissions].sort().join(' and ')} on the semantic index for ${id}.`,
       policy: Stack.of(this).toJsonString([
         {
           Rules: [
             {
               ResourceType: 'index',
-              Resource: [`index/${this.collectionName}/*`],
-              // Documents only: the index itself is the template's.
-              Permission: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
-            },
-            {
-              ResourceType: 'collection',
-              Resource: [`collection/${this.collectionName}`],
-              Permission: ['aoss:DescribeCollectionItems'],
+              Resource: [`index/${this.collectionName}/${SEMANTIC_INDEX_NAME}`],
+              Permission: [...permissions].sort(),
             },
           ],
           Principal: [role.roleArn],

@@ -6,7 +6,7 @@ import { sources } from '../lambdas/domain/contracts/registry';
 import { AgentFunction } from './agent-function';
 import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
-import { Memory } from './memory';
+import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
 import { RemediationSaga } from './remediation-saga';
 
@@ -95,7 +95,7 @@ export class ProactiveAgentsStack extends Stack {
         DETECTOR_CONFIG: JSON.stringify(props.detectorConfig ?? {}),
       },
     });
-    this.memory.counters.grantReadWriteData(monitoring.function);
+    this.memory.grantWindows(monitoring.function);
     monitoring.grantPutEvents(bus, sources.monitoring);
 
     const reasonerModelId = props.reasonerModelId ?? DEFAULT_REASONER_MODEL_ID;
@@ -121,6 +121,8 @@ export class ProactiveAgentsStack extends Stack {
         /** DynamoDB actions on episodic and procedural memory: exactly the calls its use case makes. */
         episodic: readonly string[];
         procedural: readonly string[];
+        /** What it does with the semantic index's documents. */
+        semantic: readonly SemanticDocumentPermission[];
       },
     ) => {
       const agent = new AgentFunction(this, id, {
@@ -143,8 +145,8 @@ export class ProactiveAgentsStack extends Stack {
       }
       // Converse is authorised by bedrock:InvokeModel on the model (or its inference profile).
       for (const model of access.models) grantModelInvoke(agent.role, model);
-      // Semantic memory: the only principals in the collection's data access policy.
-      this.memory.grantSemanticReadWrite(id, agent.role);
+      // Semantic memory: the only principals in the collection's data access policies.
+      this.memory.grantSemanticDocuments(id, agent.role, access.semantic);
       return agent;
     };
     const planning = memoryAgent(
@@ -157,6 +159,8 @@ export class ProactiveAgentsStack extends Stack {
         // Outcome history (Query) and its decision (PutItem); templates are found by Query.
         episodic: ['dynamodb:Query', 'dynamodb:PutItem'],
         procedural: ['dynamodb:Query'],
+        // Similar incidents and fulfillment history: k-NN searches only.
+        semantic: ['aoss:ReadDocument'],
       },
     );
     const learning = memoryAgent(
@@ -169,6 +173,8 @@ export class ProactiveAgentsStack extends Stack {
         // The outcome (PutItem); templates found (Query), created (PutItem), credited (UpdateItem, GetItem).
         episodic: ['dynamodb:PutItem'],
         procedural: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        // The outcome's documents: indexed, never searched.
+        semantic: ['aoss:WriteDocument'],
       },
     );
 
@@ -186,7 +192,7 @@ export class ProactiveAgentsStack extends Stack {
       stream: { batchSize: 100, maxBatchingWindow: Duration.seconds(5), maxReceiveCount: 3 },
       environment: { ORDERS_TABLE_NAME: this.memory.orders.tableName, ...networkEnvironment },
     });
-    this.memory.grantOrderBook(orderBook.function);
+    this.memory.grantOrderFacts(orderBook.function);
     this.memory.grantNetworkObserve(orderBook.function);
 
     const networkAgent = new AgentFunction(this, 'NetworkAgent', {
@@ -220,9 +226,9 @@ export class ProactiveAgentsStack extends Stack {
         ...networkEnvironment,
       },
     });
-    this.memory.grantOrderBook(fulfillment.function);
+    this.memory.grantOrderReroutes(fulfillment.function);
     this.memory.grantNetworkRead(fulfillment.function);
-    this.memory.idempotency.grantReadWriteData(fulfillment.function);
+    this.memory.grantIdempotency(fulfillment.function);
     fulfillment.grantPutEvents(bus, sources.fulfillment);
 
     this.saga = new RemediationSaga(this, 'RemediationSaga', {

@@ -7,7 +7,8 @@ const DAY_S = 86_400;
 
 /**
  * Episodic memory in DynamoDB: `pk` = entity, `sk` = `<time>#<kind>#<correlationId>` so a time range is one
- * Query; records expire through `expiresAt` (TTL). The saga's own outcome items use the same key shape.
+ * Query. Every record carries the table's TTL attribute `expiresAt` (epoch seconds), `retentionDays` after the
+ * record's time: a replayed record expires when the original would have.
  */
 export class DynamoEpisodicStore implements EpisodicStore {
   private readonly doc: DynamoDBDocumentClient;

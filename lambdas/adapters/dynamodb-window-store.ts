@@ -40,7 +40,10 @@ const MAX_TRANSACTION_ITEMS = 100;
  * - `pk = publication#<incident key>`, `sk = spike`: whether the spike event was published;
  * - `pk = members#<scope>`, `sk = members`: string set `ids` of the other level's ids sharing a cell with the scope
  *   (a region's warehouses, a warehouse's customer regions), written only when this instance first sees a cell.
- * Items expire through `expiresAt` (TTL).
+ * Every item carries the table's TTL attribute `expiresAt` (epoch seconds), `retentionDays` after its window's
+ * start (counters), its last anomalous window (incidents) or its write (memberships, publication claims). A
+ * membership an instance has read is written again when it sees the cell once the item is past half its life,
+ * so the cells of a scope that keeps its orders never expire.
  */
 export class DynamoWindowStore implements WindowStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -68,6 +71,10 @@ export class DynamoWindowStore implements WindowStore {
     this.doc = DynamoDBDocumentClient.from(client);
   }
 
+  private nowSeconds(): number {
+    return Math.floor(Date.now() / 1000);
+  }
+
   async add(increments: readonly WindowIncrement[], cells: readonly Cell[] = []): Promise<void> {
     const memberships = cells.flatMap(({ region, warehouseId }) => [
       [regionScope(region), warehouseId] as const,
@@ -84,7 +91,7 @@ export class DynamoWindowStore implements WindowStore {
             UpdateExpression: 'ADD ids :id SET expiresAt = :expiresAt',
             ExpressionAttributeValues: {
               ':id': new Set([id]),
-              ':expiresAt': Math.floor(Date.now() / 1000) + this.retentionDays * DAY_S,
+              ':expiresAt': this.nowSeconds() + this.retentionDays * DAY_S,
             },
           }),
         );
@@ -321,7 +328,12 @@ export class DynamoWindowStore implements WindowStore {
       new GetCommand({ TableName: this.tableName, Key: { pk: `members#${scope}`, sk: 'members' } }),
     );
     const ids = [...((Item?.ids as Set<string> | undefined) ?? [])].sort();
-    for (const id of ids) this.knownMembers.add(`${scope}|${id}`);
+    // Known, so not written again by this instance, only while more than half the retention is left: otherwise
+    // the next add() of the cell refreshes the item's expiry.
+    const expiresAt = typeof Item?.expiresAt === 'number' ? Item.expiresAt : 0;
+    if (expiresAt - this.nowSeconds() > (this.retentionDays * DAY_S) / 2) {
+      for (const id of ids) this.knownMembers.add(`${scope}|${id}`);
+    }
     return ids;
   }
 
@@ -374,7 +386,8 @@ export class DynamoWindowStore implements WindowStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...key, published: false },
+          // Kept as long as the windows that could detect the incident again (a redelivery, a replay).
+          Item: { ...key, published: false, expiresAt: this.nowSeconds() + this.retentionDays * DAY_S },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -393,8 +406,12 @@ export class DynamoWindowStore implements WindowStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `publication#${incidentKey}`, sk: 'spike' },
-        UpdateExpression: 'SET published = :true',
-        ExpressionAttributeValues: { ':true': true },
+        // The claim set the expiry; should the claim be gone, the item this update creates expires all the same.
+        UpdateExpression: 'SET published = :true, expiresAt = if_not_exists(expiresAt, :expiresAt)',
+        ExpressionAttributeValues: {
+          ':true': true,
+          ':expiresAt': this.nowSeconds() + this.retentionDays * DAY_S,
+        },
       }),
     );
   }

@@ -2,7 +2,9 @@ import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store'
 import { defaultDetectorConfig } from '../../lambdas/domain/monitoring/detector';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import type { OrderFact } from '../../lambdas/domain/monitoring/windows';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
+import { DAY_S, declaredTimeToLive, epochSecondsOf, nowSeconds, scanAll } from './time-to-live';
 
 const T0 = Date.parse('2026-11-20T08:00:00Z');
 const iso = (minutes: number, seconds = 0) => new Date(T0 + minutes * 60_000 + seconds * 1000).toISOString();
@@ -209,5 +211,100 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
 
     expect([...open.keys()].sort()).toEqual(['warehouse#W107', 'warehouse#W57', 'warehouse#W7']);
     expect(open.get('warehouse#W57')).toEqual(incident('warehouse#W57'));
+  });
+
+  describe('expiry', () => {
+    const ttl = declaredTimeToLive('counters')!;
+    const retention = 35 * DAY_S;
+
+    it('stamps every item it writes with the counters table’s TTL attribute, in epoch seconds', async () => {
+      const store = await freshStore();
+      const window = '2026-11-20T08:00:00Z';
+      const increment = (scope: string, placed: string[]) => ({
+        scope,
+        windowStart: window,
+        placedOrderIds: placed,
+        cancelledOrderIds: [],
+      });
+      const written = nowSeconds();
+      // Two new increments (one transaction), a redelivered one and one too large for a condition (one by one).
+      await store.add(
+        [increment('warehouse#A', ['a1']), increment('warehouse#B', ['b1'])],
+        [{ region: 'r1', warehouseId: 'A' }],
+      );
+      await store.add([increment('warehouse#A', ['a1', 'a2'])]);
+      await store.add([
+        increment(
+          'warehouse#C',
+          Array.from({ length: 120 }, (_, i) => `c${i}`),
+        ),
+      ]);
+      await store.saveIncident('warehouse#A', {
+        incidentKey: `warehouse#A#${window}`,
+        scope: 'warehouse#A',
+        openedAt: window,
+        lastAnomalousWindow: '2026-11-20T08:05:00Z',
+      });
+      await store.claimPublication('claimed');
+      await store.markPublished('claimed');
+      // Published without a claim (it expired, or was never written): the item is created with an expiry too.
+      await store.markPublished('unclaimed');
+      const done = nowSeconds();
+
+      const rows = (await scanAll(dynamo.client, store.tableName))
+        .map((item) => {
+          const at = item[ttl];
+          const fromWrite = typeof at === 'number' && at >= written + retention && at <= done + retention;
+          return [String(item.pk), String(item.sk), fromWrite ? 'written + 35 days' : at] as const;
+        })
+        .sort(([a, b], [c, d]) => `${a}|${b}`.localeCompare(`${c}|${d}`));
+      expect(rows).toEqual([
+        ['incident#warehouse#A', 'open', epochSecondsOf('2026-11-20T08:05:00Z') + retention],
+        ['members#region#r1', 'members', 'written + 35 days'],
+        ['members#warehouse#A', 'members', 'written + 35 days'],
+        ['publication#claimed', 'spike', 'written + 35 days'],
+        ['publication#unclaimed', 'spike', 'written + 35 days'],
+        ['warehouse#A', `w#${window}`, epochSecondsOf(window) + retention],
+        ['warehouse#B', `w#${window}`, epochSecondsOf(window) + retention],
+        ['warehouse#C', `w#${window}`, epochSecondsOf(window) + retention],
+      ]);
+    });
+
+    it('writes a membership it has read again once the item is past half its life, so a live cell never expires', async () => {
+      const store = await freshStore();
+      const cell = { region: 'r1', warehouseId: 'A' };
+      await store.add([], [cell]);
+      const doc = DynamoDBDocumentClient.from(dynamo.client);
+      const expiryOf = async () =>
+        (await scanAll(dynamo.client, store.tableName)).find((item) => item.pk === 'members#region#r1')?.[
+          ttl
+        ] as number;
+      const setExpiry = (at: number) =>
+        doc.send(
+          new UpdateCommand({
+            TableName: store.tableName,
+            Key: { pk: 'members#region#r1', sk: 'members' },
+            UpdateExpression: 'SET #ttl = :at',
+            ExpressionAttributeNames: { '#ttl': ttl },
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        );
+
+      // Plenty of life left: an instance that has read it does not write it again.
+      const lively = nowSeconds() + 30 * DAY_S;
+      await setExpiry(lively);
+      const reader = new DynamoWindowStore(store.tableName, dynamo.client);
+      expect(await reader.members('region#r1')).toEqual(['A']);
+      await reader.add([], [cell]);
+      expect(await expiryOf()).toBe(lively);
+
+      // Ten days left: the next instance that reads it and sees the cell writes it again, for 35 days.
+      await setExpiry(nowSeconds() + 10 * DAY_S);
+      const later = new DynamoWindowStore(store.tableName, dynamo.client);
+      expect(await later.members('region#r1')).toEqual(['A']);
+      const refreshed = nowSeconds();
+      await later.add([], [cell]);
+      expect(await expiryOf()).toBeGreaterThanOrEqual(refreshed + retention);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS } from '@aws-lambda-powertools/idempotency';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { rendered, repoRoot, synthStack } from './stack-fixture';
 
@@ -18,18 +19,22 @@ describe('Memory', () => {
     }
   });
 
-  it('expires episodic records, window counters and idempotency records through TTL', () => {
-    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    });
-    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-    });
+  it('expires the items of episodic memory, counters, idempotency records and orders through TTL, and no other table', () => {
+    const timeToLive = (table: { node: { defaultChild?: unknown } }) =>
+      template.toJSON().Resources[id(table)].Properties.TimeToLiveSpecification as unknown;
+    const { episodic, counters, idempotency, orders, procedural, network } = stack.memory;
+    expect(
+      [episodic, counters, idempotency, orders, procedural, network].map((table) => timeToLive(table)),
+    ).toEqual([
+      { AttributeName: 'expiresAt', Enabled: true },
+      { AttributeName: 'expiresAt', Enabled: true },
+      // The attribute Powertools' DynamoDBPersistenceLayer writes its expiry to.
+      { AttributeName: PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.expiryAttr, Enabled: true },
+      { AttributeName: 'expiresAt', Enabled: true },
+      // Templates and the network's declarations must not expire (see the tables' doc comments).
+      undefined,
+      undefined,
+    ]);
   });
 
   it('indexes open orders by warehouse and placement time', () => {
@@ -142,7 +147,7 @@ describe('Memory', () => {
     expect(index!.DependsOn).toEqual(expect.arrayContaining([stack.getLogicalId(stack.memory.collection)]));
   });
 
-  it('grants the semantic memory by data access policy and IAM to the planning and learning agents, and no other', () => {
+  it('lets the planning agent search and the learning agent index the semantic index, by data access policy and IAM, and no other', () => {
     const policies = Object.values(template.findResources('AWS::OpenSearchServerless::AccessPolicy'))
       .map((policy) => rendered(policy.Properties) as { Name: string })
       .filter((policy) => !policy.Name.endsWith('-idx'));
@@ -157,14 +162,9 @@ describe('Memory', () => {
               Rules: [
                 {
                   ResourceType: 'index',
-                  Resource: ['index/proactive-agents-te-1f2e3d4c/*'],
-                  // Documents only: no agent creates or changes an index.
-                  Permission: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
-                },
-                {
-                  ResourceType: 'collection',
-                  Resource: ['collection/proactive-agents-te-1f2e3d4c'],
-                  Permission: ['aoss:DescribeCollectionItems'],
+                  Resource: ['index/proactive-agents-te-1f2e3d4c/semantic-memory'],
+                  // Documents only, as each agent's use: the planner searches, the learner indexes.
+                  Permission: [agent === stack.agents.planning ? 'aoss:ReadDocument' : 'aoss:WriteDocument'],
                 },
               ],
               Principal: [`<${id(agent.role)}.Arn>`],
@@ -177,17 +177,6 @@ describe('Memory', () => {
       .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes('aoss:APIAccessAll'))
       .map((policy) => policy.Properties.Roles as unknown);
     expect(withCollectionAccess).toEqual(memoryAgents.map((agent) => [{ Ref: id(agent.role) }]));
-  });
-
-  it('lets the order book query only its own index', () => {
-    const statements = new Capture();
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: id(stack.agents.orderBook.role) }],
-      PolicyDocument: { Statement: statements },
-    });
-    const text = JSON.stringify(statements.asArray());
-    expect(text).toContain('/index/byWarehouse');
-    expect(text).not.toContain('/index/*');
   });
 
   it('keeps the fulfillment network in its own table, its routes indexed by warehouse', () => {
@@ -225,7 +214,8 @@ describe('Memory', () => {
       ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     ]);
     expect(networkActions(stack.agents.network.role)).toEqual([
-      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:Query'],
     ]);
     expect(networkActions(stack.agents.monitoring.role)).toEqual([]);
     expect(networkActions(stack.agents.planning.role)).toEqual([]);

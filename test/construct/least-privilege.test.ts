@@ -1,0 +1,272 @@
+import type { IConstruct } from 'constructs';
+import { contracts } from '../../lambdas/domain/contracts/registry';
+import type { AgentFunction } from '../../lib/agent-function';
+import { rendered, synthStack } from './stack-fixture';
+
+/** One policy statement as IAM reads it: actions sorted, resources rendered and sorted, its condition if any. */
+interface Allowed {
+  actions: string[];
+  resources: string[];
+  condition?: unknown;
+}
+
+const inOrder = (statements: Allowed[]): Allowed[] =>
+  [...statements]
+    .map((s) => ({ ...s, actions: [...s.actions].sort(), resources: [...s.resources].sort() }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/**
+ * Every role in the template, each asserted statement by statement: exactly the actions on exactly the resources
+ * that its code calls (see each expectation's comment for the calls), nothing merely "contained".
+ */
+describe('Least privilege, role by role', () => {
+  const { stack, template } = synthStack();
+  const id = (construct: IConstruct) =>
+    stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
+  const arn = (construct: IConstruct) => `<${id(construct)}.Arn>`;
+  const { memory, saga, agents } = stack;
+  const bus = stack.backbone.bus;
+
+  /** The statements of every policy attached to `role`, normalised. */
+  const allowedTo = (role: IConstruct): Allowed[] =>
+    inOrder(
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: id(role) }]))
+        .flatMap(
+          (policy) =>
+            policy.Properties.PolicyDocument.Statement as {
+              Effect: string;
+              Action: string | string[];
+              Resource: unknown;
+              Condition?: unknown;
+            }[],
+        )
+        .map((statement) => {
+          if (statement.Effect !== 'Allow') throw new Error(`unexpected ${statement.Effect} statement`);
+          return {
+            actions: [statement.Action].flat(),
+            resources: [rendered(statement.Resource)].flat().map(String),
+            ...(statement.Condition === undefined ? {} : { condition: rendered(statement.Condition) }),
+          };
+        }),
+    );
+
+  const on = (resources: string | string[], ...actions: string[]): Allowed => ({
+    actions,
+    resources: [resources].flat(),
+  });
+  /** What every agent has: its own log group, X-Ray (no resource-level permissions), SendMessage to its DLQ. */
+  const basics = (agent: AgentFunction): Allowed[] => [
+    on(arn(agent.logGroup), 'logs:CreateLogStream', 'logs:PutLogEvents'),
+    on('*', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'),
+    // DeadLetterRejector's SendMessage, and Lambda's on-failure destination (it sends with this role).
+    on(arn(agent.deadLetterQueue), 'sqs:SendMessage'),
+  ];
+  /** Lambda's SQS poller: the three calls the Lambda and SQS guides require, no ChangeMessageVisibility. */
+  const buffer = (agent: AgentFunction): Allowed =>
+    on(arn(agent.queue!), 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
+  const putEventsAs = (source: string): Allowed => ({
+    ...on(arn(bus), 'events:PutEvents'),
+    condition: {
+      StringEquals: {
+        'events:source': source,
+        'events:detail-type': Object.values(contracts)
+          .filter((contract) => contract.source === source)
+          .map((contract) => contract.detailType)
+          .sort(),
+      },
+    },
+  });
+  const titan = on(
+    'arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0',
+    'bedrock:InvokeModel',
+  );
+  const haiku = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+  const haikuProfile = `arn:aws:bedrock:eu-west-1:123456789012:inference-profile/global.${haiku}`;
+  const collection = on(arn(memory.collection), 'aoss:APIAccessAll');
+
+  it('covers every role of the stack, each with no inline or managed policy', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    const covered = [
+      ...Object.values(agents).map((agent) => agent.role),
+      saga.stateMachine.role,
+      saga.stateMachine.node.findChild('EventsRole'),
+    ];
+    expect(Object.keys(roles).sort()).toEqual(covered.map(id).sort());
+    for (const role of Object.values(roles)) {
+      expect([role.Properties.Policies, role.Properties.ManagedPolicyArns]).toEqual([undefined, undefined]);
+    }
+  });
+
+  it('monitoring agent: its buffer, the counters table item calls of DynamoWindowStore, spikes as proactive.monitoring', () => {
+    expect(allowedTo(agents.monitoring.role)).toEqual(
+      inOrder([
+        ...basics(agents.monitoring),
+        buffer(agents.monitoring),
+        // GetItem (members, an incident, a claim), BatchGetItem (incidents, short histories), Query (long
+        // histories), PutItem (incident, claim), UpdateItem (counters, memberships, publication; the Update items
+        // of TransactWriteItems), DeleteItem (a closed incident). No Scan, BatchWriteItem, ConditionCheckItem.
+        on(
+          arn(memory.counters),
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ),
+        putEventsAs('proactive.monitoring'),
+      ]),
+    );
+  });
+
+  it('order book: its buffer, UpdateItem on orders (facts), conditional writes of observed network items', () => {
+    expect(allowedTo(agents.orderBook.role)).toEqual(
+      inOrder([
+        ...basics(agents.orderBook),
+        buffer(agents.orderBook),
+        // DynamoOrderBook.apply: one Update per order, alone or in TransactWriteItems.
+        on(arn(memory.orders), 'dynamodb:UpdateItem'),
+        // DynamoNetworkStore.observe: UpdateItem of a profile, PutItem of a route.
+        on(arn(memory.network), 'dynamodb:UpdateItem', 'dynamodb:PutItem'),
+      ]),
+    );
+  });
+
+  it('network agent: its buffer, network item writes, and Query on the routesByWarehouse index only', () => {
+    expect(allowedTo(agents.network.role)).toEqual(
+      inOrder([
+        ...basics(agents.network),
+        buffer(agents.network),
+        // declare and setCapacity: UpdateItem of profiles, PutItem and DeleteItem of routes.
+        on(arn(memory.network), 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'),
+        // declare: a warehouse's current routes, through the index; the table itself is never queried.
+        on(`${arn(memory.network)}/index/routesByWarehouse`, 'dynamodb:Query'),
+      ]),
+    );
+  });
+
+  it('fulfillment agent: the order book, network reads, Powertools idempotency, answers as proactive.fulfillment', () => {
+    expect(allowedTo(agents.fulfillment.role)).toEqual(
+      inOrder([
+        ...basics(agents.fulfillment),
+        // Reroute journals and capacity ledgers read and written; orders moved in TransactWriteItems (Update
+        // items under a ConditionCheck of the journal). No DeleteItem, no Query of the table itself.
+        on(
+          arn(memory.orders),
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+        ),
+        // Open orders of a warehouse: the byWarehouse index and no other.
+        on(`${arn(memory.orders)}/index/byWarehouse`, 'dynamodb:Query'),
+        // routesTo (Query by region) and profiles (BatchGetItem).
+        on(arn(memory.network), 'dynamodb:Query', 'dynamodb:BatchGetItem'),
+        // DynamoDBPersistenceLayer: GetItem, PutItem, UpdateItem, DeleteItem — nothing else.
+        on(
+          arn(memory.idempotency),
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ),
+        putEventsAs('proactive.fulfillment'),
+      ]),
+    );
+  });
+
+  it('planning agent: history and decisions, template queries, both models through their routes, semantic memory', () => {
+    expect(allowedTo(agents.planning.role)).toEqual(
+      inOrder([
+        ...basics(agents.planning),
+        on(arn(memory.episodic), 'dynamodb:Query', 'dynamodb:PutItem'),
+        on(arn(memory.procedural), 'dynamodb:Query'),
+        titan,
+        on(haikuProfile, 'bedrock:InvokeModel'),
+        {
+          ...on(`arn:aws:bedrock:*::foundation-model/${haiku}`, 'bedrock:InvokeModel'),
+          condition: { StringEquals: { 'bedrock:InferenceProfileArn': haikuProfile } },
+        },
+        {
+          ...on(`arn:aws:bedrock:::foundation-model/${haiku}`, 'bedrock:InvokeModel'),
+          condition: { StringEquals: { 'aws:RequestedRegion': 'unspecified' } },
+        },
+        collection,
+      ]),
+    );
+  });
+
+  it('learning agent: outcomes, template upkeep, the embedding model only, semantic memory', () => {
+    expect(allowedTo(agents.learning.role)).toEqual(
+      inOrder([
+        ...basics(agents.learning),
+        on(arn(memory.episodic), 'dynamodb:PutItem'),
+        on(
+          arn(memory.procedural),
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ),
+        titan,
+        collection,
+      ]),
+    );
+  });
+
+  it('saga callback: SendTaskSuccess and SendTaskFailure on the saga, nothing on any table or the bus', () => {
+    expect(allowedTo(agents.sagaCallback.role)).toEqual(
+      inOrder([
+        ...basics(agents.sagaCallback),
+        on(`<${id(saga.stateMachine)}>`, 'states:SendTaskSuccess', 'states:SendTaskFailure'),
+      ]),
+    );
+  });
+
+  it('state machine: vended logs and X-Ray, the two agents it invokes, planning events; no table', () => {
+    expect(allowedTo(saga.stateMachine.role)).toEqual(
+      inOrder([
+        on(
+          '*',
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ),
+        on(
+          '*',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+        ),
+        on([arn(agents.planning.function), arn(agents.learning.function)], 'lambda:InvokeFunction'),
+        putEventsAs('proactive.planning'),
+      ]),
+    );
+  });
+
+  it('the saga rule: StartExecution of the saga only', () => {
+    expect(allowedTo(saga.stateMachine.node.findChild('EventsRole'))).toEqual([
+      on(`<${id(saga.stateMachine)}>`, 'states:StartExecution'),
+    ]);
+  });
+
+  it('logs no event payloads (task tokens): no function logs its event, the saga logs no execution data', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment?: { Variables?: Record<string, unknown> } };
+    }[];
+    expect(functions).toHaveLength(Object.keys(agents).length);
+    for (const fn of functions) {
+      expect(fn.Properties.Environment?.Variables?.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
+    }
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine!.Properties.LoggingConfiguration.IncludeExecutionData).toBe(false);
+  });
+});
