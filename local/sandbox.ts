@@ -12,11 +12,17 @@ import { LocalEndpoint } from './endpoint';
 import { indexBodyOf, LocalOpenSearch } from './opensearch';
 import { archivePattern, EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
-import { LocalFunction, type InvokeResult } from './lambda/local-function';
+import {
+  LambdaApiError,
+  LocalFunction,
+  checkEnvironmentSize,
+  payloadTooLarge,
+  type InvokeResult,
+} from './lambda/local-function';
 import { ReplayBuffer } from './replay-buffer';
-import { LocalQueue, LocalSqs, SqsEventSourceMapping } from './sqs';
+import { LocalQueue, LocalSqs, SqsEventSourceMapping, type MessageAttribute } from './sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
-import { loadTemplate, type ResolvedTemplate } from './template';
+import { loadTemplate, ResolvedTemplate } from './template';
 
 export interface SandboxOptions {
   /** The cloud assembly (`cdk.out`). */
@@ -65,6 +71,17 @@ export interface RejectedInput {
   readonly raw: string;
 }
 
+/** A record AWS would have dropped because its destination refused it (an oversized DLQ or on-failure message). */
+export interface DroppedDelivery {
+  /** The dead-letter queue or on-failure destination that refused it. */
+  readonly destination: string;
+  readonly eventId?: string;
+  /** Why the destination refused the record. */
+  readonly reason: string;
+  /** Why the record was written: the delivery's own failure (the dead-letter record's ERROR_CODE and message). */
+  readonly cause?: string;
+}
+
 /** One event to replay: the envelope, its event time (ms; NaN if it has none) and its line in the input. */
 export interface ReplayEvent {
   readonly raw: unknown;
@@ -93,6 +110,10 @@ export interface ReplayStats {
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
+/** A resolved `Environment.Variables` map as Lambda keeps it: every value a string. */
+const asEnvironment = (variables: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries(variables as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+
 /** The name an agent goes by in reports: its Powertools service name. */
 const consumerName = (fn: LocalFunction): string =>
   fn.config.environment.POWERTOOLS_SERVICE_NAME ?? fn.config.functionName;
@@ -111,6 +132,8 @@ export class Sandbox {
   readonly mappings: SqsEventSourceMapping[] = [];
   readonly rejectedInputs: RejectedInput[] = [];
   readonly invocationErrors: { functionName: string; errorType: string; errorMessage: string }[] = [];
+  /** Dead-letter and on-failure records their queue refused (too large for SQS): AWS drops them, with a metric. */
+  readonly droppedDeliveries: DroppedDelivery[] = [];
   readonly accounting = new DeliveryAccounting();
   private readonly consumerOfQueue = new Map<string, LocalFunction>();
   readonly opensearch = new LocalOpenSearch();
@@ -401,16 +424,25 @@ export class Sandbox {
   }
 
   private createFunctions(dynamoUrl: string, region: string): void {
+    // Environment sizes are measured with queue URLs as AWS spells them, not with the sandbox's loopback address
+    // (whose port varies). Referenced names stay the sandbox's (logical ids), which are shorter than the names
+    // CloudFormation generates: a function within a few dozen bytes per reference of 4 KB may pass here only.
+    const awsShaped = new ResolvedTemplate(
+      this.template.template,
+      { ...this.template.env, endpoint: `https://sqs.${region}.amazonaws.com` },
+      this.template.assemblyDir,
+    );
     for (const [logicalId, resource] of this.template.resourcesOfType('AWS::Lambda::Function')) {
       const p = resource.Properties ?? {};
-      const variables = this.template.resolve(
-        (p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
-      ) as Record<string, unknown>;
+      const templateVariables = (p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {};
+      const variables = this.template.resolve(templateVariables) as Record<string, unknown>;
       const functionName = this.template.physicalName(logicalId);
       const memorySize = Number(p.MemorySize ?? 128);
       const timeoutSeconds = Number(p.Timeout ?? 3);
+      // CreateFunction refuses a function whose variables exceed 4 KB (the ones the sandbox adds are Lambda's own).
+      checkEnvironmentSize(functionName, asEnvironment(awsShaped.resolve(templateVariables)));
       const environment: Record<string, string> = {
-        ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+        ...asEnvironment(variables),
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
         AWS_ACCESS_KEY_ID: 'sandbox',
@@ -564,7 +596,7 @@ export class Sandbox {
         for (let i = 0; i < times; i++) await this.dispatch(target, input, event.id);
       },
       (arn, event, reason) => {
-        this.sqs.byArnOrUrl(arn)?.send(JSON.stringify(event), {
+        this.sendOrDrop(arn, event.id, `${reason.errorCode}: ${reason.errorMessage}`, JSON.stringify(event), {
           RULE_ARN: { DataType: 'String', StringValue: reason.ruleArn },
           TARGET_ARN: { DataType: 'String', StringValue: reason.targetArn },
           ERROR_CODE: { DataType: 'String', StringValue: reason.errorCode },
@@ -657,6 +689,9 @@ export class Sandbox {
       const fn = this.functionNamed(target.arn);
       if (!fn) return missing('function');
       this.accounting.route(consumerName(fn), eventId);
+      // Lambda refuses an oversized event at Invoke (413), before queuing it: EventBridge sees the refusal.
+      const refused = payloadTooLarge(Buffer.byteLength(input, 'utf8'), 'Event');
+      if (refused) return Promise.reject(refused);
       this.invokeAsync(fn, JSON.parse(input) as unknown, Date.now());
       return Promise.resolve();
     }
@@ -683,7 +718,7 @@ export class Sandbox {
     };
     this.activity.begin();
     void fn
-      .invoke(event)
+      .invoke(event, 'Event')
       .then((result) => {
         const eventId = eventIdOf(JSON.stringify(event));
         const ids = eventId ? [eventId] : [];
@@ -703,7 +738,10 @@ export class Sandbox {
           return;
         }
         if (!config.onFailureArn) return;
-        this.sqs.byArnOrUrl(config.onFailureArn)?.send(
+        this.sendOrDrop(
+          config.onFailureArn,
+          eventId,
+          `${result.errorType}: ${result.errorMessage}`,
           JSON.stringify({
             version: '1.0',
             timestamp: this.clock.iso(),
@@ -719,7 +757,38 @@ export class Sandbox {
           }),
         );
       })
+      .catch((error: unknown) => {
+        // Lambda refused the event at Invoke (dispatch checks the size first, so nothing reaches this today).
+        if (!(error instanceof LambdaApiError)) throw error;
+        this.droppedDeliveries.push({
+          destination: fn.config.functionArn,
+          reason: `${error.name}: ${error.message}`,
+        });
+      })
       .finally(() => this.activity.end());
+  }
+
+  /**
+   * Sends a dead-letter or on-failure record; one its queue refuses (over SQS's message size) is dropped, as AWS
+   * drops it, and kept in `droppedDeliveries` instead of failing the delivery that produced it.
+   */
+  private sendOrDrop(
+    destination: string,
+    eventId: string | undefined,
+    cause: string,
+    body: string,
+    attributes?: Record<string, MessageAttribute>,
+  ): void {
+    try {
+      this.sqs.byArnOrUrl(destination)?.send(body, attributes);
+    } catch (error) {
+      this.droppedDeliveries.push({
+        destination,
+        ...(eventId === undefined ? {} : { eventId }),
+        reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        cause,
+      });
+    }
   }
 
   private async invokeSync(functionArn: string, payload: unknown): Promise<unknown> {
@@ -728,7 +797,14 @@ export class Sandbox {
       throw Object.assign(new Error(`Function not found: ${functionArn}`), {
         name: 'Lambda.ResourceNotFoundException',
       });
-    const result = await this.activity.track(() => fn.invoke(payload));
+    let result: InvokeResult;
+    try {
+      result = await this.activity.track(() => fn.invoke(payload));
+    } catch (error) {
+      // Step Functions names Lambda's own refusals Lambda.<code>, as it does Lambda.ResourceNotFoundException.
+      if (error instanceof LambdaApiError) throw Object.assign(error, { name: `Lambda.${error.name}` });
+      throw error;
+    }
     if (result.ok) return result.result;
     this.noteResult(fn, result);
     throw Object.assign(new Error(result.errorMessage), { name: result.errorType });

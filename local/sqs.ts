@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Activity } from './activity';
 import type { ClockTimer, VirtualClock } from './clock';
 import type { InvokeResult, LocalFunction } from './lambda/local-function';
+import { LAMBDA_SYNC_REQUEST_MAX_BYTES, SQS_MAX_MESSAGE_BYTES, jsonBytes } from './limits';
 
 export interface MessageAttribute {
   readonly DataType: string;
@@ -26,10 +27,26 @@ export interface QueuedMessage {
 
 /** An SQS API error, rendered as `{"__type": name, "message"}` by the endpoint. */
 export class SqsError extends Error {
+  /** Every SQS error the sandbox raises is the caller's (HTTP 400): EventBridge does not retry a target's 4xx. */
+  readonly statusCode = 400;
+
   constructor(name: string, message: string) {
     super(message);
     this.name = name;
   }
+}
+
+/** A message's size as SQS counts it: the body plus each attribute's name, data type and value, in bytes. */
+export function messageSize(body: string, attributes: Record<string, MessageAttribute>): number {
+  let size = Buffer.byteLength(body, 'utf8');
+  for (const [name, attribute] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(attribute.DataType, 'utf8');
+    size +=
+      attribute.BinaryValue !== undefined
+        ? Buffer.from(attribute.BinaryValue, 'base64').length
+        : Buffer.byteLength(attribute.StringValue ?? '', 'utf8');
+  }
+  return size;
 }
 
 const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
@@ -57,6 +74,30 @@ export function md5OfMessageAttributes(attributes: Record<string, MessageAttribu
   return md5(Buffer.concat(parts));
 }
 
+/** Generous per-record room for an SQS event record's fields other than the body and message attributes. */
+const RECORD_OVERHEAD_BYTES = 1024;
+
+/**
+ * How many of a batch's records fit one synchronous invocation (at least one: a single message is far below the
+ * limit). Measured exactly only when a cheap upper bound (3 UTF-8 bytes per UTF-16 unit) says it might not fit.
+ */
+function recordsThatFit(records: readonly unknown[], messages: readonly QueuedMessage[]): number {
+  const bound = messages.reduce((total, m) => {
+    let chars = m.body.length;
+    for (const [name, a] of Object.entries(m.messageAttributes)) {
+      chars += name.length + a.DataType.length + (a.StringValue ?? a.BinaryValue ?? '').length;
+    }
+    return total + 3 * chars + RECORD_OVERHEAD_BYTES;
+  }, 0);
+  if (bound <= LAMBDA_SYNC_REQUEST_MAX_BYTES) return records.length;
+  let bytes = jsonBytes({ Records: [] });
+  for (let i = 0; i < records.length; i++) {
+    bytes += jsonBytes(records[i]) + (i > 0 ? 1 : 0);
+    if (bytes > LAMBDA_SYNC_REQUEST_MAX_BYTES) return Math.max(i, 1);
+  }
+  return records.length;
+}
+
 /** One standard queue: visibility timeouts on the virtual clock, receive counts, redrive to a DLQ. */
 export class LocalQueue {
   readonly messages: QueuedMessage[] = [];
@@ -82,10 +123,10 @@ export class LocalQueue {
   ): QueuedMessage {
     if (body.length === 0)
       throw new SqsError('InvalidParameterValue', 'The request must contain the parameter MessageBody.');
-    if (Buffer.byteLength(body) > 262_144) {
+    if (messageSize(body, messageAttributes) > SQS_MAX_MESSAGE_BYTES) {
       throw new SqsError(
         'InvalidParameterValue',
-        'One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.',
+        `One or more parameters are invalid. Reason: Message must be shorter than ${SQS_MAX_MESSAGE_BYTES} bytes.`,
       );
     }
     const message: QueuedMessage = {
@@ -123,6 +164,19 @@ export class LocalQueue {
       received.push(message);
     }
     return received;
+  }
+
+  /**
+   * Undoes the receive of a message that was not handed to anyone (a batch cut to fit the invocation payload): it
+   * is visible again at once and this receive does not count towards its redrive.
+   */
+  release(message: QueuedMessage): void {
+    message.receiveCount--;
+    if (message.receiveCount === 0) message.firstReceivedAt = undefined;
+    message.receiptHandle = undefined;
+    message.visibilityTimer?.cancel();
+    message.visibilityTimer = undefined;
+    message.visibleAt = this.clock.now();
   }
 
   /** Deletes by receipt handle (or message id). */
@@ -224,37 +278,14 @@ export class SqsEventSourceMapping {
     });
   }
 
-  private async deliver(messages: QueuedMessage[]): Promise<void> {
+  private async deliver(received: QueuedMessage[]): Promise<void> {
     this.batches++;
-    const event = {
-      Records: messages.map((m) => ({
-        messageId: m.messageId,
-        receiptHandle: m.receiptHandle,
-        body: m.body,
-        attributes: {
-          ApproximateReceiveCount: String(m.receiveCount),
-          SentTimestamp: String(m.sentAt),
-          SenderId: 'AROAEXAMPLE:sandbox',
-          ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
-        },
-        messageAttributes: Object.fromEntries(
-          Object.entries(m.messageAttributes).map(([name, a]) => [
-            name,
-            {
-              dataType: a.DataType,
-              stringValue: a.StringValue,
-              binaryValue: a.BinaryValue,
-              stringListValues: [],
-              binaryListValues: [],
-            },
-          ]),
-        ),
-        md5OfBody: md5(m.body),
-        eventSource: 'aws:sqs',
-        eventSourceARN: this.queue.arn,
-        awsRegion: this.options.region,
-      })),
-    };
+    const records = received.map((m) => this.recordOf(m));
+    // Lambda's poller sends a smaller batch rather than one over the synchronous payload limit: the rest wait.
+    const kept = recordsThatFit(records, received);
+    for (const message of received.slice(kept)) this.queue.release(message);
+    const messages = received.slice(0, kept);
+    const event = { Records: records.slice(0, kept) };
     const result = await this.fn.invoke(event);
     const failed = this.failedIds(result, messages);
     this.onResult?.(result, messages, failed);
@@ -262,6 +293,36 @@ export class SqsEventSourceMapping {
     for (const message of messages) {
       if (!failed.has(message.messageId)) this.queue.delete(message.receiptHandle ?? message.messageId);
     }
+  }
+
+  private recordOf(m: QueuedMessage): Record<string, unknown> {
+    return {
+      messageId: m.messageId,
+      receiptHandle: m.receiptHandle,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'AROAEXAMPLE:sandbox',
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.messageAttributes).map(([name, a]) => [
+          name,
+          {
+            dataType: a.DataType,
+            stringValue: a.StringValue,
+            binaryValue: a.BinaryValue,
+            stringListValues: [],
+            binaryListValues: [],
+          },
+        ]),
+      ),
+      md5OfBody: md5(m.body),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.queue.arn,
+      awsRegion: this.options.region,
+    };
   }
 
   private failedIds(result: InvokeResult, messages: readonly QueuedMessage[]): Set<string> {

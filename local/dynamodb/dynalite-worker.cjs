@@ -37,8 +37,10 @@ ClassicLevel.prototype._put = function putBatched(key, value) {
   return new Promise((resolve, reject) => pending.push({ key, value, resolve, reject }));
 };
 const dynalite = require('dynalite');
+const { measureItemsInUtf8 } = require('./item-size.cjs');
 const { withTransactions } = require('./transactions.cjs');
 
+measureItemsInUtf8();
 const server = dynalite({
   createTableMs: 0,
   deleteTableMs: 0,

@@ -3,10 +3,16 @@
 // touch distinct items, concurrently through dynalite's own handler (same validation, conditions and update
 // expressions) with ReturnValues ALL_OLD; if any is refused, it puts back the old images of those applied and
 // answers TransactionCanceledException with one cancellation reason per action, as DynamoDB does.
-// Not modelled: ConditionCheck actions, ClientRequestToken idempotency, TransactionConflict (nothing runs
-// concurrently here), and the 4 MB request size.
+// A ConditionCheck runs as an UpdateItem with its condition and no update (which changes nothing), and the
+// empty item it creates when the checked item is absent is deleted again.
+// An oversized item is refused as DynamoDB refuses it: a Put's size is known from the request, so it is a plain
+// ValidationException before anything is applied; an Update's is known only once applied, so dynalite's refusal
+// cancels the transaction (reason ValidationError, "Item size to update has exceeded the maximum allowed size").
+// Not modelled: ClientRequestToken idempotency, TransactionConflict (nothing runs concurrently here), and the
+// 4 MB aggregate size (AWS documents the limit but not its answer).
 'use strict';
 const { EventEmitter } = require('node:events');
+const { MAX_ITEM_BYTES, itemSize } = require('./item-size.cjs');
 
 const TARGET = 'DynamoDB_20120810';
 const MAX_ACTIONS = 100;
@@ -56,14 +62,17 @@ async function transactWriteItems(call, keySchemas, request) {
   const steps = [];
   const seen = new Set();
   for (const action of actions) {
-    const kind = ['Put', 'Update', 'Delete'].find((k) => action[k] !== undefined);
+    const kind = ['Put', 'Update', 'Delete', 'ConditionCheck'].find((k) => action[k] !== undefined);
     if (!kind) {
       return error(
         'ValidationException',
-        'The sandbox implements Put, Update and Delete actions in TransactWriteItems',
+        'TransactWriteItems actions are Put, Update, Delete or ConditionCheck',
       );
     }
     const { TableName, Key, Item, ReturnValuesOnConditionCheckFailure: _ignored, ...rest } = action[kind];
+    if (kind === 'Put' && putItemSize(Item) > MAX_ITEM_BYTES) {
+      return error('ValidationException', 'Item size has exceeded the maximum allowed size');
+    }
     const schema = await keySchemaOf(call, keySchemas, TableName);
     if (!schema) return error('ResourceNotFoundException', 'Requested resource not found');
     const source = kind === 'Put' ? Item : Key;
@@ -76,18 +85,27 @@ async function transactWriteItems(call, keySchemas, request) {
       );
     }
     seen.add(id);
-    const operation = `${kind}Item`;
+    const check = kind === 'ConditionCheck';
+    const operation = check ? 'UpdateItem' : `${kind}Item`;
     const body = { TableName, ...(kind === 'Put' ? { Item } : { Key }), ...rest, ReturnValues: 'ALL_OLD' };
-    steps.push({ operation, body, TableName, key });
+    steps.push({ operation, body, TableName, key, check });
   }
 
   // The actions touch distinct items and nothing else runs meanwhile, so they are applied concurrently.
   const results = await Promise.all(steps.map((step) => call(step.operation, step.body)));
+  // A check that passed on an absent item left an empty one behind: it never existed.
+  await Promise.all(
+    steps.map((step, j) =>
+      step.check && results[j].status === 200 && !results[j].body.Attributes
+        ? call('DeleteItem', { TableName: step.TableName, Key: step.key })
+        : undefined,
+    ),
+  );
   const refused = results.findIndex((result) => result.status !== 200);
   if (refused >= 0) {
     await Promise.all(
       steps.map((step, j) => {
-        if (results[j].status !== 200) return undefined;
+        if (results[j].status !== 200 || step.check) return undefined;
         const old = results[j].body.Attributes;
         return old
           ? call('PutItem', { TableName: step.TableName, Item: old })
@@ -114,6 +132,16 @@ async function transactWriteItems(call, keySchemas, request) {
     );
   }
   return { status: 200, body: {} };
+}
+
+/** A Put's item size, or 0 when the item is malformed (dynalite's own validation then answers for it). */
+function putItemSize(item) {
+  if (typeof item !== 'object' || item === null) return 0;
+  try {
+    return itemSize(item);
+  } catch {
+    return 0;
+  }
 }
 
 async function keySchemaOf(call, keySchemas, tableName) {

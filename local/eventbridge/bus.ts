@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity } from '../activity';
 import type { VirtualClock } from '../clock';
+import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../limits';
 import { EventArchive } from './archive';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { RuleIndex } from './rule-index';
@@ -52,7 +53,11 @@ export interface Rule {
   readonly targets: readonly RuleTarget[];
 }
 
-/** Delivers a transformed event to a target; throws when the target refuses it (EventBridge then retries). */
+/**
+ * Delivers a transformed event to a target; throws when the target refuses it. EventBridge retries a refusal unless
+ * it carries a 4xx `statusCode` other than 429 (a payload too large, a validation error), which goes to the
+ * dead-letter queue at once.
+ */
 export type TargetDispatcher = (target: RuleTarget, input: string, event: EventEnvelope) => Promise<void>;
 /** Keeps an event that could not be delivered (a target DLQ message with the reason). */
 export type DeadLetterSink = (
@@ -68,15 +73,17 @@ export class BusError extends Error {
   }
 }
 
-const MAX_ENTRY_BYTES = 256 * 1024;
+/** AWS's answer when a request's entries add up to more than {@link PUT_EVENTS_MAX_REQUEST_BYTES}. */
+const REQUEST_TOO_LARGE = 'Total size of the entries in the request is over the limit.';
 
-/** Wire size of an entry as EventBridge counts it (UTF-8 bytes of the fields). */
-function entrySize(entry: PutEventsEntry): number {
-  let size = 14; // the Time field, when present or not
-  for (const value of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
-    if (typeof value === 'string') size += Buffer.byteLength(value, 'utf8');
-  }
-  return size;
+/**
+ * Whether EventBridge retries a target's refusal: it retries 5xx and 429 answers (and failures without a status,
+ * such as a target that is not reachable), not other 4xx ones
+ * (https://repost.aws/knowledge-center/eventbridge-resolve-failedinvocation-errors).
+ */
+function isRetryable(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status !== 'number' || status >= 500 || status === 429;
 }
 
 function isoSeconds(ms: number): string {
@@ -133,12 +140,15 @@ export class LocalEventBus {
         "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
       );
     }
-    if (list.length > 10) {
+    if (list.length > PUT_EVENTS_MAX_ENTRIES) {
       throw new BusError(
         'ValidationException',
-        `1 validation error detected: Value '[...]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10`,
+        `1 validation error detected: Value '[...]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${PUT_EVENTS_MAX_ENTRIES}`,
       );
     }
+    // The size limit is the request's: one entry may use all of it, and an oversized request is refused whole.
+    const size = list.reduce((total, entry) => total + putEventsEntrySize(entry), 0);
+    if (size > PUT_EVENTS_MAX_REQUEST_BYTES) throw new BusError('ValidationException', REQUEST_TOO_LARGE);
     const results = list.map((entry) => this.accept(entry));
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
   }
@@ -211,8 +221,9 @@ export class LocalEventBus {
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
-    if (entrySize(entry) > MAX_ENTRY_BYTES) {
-      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry size exceeds the 256 KB limit.' };
+    // A replayed envelope is put alone, so its entry is a whole request (PutEvents checked its request already).
+    if (putEventsEntrySize(entry) > PUT_EVENTS_MAX_REQUEST_BYTES) {
+      return { ErrorCode: 'ValidationException', ErrorMessage: REQUEST_TOO_LARGE };
     }
     const time = this.timeOf(entry.Time);
     if (time === undefined)
@@ -263,7 +274,11 @@ export class LocalEventBus {
       .catch((error: unknown) => {
         const e = error as Error;
         const ageSeconds = (this.clock.now() - Date.parse(event.time)) / 1000;
-        if (attempt >= target.maximumRetryAttempts || ageSeconds > target.maximumEventAgeSeconds) {
+        if (
+          !isRetryable(error) ||
+          attempt >= target.maximumRetryAttempts ||
+          ageSeconds > target.maximumEventAgeSeconds
+        ) {
           this.giveUp(rule, target, event, e.name || 'Error', e.message);
           return;
         }

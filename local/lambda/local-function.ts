@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import {
+  LAMBDA_ASYNC_REQUEST_MAX_BYTES,
+  LAMBDA_ENVIRONMENT_MAX_BYTES,
+  LAMBDA_SYNC_REQUEST_MAX_BYTES,
+  LAMBDA_SYNC_RESPONSE_MAX_BYTES,
+  jsonBytes,
+} from '../limits';
 
 export interface FunctionConfig {
   readonly functionName: string;
@@ -20,6 +27,58 @@ export interface FunctionConfig {
    */
   readonly hangEveryOther?: boolean;
   readonly hangTimeoutSeconds?: number;
+}
+
+/** How a function is invoked: synchronously (an SQS event source mapping, Step Functions) or as an event (EventBridge). */
+export type InvocationType = 'RequestResponse' | 'Event';
+
+/** Lambda's Invoke API refused the request (the function never ran), named for the AWS error code. */
+export class LambdaApiError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    /** The HTTP status Lambda answers with: EventBridge does not retry a 4xx. */
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * Lambda's answer to an oversized request payload (RequestEntityTooLargeException, HTTP 413), in its own words for
+ * each invocation type, or undefined when the payload fits.
+ */
+export function payloadTooLarge(bytes: number, invocationType: InvocationType): LambdaApiError | undefined {
+  if (invocationType === 'Event') {
+    if (bytes <= LAMBDA_ASYNC_REQUEST_MAX_BYTES) return undefined;
+    return new LambdaApiError(
+      'RequestEntityTooLargeException',
+      `${bytes} byte payload is too large for the Event invocation type (limit ${LAMBDA_ASYNC_REQUEST_MAX_BYTES} bytes)`,
+      413,
+    );
+  }
+  if (bytes <= LAMBDA_SYNC_REQUEST_MAX_BYTES) return undefined;
+  return new LambdaApiError(
+    'RequestEntityTooLargeException',
+    `Request must be smaller than ${LAMBDA_SYNC_REQUEST_MAX_BYTES} bytes for the InvokeFunction operation`,
+    413,
+  );
+}
+
+/**
+ * Lambda's check of a function's environment variables on CreateFunction and UpdateFunctionConfiguration: their
+ * compact JSON may not exceed 4 KB. Throws InvalidParameterValueException in Lambda's words, naming the function.
+ */
+export function checkEnvironmentSize(functionName: string, variables: Record<string, string>): void {
+  const measured = JSON.stringify(variables);
+  if (Buffer.byteLength(measured, 'utf8') <= LAMBDA_ENVIRONMENT_MAX_BYTES) return;
+  throw new LambdaApiError(
+    'InvalidParameterValueException',
+    `${functionName}: Lambda was unable to configure your environment variables because the environment ` +
+      `variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
+    400,
+  );
 }
 
 export type InvokeResult =
@@ -55,9 +114,15 @@ export class LocalFunction {
     this.log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
   }
 
-  /** Invokes the function; invocations queue behind each other. */
-  invoke(event: unknown): Promise<InvokeResult> {
-    const run = this.chain.then(() => this.invokeNow(event));
+  /**
+   * Invokes the function; invocations queue behind each other. Rejects with a {@link LambdaApiError} when the
+   * payload is over the invocation type's limit (6 MB synchronous, 1 MB event); a synchronous invocation whose
+   * response is over 6 MB fails with `Function.ResponseSizeTooLarge`, as Lambda reports it.
+   */
+  invoke(event: unknown, invocationType: InvocationType = 'RequestResponse'): Promise<InvokeResult> {
+    const refused = payloadTooLarge(jsonBytes(event), invocationType);
+    if (refused) return Promise.reject(refused);
+    const run = this.chain.then(() => this.invokeNow(event, invocationType));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -131,7 +196,7 @@ export class LocalFunction {
     });
   }
 
-  private async invokeNow(event: unknown): Promise<InvokeResult> {
+  private async invokeNow(event: unknown, invocationType: InvocationType): Promise<InvokeResult> {
     this.invocations++;
     if (!this.ready) this.ready = this.start();
     try {
@@ -153,10 +218,19 @@ export class LocalFunction {
       const onMessage = (message: WorkerMessage) => {
         if (message.type !== 'result' || message.id !== id) return;
         cleanup();
+        if (!message.ok) {
+          resolve({ ok: false, errorType: message.errorType, errorMessage: message.errorMessage });
+          return;
+        }
+        const responseBytes = invocationType === 'RequestResponse' ? jsonBytes(message.result) : 0;
         resolve(
-          message.ok
-            ? { ok: true, result: message.result }
-            : { ok: false, errorType: message.errorType, errorMessage: message.errorMessage },
+          responseBytes > LAMBDA_SYNC_RESPONSE_MAX_BYTES
+            ? {
+                ok: false,
+                errorType: 'Function.ResponseSizeTooLarge',
+                errorMessage: `Response payload size (${responseBytes} bytes) exceeded maximum allowed payload size (${LAMBDA_SYNC_RESPONSE_MAX_BYTES} bytes).`,
+              }
+            : { ok: true, result: message.result },
         );
       };
       const onExit = (code: number) => {

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ClockTimer, VirtualClock } from '../clock';
+import { STATES_PAYLOAD_MAX_BYTES } from '../limits';
 import { handleStepFunctionsApiRequest } from './api';
+import { checkPayload, enforceStateDataLimit } from './data-limit';
 import {
   AWS_DEFAULT_TASK_TIMEOUT_SECONDS,
   ENGINE_MAX_TIMEOUT_SECONDS,
@@ -142,7 +144,19 @@ const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_TOKEN_LENGTH = 2048;
-const MAX_PAYLOAD_CHARS = 262_144;
+
+/**
+ * The API's answer to a payload over 256 KiB (StartExecution's `input`, SendTaskSuccess's `output`): both fields are
+ * modelled with a maximum length of 262144, "expressed as bytes in UTF-8 encoding"
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html), and a request breaking a
+ * modelled constraint is refused with a ValidationException before the operation runs.
+ */
+function checkApiPayload(field: 'input' | 'output', text: string): void {
+  if (Buffer.byteLength(text, 'utf8') <= STATES_PAYLOAD_MAX_BYTES) return;
+  throw new ValidationException(
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${STATES_PAYLOAD_MAX_BYTES}`,
+  );
+}
 
 /**
  * The sandbox's Step Functions: runs the template's state machines on aws-local-stepfunctions with the task tokens,
@@ -169,6 +183,7 @@ export class LocalStepFunctions {
     private readonly host: StepFunctionsHost,
     options: LocalStepFunctionsOptions = {},
   ) {
+    enforceStateDataLimit();
     this.clock = host.clock;
     this.tokens = new TaskTokenRegistry(host.clock);
     this.defaultScope = {
@@ -216,7 +231,8 @@ export class LocalStepFunctions {
     if (!EXECUTION_NAME.test(name) || CONTROL_CHARACTER.test(name))
       throw new InvalidName(`Invalid execution name: '${name}'.`);
     const text = input.input ?? '{}';
-    const inputValue = text.length <= MAX_PAYLOAD_CHARS ? tryParseJson(text) : undefined;
+    checkApiPayload('input', text);
+    const inputValue = tryParseJson(text);
     if (inputValue === undefined) throw new InvalidExecutionInput('The execution input is not valid JSON.');
     const { region, accountId } = machine.scope;
     const executionType = machine.type === 'EXPRESS' ? 'express' : 'execution';
@@ -265,10 +281,11 @@ export class LocalStepFunctions {
     return { stopDate: execution.stopDate ?? this.clock.date() };
   }
 
+  /** Completes the token's task with `output`; an output over 256 KiB is refused and the task keeps waiting. */
   sendTaskSuccess(taskToken: string, output: string): void {
     requireToken(taskToken);
-    const value =
-      typeof output === 'string' && output.length <= MAX_PAYLOAD_CHARS ? tryParseJson(output) : undefined;
+    if (typeof output === 'string') checkApiPayload('output', output);
+    const value = typeof output === 'string' ? tryParseJson(output) : undefined;
     if (value === undefined) throw new InvalidOutput('The output is not valid JSON.');
     this.tokens.succeed(taskToken, value);
   }
@@ -496,6 +513,8 @@ export class LocalStepFunctions {
     if (spec.integration.kind === 'wait') return this.runWait(execution, input);
 
     const request = unwrapTaskInput(spec, input);
+    // The state's input after Parameters, before anything is scheduled.
+    checkPayload(spec.stateName, 'input', request.payload);
     const attempt = execution.history.beginAttempt(
       spec.stateName,
       new TaskAttempt(spec.resourceType, spec.resourceName, spec.integration.kind === 'lambda:function'),
@@ -519,6 +538,12 @@ export class LocalStepFunctions {
       const result = await (request.timeoutFromPath && request.timeoutSeconds !== undefined
         ? this.withWallClockTimeout(work, request.timeoutSeconds)
         : work);
+      // The connector's output, before ResultSelector and ResultPath (a result ResultPath discards still counts).
+      checkPayload(
+        spec.integration.kind === 'lambda:function' ? spec.resource : spec.stateName,
+        'result',
+        result,
+      );
       attempt.succeeded(this.clock.now(), JSON.stringify(result));
       if (execution.stop) throw stoppedError();
       return result;
