@@ -1,4 +1,8 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -7,15 +11,100 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenOrder, RerouteAssignment } from '../domain/fulfillment/assignment';
+import type {
+  CapacityHold,
+  OrderBook,
+  OrderFactRecord,
+  RecordedPlan,
+  RecordResult,
+  RerouteState,
+  RerouteSummary,
+  UnassignedOrder,
+} from '../domain/fulfillment/order-book';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
-import { queryPages } from './dynamodb-paging';
-import type { OrderBook, OrderFactRecord, RerouteRecord } from '../domain/fulfillment/order-book';
+import { batchGetAll, queryPages } from './dynamodb-paging';
 
 const DAY_S = 86_400;
+const DAY_MS = DAY_S * 1000;
 const BY_WAREHOUSE = 'byWarehouse';
 /** TransactWriteItems takes at most 100 actions, none two on one item. */
 const MAX_TRANSACTION_ITEMS = 100;
+/** Bytes of assignments and unassigned orders per journal part: well inside DynamoDB's 400 KB item. */
+const MAX_PART_BYTES = 300_000;
+/** A hold on a warehouse's capacity lapses after this many days, if nothing gave it back before. */
+const HOLD_DAYS = 7;
+/** Lapsed holds removed by one reservation (each adds a name to the update expression, limited to 4 KB). */
+const MAX_PRUNED = 20;
+
+const JOURNAL = 'reroute#';
+const LEDGER = 'capacity#';
+const journalKey = (key: string) => ({ orderId: `${JOURNAL}${key}` });
+const partKey = (key: string, index: number) => ({ orderId: `${JOURNAL}${key}#part#${index}` });
+const ledgerKey = (warehouseId: string) => ({ orderId: `${LEDGER}${warehouseId}` });
+
+/** One reroute's hold on a warehouse's capacity: the orders it reserved there, and when (ISO 8601). */
+interface LedgerEntry {
+  orders: number;
+  at: string;
+}
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** A journal's reservations (destination -> orders), as recorded. */
+function reservationsOf(journal: Record<string, unknown>): Map<string, number> {
+  return new Map(
+    Object.entries((journal.reservations ?? {}) as Record<string, number>).map(([w, n]) => [w, Number(n)]),
+  );
+}
+
+/**
+ * A plan cut into journal parts of at most {@link MAX_PART_BYTES}: assignments as compact
+ * `[orderId, from, to, cost]` rows, then the unassigned orders.
+ */
+function partsOf(plan: RecordedPlan): { part: number; assignments: string; unassigned: string }[] {
+  const parts: { part: number; assignments: string; unassigned: string }[] = [];
+  let rows: string[] = [];
+  let unassigned: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    parts.push({
+      part: parts.length,
+      assignments: `[${rows.join(',')}]`,
+      unassigned: `[${unassigned.join(',')}]`,
+    });
+    rows = [];
+    unassigned = [];
+    bytes = 0;
+  };
+  const add = (kind: 'assignment' | 'unassigned', row: string) => {
+    const size = Buffer.byteLength(row) + 1;
+    if (bytes + size > MAX_PART_BYTES && bytes > 0) flush();
+    (kind === 'assignment' ? rows : unassigned).push(row);
+    bytes += size;
+  };
+  for (const a of plan.assignments) {
+    add('assignment', JSON.stringify([a.orderId, a.fromWarehouseId, a.toWarehouseId, a.cost]));
+  }
+  for (const u of plan.unassigned) add('unassigned', JSON.stringify(u));
+  if (bytes > 0 || parts.length === 0) flush();
+  return parts;
+}
+
+function decodeAssignments(text: string): RerouteAssignment[] {
+  return (JSON.parse(text) as [string, string, string, number][]).map(
+    ([orderId, fromWarehouseId, toWarehouseId, cost]) => ({
+      orderId,
+      fromWarehouseId,
+      toWarehouseId,
+      cost,
+    }),
+  );
+}
 
 /** The facts of each order, in the order given. */
 function factsByOrder(facts: readonly OrderFactRecord[]): Map<string, OrderFactRecord[]> {
@@ -29,17 +118,26 @@ function factsByOrder(facts: readonly OrderFactRecord[]): Map<string, OrderFactR
 }
 
 /**
- * The order book in DynamoDB: one item per order (`orderId`), a GSI `byWarehouse` (warehouseId, placedAt) for
- * a warehouse's backlog, and one `reroute#<key>` item per reroute. Writes are conditional so that redelivery,
- * out-of-order facts and concurrent reroutes never corrupt an order's state.
+ * The order book in DynamoDB, one table keyed by `orderId`, every item with `expiresAt` (TTL):
+ * - one item per order, and a GSI `byWarehouse` (warehouseId, placedAt) for a warehouse's backlog;
+ * - per reroute, a journal `reroute#<key>` (state, reservations, summary) and its parts `reroute#<key>#part#<n>`
+ *   (the plan, at most 300 KB each): the claim check that events and saga state refer to, written before any
+ *   order moves;
+ * - per destination warehouse, a capacity ledger `capacity#<id>`: the holds of the reroutes that moved orders
+ *   there, and a version that every reservation checks and bumps, so concurrent reroutes cannot overbook.
+ * Writes are conditional so that redelivery, out-of-order facts and concurrent reroutes never corrupt an
+ * order's state.
  */
 export class DynamoOrderBook implements OrderBook {
   private readonly doc: DynamoDBDocumentClient;
+  /** Lapsed holds seen by the last read of each ledger version (`<warehouse>@<version>`), pruned when reserving. */
+  private readonly stale = new Map<string, string[]>();
 
   constructor(
     private readonly tableName: string,
     client: DynamoDBClient = new DynamoDBClient({}),
     private readonly retentionDays = 30,
+    private readonly now: () => number = Date.now,
   ) {
     this.doc = DynamoDBDocumentClient.from(client);
   }
@@ -133,11 +231,14 @@ export class DynamoOrderBook implements OrderBook {
     return orders;
   }
 
+  /** Orders placed at a warehouse (not moved there by a reroute), counted through the byWarehouse index. */
   async openLoad(warehouseIds: readonly string[], since: string): Promise<Record<string, number>> {
     const counts = await mapLimited(warehouseIds, 8, async (warehouseId) => {
+      const query = this.openQuery(warehouseId, since);
       let count = 0;
       for await (const page of queryPages(this.doc, {
-        ...this.openQuery(warehouseId, since),
+        ...query,
+        FilterExpression: `${query.FilterExpression} AND attribute_not_exists(reroutedBy)`,
         Select: 'COUNT',
       })) {
         count += page.Count ?? 0;
@@ -147,79 +248,399 @@ export class DynamoOrderBook implements OrderBook {
     return Object.fromEntries(counts);
   }
 
-  async move(assignments: readonly RerouteAssignment[], rerouteKey: string): Promise<RerouteAssignment[]> {
-    const moved = await mapLimited(assignments, 16, async (assignment) =>
-      (await this.conditionalUpdate(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { orderId: assignment.orderId },
-          UpdateExpression: 'SET warehouseId = :to, previousWarehouseId = :from, reroutedBy = :key',
-          ConditionExpression: 'warehouseId = :from AND #status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':to': assignment.toWarehouseId,
-            ':from': assignment.fromWarehouseId,
-            ':key': rerouteKey,
-            ':open': 'open',
-          },
-        }),
-      ))
-        ? assignment
-        : undefined,
-    );
-    return moved.filter((assignment): assignment is RerouteAssignment => assignment !== undefined);
+  async holds(warehouseIds: readonly string[], since: string): Promise<Map<string, CapacityHold>> {
+    const items = await batchGetAll(this.doc, this.tableName, [...new Set(warehouseIds)].map(ledgerKey), {
+      consistentRead: true,
+    });
+    const found = new Map<string, CapacityHold>();
+    for (const item of items) {
+      const warehouseId = String(item.orderId).slice(LEDGER.length);
+      const entries = Object.entries((item.holds ?? {}) as Record<string, LedgerEntry>);
+      const reserved = entries.reduce((sum, [, hold]) => sum + (hold.at >= since ? hold.orders : 0), 0);
+      const version = Number(item.version ?? 0);
+      found.set(warehouseId, { reserved, version });
+      const stale = entries.filter(([, hold]) => Date.parse(hold.at) < this.now() - HOLD_DAYS * DAY_MS);
+      this.stale.set(
+        `${warehouseId}@${version}`,
+        stale.slice(0, MAX_PRUNED).map(([key]) => key),
+      );
+    }
+    return found;
   }
 
-  async restore(record: RerouteRecord): Promise<number> {
-    const restored = await mapLimited(record.assignments, 16, (assignment) =>
-      this.conditionalUpdate(
+  async openJournal(key: string, label: string): Promise<{ state: RerouteState; summary?: RerouteSummary }> {
+    const { Attributes: old } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: journalKey(key),
+        UpdateExpression:
+          'SET #state = if_not_exists(#state, :planning), label = if_not_exists(label, :label), expiresAt = :e',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':planning': 'planning', ':label': label, ':e': this.expiry() },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const state = (old?.state as RerouteState | undefined) ?? 'planning';
+    // A plan interrupted before it moved anything: give back what it may have reserved, and plan again.
+    if (state === 'planning' && old?.reservations) await this.release(key, reservationsOf(old));
+    return {
+      state,
+      ...(state === 'applied' && typeof old?.summary === 'string'
+        ? { summary: JSON.parse(old.summary) as RerouteSummary }
+        : {}),
+    };
+  }
+
+  async recordPlan(
+    key: string,
+    plan: RecordedPlan,
+    reservations: ReadonlyMap<string, number>,
+    seen: ReadonlyMap<string, CapacityHold>,
+  ): Promise<RecordResult> {
+    const parts = partsOf(plan);
+    await mapLimited(parts, 4, (part) =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...partKey(key, part.part), ...part, expiresAt: this.expiry() },
+        }),
+      ),
+    );
+    // The reservations are written ahead too: whatever happens next, a revert or a retry knows what to give back.
+    const planned = await conditionHolds(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { orderId: assignment.orderId },
-          UpdateExpression: 'SET warehouseId = :from REMOVE previousWarehouseId, reroutedBy',
-          ConditionExpression: 'reroutedBy = :key AND warehouseId = :to',
+          Key: journalKey(key),
+          UpdateExpression: 'SET reservations = :r, parts = :p',
+          ConditionExpression: '#state = :planning',
+          ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
-            ':from': assignment.fromWarehouseId,
-            ':to': assignment.toWarehouseId,
-            ':key': record.idempotencyKey,
+            ':r': Object.fromEntries(reservations),
+            ':p': parts.length,
+            ':planning': 'planning',
           },
         }),
       ),
     );
-    return restored.filter(Boolean).length;
+    if (!planned) return 'reverted';
+
+    // Each destination's hold, conditional on its ledger being as the plan saw it; the last transaction also
+    // moves the journal to `moving`, so the journal says `moving` only when every reservation holds.
+    const at = new Date(this.now()).toISOString();
+    const ledgerUpdates = [...reservations].map(([warehouseId, orders]) =>
+      this.reservationOf(key, warehouseId, orders, at, seen.get(warehouseId) ?? { reserved: 0, version: 0 }),
+    );
+    const journalCheck = (state: RerouteState) => ({
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: journalKey(key),
+        ConditionExpression: '#state = :state',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':state': state },
+      },
+    });
+    const flip = {
+      Update: {
+        TableName: this.tableName,
+        Key: journalKey(key),
+        UpdateExpression: 'SET #state = :moving',
+        ConditionExpression: '#state = :planning',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':moving': 'moving', ':planning': 'planning' },
+      },
+    };
+    const chunks = chunked(ledgerUpdates, MAX_TRANSACTION_ITEMS - 1);
+    if (chunks.length === 0) chunks.push([]);
+    for (let i = 0; i < chunks.length; i++) {
+      const last = i === chunks.length - 1;
+      const head = last ? flip : journalCheck('planning');
+      const outcome = await this.transact([head, ...chunks[i]!.map((Update) => ({ Update }))]);
+      if (outcome === 'done') continue;
+      await this.release(key, reservations);
+      if (outcome.includes(0)) return (await this.stateOf(key)) === 'reverted' ? 'reverted' : 'contended';
+      return 'contended';
+    }
+    return 'recorded';
   }
 
-  async saveReroute(record: RerouteRecord): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          orderId: `reroute#${record.idempotencyKey}`,
-          fromWarehouseId: record.fromWarehouseId,
-          assignments: JSON.stringify(record.assignments),
-        },
-      }),
-    );
+  reference(key: string): { tableName: string; key: string } {
+    return { tableName: this.tableName, key: journalKey(key).orderId };
   }
 
-  async findReroute(idempotencyKey: string): Promise<RerouteRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { orderId: `reroute#${idempotencyKey}` },
-        ConsistentRead: true,
-      }),
+  async recordedPlan(key: string): Promise<RecordedPlan> {
+    const journal = await this.journal(key);
+    const count = Number(journal?.parts ?? 0);
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      Array.from({ length: count }, (_, index) => partKey(key, index)),
+      { consistentRead: true },
     );
-    if (!Item) return undefined;
+    if (items.length !== count) {
+      throw new Error(`reroute ${key}: its journal names ${count} parts, ${items.length} were found`);
+    }
+    items.sort((a, b) => Number(a.part) - Number(b.part));
     return {
-      idempotencyKey,
-      fromWarehouseId: String(Item.fromWarehouseId),
-      assignments: JSON.parse(String(Item.assignments)) as RerouteAssignment[],
+      assignments: items.flatMap((item) => decodeAssignments(String(item.assignments))),
+      unassigned: items.flatMap((item) => JSON.parse(String(item.unassigned)) as UnassignedOrder[]),
     };
   }
 
-  /** True when the update applied; false when its condition no longer holds. */
-  private conditionalUpdate(command: UpdateCommand): Promise<boolean> {
-    return conditionHolds(() => this.doc.send(command));
+  async move(
+    key: string,
+    assignments: readonly RerouteAssignment[],
+  ): Promise<{ moved: RerouteAssignment[]; reverted: boolean }> {
+    let reverted = false;
+    const refused: RerouteAssignment[] = [];
+    const moved: RerouteAssignment[] = [];
+    await mapLimited(chunked(assignments, MAX_TRANSACTION_ITEMS - 1), 4, async (chunk) => {
+      let pending = chunk;
+      while (pending.length > 0 && !reverted) {
+        const outcome = await this.transact([
+          {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: journalKey(key),
+              ConditionExpression: '#state = :moving',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':moving': 'moving' },
+            },
+          },
+          ...pending.map((a) => ({ Update: this.moveOf(a, key) })),
+        ]);
+        if (outcome === 'done') {
+          moved.push(...pending);
+          return;
+        }
+        if (outcome.includes(0)) reverted = true;
+        const failed = new Set(outcome.map((index) => index - 1));
+        for (const index of failed) if (index >= 0) refused.push(pending[index]!);
+        pending = pending.filter((_, index) => !failed.has(index));
+      }
+    });
+    // A resumed reroute finds some of its orders already moved: those count as moved.
+    moved.push(...(await this.alreadyMoved(key, refused)));
+    return { moved, reverted };
+  }
+
+  async complete(key: string, summary: RerouteSummary, moved: readonly RerouteAssignment[]): Promise<void> {
+    const journal = await this.journal(key);
+    const reserved = reservationsOf(journal ?? {});
+    const used = new Map<string, number>();
+    for (const a of moved) used.set(a.toWarehouseId, (used.get(a.toWarehouseId) ?? 0) + 1);
+    const completed = await conditionHolds(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: journalKey(key),
+          UpdateExpression: 'SET #state = :applied, summary = :s, reservations = :r',
+          ConditionExpression: '#state = :moving',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':applied': 'applied',
+            ':moving': 'moving',
+            ':s': JSON.stringify(summary),
+            ':r': Object.fromEntries(used),
+          },
+        }),
+      ),
+    );
+    if (!completed) return; // reverted meanwhile: the revert gives the reservations back
+    // Capacity reserved and not used (orders cancelled or moved meanwhile) goes back.
+    await mapLimited([...reserved], 8, ([warehouseId, orders]) => {
+      const kept = used.get(warehouseId) ?? 0;
+      if (kept >= orders) return Promise.resolve(undefined);
+      return this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: ledgerKey(warehouseId),
+            UpdateExpression: kept === 0 ? 'REMOVE holds.#k' : 'SET holds.#k.orders = :n',
+            ConditionExpression: 'attribute_exists(holds.#k)',
+            ExpressionAttributeNames: { '#k': key },
+            ...(kept === 0 ? {} : { ExpressionAttributeValues: { ':n': kept } }),
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+    });
+  }
+
+  async revert(key: string): Promise<number> {
+    const { Attributes: old } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: journalKey(key),
+        UpdateExpression: 'SET #state = :reverted, expiresAt = :e',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':reverted': 'reverted', ':e': this.expiry() },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!old) return 0; // a tombstone: the reroute never ran, and now never will
+    // No order moves once the journal says `reverted`, so what the parts record is all there is to restore.
+    let restored = 0;
+    if (old.state === 'moving' || old.state === 'applied' || old.state === 'reverted') {
+      const { assignments } = old.parts ? await this.recordedPlan(key) : { assignments: [] };
+      restored = await this.restore(key, assignments);
+    }
+    await this.release(key, reservationsOf(old));
+    return restored;
+  }
+
+  /** Moves back each order still where reroute `key` put it; returns how many. */
+  private async restore(key: string, assignments: readonly RerouteAssignment[]): Promise<number> {
+    let restored = 0;
+    await mapLimited(chunked(assignments, MAX_TRANSACTION_ITEMS), 4, async (chunk) => {
+      let pending = chunk;
+      while (pending.length > 0) {
+        const outcome = await this.transact(pending.map((a) => ({ Update: this.restoreOf(a, key) })));
+        if (outcome === 'done') {
+          restored += pending.length;
+          return;
+        }
+        const failed = new Set(outcome);
+        pending = pending.filter((_, index) => !failed.has(index));
+      }
+    });
+    return restored;
+  }
+
+  /** Gives back reroute `key`'s holds at each warehouse of `reservations`. */
+  private async release(key: string, reservations: ReadonlyMap<string, number>): Promise<void> {
+    await mapLimited([...reservations.keys()], 8, (warehouseId) =>
+      conditionHolds(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: ledgerKey(warehouseId),
+            UpdateExpression: 'REMOVE holds.#k',
+            ConditionExpression: 'attribute_exists(holds.#k)',
+            ExpressionAttributeNames: { '#k': key },
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** The update that holds `orders` of `warehouseId`'s capacity for reroute `key`, if its ledger is as seen. */
+  private reservationOf(key: string, warehouseId: string, orders: number, at: string, seen: CapacityHold) {
+    const hold: LedgerEntry = { orders, at };
+    const expiresAt = Math.floor(this.now() / 1000) + HOLD_DAYS * DAY_S;
+    if (seen.version === 0) {
+      return {
+        TableName: this.tableName,
+        Key: ledgerKey(warehouseId),
+        UpdateExpression: 'SET holds = :holds, version = :one, expiresAt = :e',
+        ConditionExpression: 'attribute_not_exists(version)',
+        ExpressionAttributeValues: { ':holds': { [key]: hold }, ':one': 1, ':e': expiresAt },
+      };
+    }
+    const stale = (this.stale.get(`${warehouseId}@${seen.version}`) ?? []).filter((k) => k !== key);
+    const names: Record<string, string> = { '#k': key };
+    stale.forEach((k, i) => (names[`#s${i}`] = k));
+    return {
+      TableName: this.tableName,
+      Key: ledgerKey(warehouseId),
+      UpdateExpression:
+        'SET holds.#k = :hold, version = :next, expiresAt = :e' +
+        (stale.length > 0 ? ` REMOVE ${stale.map((_, i) => `holds.#s${i}`).join(', ')}` : ''),
+      ConditionExpression: 'version = :seen',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':hold': hold,
+        ':next': seen.version + 1,
+        ':seen': seen.version,
+        ':e': expiresAt,
+      },
+    };
+  }
+
+  private moveOf(assignment: RerouteAssignment, key: string) {
+    return {
+      TableName: this.tableName,
+      Key: { orderId: assignment.orderId },
+      UpdateExpression: 'SET warehouseId = :to, previousWarehouseId = :from, reroutedBy = :key',
+      ConditionExpression: 'warehouseId = :from AND #status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':to': assignment.toWarehouseId,
+        ':from': assignment.fromWarehouseId,
+        ':key': key,
+        ':open': 'open',
+      },
+    };
+  }
+
+  private restoreOf(assignment: RerouteAssignment, key: string) {
+    return {
+      TableName: this.tableName,
+      Key: { orderId: assignment.orderId },
+      UpdateExpression: 'SET warehouseId = :from REMOVE previousWarehouseId, reroutedBy',
+      ConditionExpression: 'reroutedBy = :key AND warehouseId = :to',
+      ExpressionAttributeValues: {
+        ':from': assignment.fromWarehouseId,
+        ':to': assignment.toWarehouseId,
+        ':key': key,
+      },
+    };
+  }
+
+  /** Those of `assignments` whose order is where reroute `key` put it (read consistently). */
+  private async alreadyMoved(
+    key: string,
+    assignments: readonly RerouteAssignment[],
+  ): Promise<RerouteAssignment[]> {
+    if (assignments.length === 0) return [];
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      assignments.map((a) => ({ orderId: a.orderId })),
+      { consistentRead: true, projection: 'orderId, warehouseId, reroutedBy' },
+    );
+    const at = new Map(
+      items.filter((item) => item.reroutedBy === key).map((item) => [String(item.orderId), item.warehouseId]),
+    );
+    return assignments.filter((a) => at.get(a.orderId) === a.toWarehouseId);
+  }
+
+  /**
+   * One TransactWriteItems: `done`, or the indexes of the actions whose condition failed (the transaction then
+   * changed nothing). A transaction conflict or throttling is retried with backoff.
+   */
+  private async transact(items: readonly Record<string, unknown>[]): Promise<'done' | number[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items as never }));
+        return 'done';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.flatMap((r, index) => (r.Code === 'ConditionalCheckFailed' ? [index] : []));
+        if (failed.length > 0) return failed;
+        if (attempt >= 8) throw error;
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(2_000, 20 * 2 ** attempt * (0.5 + Math.random()))),
+        );
+      }
+    }
+  }
+
+  private async journal(key: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: journalKey(key), ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  private async stateOf(key: string): Promise<RerouteState | undefined> {
+    return (await this.journal(key))?.state as RerouteState | undefined;
+  }
+
+  /** Epoch seconds at which a journal written now expires. */
+  private expiry(): number {
+    return Math.floor(this.now() / 1000) + this.retentionDays * DAY_S;
   }
 }

@@ -82,7 +82,7 @@ async function perform(
       const outcome = await reroute(command as RerouteOrders);
       return {
         answer: 'reroute_complete',
-        detail: { ...commandFields(command), ...outcome },
+        detail: { ...commandFields(command), ...outcome, schemaVersion: 2 },
         moved: outcome.reroutedCount,
       };
     }
@@ -90,7 +90,7 @@ async function perform(
       const outcome = await rebalance(command as RebalanceRegion);
       return {
         answer: 'region_rebalanced',
-        detail: { ...commandFields(command), ...outcome },
+        detail: { ...commandFields(command), ...outcome, schemaVersion: 2 },
         moved: outcome.reroutedCount,
       };
     }

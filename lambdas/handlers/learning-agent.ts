@@ -23,8 +23,8 @@ const learningInput = z.object({
       fromWarehouseId: z.string(),
       reroutedCount: z.number(),
       totalCost: z.number(),
-      assignments: z.array(z.object({ toWarehouseId: z.string() })),
-      unassigned: z.array(z.unknown()),
+      destinations: z.array(z.object({ warehouseId: z.string() })),
+      unassignedCount: z.number(),
     })
     .optional(),
   /** The saga's error (`Error`, `Cause`) when the remediation was compensated. */
@@ -50,8 +50,8 @@ export async function run(input: unknown): Promise<LearningResult> {
         fromWarehouseId: parsed.reroute.fromWarehouseId,
         reroutedCount: parsed.reroute.reroutedCount,
         totalCost: parsed.reroute.totalCost,
-        toWarehouses: [...new Set(parsed.reroute.assignments.map((a) => a.toWarehouseId))],
-        unassignedCount: parsed.reroute.unassigned.length,
+        toWarehouses: parsed.reroute.destinations.map((d) => d.warehouseId),
+        unassignedCount: parsed.reroute.unassignedCount,
       },
     }),
   });

@@ -164,7 +164,8 @@ describe('DynamoNetworkStore (dynalite)', () => {
         network,
       );
 
-      expect(outcome.assignments).toEqual([
+      expect(outcome.destinations).toEqual([{ warehouseId: 'WH-NEW-02', orders: 1, cost: 1_000 }]);
+      expect((await book.recordedPlan('reroute-new')).assignments).toEqual([
         { orderId: 'u1', fromWarehouseId: 'WH-NEW-01', toWarehouseId: 'WH-NEW-02', cost: 1_000 },
       ]);
     });
@@ -205,7 +206,9 @@ describe('DynamoNetworkStore (dynalite)', () => {
         network,
       );
 
-      expect(outcome.assignments.map((a) => [a.orderId, a.toWarehouseId])).toEqual([
+      expect(outcome.reroutedCount).toBe(2);
+      const { assignments } = await book.recordedPlan('rebalance-south');
+      expect(assignments.map((a) => [a.orderId, a.toWarehouseId])).toEqual([
         ['s1', 'R3'],
         ['s2', 'R3'],
       ]);
@@ -251,7 +254,9 @@ describe('DynamoNetworkStore (dynalite)', () => {
       );
 
       // r-42 is served by WH-0041 (900), WH-0042 (excluded) and WH-0542 (100 + 542 % 7 = 103).
-      expect(outcome.assignments.map((a) => [a.orderId, a.toWarehouseId, a.cost])).toEqual([
+      expect(outcome.totalCost).toBe(103 + 101);
+      const { assignments } = await book.recordedPlan('r-big');
+      expect(assignments.map((a) => [a.orderId, a.toWarehouseId, a.cost])).toEqual([
         ['big-1', 'WH-0542', 103],
         ['big-2', 'WH-0043', 101],
       ]);

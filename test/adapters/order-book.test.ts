@@ -57,10 +57,13 @@ describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
       network,
     );
     expect(outcome.reroutedCount).toBe(4);
-    const to = Object.fromEntries(outcome.assignments.map((a) => [a.orderId, a.toWarehouseId]));
-    expect(Object.values(to).filter((w) => w === 'B')).toHaveLength(2); // capacity 3, one already held
-    expect(Object.values(to).filter((w) => w === 'C')).toHaveLength(2);
+    // B has capacity 3 and already holds one order.
+    expect(outcome.destinations).toEqual([
+      { warehouseId: 'B', orders: 2, cost: 1_000 },
+      { warehouseId: 'C', orders: 2, cost: 1_400 },
+    ]);
     expect(outcome.totalCost).toBe(2 * 500 + 2 * 700);
+    expect(outcome.assignmentsRef).toEqual({ tableName: 'orders', key: 'reroute#r1' });
     expect(await book.openOrders('A', at(0))).toEqual([]);
     expect((await book.openOrders('B', at(0))).length).toBe(3);
   });

@@ -1,3 +1,4 @@
+import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readFileSync } from 'node:fs';
@@ -119,7 +120,7 @@ describe('the fulfillment network as data, in the sandbox', () => {
     });
   });
 
-  it("remediates a region incident: the region's orders leave its failing warehouses for the hub", () => {
+  it("remediates a region incident: the region's orders leave its failing warehouses for the hub", async () => {
     const [command] = forIncident('rebalance_region', south.detail.correlationId);
     const [answer] = forIncident('region_rebalanced', south.detail.correlationId);
 
@@ -129,13 +130,22 @@ describe('the fulfillment network as data, in the sandbox', () => {
     // The hub's capacity is 5 (capacity_changed): five of the six us-south orders move; the us-central order
     // at WH-USS-01 stays.
     expect(answer!.detail).toMatchObject({ region: 'us-south', reroutedCount: 5, totalCost: 5 * 610 });
-    const { assignments, unassigned } = answer!.detail as {
-      assignments: { orderId: string; toWarehouseId: string }[];
-      unassigned: { orderId: string; reason: string }[];
+    expect(answer!.detail).toMatchObject({
+      destinations: [{ warehouseId: 'WH-USC-HUB', orders: 5, cost: 5 * 610 }],
+      unassignedCount: 1,
+      unassignedReasons: [{ reason: 'no remaining capacity in region us-south', orders: 1 }],
+    });
+    const { idempotencyKey, assignmentsRef } = answer!.detail as {
+      idempotencyKey: string;
+      assignmentsRef: { tableName: string; key: string };
     };
-    expect(new Set(assignments.map((a) => a.toWarehouseId))).toEqual(new Set(['WH-USC-HUB']));
-    expect(assignments.map((a) => a.orderId)).not.toContain('c1');
-    expect(unassigned).toEqual([{ orderId: 's6', reason: 'no remaining capacity in region us-south' }]);
+    const journal = await new DynamoOrderBook(assignmentsRef.tableName, sandbox.dynamodb).recordedPlan(
+      idempotencyKey,
+    );
+    expect(journal.assignments.map((a) => a.orderId)).not.toContain('c1');
+    expect(journal.unassigned).toEqual([
+      { orderId: 's6', reason: 'no remaining capacity in region us-south' },
+    ]);
     const execution = sandbox.sfn
       .listExecutions(sandbox.sfn.listStateMachines().stateMachines[0]!.stateMachineArn)
       .executions.map((e) => sandbox.sfn.describeExecution(e.executionArn))

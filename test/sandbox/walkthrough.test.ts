@@ -1,3 +1,4 @@
+import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as path from 'node:path';
@@ -76,18 +77,28 @@ describe('the retail walk-through in the sandbox', () => {
     const [complete] = ofType('reroute_complete');
     const detail = complete!.detail as {
       fromWarehouseId: string;
+      idempotencyKey: string;
       reroutedCount: number;
-      assignments: { orderId: string; toWarehouseId: string; cost: number }[];
       totalCost: number;
+      destinations: { warehouseId: string; orders: number; cost: number }[];
+      assignmentsRef: { tableName: string; key: string };
     };
     expect(detail.fromWarehouseId).toBe('WH-NYC');
     expect(detail.reroutedCount).toBeGreaterThan(100);
-    expect(detail.assignments.every((a) => a.toWarehouseId !== 'WH-NYC')).toBe(true);
-    expect(detail.totalCost).toBe(detail.assignments.reduce((sum, a) => sum + a.cost, 0));
+    expect(detail.destinations.map((d) => d.warehouseId)).not.toContain('WH-NYC');
+    expect(detail.destinations.reduce((sum, d) => sum + d.orders, 0)).toBe(detail.reroutedCount);
+    expect(detail.destinations.reduce((sum, d) => sum + d.cost, 0)).toBe(detail.totalCost);
 
-    // The order book agrees: each moved order now sits at its new warehouse, marked with the reroute.
+    // The claim check leads to the full assignment, and the order book agrees with it: each moved order now
+    // sits at its new warehouse, marked with the reroute.
     const orders = sandbox.functionByService('fulfillment-agent').config.environment.ORDERS_TABLE_NAME!;
-    const moved = detail.assignments.slice(0, 20);
+    expect(detail.assignmentsRef).toEqual({ tableName: orders, key: `reroute#${detail.idempotencyKey}` });
+    const { assignments } = await new DynamoOrderBook(orders, sandbox.dynamodb).recordedPlan(
+      detail.idempotencyKey,
+    );
+    expect(assignments).toHaveLength(detail.reroutedCount);
+    expect(assignments.reduce((sum, a) => sum + a.cost, 0)).toBe(detail.totalCost);
+    const moved = assignments.slice(0, 20);
     for (const assignment of moved) {
       const { Items = [] } = await sandbox.dynamodb.send(
         new QueryCommand({

@@ -137,7 +137,7 @@ describe('platform contracts', () => {
     expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
     expect(schema.properties.source.enum).toEqual(['proactive.fulfillment']);
     expect(Object.keys(schema.properties.detail.properties)).toEqual(
-      expect.arrayContaining(['assignments', 'reroutedCount', 'totalCost', 'unassigned', 'taskToken']),
+      expect.arrayContaining(['destinations', 'reroutedCount', 'totalCost', 'assignmentsRef', 'taskToken']),
     );
   });
 

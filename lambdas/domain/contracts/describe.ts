@@ -10,14 +10,14 @@ type Detail = Record<string, unknown>;
 
 /** ` (WH-BOS 240, WH-CHI 39), shipping $1,391.70, 0 left unassigned` */
 function moves(d: Detail): string {
-  const assignments = (d.assignments as { toWarehouseId: string }[] | undefined) ?? [];
-  const byTarget = new Map<string, number>();
-  for (const a of assignments) byTarget.set(a.toWarehouseId, (byTarget.get(a.toWarehouseId) ?? 0) + 1);
-  const targets = [...byTarget]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([w, n]) => `${w} ${n}`)
+  const destinations = (d.destinations as { warehouseId: string; orders: number }[] | undefined) ?? [];
+  const others = Number(d.otherDestinations ?? 0);
+  const targets = [...destinations]
+    .sort((a, b) => a.warehouseId.localeCompare(b.warehouseId))
+    .map(({ warehouseId, orders }) => `${warehouseId} ${orders}`)
+    .concat(others > 0 ? [`${others} more`] : [])
     .join(', ');
-  const unassigned = (d.unassigned as unknown[] | undefined)?.length ?? 0;
+  const unassigned = Number(d.unassignedCount ?? 0);
   return `${targets ? ` (${targets})` : ''}, shipping ${money(d.totalCost)}, ${unassigned} left unassigned`;
 }
 

@@ -144,27 +144,45 @@ export type RebalanceRegion = z.infer<typeof rebalanceRegionV1>;
 export const revertRebalanceV1 = z.object({ ...commandFields, parameters: revertRebalanceParameters });
 export type RevertRebalance = z.infer<typeof revertRebalanceV1>;
 
-export const rerouteAssignment = z.object({
-  orderId: z.string().min(1),
-  fromWarehouseId: z.string().min(1),
-  toWarehouseId: z.string().min(1),
-  cost: z.number().int().nonnegative(),
-});
-
+/**
+ * What a reroute or rebalance did, bounded whatever the number of orders: counts and cost per destination,
+ * unassigned orders counted by reason, and a claim check naming where the full assignment is kept (the
+ * fulfillment agent's reroute journal in its orders table: `reroute#<key>` and its `parts`).
+ */
 const rerouteResult = {
-  assignments: z.array(rerouteAssignment),
+  schemaVersion: z.literal(2),
   reroutedCount: z.number().int().nonnegative(),
   /** Total shipping cost of the new assignment, in integer cents. */
   totalCost: z.number().int().nonnegative(),
-  unassigned: z.array(z.object({ orderId: z.string().min(1), reason: z.string().min(1) })),
+  /** Orders and cost per destination warehouse, most orders first (at most 100; the rest counted below). */
+  destinations: z
+    .array(
+      z.object({
+        warehouseId: z.string().min(1),
+        orders: z.number().int().positive(),
+        cost: z.number().int().nonnegative(),
+      }),
+    )
+    .max(100),
+  otherDestinations: z.number().int().nonnegative(),
+  unassignedCount: z.number().int().nonnegative(),
+  /** One line per distinct reason, most orders first (at most 20). */
+  unassignedReasons: z
+    .array(z.object({ reason: z.string().min(1), orders: z.number().int().positive() }))
+    .max(20),
+  /** Claim check: the journal item holding the full list of assignments and unassigned orders. */
+  assignmentsRef: z.object({
+    tableName: z.string().min(1),
+    key: z.string().min(1),
+  }),
 };
 
-export const rerouteCompleteV1 = z.object({
+export const rerouteCompleteV2 = z.object({
   ...commandFields,
   fromWarehouseId: z.string().min(1),
   ...rerouteResult,
 });
-export type RerouteComplete = z.infer<typeof rerouteCompleteV1>;
+export type RerouteComplete = z.infer<typeof rerouteCompleteV2>;
 
 export const rerouteRevertedV1 = z.object({
   ...commandFields,
@@ -173,13 +191,13 @@ export const rerouteRevertedV1 = z.object({
 });
 export type RerouteReverted = z.infer<typeof rerouteRevertedV1>;
 
-export const regionRebalancedV1 = z.object({
+export const regionRebalancedV2 = z.object({
   ...commandFields,
   region: z.string().min(1),
   fromWarehouseIds: z.array(z.string().min(1)).min(1),
   ...rerouteResult,
 });
-export type RegionRebalanced = z.infer<typeof regionRebalancedV1>;
+export type RegionRebalanced = z.infer<typeof regionRebalancedV2>;
 
 export const rebalanceRevertedV1 = z.object({
   ...commandFields,

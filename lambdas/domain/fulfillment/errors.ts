@@ -65,3 +65,28 @@ export class RerouteNotPlannable extends FulfillmentError {
     this.reasons = reasons;
   }
 }
+
+/**
+ * A reroute's compensation ran before it (a late or redelivered command after the saga compensated): its
+ * tombstone stops it, and nothing moves.
+ */
+export class RerouteCancelled extends FulfillmentError {
+  constructor(what: string, options?: ErrorOptions) {
+    super(`${what} was compensated before it ran; nothing moved`, options);
+    this.name = 'RerouteCancelled';
+  }
+}
+
+/**
+ * Concurrent reroutes kept reserving the capacity this one planned with: after `attempts` plans none could be
+ * reserved. Nothing moved and nothing is reserved; the command can be sent again.
+ */
+export class CapacityContended extends FulfillmentError {
+  constructor(what: string, attempts: number, options?: ErrorOptions) {
+    super(
+      `${what}: other reroutes reserved the capacity it planned with, ${attempts} times in a row`,
+      options,
+    );
+    this.name = 'CapacityContended';
+  }
+}
