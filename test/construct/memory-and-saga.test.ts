@@ -407,6 +407,14 @@ describe('RemediationSaga', () => {
       }
     });
 
+    it('sends the command again when concurrent reroutes took the capacity it planned with, and on nothing else it reports', () => {
+      const reroute = definition.States.RerouteOrders!;
+      expect(retried(reroute, 'CapacityContended')).toBe(true);
+      // A reroute that cannot be planned, or whose compensation already ran, is final: no retry.
+      expect(retried(reroute, 'RerouteNotPlannable')).toBe(false);
+      expect(retried(reroute, 'RerouteCancelled')).toBe(false);
+    });
+
     it('retries the compensation on every error, with backoff, before reporting it failed', () => {
       const compensate = definition.States.Compensate!;
       expect(compensate.Retry).toEqual([
