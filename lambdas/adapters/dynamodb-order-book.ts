@@ -394,7 +394,9 @@ export class DynamoOrderBook implements OrderBook {
     let reverted = false;
     const refused: RerouteAssignment[] = [];
     const moved: RerouteAssignment[] = [];
-    await mapLimited(chunked(assignments, MAX_TRANSACTION_ITEMS - 1), 4, async (chunk) => {
+    // One transaction at a time: every one checks the journal item, and concurrent transactions on a common item
+    // cancel each other on DynamoDB (TransactionConflict).
+    await mapLimited(chunked(assignments, MAX_TRANSACTION_ITEMS - 1), 1, async (chunk) => {
       let pending = chunk;
       while (pending.length > 0 && !reverted) {
         const outcome = await this.transact([
