@@ -1,4 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
+import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { DynaliteThread } from '../../local/dynamodb/dynalite-thread';
 
 export interface LocalDynamo {
@@ -80,3 +82,17 @@ export const networkTable = (TableName: string): CreateTableCommandInput => ({
     },
   ],
 });
+
+/** The fulfillment agent's stores on a fresh dynalite: the order book (`orders`) and the network (`network`). */
+export async function startFulfillmentStores(): Promise<{
+  dynamo: LocalDynamo;
+  book: DynamoOrderBook;
+  network: DynamoNetworkStore;
+}> {
+  const dynamo = await startDynamo([ordersTable('orders'), networkTable('network')]);
+  return {
+    dynamo,
+    book: new DynamoOrderBook('orders', dynamo.client),
+    network: new DynamoNetworkStore('network', dynamo.client),
+  };
+}

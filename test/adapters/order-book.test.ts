@@ -1,7 +1,7 @@
 import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { rerouteOrders, revertReroute } from '../../lambdas/domain/fulfillment/reroute';
-import { networkTable, ordersTable, startDynamo, type LocalDynamo } from './dynalite';
+import { ordersTable, startDynamo, startFulfillmentStores, type LocalDynamo } from './dynalite';
 
 const declarations = [
   { warehouseId: 'A', region: 'east', capacity: 100, status: 'active', shippingCost: { east: 400 } },
@@ -24,9 +24,7 @@ describe('DynamoOrderBook with rerouteOrders (dynalite)', () => {
   let network: DynamoNetworkStore;
 
   beforeAll(async () => {
-    dynamo = await startDynamo([ordersTable('orders'), networkTable('network')]);
-    book = new DynamoOrderBook('orders', dynamo.client);
-    network = new DynamoNetworkStore('network', dynamo.client);
+    ({ dynamo, book, network } = await startFulfillmentStores());
     for (const declaration of declarations) await network.declare(declaration, at(-600));
     await book.apply([
       placed('a1', 'A', 1),

@@ -5,7 +5,7 @@ import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import { RerouteCancelled } from '../../lambdas/domain/fulfillment/errors';
 import type { OrderBook } from '../../lambdas/domain/fulfillment/order-book';
 import { rerouteOrders, revertReroute } from '../../lambdas/domain/fulfillment/reroute';
-import { networkTable, ordersTable, startDynamo, type LocalDynamo } from './dynalite';
+import { startFulfillmentStores, type LocalDynamo } from './dynalite';
 
 const at = (minute: number) => new Date(Date.parse('2026-11-20T09:00:00Z') + minute * 60_000).toISOString();
 /** Each test has its own customer region, so the warehouses of one never serve another's orders. */
@@ -45,9 +45,7 @@ describe('the reroute journal: write-ahead, tombstones and capacity holds (dynal
   let network: DynamoNetworkStore;
 
   beforeAll(async () => {
-    dynamo = await startDynamo([ordersTable('orders'), networkTable('network')]);
-    book = new DynamoOrderBook('orders', dynamo.client);
-    network = new DynamoNetworkStore('network', dynamo.client);
+    ({ dynamo, book, network } = await startFulfillmentStores());
   });
   afterAll(() => dynamo.stop());
 
