@@ -38,9 +38,11 @@ ClassicLevel.prototype._put = function putBatched(key, value) {
 };
 const dynalite = require('dynalite');
 const { measureItemsInUtf8 } = require('./item-size.cjs');
+const { cacheExpressionParses } = require('./expression-cache.cjs');
 const { withTransactions } = require('./transactions.cjs');
 
 measureItemsInUtf8();
+cacheExpressionParses();
 const server = dynalite({
   createTableMs: 0,
   deleteTableMs: 0,
