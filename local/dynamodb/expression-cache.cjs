@@ -5,14 +5,17 @@
 // A parse depends on the expression, the attribute names, the TYPES of the attribute values (operand type
 // checks) and whether it is a key condition; the tree it returns holds the value objects themselves. So the
 // tree is kept per (expression, names, value types, key condition), and a later request gets a copy with its
-// own value objects put where the first request's were, the same names and values marked as used, and the
-// same error if the first one failed. Expressions whose checks read the values themselves (BETWEEN compares
+// own value objects put where the first request's were, the names and values the expression mentions marked
+// as used (a successful parse resolves them all, and a request may use a name in two of its expressions), and
+// the same error if the first one failed. Expressions whose checks read the values themselves (BETWEEN compares
 // its bounds, attribute_type reads its type operand) are always parsed afresh.
 'use strict';
 
 const MAX_ENTRIES = 5_000;
 const VALUE_READING = /between|attribute_type/i;
 const TYPES = ['S', 'N', 'B', 'NULL', 'BOOL', 'SS', 'NS', 'BS', 'L', 'M'];
+/** The names (`#n`) and values (`:v`) an expression mentions; expressions have no string literals. */
+const TOKENS = /[#:][0-9A-Za-z_]+/g;
 
 const typeOf = (value) => TYPES.find((type) => value != null && value[type] != null) ?? '?';
 
@@ -48,8 +51,6 @@ function memoize(parser) {
     const key = keyOf(expression, context);
     let entry = cache.get(key);
     if (entry === undefined) {
-      const names = Object.keys(context.unusedAttrNames ?? {});
-      const values = Object.keys(context.unusedAttrVals ?? {});
       let result;
       let error;
       try {
@@ -57,20 +58,24 @@ function memoize(parser) {
       } catch (thrown) {
         error = thrown;
       }
+      const slots = new Map(Object.entries(context.attrVals ?? {}).map(([name, value]) => [value, name]));
+      // dynalite evaluates parts of the tree in place (if_not_exists, for one): the cache keeps its own copy.
       entry = {
-        result,
+        result: rebind(result, slots, context.attrVals ?? {}),
         error,
-        usedNames: names.filter((name) => !(name in (context.unusedAttrNames ?? {}))),
-        usedValues: values.filter((name) => !(name in (context.unusedAttrVals ?? {}))),
-        slots: new Map(Object.entries(context.attrVals ?? {}).map(([name, value]) => [value, name])),
+        tokens: expression.match(TOKENS) ?? [],
+        slots,
       };
       if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value);
       cache.set(key, entry);
       if (error) throw error;
       return result;
     }
-    for (const name of entry.usedNames) delete context.unusedAttrNames[name];
-    for (const name of entry.usedValues) delete context.unusedAttrVals[name];
+    // A successful parse resolves every name and value the expression mentions: they are used.
+    for (const token of entry.tokens) {
+      if (context.unusedAttrNames) delete context.unusedAttrNames[token];
+      if (context.unusedAttrVals) delete context.unusedAttrVals[token];
+    }
     if (entry.error) throw entry.error;
     return rebind(entry.result, entry.slots, context.attrVals ?? {});
   };

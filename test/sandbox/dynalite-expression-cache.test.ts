@@ -73,6 +73,41 @@ describe('dynalite with expression parses cached', () => {
     await expect(unused()).rejects.toThrow(/unused in expressions: keys: \{:spare\}/);
   });
 
+  it('counts a name as used by each expression that mentions it, whatever the other expressions of its request', async () => {
+    const update = (UpdateExpression: string, values: Record<string, unknown>) =>
+      doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: 'j', sk: 'journal' },
+          UpdateExpression,
+          ConditionExpression: 'attribute_not_exists(#state) OR #state = :planning',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':planning': 'planning', ...values },
+        }),
+      );
+    // #state in both expressions, then in the condition alone: the second request uses it all the same.
+    await update('SET #state = :planning, parts = :p', { ':p': 2 });
+    await update('SET parts = :p', { ':p': 3 });
+    expect(await get('j', 'journal')).toEqual({ pk: 'j', sk: 'journal', state: 'planning', parts: 3 });
+  });
+
+  it('evaluates if_not_exists afresh for each request, the first one finding the attribute and the next not', async () => {
+    const stamp = (pk: string, expiresAt: number) =>
+      doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk, sk: 'stamp' },
+          UpdateExpression: 'SET seen = :seen, expiresAt = if_not_exists(expiresAt, :expiresAt)',
+          ExpressionAttributeValues: { ':seen': true, ':expiresAt': expiresAt },
+        }),
+      );
+    await doc.send(new PutCommand({ TableName, Item: { pk: 'old', sk: 'stamp', expiresAt: 100 } }));
+    await stamp('old', 200);
+    await stamp('new', 300);
+    expect((await get('old', 'stamp'))?.expiresAt).toBe(100);
+    expect((await get('new', 'stamp'))?.expiresAt).toBe(300);
+  });
+
   it('checks BETWEEN bounds on every request', async () => {
     for (const sk of ['s1', 's2', 's3']) await doc.send(new PutCommand({ TableName, Item: { pk: 'q', sk } }));
     const between = (low: string, high: string) =>
