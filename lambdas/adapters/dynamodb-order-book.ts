@@ -36,6 +36,8 @@ const MAX_PART_BYTES = 300_000;
 const HOLD_DAYS = 7;
 /** Lapsed holds removed by one reservation (each adds a name to the update expression, limited to 4 KB). */
 const MAX_PRUNED = 20;
+/** Ledger reads whose lapsed holds an instance remembers, for pruning. */
+const MAX_STALE_READS = 1_000;
 
 const JOURNAL = 'reroute#';
 const LEDGER = 'capacity#';
@@ -256,14 +258,22 @@ export class DynamoOrderBook implements OrderBook {
     for (const item of items) {
       const warehouseId = String(item.orderId).slice(LEDGER.length);
       const entries = Object.entries((item.holds ?? {}) as Record<string, LedgerEntry>);
-      const reserved = entries.reduce((sum, [, hold]) => sum + (hold.at >= since ? hold.orders : 0), 0);
+      const lapsed = ([, hold]: [string, LedgerEntry]) =>
+        Date.parse(hold.at) < this.now() - HOLD_DAYS * DAY_MS;
+      const reserved = entries
+        .filter((entry) => !lapsed(entry) && entry[1].at >= since)
+        .reduce((sum, [, hold]) => sum + hold.orders, 0);
       const version = Number(item.version ?? 0);
       found.set(warehouseId, { reserved, version });
-      const stale = entries.filter(([, hold]) => Date.parse(hold.at) < this.now() - HOLD_DAYS * DAY_MS);
-      this.stale.set(
-        `${warehouseId}@${version}`,
-        stale.slice(0, MAX_PRUNED).map(([key]) => key),
-      );
+      const stale = entries.filter(lapsed);
+      // Only the latest reads matter: a warm instance remembers a bounded number of them.
+      if (this.stale.size >= MAX_STALE_READS) this.stale.clear();
+      if (stale.length > 0) {
+        this.stale.set(
+          `${warehouseId}@${version}`,
+          stale.slice(0, MAX_PRUNED).map(([key]) => key),
+        );
+      }
     }
     return found;
   }

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
@@ -116,6 +117,27 @@ describe('the reroute journal: write-ahead, tombstones and capacity holds (dynal
       network,
     );
     expect(third.destinations).toEqual([{ warehouseId: 'WH-M', orders: 4, cost: 400 }]);
+  });
+
+  it('lets a hold lapse after 7 days, and prunes it at the next reservation there', async () => {
+    await network.declare(declared('L1', 'lapse', 100, 900), at(-60));
+    await network.declare(declared('L2', 'lapse', 100, 900), at(-60));
+    await network.declare(declared('LX', 'lapse', 3, 100), at(-60));
+    await book.apply([placed('l1', 'L1', 'lapse'), placed('l2', 'L1', 'lapse'), placed('l3', 'L2', 'lapse')]);
+    const now = Date.parse(at(120));
+    const then = new DynamoOrderBook('orders', dynamo.client, 30, () => now);
+    const later = new DynamoOrderBook('orders', dynamo.client, 30, () => now + 8 * 86_400_000);
+
+    await rerouteOrders({ fromWarehouseId: 'L1', since: at(0), idempotencyKey: 'lapse-1' }, then, network);
+    expect((await then.holds(['LX'], at(0))).get('LX')).toEqual({ reserved: 2, version: 1 });
+    // Eight days on, the hold no longer counts: LX's three places look free, though two orders sit there.
+    expect((await later.holds(['LX'], at(0))).get('LX')).toEqual({ reserved: 0, version: 1 });
+
+    await rerouteOrders({ fromWarehouseId: 'L2', since: at(0), idempotencyKey: 'lapse-2' }, later, network);
+    const { Item: ledger } = await DynamoDBDocumentClient.from(dynamo.client).send(
+      new GetCommand({ TableName: 'orders', Key: { orderId: 'capacity#LX' }, ConsistentRead: true }),
+    );
+    expect(Object.keys((ledger?.holds ?? {}) as object)).toEqual(['lapse-2']);
   });
 
   describe('a 20,000-order reroute', () => {
