@@ -1,8 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -341,15 +337,6 @@ export class DynamoOrderBook implements OrderBook {
     const ledgerUpdates = [...reservations].map(([warehouseId, orders]) =>
       this.reservationOf(key, warehouseId, orders, at, seen.get(warehouseId) ?? { reserved: 0, version: 0 }),
     );
-    const journalCheck = (state: RerouteState) => ({
-      ConditionCheck: {
-        TableName: this.tableName,
-        Key: journalKey(key),
-        ConditionExpression: '#state = :state',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':state': state },
-      },
-    });
     const flip = {
       Update: {
         TableName: this.tableName,
@@ -364,7 +351,7 @@ export class DynamoOrderBook implements OrderBook {
     if (chunks.length === 0) chunks.push([]);
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1;
-      const head = last ? flip : journalCheck('planning');
+      const head = last ? flip : this.journalIs(key, 'planning');
       const outcome = await this.transact([head, ...chunks[i]!.map((Update) => ({ Update }))]);
       if (outcome === 'done') continue;
       await this.release(key, reservations);
@@ -406,33 +393,26 @@ export class DynamoOrderBook implements OrderBook {
     const moved: RerouteAssignment[] = [];
     // One transaction at a time: every one checks the journal item, and concurrent transactions on a common item
     // cancel each other on DynamoDB (TransactionConflict).
-    await mapLimited(chunked(assignments, MAX_TRANSACTION_ITEMS - 1), 1, async (chunk) => {
+    for (const chunk of chunked(assignments, MAX_TRANSACTION_ITEMS - 1)) {
       let pending = chunk;
       while (pending.length > 0 && !reverted) {
         const outcome = await this.transact([
-          {
-            ConditionCheck: {
-              TableName: this.tableName,
-              Key: journalKey(key),
-              ConditionExpression: '#state = :moving',
-              ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':moving': 'moving' },
-            },
-          },
+          this.journalIs(key, 'moving'),
           ...pending.map((a) => ({ Update: this.moveOf(a, key) })),
         ]);
         if (outcome === 'done') {
-          moved.push(...pending);
-          return;
+          for (const a of pending) moved.push(a);
+          break;
         }
         if (outcome.includes(0)) reverted = true;
         const failed = new Set(outcome.map((index) => index - 1));
         for (const index of failed) if (index >= 0) refused.push(pending[index]!);
         pending = pending.filter((_, index) => !failed.has(index));
       }
-    });
+      if (reverted) break;
+    }
     // A resumed reroute finds some of its orders already moved: those count as moved.
-    moved.push(...(await this.alreadyMoved(key, refused)));
+    for (const a of await this.alreadyMoved(key, refused)) moved.push(a);
     return { moved, reverted };
   }
 
@@ -460,23 +440,9 @@ export class DynamoOrderBook implements OrderBook {
     );
     if (!completed) return; // reverted meanwhile: the revert gives the reservations back
     // Capacity reserved and not used (orders cancelled or moved meanwhile) goes back.
-    await mapLimited([...reserved], 8, ([warehouseId, orders]) => {
+    await mapLimited([...reserved], 8, async ([warehouseId, orders]) => {
       const kept = used.get(warehouseId) ?? 0;
-      if (kept >= orders) return Promise.resolve(undefined);
-      return this.doc
-        .send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: ledgerKey(warehouseId),
-            UpdateExpression: kept === 0 ? 'REMOVE holds.#k' : 'SET holds.#k.orders = :n',
-            ConditionExpression: 'attribute_exists(holds.#k)',
-            ExpressionAttributeNames: { '#k': key },
-            ...(kept === 0 ? {} : { ExpressionAttributeValues: { ':n': kept } }),
-          }),
-        )
-        .catch((error: unknown) => {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        });
+      if (kept < orders) await this.setHold(key, warehouseId, kept);
     });
   }
 
@@ -522,19 +488,36 @@ export class DynamoOrderBook implements OrderBook {
 
   /** Gives back reroute `key`'s holds at each warehouse of `reservations`. */
   private async release(key: string, reservations: ReadonlyMap<string, number>): Promise<void> {
-    await mapLimited([...reservations.keys()], 8, (warehouseId) =>
-      conditionHolds(() =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: ledgerKey(warehouseId),
-            UpdateExpression: 'REMOVE holds.#k',
-            ConditionExpression: 'attribute_exists(holds.#k)',
-            ExpressionAttributeNames: { '#k': key },
-          }),
-        ),
+    await mapLimited([...reservations.keys()], 8, (warehouseId) => this.setHold(key, warehouseId, 0));
+  }
+
+  /** Shrinks reroute `key`'s existing hold at `warehouseId` to `orders` (0 removes it); a no-op when it has none. */
+  private setHold(key: string, warehouseId: string, orders: number): Promise<boolean> {
+    return conditionHolds(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKey(warehouseId),
+          UpdateExpression: orders === 0 ? 'REMOVE holds.#k' : 'SET holds.#k.orders = :n',
+          ConditionExpression: 'attribute_exists(holds.#k)',
+          ExpressionAttributeNames: { '#k': key },
+          ...(orders === 0 ? {} : { ExpressionAttributeValues: { ':n': orders } }),
+        }),
       ),
     );
+  }
+
+  /** A TransactWriteItems ConditionCheck that reroute `key`'s journal is in `state`. */
+  private journalIs(key: string, state: RerouteState) {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: journalKey(key),
+        ConditionExpression: '#state = :state',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':state': state },
+      },
+    };
   }
 
   /** The update that holds `orders` of `warehouseId`'s capacity for reroute `key`, if its ledger is as seen. */
