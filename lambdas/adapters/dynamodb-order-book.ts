@@ -6,7 +6,11 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { OpenOrder, RerouteAssignment } from '../domain/fulfillment/assignment';
+import {
+  ordersByDestination,
+  type OpenOrder,
+  type RerouteAssignment,
+} from '../domain/fulfillment/assignment';
 import type {
   CapacityHold,
   OrderBook,
@@ -419,8 +423,7 @@ export class DynamoOrderBook implements OrderBook {
   async complete(key: string, summary: RerouteSummary, moved: readonly RerouteAssignment[]): Promise<void> {
     const journal = await this.journal(key);
     const reserved = reservationsOf(journal ?? {});
-    const used = new Map<string, number>();
-    for (const a of moved) used.set(a.toWarehouseId, (used.get(a.toWarehouseId) ?? 0) + 1);
+    const used = ordersByDestination(moved);
     const completed = await conditionHolds(() =>
       this.doc.send(
         new UpdateCommand({

@@ -40,6 +40,13 @@ export interface RerouteAssignment {
   cost: number;
 }
 
+/** Orders per destination warehouse among `assignments`. */
+export function ordersByDestination(assignments: readonly RerouteAssignment[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const a of assignments) counts.set(a.toWarehouseId, (counts.get(a.toWarehouseId) ?? 0) + 1);
+  return counts;
+}
+
 export interface ReroutePlan {
   /** Sorted by `orderId`. */
   assignments: RerouteAssignment[];

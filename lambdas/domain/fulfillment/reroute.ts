@@ -1,5 +1,5 @@
 import type { OpenOrder, RerouteAssignment } from './assignment';
-import { planReroute } from './assignment';
+import { ordersByDestination, planReroute } from './assignment';
 import { CapacityContended, RerouteCancelled, RerouteNotPlannable } from './errors';
 import { networkServing, type NetworkStore } from './network';
 import {
@@ -128,10 +128,7 @@ async function runReroute(
         reasonsOf(plan.unassigned).map(([reason, n]) => countLine(reason, n)),
       );
     }
-    const reservations = new Map<string, number>();
-    for (const a of plan.assignments) {
-      reservations.set(a.toWarehouseId, (reservations.get(a.toWarehouseId) ?? 0) + 1);
-    }
+    const reservations = ordersByDestination(plan.assignments);
     const seen = new Map(
       [...reservations.keys()].map((id) => [id, holds.get(id) ?? { reserved: 0, version: 0 }]),
     );
