@@ -29,6 +29,14 @@ export async function startDynamo(tables: CreateTableCommandInput[]): Promise<Lo
   };
 }
 
+/** A table keyed by `pk` alone. */
+export const pkTable = (TableName: string): CreateTableCommandInput => ({
+  TableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+});
+
 export const pkSkTable = (TableName: string): CreateTableCommandInput => ({
   TableName,
   BillingMode: 'PAY_PER_REQUEST',

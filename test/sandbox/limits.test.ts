@@ -1,6 +1,5 @@
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -22,7 +21,6 @@ import * as path from 'node:path';
 import { Activity } from '../../local/activity';
 import { ensureAssembly } from '../../local/assembly';
 import { VirtualClock } from '../../local/clock';
-import { DynaliteThread } from '../../local/dynamodb/dynalite-thread';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import { LocalFunction, type InvokeResult } from '../../local/lambda/local-function';
 import {
@@ -39,6 +37,7 @@ import { Sandbox } from '../../local/sandbox';
 import { LocalQueue, SqsEventSourceMapping, type QueuedMessage } from '../../local/sqs';
 import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
 import { loadTemplate, type CloudTemplate } from '../../local/template';
+import { pkTable, startDynamo, type LocalDynamo } from '../adapters/dynalite';
 import { assemblyDir, consumersExcept, repoRoot, startSandbox } from './sandbox-fixture';
 
 const REGION = 'us-east-1';
@@ -691,25 +690,14 @@ describe('Lambda environment variables', () => {
 describe('DynamoDB item size (400 KB)', () => {
   const TABLE = 'limits';
   const MAX = 409_600;
-  let dynamo: DynaliteThread;
+  let dynamo: LocalDynamo;
   let client: DynamoDBClient;
 
   beforeAll(async () => {
-    dynamo = await DynaliteThread.start();
-    client = new DynamoDBClient({ endpoint: dynamo.url, region: REGION, credentials: CREDENTIALS });
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      }),
-    );
+    dynamo = await startDynamo([pkTable(TABLE)]);
+    client = dynamo.client;
   });
-  afterAll(async () => {
-    client.destroy();
-    await dynamo.stop();
-  });
+  afterAll(() => dynamo.stop());
 
   /** `{pk: <one character>, p: <padding>}`: names and values add up to `bytes` (4 bytes besides the padding). */
   const item = (pk: string, bytes: number): Record<string, AttributeValue> => ({
