@@ -19,6 +19,8 @@ new ProactiveAgentsStack(app, context('stackName') ?? 'ProactiveAgents', {
   templateSimilarityThreshold: context('templateSimilarityThreshold')
     ? Number(context('templateSimilarityThreshold'))
     : undefined,
+  // `cdk deploy -c reasonerGuardrail=true`: a Bedrock guardrail on every reasoner call.
+  reasonerGuardrail: context('reasonerGuardrail') === 'true',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

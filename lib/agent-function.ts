@@ -49,6 +49,8 @@ export interface AgentFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Commands run around bundling, e.g. to copy a WebAssembly file the bundle loads at run time. @default - none */
+  readonly commandHooks?: nodejs.ICommandHooks;
 }
 
 /**
@@ -125,6 +127,7 @@ export class AgentFunction extends Construct {
         // Bundle the SDK too: pinned versions, and the sandbox runs the same bytes.
         externalModules: [],
         forceDockerBundling: false,
+        ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });
     // Contract violations are sent straight to the DLQ with their reason (SendMessage to the queue URL in the
@@ -196,7 +199,7 @@ export class AgentFunction extends Construct {
   }
 
   /** Lets the agent put events on the bus as `source`, of that source's contracted detail-types only. */
-  public grantPutEvents(bus: events.IEventBus, source: string): iam.Grant {
-    return grantPutEventsAs(this.function, bus, source);
+  public grantPutEvents(bus: events.IEventBus, source: string, only?: readonly string[]): iam.Grant {
+    return grantPutEventsAs(this.function, bus, source, only);
   }
 }

@@ -4,7 +4,12 @@ import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { contracts, eventJsonSchema, type DetailType } from '../lambdas/domain/contracts/registry';
+import {
+  contracts,
+  eventJsonSchema,
+  producedBy,
+  type DetailType,
+} from '../lambdas/domain/contracts/registry';
 
 export interface EventBackboneProps {
   /** Name of the bus; the schema registry is `<busName>-contracts`. @default 'proactive-agents' */
@@ -20,12 +25,22 @@ export interface EventBackboneProps {
  * source (`events:source` and `events:detail-type` conditions): no agent can emit another's events, a
  * `reroute_orders` command included.
  */
-export function grantPutEventsAs(grantee: iam.IGrantable, bus: events.IEventBus, source: string): iam.Grant {
-  const detailTypes = Object.values(contracts)
-    .filter((contract) => contract.source === source)
-    .map((contract) => contract.detailType)
-    .sort();
-  if (detailTypes.length === 0) throw new Error(`no contract has source "${source}"`);
+export function grantPutEventsAs(
+  grantee: iam.IGrantable,
+  bus: events.IEventBus,
+  source: string,
+  /** Only these of the source's detail-types. @default - every detail-type the source's contracts name */
+  only?: readonly string[],
+): iam.Grant {
+  const produced = Object.values(contracts)
+    .filter((contract) => producedBy(contract, source))
+    .map((contract) => contract.detailType as string);
+  if (produced.length === 0) throw new Error(`no contract has source "${source}"`);
+  const foreign = (only ?? []).filter((detailType) => !produced.includes(detailType));
+  if (foreign.length > 0) {
+    throw new Error(`no contract of source "${source}" has detail-type ${foreign.join(', ')}`);
+  }
+  const detailTypes = [...(only ?? produced)].sort();
   return iam.Grant.addToPrincipal({
     grantee,
     actions: ['events:PutEvents'],

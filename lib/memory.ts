@@ -47,7 +47,7 @@ export type SemanticDocumentPermission = 'aoss:ReadDocument' | 'aoss:WriteDocume
 
 /**
  * The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders, the fulfillment
- * network) and the vector collection.
+ * network, operations records) and the vector collection.
  */
 export class Memory extends Construct {
   /**
@@ -83,6 +83,16 @@ export class Memory extends Construct {
    * warehouse or route first seen in orders until a declaration does (its orders may still be open).
    */
   public readonly network: dynamodb.TableV2;
+  /**
+   * What the operations agent records: incident tickets (`ticket#<id>`, with a status) and customer
+   * notifications (`notification#<id>`). No TTL: tickets and notifications sent are the operators' record.
+   */
+  public readonly operations: dynamodb.TableV2;
+  /**
+   * The inference firewall's budget ledger: model spend per agent and UTC day (`pk = budget#<agent>`,
+   * `sk = <day>`), reserved by conditional updates so concurrent calls never pass a ceiling; TTL `expiresAt`.
+   */
+  public readonly budgets: dynamodb.TableV2;
   public readonly collection: aoss.CfnCollection;
   /**
    * The k-NN index of semantic memory, declared here so it exists before any agent runs: agents read and write
@@ -135,6 +145,9 @@ export class Memory extends Construct {
         },
       ],
     });
+
+    this.operations = table('Operations');
+    this.budgets = table('Budgets', { timeToLiveAttribute: 'expiresAt' });
 
     const prefix = props.namePrefix ?? 'proactive-memory';
     if (!/^[a-z][a-z0-9-]{0,18}$/.test(prefix)) {
@@ -293,6 +306,45 @@ export class Memory extends Construct {
       grantee,
       actions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
       resourceArns: [this.network.tableArn],
+    });
+  }
+
+  /**
+   * Lets `grantee` reserve and settle model spend on its own budget only: UpdateItem (reserve, settle) and
+   * GetItem (the spend that refused a call) on the ledger items whose partition key is `budget#<agent>`.
+   */
+  public grantBudget(grantee: iam.IGrantable, agent: string): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      resourceArns: [this.budgets.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`budget#${agent}`] } },
+    });
+  }
+
+  /**
+   * Lets `grantee` pause and resume warehouse intake: UpdateItem on the network table's intake items only
+   * (partition keys `intake#<warehouseId>`, by the `dynamodb:LeadingKeys` condition); profiles and routes stay
+   * out of reach. Reroutes read intake items with the profiles (`grantNetworkRead`).
+   */
+  public grantIntakeControl(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.network.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['intake#*'] } },
+    });
+  }
+
+  /**
+   * Lets `grantee` keep incident tickets and customer notifications: conditional UpdateItem on the operations
+   * table (each open, close and notification is one), nothing else.
+   */
+  public grantOperationsRecords(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.operations.tableArn],
     });
   }
 

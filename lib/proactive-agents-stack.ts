@@ -2,12 +2,14 @@ import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { sources } from '../lambdas/domain/contracts/registry';
+import { commandAnswers, sources } from '../lambdas/domain/contracts/registry';
 import { AgentFunction } from './agent-function';
 import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
+import { Governance } from './governance';
 import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
+import { ReasonerGuardrail } from './reasoner-guardrail';
 import { RemediationSaga } from './remediation-saga';
 
 export interface ProactiveAgentsStackProps extends StackProps {
@@ -32,6 +34,11 @@ export interface ProactiveAgentsStackProps extends StackProps {
    * @default 'global.anthropic.claude-haiku-4-5-20251001-v1:0'
    */
   readonly reasonerModelId?: string;
+  /**
+   * A Bedrock guardrail (prompt-attack and content filters) applied to every reasoner call.
+   * @default false
+   */
+  readonly reasonerGuardrail?: boolean;
   /** Titan Text Embeddings v2 dimensions (256, 512 or 1024). @default 1024 */
   readonly embeddingDimensions?: number;
   /** Cosine similarity at or above which a procedural template is reused. @default 0.85 */
@@ -58,10 +65,20 @@ export class ProactiveAgentsStack extends Stack {
   public readonly backbone: EventBackbone;
   public readonly memory: Memory;
   public readonly saga: RemediationSaga;
+  /** The policy decision point and its AppConfig configuration. */
+  public readonly governance: Governance;
   /** Alarms (on by default), the operators' topic and the dashboard. */
   public readonly operations: Operations;
   public readonly agents: Record<
-    'monitoring' | 'planning' | 'learning' | 'orderBook' | 'network' | 'fulfillment' | 'sagaCallback',
+    | 'monitoring'
+    | 'planning'
+    | 'learning'
+    | 'orderBook'
+    | 'network'
+    | 'fulfillment'
+    | 'sagaCallback'
+    | 'operations'
+    | 'policy',
     AgentFunction
   >;
 
@@ -82,6 +99,13 @@ export class ProactiveAgentsStack extends Stack {
     });
     const { bus, deadLetterQueue: ruleDeadLetterQueue } = this.backbone;
     const common = { bus, ruleDeadLetterQueue, logLevel: props.logLevel };
+    // Before the agents and the saga: the saga asks its policy function before each task.
+    this.governance = new Governance(this, 'Governance', {
+      bus,
+      ruleDeadLetterQueue,
+      applicationName: `${prefix}-governance`,
+      logLevel: props.logLevel,
+    });
 
     const monitoring = new AgentFunction(this, 'MonitoringAgent', {
       ...common,
@@ -163,6 +187,18 @@ export class ProactiveAgentsStack extends Stack {
         semantic: ['aoss:ReadDocument'],
       },
     );
+    // The inference firewall: the planning agent's model calls are charged to its own budget ledger items,
+    // at the ceiling and prices of the governance configuration (AppConfig, read at run time).
+    this.memory.grantBudget(planning.function, 'planning-agent');
+    planning.grantPutEvents(bus, sources.governance, ['budget_exceeded']);
+    if (props.reasonerGuardrail) new ReasonerGuardrail(this, 'ReasonerGuardrail').applyTo(planning.function);
+    this.governance.grantReadConfiguration(planning.function);
+    for (const [name, value] of Object.entries({
+      BUDGETS_TABLE_NAME: this.memory.budgets.tableName,
+      ...this.governance.readerEnvironment(),
+    })) {
+      planning.function.addEnvironment(name, value);
+    }
     const learning = memoryAgent(
       'LearningAgent',
       'learning-agent.ts',
@@ -231,6 +267,36 @@ export class ProactiveAgentsStack extends Stack {
     this.memory.grantIdempotency(fulfillment.function);
     fulfillment.grantPutEvents(bus, sources.fulfillment);
 
+    // Its own role: it touches intake items of the network table, its operations records and nothing else.
+    const operationsAgent = new AgentFunction(this, 'OperationsAgent', {
+      ...common,
+      entry: path.join(handlers, 'operations-agent.ts'),
+      serviceName: 'operations-agent',
+      description:
+        'Pauses and resumes warehouse intake, opens and closes incident tickets, notifies customers.',
+      eventPattern: {
+        source: ['proactive.planning'],
+        detailType: [
+          'pause_warehouse_intake',
+          'resume_warehouse_intake',
+          'open_incident_ticket',
+          'close_incident_ticket',
+          'notify_customers',
+        ],
+      },
+      replays: 'ignore',
+      timeout: Duration.seconds(30),
+      environment: {
+        NETWORK_TABLE_NAME: this.memory.network.tableName,
+        OPERATIONS_TABLE_NAME: this.memory.operations.tableName,
+        IDEMPOTENCY_TABLE_NAME: this.memory.idempotency.tableName,
+      },
+    });
+    this.memory.grantIntakeControl(operationsAgent.function);
+    this.memory.grantOperationsRecords(operationsAgent.function);
+    this.memory.grantIdempotency(operationsAgent.function);
+    operationsAgent.grantPutEvents(bus, sources.operations);
+
     this.saga = new RemediationSaga(this, 'RemediationSaga', {
       bus,
       ruleDeadLetterQueue,
@@ -242,16 +308,10 @@ export class ProactiveAgentsStack extends Stack {
       ...common,
       entry: path.join(handlers, 'saga-callback.ts'),
       serviceName: 'saga-callback',
-      description: "Resumes the saga's waiting task when the fulfillment agent answers a command.",
+      description: "Resumes the saga's waiting task when an agent answers one of its commands.",
       eventPattern: {
-        source: ['proactive.fulfillment'],
-        detailType: [
-          'reroute_complete',
-          'reroute_reverted',
-          'region_rebalanced',
-          'rebalance_reverted',
-          'command_failed',
-        ],
+        source: [sources.fulfillment, sources.operations],
+        detailType: [...commandAnswers],
       },
       replays: 'ignore',
     });
@@ -276,6 +336,8 @@ export class ProactiveAgentsStack extends Stack {
       network: networkAgent,
       fulfillment,
       sagaCallback,
+      operations: operationsAgent,
+      policy: this.governance.policyAgent,
     };
     this.operations = new Operations(this, 'Operations', {
       backbone: this.backbone,

@@ -28,7 +28,9 @@ export interface RemediationSagaProps {
 
 /**
  * The remediation saga: a Standard state machine (JSONPath ASL from a file, ARNs through
- * DefinitionSubstitutions), started by each `order_cancellation_spike`.
+ * DefinitionSubstitutions), started by each `order_cancellation_spike`. One definition runs every validated plan:
+ * each task in order as a command answered through a task token (`AuthorizeTask` before each is where the policy
+ * decision point goes), and on a failure the compensations back to the first task, in reverse order.
  */
 export class RemediationSaga extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -65,7 +67,7 @@ export class RemediationSaga extends Construct {
         resources: [props.planningFunction.functionArn, props.learningFunction.functionArn],
       }),
     );
-    // The saga speaks for planning: plans, commands, compensations, failures and escalations.
+    // The saga speaks for planning: plans, commands, compensations, failures (compensation_failed too) and escalations.
     grantPutEventsAs(this.stateMachine, props.bus, sources.planning);
 
     this.rule = new events.Rule(this, 'StartOnSpike', {

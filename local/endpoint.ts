@@ -6,14 +6,20 @@ import type { Activity } from './activity';
 /** One AWS JSON-protocol service behind the endpoint: `operation` is the part of X-Amz-Target after the dot. */
 export type JsonService = (operation: string, body: Record<string, unknown>) => unknown;
 
-/** A REST service behind the endpoint, by path prefix (Bedrock runtime, the OpenSearch collection). */
-export type RestService = (
-  method: string,
-  path: string,
-  body: unknown,
-) =>
-  | { status: number; body?: unknown; errorType?: string }
-  | Promise<{ status: number; body?: unknown; errorType?: string }>;
+/**
+ * A REST service's answer: `body` is sent as JSON; `raw` (a blob payload, e.g. AppConfig's configuration) is
+ * sent as it is, with the content type in `headers`.
+ */
+export interface RestResult {
+  status: number;
+  body?: unknown;
+  raw?: Uint8Array;
+  headers?: Record<string, string>;
+  errorType?: string;
+}
+
+/** A REST service behind the endpoint, by path prefix (Bedrock runtime, the OpenSearch collection, AppConfig). */
+export type RestService = (method: string, path: string, body: unknown) => RestResult | Promise<RestResult>;
 
 export interface ServiceRoute {
   /** The X-Amz-Target prefix, e.g. `AWSEvents`, `AWSStepFunctions`, `AmazonSQS`. */
@@ -86,10 +92,17 @@ export class LocalEndpoint {
     const prefix = [...this.restRoutes.keys()].find(
       (p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`),
     );
-    const send = (status: number, body: unknown, errorType?: string) => {
-      const payload = body === undefined ? '' : JSON.stringify(body);
+    const send = (
+      status: number,
+      body: unknown,
+      errorType?: string,
+      raw?: Uint8Array,
+      headers: Record<string, string> = {},
+    ) => {
+      const payload = raw ?? (body === undefined ? '' : JSON.stringify(body));
       response.writeHead(status, {
         'content-type': 'application/json',
+        ...headers,
         'content-length': Buffer.byteLength(payload),
         ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
       });
@@ -112,7 +125,7 @@ export class LocalEndpoint {
         url.slice(prefix.length) || '/',
         body,
       );
-      send(result.status, result.body, result.errorType);
+      send(result.status, result.body, result.errorType, result.raw, result.headers);
     } catch (error) {
       send(500, { message: (error as Error).message }, 'InternalServerException');
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
+import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
 import { LocalBedrock } from './bedrock';
@@ -44,6 +45,11 @@ export interface SandboxOptions {
    * a long replay's order book and window counters do not grow the process. @default false
    */
   readonly tablesOnDisk?: boolean;
+  /**
+   * AppConfig: files to serve instead of the ones the template names, by configuration profile name (e.g.
+   * `{ governance: '/tmp/governance.json' }`). @default - each hosted configuration's own file (config/…)
+   */
+  readonly appConfigFiles?: Readonly<Record<string, string>>;
 }
 
 /** Faults the sandbox injects (`npm start -- --fault <name>`). */
@@ -138,6 +144,8 @@ export class Sandbox {
   private readonly consumerOfQueue = new Map<string, LocalFunction>();
   readonly opensearch = new LocalOpenSearch();
   bedrock!: LocalBedrock;
+  /** The AppConfig data API: hosted configurations served from their files, reloaded when they change. */
+  appConfig!: LocalAppConfig;
   bus!: LocalEventBus;
   eventsApi!: EventBridgeApi;
   sfn!: LocalStepFunctions;
@@ -355,6 +363,12 @@ export class Sandbox {
         throw new Error(`${logicalId}: the index could not be created: ${JSON.stringify(created.body)}`);
       }
     }
+    // AppConfig (local/appconfig.ts): a change the profile's validator refuses is reported and not served.
+    this.appConfig = LocalAppConfig.fromTemplate(this.template, {
+      files: this.options.appConfigFiles,
+      onRefused: (profile, reason) => console.warn(`AppConfig ${profile}: ${reason}`),
+    });
+    this.http.restRoute('/appconfigdata', (method, path, body) => this.appConfig.handle(method, path, body));
     this.http.route({
       prefix: 'AmazonSQS',
       jsonVersion: '1.0',
@@ -452,6 +466,7 @@ export class Sandbox {
         AWS_ENDPOINT_URL_SFN: this.endpoint,
         AWS_ENDPOINT_URL_SQS: this.endpoint,
         AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `${this.http2Endpoint}/bedrock`,
+        AWS_ENDPOINT_URL_APPCONFIGDATA: `${this.endpoint}/appconfigdata`,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_LAMBDA_FUNCTION_NAME: functionName,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),

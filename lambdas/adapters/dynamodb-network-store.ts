@@ -11,6 +11,7 @@ import {
 } from '../domain/fulfillment/network';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
+import { activePausesOf, intakeKey } from './dynamodb-intake-store';
 import { batchGetAll, queryPages } from './dynamodb-paging';
 
 /** The GSI over route items: partition `warehouseId`, sort `routeRegion` (profiles have no `routeRegion`). */
@@ -71,10 +72,20 @@ export class DynamoNetworkStore implements NetworkStore {
   }
 
   async profiles(warehouseIds: readonly string[]): Promise<Map<string, WarehouseProfile>> {
-    const keys = [...new Set(warehouseIds)].map(profileKey);
+    const ids = [...new Set(warehouseIds)];
+    // Profiles and intake items in the same BatchGetItem: a paused warehouse costs no extra request.
+    const items = await batchGetAll(this.doc, this.tableName, [
+      ...ids.map(profileKey),
+      ...ids.map(intakeKey),
+    ]);
+    const paused = new Set<string>();
+    for (const item of items) {
+      if (item.sk !== PROFILE && activePausesOf(item) > 0) paused.add(String(item.warehouseId));
+    }
     const found = new Map<string, WarehouseProfile>();
-    for (const item of await batchGetAll(this.doc, this.tableName, keys)) {
-      const profile = profileOf(item);
+    for (const item of items) {
+      if (item.sk !== PROFILE) continue;
+      const profile = profileOf(item, paused);
       found.set(profile.warehouseId, profile);
     }
     return found;
@@ -220,12 +231,13 @@ export class DynamoNetworkStore implements NetworkStore {
   }
 }
 
-function profileOf(item: Record<string, unknown>): WarehouseProfile {
+function profileOf(item: Record<string, unknown>, paused: ReadonlySet<string>): WarehouseProfile {
   return {
     warehouseId: String(item.warehouseId),
     region: typeof item.region === 'string' && item.region.length > 0 ? item.region : 'unknown',
     capacity: typeof item.capacity === 'number' ? item.capacity : 0,
     status: item.status === 'closed' ? 'closed' : 'active',
     origin: item.origin === 'declared' ? 'declared' : 'observed',
+    intake: paused.has(String(item.warehouseId)) ? 'paused' : 'open',
   };
 }

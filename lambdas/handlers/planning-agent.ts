@@ -1,16 +1,66 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoBudgetLedger } from '../adapters/dynamodb-budget-ledger';
+import { EventPublisher } from '../adapters/event-publisher';
 import type { RemediationPlan } from '../domain/contracts/platform';
 import { parseDetail } from '../domain/contracts/parse';
+import { sources } from '../domain/contracts/registry';
+import { budgetPolicyOf } from '../domain/governance/budget';
+import { BudgetedReasoner } from '../domain/governance/budgeted-reasoner';
 import { EscalationRequired } from '../domain/planning/errors';
 import { RemediationPlanner } from '../domain/planning/planner';
-import { memoryPorts, templateThreshold } from './shared/memory';
+import { requireEnv } from './shared/environment';
+import { governanceReader } from './shared/governance';
+import { memoryPorts, REASONER_MAX_TOKENS, templateThreshold } from './shared/memory';
 import { createObservability, instrument } from './shared/observability';
 
+const AGENT = 'planning-agent';
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
+const governance = governanceReader(tracer);
+const ledger = new DynamoBudgetLedger(
+  requireEnv('BUDGETS_TABLE_NAME'),
+  tracer.captureAWSv3Client(new DynamoDBClient({})),
+);
+const publisher = new EventPublisher(
+  requireEnv('EVENT_BUS_NAME'),
+  tracer.captureAWSv3Client(new EventBridgeClient({})),
+);
 const planner = new RemediationPlanner(
-  memoryPorts(tracer, (report) =>
-    metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
+  memoryPorts(
+    tracer,
+    (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
+    // The inference firewall's cost ceiling: each call reserved on the agent's budget ledger, at the ceiling and
+    // price the governance configuration sets now; past it, budget_exceeded and the rule planner instead.
+    (reasoner, modelId) =>
+      new BudgetedReasoner(reasoner, {
+        agent: AGENT,
+        ledger,
+        policy: async () => budgetPolicyOf(await governance(), AGENT, modelId),
+        maxOutputTokens: REASONER_MAX_TOKENS,
+        now: Date.now,
+        onExceeded: async (state, requestedMicroUsd, request) => {
+          metrics.addMetric('BudgetExceeded', MetricUnit.Count, 1);
+          await publisher.publish([
+            {
+              source: sources.governance,
+              detailType: 'budget_exceeded',
+              detail: parseDetail('budget_exceeded', {
+                schemaVersion: 1,
+                correlationId: request.incident.correlationId,
+                agent: AGENT,
+                modelId,
+                period: state.period,
+                spentMicroUsd: state.spentMicroUsd,
+                ceilingMicroUsd: state.ceilingMicroUsd,
+                requestedMicroUsd,
+                fallback: 'rule',
+              }),
+            },
+          ]);
+        },
+      }),
   ),
   { templateThreshold: templateThreshold() },
 );

@@ -9,6 +9,7 @@ import {
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { CommandFailed } from '../domain/contracts/platform';
 import { parseEvent } from '../domain/contracts/parse';
+import { commandAnswers } from '../domain/contracts/registry';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
@@ -23,21 +24,13 @@ const sagaMovedOn = (error: unknown): error is Error =>
 const clip = (text: string, limit: number): string =>
   text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 
-const answers = [
-  'reroute_complete',
-  'reroute_reverted',
-  'region_rebalanced',
-  'rebalance_reverted',
-  'command_failed',
-] as const;
-
 /**
- * Resumes the saga's waiting task with the fulfillment agent's answer: an outcome resumes it with
+ * Resumes the saga's waiting task with an agent's answer to its command: an outcome resumes it with
  * SendTaskSuccess, `command_failed` fails it at once with SendTaskFailure (its `error` is what the saga's
  * `Catch` matches, its `reason` the cause).
  */
 export async function run(event: EventBridgeEvent<string, unknown>): Promise<void> {
-  const answer = parseEvent(event, answers);
+  const answer = parseEvent(event, commandAnswers);
   const { taskToken, ...output } = answer.detail;
   try {
     if (answer.detailType === 'command_failed') {

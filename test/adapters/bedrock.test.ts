@@ -104,7 +104,21 @@ describe('BedrockReasoner', () => {
     const input = bedrock.commandCalls(ConverseCommand)[0]!.args[0].input;
     expect(input.modelId).toBe('anthropic.claude-test');
     expect(input.toolConfig?.toolChoice).toEqual({ any: {} });
-    expect(input.toolConfig?.tools).toEqual([
+    // The whole catalog, in its order, then the escalation tool.
+    expect(input.toolConfig?.tools?.map((tool) => tool.toolSpec?.name)).toEqual([
+      ...catalogTools.map((tool) => tool.name),
+      ESCALATE_TOOL,
+    ]);
+    expect(input.toolConfig?.tools?.find((tool) => tool.toolSpec?.name === 'notify_customers')).toMatchObject(
+      {
+        toolSpec: { description: expect.stringMatching(/irreversible: nothing undoes it\.$/) },
+      },
+    );
+    expect(
+      input.toolConfig?.tools?.filter((tool) =>
+        ['reroute_orders', 'rebalance_region', ESCALATE_TOOL].includes(tool.toolSpec?.name ?? ''),
+      ),
+    ).toEqual([
       {
         toolSpec: {
           name: 'reroute_orders',
@@ -168,7 +182,24 @@ describe('BedrockReasoner', () => {
         },
       ],
       rationale: 'Rerouting resolved similar incidents.',
+      // What the call used, as Bedrock reported it: the budget ledger charges it.
+      usage: { modelId: 'm', inputTokens: 10, outputTokens: 10 },
     });
+  });
+
+  it('applies the configured guardrail to every Converse call, and none without one', async () => {
+    bedrock.on(ConverseCommand).resolves(reply([{ text: 'no plan' }]));
+
+    await new BedrockReasoner({
+      modelId: 'm',
+      client: new BedrockRuntimeClient({}),
+      guardrail: { identifier: 'gr-123', version: '2' },
+    }).propose(request());
+    await new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose(request());
+
+    const [guarded, plain] = bedrock.commandCalls(ConverseCommand).map((call) => call.args[0].input);
+    expect(guarded?.guardrailConfig).toEqual({ guardrailIdentifier: 'gr-123', guardrailVersion: '2' });
+    expect(plain?.guardrailConfig).toBeUndefined();
   });
 
   it('reports an escalation when the model calls the escalation tool', async () => {
@@ -184,7 +215,11 @@ describe('BedrockReasoner', () => {
       request(),
     );
 
-    expect(draft).toEqual({ tasks: [], escalation: 'a region-wide outage' });
+    expect(draft).toEqual({
+      tasks: [],
+      escalation: 'a region-wide outage',
+      usage: { modelId: 'm', inputTokens: 10, outputTokens: 10 },
+    });
   });
 
   it('on the retry replays the rejected tool calls and answers each with the validation error', async () => {

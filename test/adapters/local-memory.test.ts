@@ -124,10 +124,15 @@ describe('LocalReasoner', () => {
     catalog: catalogTools,
   });
 
-  it('proposes rerouting the warehouse open orders, a draft that passes catalog validation', async () => {
+  it('proposes a ticket, an intake pause and a reroute of the warehouse open orders, a draft that passes catalog validation', async () => {
     const draft = await new LocalReasoner().propose(request(spike()));
 
     expect(draft.tasks).toEqual([
+      {
+        taskType: 'open_incident_ticket',
+        parameters: { scopeType: 'warehouse', scopeId: 'WH-NYC', severity: 'sev2' },
+      },
+      { taskType: 'pause_warehouse_intake', parameters: { warehouseId: 'WH-NYC' } },
       {
         taskType: 'reroute_orders',
         parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
@@ -161,6 +166,10 @@ describe('LocalReasoner', () => {
     );
 
     expect(draft.tasks).toEqual([
+      {
+        taskType: 'open_incident_ticket',
+        parameters: { scopeType: 'region', scopeId: 'us-east', severity: 'sev1' },
+      },
       {
         taskType: 'rebalance_region',
         parameters: { region: 'us-east', fromWarehouseIds: ['WH-NYC', 'WH-BOS'], since: expect.any(String) },

@@ -1,4 +1,5 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoIntakeStore } from '../../lambdas/adapters/dynamodb-intake-store';
 import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { RerouteNotPlannable } from '../../lambdas/domain/fulfillment/errors';
@@ -113,6 +114,7 @@ describe('DynamoNetworkStore (dynalite)', () => {
         capacity: 250,
         status: 'active',
         origin: 'observed',
+        intake: 'open',
       });
       expect((await network.routesTo(['us-mountain'])).map((r) => [r.warehouseId, r.cost])).toEqual([
         ['WH-USW-01', 900],
@@ -168,6 +170,58 @@ describe('DynamoNetworkStore (dynalite)', () => {
       expect((await book.recordedPlan('reroute-new')).assignments).toEqual([
         { orderId: 'u1', fromWarehouseId: 'WH-NEW-01', toWarehouseId: 'WH-NEW-02', cost: 1_000 },
       ]);
+    });
+
+    it('never reroutes to a warehouse whose intake is paused, until every pause of it is lifted', async () => {
+      const name = `network-${++tables}`;
+      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+      const network = new DynamoNetworkStore(name, dynamo.client);
+      const intake = new DynamoIntakeStore(name, dynamo.client);
+      await network.declare(declared('P1', { north: 100 }), at(0));
+      await network.declare(declared('P2', { north: 200 }), at(0)); // cheapest destination
+      await network.declare(declared('P3', { north: 900 }), at(0));
+      await book.apply([placed('p1', 'P1', 'north'), placed('p2', 'P1', 'north')]);
+
+      // Two incidents pause P2; the first one's compensation lifts only its own pause.
+      expect(await intake.pause('P2', 'pause-intake#a', at(2))).toEqual({
+        warehouseId: 'P2',
+        activePauses: 1,
+      });
+      expect(await intake.pause('P2', 'pause-intake#b', at(2))).toEqual({
+        warehouseId: 'P2',
+        activePauses: 2,
+      });
+      expect(await intake.pause('P2', 'pause-intake#b', at(3))).toEqual({
+        warehouseId: 'P2',
+        activePauses: 2,
+      });
+      expect(await intake.resume('P2', 'pause-intake#a', at(4))).toEqual({
+        warehouseId: 'P2',
+        activePauses: 1,
+      });
+      expect((await network.profiles(['P2', 'P3'])).get('P2')).toMatchObject({ intake: 'paused' });
+
+      const paused = await rerouteOrders(
+        { fromWarehouseId: 'P1', since: at(0), idempotencyKey: 'r-paused' },
+        book,
+        network,
+      );
+      expect(paused.destinations.map((d) => d.warehouseId)).toEqual(['P3']);
+      await revertReroute({ rerouteIdempotencyKey: 'r-paused' }, book);
+
+      expect(await intake.resume('P2', 'pause-intake#b', at(5))).toEqual({
+        warehouseId: 'P2',
+        activePauses: 0,
+      });
+      expect((await network.profiles(['P2'])).get('P2')).toMatchObject({ intake: 'open' });
+      // A late pause whose resume already ran is refused by the tombstone.
+      expect(await intake.pause('P2', 'pause-intake#a', at(6))).toEqual({ cancelled: true });
+      const open = await rerouteOrders(
+        { fromWarehouseId: 'P1', since: at(0), idempotencyKey: 'r-open' },
+        book,
+        network,
+      );
+      expect(open.destinations.map((d) => d.warehouseId)).toEqual(['P2']);
     });
 
     it('fails at once, moving nothing, when the only other warehouse was emptied', async () => {

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { grantModelInvoke, inferenceRoute } from '../../lib/bedrock-model-access';
-import { DEFAULT_REASONER_MODEL_ID } from '../../lib/proactive-agents-stack';
+import { DEFAULT_REASONER_MODEL_ID, ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
 import { synthStack } from './stack-fixture';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -96,5 +96,50 @@ describe('Bedrock model access', () => {
       foundationModelId: 'amazon.titan-embed-text-v2:0',
     });
     expect(inferenceRoute(`apac.${haiku}`)).toEqual({ kind: 'geographic', foundationModelId: haiku });
+  });
+});
+
+describe('Reasoner guardrail (optional)', () => {
+  const guarded = () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new ProactiveAgentsStack(app, 'Guarded', {
+      reasonerGuardrail: true,
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    return { stack, template: Template.fromStack(stack) };
+  };
+
+  it('is absent by default', () => {
+    const { template } = synthStack();
+    template.resourceCountIs('AWS::Bedrock::Guardrail', 0);
+  });
+
+  it('filters prompt attacks on input and harmful content both ways, and the planning agent calls through its published version', () => {
+    const { stack, template } = guarded();
+    template.resourceCountIs('AWS::Bedrock::Guardrail', 1);
+    template.resourceCountIs('AWS::Bedrock::GuardrailVersion', 1);
+    const [guardrail] = Object.values(template.findResources('AWS::Bedrock::Guardrail')) as {
+      Properties: { ContentPolicyConfig: { FiltersConfig: Record<string, string>[] } };
+    }[];
+    expect(guardrail!.Properties.ContentPolicyConfig.FiltersConfig).toContainEqual({
+      Type: 'PROMPT_ATTACK',
+      InputStrength: 'HIGH',
+      OutputStrength: 'NONE',
+    });
+    const [guardrailId, versionId] = ['AWS::Bedrock::Guardrail', 'AWS::Bedrock::GuardrailVersion'].map(
+      (type) => Object.keys(template.findResources(type))[0]!,
+    );
+    const planning = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'planning-agent' } } },
+    });
+    expect(Object.values(planning)[0]!.Properties.Environment.Variables).toMatchObject({
+      GUARDRAIL_ID: { 'Fn::GetAtt': [guardrailId, 'GuardrailId'] },
+      GUARDRAIL_VERSION: { 'Fn::GetAtt': [versionId, 'Version'] },
+    });
+    expect(bedrockStatements(template, stack, stack.agents.planning.role)).toContainEqual({
+      Effect: 'Allow',
+      Action: 'bedrock:ApplyGuardrail',
+      Resource: { 'Fn::GetAtt': [guardrailId, 'GuardrailArn'] },
+    });
   });
 });

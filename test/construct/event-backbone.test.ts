@@ -90,7 +90,12 @@ describe('EventBackbone', () => {
     const id = (rule: { node: { defaultChild?: unknown } } | undefined) =>
       stack.getLogicalId(rule!.node.defaultChild as never);
     expect(ignoring).toEqual(
-      [id(stack.saga.rule), id(stack.agents.fulfillment.rule), id(stack.agents.sagaCallback.rule)].sort(),
+      [
+        id(stack.saga.rule),
+        id(stack.agents.fulfillment.rule),
+        id(stack.agents.operations.rule),
+        id(stack.agents.sagaCallback.rule),
+      ].sort(),
     );
   });
 
@@ -141,8 +146,12 @@ describe('EventBackbone', () => {
           .sort(),
       ),
     );
-    const { planning, learning, orderBook, network, sagaCallback } = stack.agents;
-    for (const agent of [planning, learning, orderBook, network, sagaCallback]) {
+    // The planning agent's inference firewall reports a refused model call, and nothing else of governance's.
+    expect(putEvents(stack.agents.planning.role)).toEqual(
+      expected('proactive.governance', ['budget_exceeded']),
+    );
+    const { learning, orderBook, network, sagaCallback } = stack.agents;
+    for (const agent of [learning, orderBook, network, sagaCallback]) {
       expect(putEvents(agent.role)).toEqual([]);
     }
   });

@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { contracts } from '../../lambdas/domain/contracts/registry';
+import { contracts, producedBy } from '../../lambdas/domain/contracts/registry';
 import type { AgentFunction } from '../../lib/agent-function';
 import { rendered, synthStack } from './stack-fixture';
 
@@ -71,7 +71,7 @@ describe('Least privilege, role by role', () => {
       StringEquals: {
         'events:source': source,
         'events:detail-type': Object.values(contracts)
-          .filter((contract) => contract.source === source)
+          .filter((contract) => producedBy(contract, source))
           .map((contract) => contract.detailType)
           .sort(),
       },
@@ -177,12 +177,64 @@ describe('Least privilege, role by role', () => {
     );
   });
 
-  it('planning agent: history and decisions, template queries, both models through their routes, semantic memory', () => {
+  it('operations agent: intake items of the network only, its records, Powertools idempotency, answers as proactive.operations', () => {
+    expect(allowedTo(agents.operations.role)).toEqual(
+      inOrder([
+        ...basics(agents.operations),
+        // DynamoIntakeStore.pause / resume: one UpdateItem each, on `intake#<warehouseId>` items and no other
+        // (profiles and routes share the table but not the partition-key prefix).
+        {
+          ...on(arn(memory.network), 'dynamodb:UpdateItem'),
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['intake#*'] } },
+        },
+        // DynamoTicketStore.open / close and DynamoNotificationLog.record: one conditional UpdateItem each.
+        on(arn(memory.operations), 'dynamodb:UpdateItem'),
+        // DynamoDBPersistenceLayer: GetItem, PutItem, UpdateItem, DeleteItem — nothing else.
+        on(
+          arn(memory.idempotency),
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ),
+        // Its answers, and command_failed (a contract it shares with the fulfillment agent).
+        putEventsAs('proactive.operations'),
+      ]),
+    );
+    expect(putEventsAs('proactive.operations').condition).toMatchObject({
+      StringEquals: {
+        'events:detail-type': expect.arrayContaining(['command_failed', 'warehouse_intake_paused']),
+      },
+    });
+  });
+
+  it('planning agent: history and decisions, template queries, both models through their routes, semantic memory, its own budget, the governance configuration', () => {
+    const { application, environment, configuration } = stack.governance;
+    const profile = `<${stack.getLogicalId(configuration.node.findChild('ConfigurationProfile') as never)}>`;
     expect(allowedTo(agents.planning.role)).toEqual(
       inOrder([
         ...basics(agents.planning),
         on(arn(memory.episodic), 'dynamodb:Query', 'dynamodb:PutItem'),
         on(arn(memory.procedural), 'dynamodb:Query'),
+        // The inference firewall: reserve and settle on its own ledger items only, read the ceilings and prices.
+        {
+          ...on(arn(memory.budgets), 'dynamodb:UpdateItem', 'dynamodb:GetItem'),
+          condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['budget#planning-agent'] } },
+        },
+        on(
+          `arn:aws:appconfig:eu-west-1:123456789012:application/<${id(application)}>/environment/<${id(environment)}>/configuration/${profile}`,
+          'appconfig:StartConfigurationSession',
+          'appconfig:GetLatestConfiguration',
+        ),
+        {
+          ...on(arn(bus), 'events:PutEvents'),
+          condition: {
+            StringEquals: {
+              'events:source': 'proactive.governance',
+              'events:detail-type': ['budget_exceeded'],
+            },
+          },
+        },
         titan,
         on(haikuProfile, 'bedrock:InvokeModel'),
         {
@@ -221,6 +273,23 @@ describe('Least privilege, role by role', () => {
       inOrder([
         ...basics(agents.sagaCallback),
         on(`<${id(saga.stateMachine)}>`, 'states:SendTaskSuccess', 'states:SendTaskFailure'),
+      ]),
+    );
+  });
+
+  it('policy agent: exactly its AppConfig configuration (session, latest), decisions as proactive.governance', () => {
+    const { application, environment, configuration } = stack.governance;
+    const profile = `<${stack.getLogicalId(configuration.node.findChild('ConfigurationProfile') as never)}>`;
+    expect(allowedTo(agents.policy.role)).toEqual(
+      inOrder([
+        ...basics(agents.policy),
+        // Powertools AppConfigProvider: StartConfigurationSession, then GetLatestConfiguration with its tokens.
+        on(
+          `arn:aws:appconfig:eu-west-1:123456789012:application/<${id(application)}>/environment/<${id(environment)}>/configuration/${profile}`,
+          'appconfig:StartConfigurationSession',
+          'appconfig:GetLatestConfiguration',
+        ),
+        putEventsAs('proactive.governance'),
       ]),
     );
   });

@@ -11,7 +11,7 @@ describe('Memory', () => {
 
   it('keeps every table on demand, encrypted, with point-in-time recovery', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(6);
+    expect(Object.keys(tables)).toHaveLength(8);
     for (const table of Object.values(tables) as { Properties: Record<string, unknown> }[]) {
       expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
@@ -374,7 +374,14 @@ describe('RemediationSaga', () => {
     const definition = JSON.parse(
       readFileSync(path.join(repoRoot, 'statemachines', 'remediation-saga.asl.json'), 'utf8'),
     ) as { TimeoutSeconds?: number; States: Record<string, State> };
-    const states = Object.entries(definition.States);
+    const nested = (machine: { States: Record<string, State> }): [string, State][] =>
+      Object.entries(machine.States).flatMap(([name, state]) => [
+        [name, state] as [string, State],
+        ...('ItemProcessor' in state
+          ? nested((state as { ItemProcessor: { States: Record<string, State> } }).ItemProcessor)
+          : []),
+      ]);
+    const states = nested(definition);
     const retried = (state: State, error: string) =>
       (state.Retry ?? []).some(
         (retrier) => retrier.ErrorEquals.includes(error) || retrier.ErrorEquals.includes('States.ALL'),
@@ -408,18 +415,39 @@ describe('RemediationSaga', () => {
     });
 
     it('sends the command again when concurrent reroutes took the capacity it planned with, and on nothing else it reports', () => {
-      const reroute = definition.States.RerouteOrders!;
-      expect(retried(reroute, 'CapacityContended')).toBe(true);
+      const run = definition.States.RunTask!;
+      expect(retried(run, 'CapacityContended')).toBe(true);
       // A reroute that cannot be planned, or whose compensation already ran, is final: no retry.
-      expect(retried(reroute, 'RerouteNotPlannable')).toBe(false);
-      expect(retried(reroute, 'RerouteCancelled')).toBe(false);
+      expect(retried(run, 'RerouteNotPlannable')).toBe(false);
+      expect(retried(run, 'RerouteCancelled')).toBe(false);
+      expect(retried(run, 'CommandCancelled')).toBe(false);
     });
 
-    it('retries the compensation on every error, with backoff, before reporting it failed', () => {
-      const compensate = definition.States.Compensate!;
+    it('runs every task of the plan through one task state, after the policy decision point, with its own timeout', () => {
+      const run = definition.States.RunTask as State & { TimeoutSecondsPath?: string; Next?: string };
+      expect(run.TimeoutSecondsPath).toBe('$.run.task.timeoutSeconds');
+      expect(definition.States.AuthorizeTask).toMatchObject({ Type: 'Pass', Next: 'RunTask' });
+      expect((definition.States.AuthorizeTask as { Comment?: string }).Comment).toMatch(
+        /POLICY DECISION POINT/,
+      );
+      expect(definition.States.MoreTasks).toMatchObject({
+        Type: 'Choice',
+        Choices: [{ Variable: '$.run.index', NumericLessThanPath: '$.run.count', Next: 'SelectTask' }],
+      });
+    });
+
+    it('retries each compensation on every error, with backoff, before reporting it failed', () => {
+      const walk = definition.States.Compensate as State & {
+        MaxConcurrency?: number;
+        ItemProcessor: { States: Record<string, State & { Catch?: { Next: string }[] }> };
+      };
+      expect(walk.Type).toBe('Map');
+      expect(walk.MaxConcurrency).toBe(1);
+      const compensate = walk.ItemProcessor.States.RunCompensation!;
       expect(compensate.Retry).toEqual([
         expect.objectContaining({ ErrorEquals: ['States.ALL'], BackoffRate: 2, MaxAttempts: 4 }),
       ]);
+      expect(compensate.Catch).toEqual([expect.objectContaining({ Next: 'ReportCompensationFailed' })]);
     });
   });
 });

@@ -43,15 +43,35 @@ describe('the remediation saga in the sandbox when the fulfillment agent never a
     expect(Date.parse(failed!.time) - commandAt).toBe(900_000);
   });
 
-  it('sends the compensation, and reports a compensation that is never answered instead of hiding it', () => {
+  it('sends the compensation, and escalates a compensation that is never answered instead of hiding it', () => {
     const reverts = ofType('revert_reroute');
     expect(reverts[0]!.detail).toMatchObject({ parameters: { fromWarehouseId: 'WH-NYC' } });
+    expect(ofType('compensation_failed').map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        taskType: 'reroute_orders',
+        compensationType: 'revert_reroute',
+        error: 'States.Timeout',
+      }),
+    ]);
+    // The walk goes on: the operations agent lifts the pause and closes the ticket the plan opened.
+    expect(ofType('warehouse_intake_resumed')[0]!.detail).toMatchObject({
+      warehouseId: 'WH-NYC',
+      intake: 'open',
+    });
+    expect(ofType('incident_ticket_closed')[0]!.detail).toMatchObject({ wasOpen: true });
     const compensationFailure = ofType('remediation_failed').find(
       (e) => (e.detail as { stage: string }).stage === 'compensation',
     );
-    expect(compensationFailure!.detail).toMatchObject({ error: 'States.Timeout' });
+    expect(compensationFailure!.detail).toMatchObject({ error: 'CompensationFailed' });
+    expect(ofType('remediation_escalated')[0]!.detail).toMatchObject({
+      reason: expect.stringMatching(/^a compensation failed after its retries/),
+    });
+    expect(ofType('remediation_compensated')).toEqual([]);
     const [machine] = sandbox.sfn.listStateMachines().stateMachines;
     const [execution] = sandbox.sfn.listExecutions(machine!.stateMachineArn).executions;
-    expect(sandbox.sfn.describeExecution(execution!.executionArn)).toMatchObject({ status: 'FAILED' });
+    expect(sandbox.sfn.describeExecution(execution!.executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'CompensationFailed',
+    });
   });
 });

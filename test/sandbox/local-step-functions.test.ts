@@ -255,7 +255,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(pending).toEqual({
       token: expect.any(String),
       executionArn,
-      stateName: 'RerouteOrders',
+      stateName: 'RunTask',
       deadline: START + 300_000,
     });
     expect(harness.sfn.describeExecution(executionArn).status).toBe('RUNNING');
@@ -267,7 +267,11 @@ describe('LocalStepFunctions running the remediation saga', () => {
     const described = harness.sfn.describeExecution(executionArn);
     expect(described).toMatchObject({ status: 'SUCCEEDED', stopDate: new Date(START + 42_000) });
     expect(JSON.parse(described.output ?? 'null')).toMatchObject({
-      reroute: { reroutedOrders: 212, assignments: 3 },
+      run: {
+        index: 1,
+        count: 1,
+        answers: { taskType: 'reroute_orders', answer: { reroutedOrders: 212, assignments: 3 } },
+      },
     });
     expect(harness.sfn.pendingTaskTokens()).toEqual([]);
     expect(harness.sfn.runningExecutions()).toBe(0);
@@ -277,7 +281,13 @@ describe('LocalStepFunctions running the remediation saga', () => {
         plan: planFor(CORRELATION_ID),
         outcome: 'succeeded',
         time: '2026-11-20T10:36:12.000Z',
-        reroute: { reroutedOrders: 212, assignments: 3 },
+        // The answers of the plan's tasks, newest first: `{}` ends the stack.
+        answers: {
+          taskId: 'task-reroute-1',
+          taskType: 'reroute_orders',
+          answer: { reroutedOrders: 212, assignments: 3 },
+          previous: {},
+        },
       },
     ]);
   });
@@ -311,7 +321,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     });
     expect(revert.taskToken).not.toBe(reroute.taskToken);
     expect(harness.sfn.pendingTaskTokens()).toEqual([
-      { token: revert.taskToken, executionArn, stateName: 'Compensate', deadline: START + 120_000 },
+      { token: revert.taskToken, executionArn, stateName: 'RunCompensation', deadline: START + 120_000 },
     ]);
 
     harness.sfn.sendTaskSuccess(revert.taskToken, JSON.stringify({ revertedOrders: 0 }));
@@ -319,12 +329,12 @@ describe('LocalStepFunctions running the remediation saga', () => {
 
     expect(published('remediation_compensated')).toEqual([
       {
-        schemaVersion: 1,
+        schemaVersion: 2,
         correlationId: CORRELATION_ID,
         planId: 'plan-0001',
-        compensatedTaskIds: ['task-reroute-1'],
+        failedTaskId: 'task-reroute-1',
         reason: 'RerouteFailed',
-        result: { revertedOrders: 0 },
+        compensations: [{ taskId: 'task-reroute-1', taskType: 'reroute_orders', outcome: 'compensated' }],
       },
     ]);
     expect(harness.sfn.describeExecution(executionArn)).toMatchObject({
@@ -394,7 +404,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(harness.sfn.pendingTaskTokens()).toEqual([
       expect.objectContaining({
         token: reverts[1]?.taskToken,
-        stateName: 'Compensate',
+        stateName: 'RunCompensation',
         deadline: START + 240_000,
       }),
     ]);
@@ -452,16 +462,23 @@ describe('LocalStepFunctions running the remediation saga', () => {
     const { events } = harness.sfn.getExecutionHistory(executionArn);
 
     const task = ['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited'];
+    const pass = ['PassStateEntered', 'PassStateExited'];
     expect(events.map((e) => e.type)).toEqual([
       'ExecutionStarted',
       ...task,
       ...task,
+      ...pass, // StartTasks
+      ...pass, // SelectTask
+      ...pass, // AuthorizeTask
       'TaskStateEntered',
       'TaskScheduled',
       'TaskStarted',
       'TaskSubmitted',
       'TaskSucceeded',
       'TaskStateExited',
+      ...pass, // TaskDone
+      'ChoiceStateEntered', // MoreTasks
+      'ChoiceStateExited',
       ...task, // Learn
       'SucceedStateEntered',
       'SucceedStateExited',
@@ -471,7 +488,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
     expect(
       events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name),
-    ).toEqual(['Plan', 'AnnouncePlan', 'RerouteOrders', 'Learn']);
+    ).toEqual(['Plan', 'AnnouncePlan', 'RunTask', 'Learn']);
     const times = events.map((e) => e.timestamp?.getTime() ?? Number.NaN);
     expect(times[0]).toBe(START);
     expect(times).toEqual([...times].sort((a, b) => a - b));

@@ -82,6 +82,10 @@ describe('planning from memory in the sandbox, and the llm-throttle drill', () =
       planner: 'rule',
       tasks: [
         expect.objectContaining({
+          taskType: 'open_incident_ticket',
+          parameters: { scopeType: 'region', scopeId: 'us-west', severity: 'sev1' },
+        }),
+        expect.objectContaining({
           taskType: 'rebalance_region',
           parameters: expect.objectContaining({ region: 'us-west', fromWarehouseIds: ['WH-SEA'] }),
         }),

@@ -52,7 +52,7 @@ describe('the retail walk-through in the sandbox', () => {
     expect(second).toMatch(/similar past incident/);
   });
 
-  it('plans a reroute with cost, risk, SLA, timeout, idempotency key and compensation', () => {
+  it('plans a ticket, an intake pause and a reroute, each with cost, risk, SLA, timeout, idempotency key and compensation', () => {
     const [planned] = ofType('remediation_planned');
     const plan = planned!.detail as {
       correlationId: string;
@@ -62,14 +62,21 @@ describe('the retail walk-through in the sandbox', () => {
     expect(plan.correlationId).toBe(
       (ofType('order_cancellation_spike')[0]!.detail as { correlationId: string }).correlationId,
     );
-    expect(plan.tasks[0]).toMatchObject({
+    expect(plan.tasks.map((task) => task.taskType)).toEqual([
+      'open_incident_ticket',
+      'pause_warehouse_intake',
+      'reroute_orders',
+    ]);
+    expect(plan.tasks[2]).toMatchObject({
       taskType: 'reroute_orders',
       parameters: { fromWarehouseId: 'WH-NYC' },
       risk: 'medium',
       compensation: { taskType: 'revert_reroute' },
     });
-    for (const field of ['costCents', 'slaSeconds', 'timeoutSeconds', 'idempotencyKey'])
-      expect(plan.tasks[0]).toHaveProperty(field);
+    for (const task of plan.tasks) {
+      for (const field of ['costCents', 'slaSeconds', 'timeoutSeconds', 'idempotencyKey', 'compensation'])
+        expect(task).toHaveProperty(field);
+    }
     expect(plan.evidence.join(' ')).toMatch(/cancellation ratio at WH-NYC/);
   });
 
@@ -124,8 +131,14 @@ describe('the retail walk-through in the sandbox', () => {
     // Written by the learning agent (the only writer): redacted, with its TTL.
     const outcomes = records.filter((record) => record.kind === 'remediation_outcome');
     expect(outcomes.map((record) => JSON.parse(String(record.detail)) as unknown)).toEqual([
-      expect.objectContaining({ outcome: 'succeeded', tasks: 'reroute_orders' }),
-      expect.objectContaining({ outcome: 'succeeded', tasks: 'reroute_orders' }),
+      expect.objectContaining({
+        outcome: 'succeeded',
+        tasks: 'open_incident_ticket>pause_warehouse_intake>reroute_orders',
+      }),
+      expect.objectContaining({
+        outcome: 'succeeded',
+        tasks: 'open_incident_ticket>pause_warehouse_intake>reroute_orders',
+      }),
     ]);
     for (const record of outcomes) expect(record.expiresAt).toEqual(expect.any(Number));
     expect(records).toEqual(
@@ -152,6 +165,10 @@ describe('the retail walk-through in the sandbox', () => {
     const order = [
       'order_cancellation_spike',
       'remediation_planned',
+      'open_incident_ticket',
+      'incident_ticket_opened',
+      'pause_warehouse_intake',
+      'warehouse_intake_paused',
       'reroute_orders',
       'reroute_complete',
     ].map((type) => lines.findIndex((line) => line.includes(type)));

@@ -138,13 +138,18 @@ describe('RemediationPlanner', () => {
       expect(reasoner.requests).toHaveLength(0);
       expect(plan.planner).toBe('template');
       expect(plan.templateId).toBe(`${FAMILY}@warehouse#WH-NYC#2026-11-13T10:35:00Z`);
-      expect(plan.tasks[0]).toMatchObject({
+      expect(plan.tasks.map((task) => task.taskType)).toEqual([
+        'open_incident_ticket',
+        'pause_warehouse_intake',
+        'reroute_orders',
+      ]);
+      expect(plan.tasks[2]).toMatchObject({
         taskType: 'reroute_orders',
         parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
         idempotencyKey: 'reroute#warehouse#WH-NYC#2026-11-20T10:35:00Z',
       });
       expect(plan.evidence.at(-1)).toMatch(
-        /^reused procedural template order_cancellation_spike\/warehouse@warehouse#WH-NYC#2026-11-13T10:35:00Z \(reroute_orders; 1 succeeded, 0 compensated, score 0\.67\) at cosine 0\.\d\d ≥ 0\.85$/,
+        /^reused procedural template order_cancellation_spike\/warehouse@warehouse#WH-NYC#2026-11-13T10:35:00Z \(open_incident_ticket>pause_warehouse_intake>reroute_orders; 1 succeeded, 0 compensated, score 0\.67\) at cosine 0\.\d\d ≥ 0\.85$/,
       );
       expect(() => parseDetail('remediation_planned', plan)).not.toThrow();
     });
@@ -208,8 +213,11 @@ describe('RemediationPlanner', () => {
       expect(reasoner.requests).toHaveLength(2);
       expect(reasoner.requests[0]!.rejected).toBeUndefined();
       expect(reasoner.requests[0]!.catalog.map((tool) => tool.name)).toEqual([
+        'open_incident_ticket',
+        'pause_warehouse_intake',
         'reroute_orders',
         'rebalance_region',
+        'notify_customers',
       ]);
       expect(reasoner.requests[1]!.rejected).toEqual({
         draft: invalidDraft,
@@ -260,7 +268,7 @@ describe('RemediationPlanner', () => {
         entity: 'warehouse#WH-NYC',
         reason: 'reasoner_output_invalid',
         message:
-          "the reasoner's plan failed validation twice; last error: task 1 (cancel_all_orders): unknown task type; the catalog has reroute_orders, rebalance_region",
+          "the reasoner's plan failed validation twice; last error: task 1 (cancel_all_orders): unknown task type; the catalog has open_incident_ticket, pause_warehouse_intake, reroute_orders, rebalance_region, notify_customers",
       });
       expect(result.escalation.attempts.map((attempt) => attempt.draft)).toEqual([invalidDraft, unknownTask]);
       const error = new EscalationRequired(result.escalation);
@@ -312,8 +320,12 @@ describe('RemediationPlanner', () => {
       expect(result.status).toBe('planned');
       const plan = (result as { plan: RemediationPlan }).plan;
       expect(plan.planner).toBe('rule');
-      expect(plan.tasks.map((task) => task.taskType)).toEqual(['reroute_orders']);
-      expect(plan.tasks[0]!.parameters).toMatchObject({ fromWarehouseId: spike.scope.id });
+      expect(plan.tasks.map((task) => task.taskType)).toEqual([
+        'open_incident_ticket',
+        'pause_warehouse_intake',
+        'reroute_orders',
+      ]);
+      expect(plan.tasks[2]!.parameters).toMatchObject({ fromWarehouseId: spike.scope.id });
       expect(plan.evidence).toContain(
         'reasoner unavailable (Bedrock m refused Converse: ThrottlingException): planned by the rule instead',
       );
@@ -369,7 +381,7 @@ describe('RemediationPlanner', () => {
         '9 cancellations for 20 orders in 2026-11-20T10:35:00Z – 2026-11-20T10:40:00Z (p = 3.60e-6)',
         'cancellations concentrate at warehouse WH-NYC (9.4× its baseline); 5 of 5 similar past incidents were at WH-NYC too (semantic memory)',
         expect.stringMatching(
-          /^5 similar past incidents \(semantic memory\): 4 resolved by reroute_orders, 1 compensated after reroute_orders; nearest: warehouse#WH-NYC#2026-11-\d\dT10:35:00Z \(cosine 1\.00\), /,
+          /^5 similar past incidents \(semantic memory\): 4 resolved by open_incident_ticket>pause_warehouse_intake>reroute_orders, 1 compensated after open_incident_ticket>pause_warehouse_intake>reroute_orders; nearest: warehouse#WH-NYC#2026-11-\d\dT10:35:00Z \(cosine 1\.00\), /,
         ),
         'fulfillment history (semantic memory): 5 similar reroutes moved 50 orders, most often to WH-PHL (5 of 5)',
         // Learning remembered each outcome in episodic memory.
@@ -415,7 +427,7 @@ describe('RemediationPlanner', () => {
           data: expect.objectContaining({
             planId: plan.planId,
             planner: 'reasoner',
-            tasks: ['reroute_orders'],
+            tasks: ['open_incident_ticket', 'pause_warehouse_intake', 'reroute_orders'],
             evidence: plan.evidence,
             executionId: 'exec-1',
           }),
@@ -481,7 +493,7 @@ describe('OutcomeLearner', () => {
           outcome: 'compensated',
           planId: `plan#${spike.correlationId}`,
           planner: 'rule',
-          tasks: 'reroute_orders',
+          tasks: 'open_incident_ticket>pause_warehouse_intake>reroute_orders',
           failure,
         },
       },
@@ -499,6 +511,15 @@ describe('OutcomeLearner', () => {
       successCount: 1,
       failureCount: 0,
       tasks: [
+        {
+          taskType: 'open_incident_ticket',
+          parameters: {
+            scopeType: { from: 'literal', value: 'warehouse' },
+            scopeId: { from: 'scope.id' },
+            severity: { from: 'literal', value: 'sev2' },
+          },
+        },
+        { taskType: 'pause_warehouse_intake', parameters: { warehouseId: { from: 'scope.id' } } },
         {
           taskType: 'reroute_orders',
           parameters: {
@@ -610,7 +631,7 @@ describe('OutcomeLearner', () => {
     expect(hits.find((hit) => hit.kind === 'incident')?.metadata).toMatchObject({
       scopeId: 'WH-NYC',
       region: 'us-east',
-      taskTypes: 'reroute_orders',
+      taskTypes: 'open_incident_ticket>pause_warehouse_intake>reroute_orders',
       outcome: 'succeeded',
     });
   });

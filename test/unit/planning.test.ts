@@ -8,11 +8,26 @@ import { taskCatalog } from '../../lambdas/domain/planning/task-catalog';
 const spike = () => spikeFixture();
 
 describe('planRemediation', () => {
-  it('turns a warehouse spike into one reroute task with its compensation, valid against the contract', () => {
+  it('turns a warehouse spike into a ticket, an intake pause and a reroute, each with its compensation, valid against the contract', () => {
     const plan = planRemediation(spike());
     expect(() => parseDetail('remediation_planned', plan)).not.toThrow();
-    expect(plan.tasks).toHaveLength(1);
-    const [task] = plan.tasks;
+    expect(plan.tasks.map((task) => task.taskType)).toEqual([
+      'open_incident_ticket',
+      'pause_warehouse_intake',
+      'reroute_orders',
+    ]);
+    const [ticket, pause, task] = plan.tasks;
+    expect(ticket).toMatchObject({
+      parameters: { scopeType: 'warehouse', scopeId: 'WH-NYC', severity: 'sev2' },
+      compensation: { taskType: 'close_incident_ticket', parameters: { ticketId: ticket!.idempotencyKey } },
+    });
+    expect(pause).toMatchObject({
+      parameters: { warehouseId: 'WH-NYC' },
+      compensation: {
+        taskType: 'resume_warehouse_intake',
+        parameters: { warehouseId: 'WH-NYC', pauseIdempotencyKey: pause!.idempotencyKey },
+      },
+    });
     expect(task).toMatchObject({
       taskType: 'reroute_orders',
       parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
@@ -27,9 +42,11 @@ describe('planRemediation', () => {
 
   it('is deterministic, so a retried planning step issues the same idempotency keys', () => {
     expect(planRemediation(spike())).toEqual(planRemediation(spike()));
-    expect(planRemediation(spike()).tasks[0]!.idempotencyKey).toBe(
+    expect(planRemediation(spike()).tasks.map((task) => task.idempotencyKey)).toEqual([
+      'ticket#warehouse#WH-NYC#2026-11-20T10:35:00Z',
+      'pause-intake#warehouse#WH-NYC#2026-11-20T10:35:00Z',
       'reroute#warehouse#WH-NYC#2026-11-20T10:35:00Z',
-    );
+    ]);
   });
 
   it('names its evidence: the observed and baseline ratios', () => {

@@ -4,6 +4,8 @@ import { contracts } from './registry';
 const percent = (ratio: unknown): string => `${(Number(ratio) * 100).toFixed(1)}%`;
 const money = (cents: unknown): string =>
   `$${(Number(cents) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** Integer micro-dollars (the budget ledger's unit) as dollars. */
+const usd = (microUsd: unknown): string => `$${(Number(microUsd) / 1e6).toFixed(4)}`;
 const hhmm = (iso: unknown): string => String(iso).slice(11, 16);
 
 type Detail = Record<string, unknown>;
@@ -66,9 +68,46 @@ const describers: Record<string, (d: Detail) => string> = {
   reroute_reverted: (d) => `restored ${String(d.restoredCount)} orders to ${String(d.fromWarehouseId)}`,
   remediation_failed: (d) =>
     `remediation failed at ${String(d.stage)}: ${String(d.error)}${typeof d.cause === 'string' ? ` (${d.cause})` : ''}`,
-  remediation_compensated: (d) =>
-    `remediation compensated (${String(d.reason)}): tasks ${(d.compensatedTaskIds as string[]).join(', ')}`,
+  remediation_compensated: (d) => {
+    const walk = (d.compensations as { taskType: string; outcome: string }[])
+      .map((c) => (c.outcome === 'compensated' ? c.taskType : `${c.taskType} (irreversible, skipped)`))
+      .join(' → ');
+    return `remediation compensated (${String(d.reason)}), in reverse order: ${walk}`;
+  },
+  compensation_failed: (d) =>
+    `compensation ${String(d.compensationType)} of ${String(d.taskType)} failed: ${String(d.error)}${typeof d.cause === 'string' && d.cause !== '' ? ` (${d.cause})` : ''}`,
+  open_incident_ticket: (d) => {
+    const p = d.parameters as Detail;
+    return `command: open a ${String(p.severity)} ticket for ${String(p.scopeType)} ${String(p.scopeId)}`;
+  },
+  incident_ticket_opened: (d) =>
+    `ticket ${String(d.ticketId)} open (${String(d.severity)}, ${String(d.scopeType)} ${String(d.scopeId)})`,
+  close_incident_ticket: (d) => `compensation: close ticket ${String((d.parameters as Detail).ticketId)}`,
+  incident_ticket_closed: (d) =>
+    `ticket ${String(d.ticketId)} closed${d.wasOpen === false ? ' before it opened (tombstone)' : ''}`,
+  pause_warehouse_intake: (d) =>
+    `command: pause the intake of ${String((d.parameters as Detail).warehouseId)}`,
+  warehouse_intake_paused: (d) =>
+    `intake of ${String(d.warehouseId)} paused (${String(d.activePauses)} pause(s) hold it): no reroute sends it orders`,
+  resume_warehouse_intake: (d) =>
+    `compensation: lift the pause of ${String((d.parameters as Detail).warehouseId)}`,
+  warehouse_intake_resumed: (d) => `intake of ${String(d.warehouseId)} now ${String(d.intake)}`,
+  notify_customers: (d) => {
+    const p = d.parameters as Detail;
+    return `command: notify customers of ${String(p.scopeType)} ${String(p.scopeId)} (${String(p.template)}, irreversible)`;
+  },
+  customers_notified: (d) =>
+    `customers of ${String(d.scopeType)} ${String(d.scopeId)} notified (${String(d.template)}) at ${hhmm(d.sentAt)}`,
   agent_error: (d) => `${String(d.agent)} rejected an event: ${String(d.error)}`,
+  policy_decision: (d) => {
+    const ref = (e: unknown) => `${String((e as Detail).type)} ${String((e as Detail).id)}`;
+    const policies = (d.determiningPolicies as string[]).join(', ') || 'no policy matched';
+    return `policy: ${String(d.decision)} ${String((d.action as Detail).id)} on ${ref(d.resource)} by ${ref(d.principal)} (${policies})`;
+  },
+  budget_exceeded: (d) =>
+    `budget exceeded: ${String(d.agent)} spent ${usd(d.spentMicroUsd)} of ${usd(d.ceilingMicroUsd)} on ${String(d.period)}; ${String(d.modelId)} not called, fell back to ${String(d.fallback)}`,
+  action_blocked: (d) =>
+    `action blocked: ${String(d.taskType)} on ${String((d.resource as Detail).type)} ${String((d.resource as Detail).id)} is blocked by configuration; it did not run`,
 };
 
 /** One line saying what an event means, for timelines and the console. */

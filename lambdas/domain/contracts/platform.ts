@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  closeTicketParameters,
+  notifyCustomersParameters,
+  openTicketParameters,
+  pauseIntakeParameters,
+  resumeIntakeParameters,
+} from './operations';
 
 /** Fields every event the platform emits carries. */
 const platformFields = {
@@ -73,13 +80,15 @@ const compensationFields = {
   timeoutSeconds: z.number().int().positive(),
 };
 
+/** How a task is undone: its compensation command, with its own key and timeout. */
+const compensationOf = <T extends string, P extends z.ZodType>(taskType: T, parameters: P) =>
+  z.object({ taskType: z.literal(taskType), parameters, ...compensationFields });
+
 export const compensationSpec = z.discriminatedUnion('taskType', [
-  z.object({ taskType: z.literal('revert_reroute'), parameters: revertParameters, ...compensationFields }),
-  z.object({
-    taskType: z.literal('revert_rebalance'),
-    parameters: revertRebalanceParameters,
-    ...compensationFields,
-  }),
+  compensationOf('revert_reroute', revertParameters),
+  compensationOf('revert_rebalance', revertRebalanceParameters),
+  compensationOf('resume_warehouse_intake', resumeIntakeParameters),
+  compensationOf('close_incident_ticket', closeTicketParameters),
 ]);
 
 const planTaskFields = {
@@ -92,19 +101,35 @@ const planTaskFields = {
   idempotencyKey: z.string().min(1),
 };
 
+/** A reversible task: the saga runs its compensation when a later task (or itself) fails. */
+const reversibleTask = <T extends string, P extends z.ZodType, C extends z.ZodType>(
+  taskType: T,
+  parameters: P,
+  compensation: C,
+) => z.object({ ...planTaskFields, taskType: z.literal(taskType), parameters, compensation });
+
+/** An irreversible task: nothing undoes it (the saga's reverse walk skips it), which policy can weigh. */
+const irreversibleTask = <T extends string, P extends z.ZodType>(taskType: T, parameters: P) =>
+  z.object({ ...planTaskFields, taskType: z.literal(taskType), parameters, irreversible: z.literal(true) });
+
 export const planTask = z.discriminatedUnion('taskType', [
-  z.object({
-    ...planTaskFields,
-    taskType: z.literal('reroute_orders'),
-    parameters: rerouteParameters,
-    compensation: compensationSpec,
-  }),
-  z.object({
-    ...planTaskFields,
-    taskType: z.literal('rebalance_region'),
-    parameters: rebalanceParameters,
-    compensation: compensationSpec,
-  }),
+  reversibleTask('reroute_orders', rerouteParameters, compensationOf('revert_reroute', revertParameters)),
+  reversibleTask(
+    'rebalance_region',
+    rebalanceParameters,
+    compensationOf('revert_rebalance', revertRebalanceParameters),
+  ),
+  reversibleTask(
+    'pause_warehouse_intake',
+    pauseIntakeParameters,
+    compensationOf('resume_warehouse_intake', resumeIntakeParameters),
+  ),
+  reversibleTask(
+    'open_incident_ticket',
+    openTicketParameters,
+    compensationOf('close_incident_ticket', closeTicketParameters),
+  ),
+  irreversibleTask('notify_customers', notifyCustomersParameters),
 ]);
 export type PlanTask = z.infer<typeof planTask>;
 
@@ -246,6 +271,43 @@ export const remediationCompensatedV1 = z.object({
   compensatedTaskIds: z.array(z.string()),
   reason: z.string(),
   result: z.unknown().optional(),
+});
+
+/**
+ * Version 2: the saga's reverse walk, task by task from the one that failed back to the first — each task
+ * compensated, or skipped because it is irreversible — instead of a list of ids.
+ */
+export const remediationCompensatedV2 = z.object({
+  ...platformFields,
+  schemaVersion: z.literal(2),
+  planId: z.string().min(1),
+  /** The task that failed or timed out. */
+  failedTaskId: z.string().min(1),
+  /** The error that failed it (e.g. `States.Timeout`, `RerouteNotPlannable`). */
+  reason: z.string(),
+  compensations: z.array(
+    z.object({
+      taskId: z.string().min(1),
+      taskType: z.string().min(1),
+      outcome: z.enum(['compensated', 'irreversible']),
+    }),
+  ),
+});
+
+/**
+ * A compensation failed after its retries: the remediation is only partly undone, and an operator must finish
+ * it. Emitted by the saga, before it escalates and fails.
+ */
+export const compensationFailedV1 = z.object({
+  ...platformFields,
+  planId: z.string().min(1),
+  taskId: z.string().min(1),
+  taskType: z.string().min(1),
+  /** The compensation command that failed, and its idempotency key (resend it with the same key). */
+  compensationType: z.string().min(1),
+  idempotencyKey: z.string().min(1),
+  error: z.string().min(1),
+  cause: z.string().optional(),
 });
 
 export const agentErrorV1 = z.object({

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import {
   agentErrorV1,
   commandFailedV1,
+  compensationFailedV1,
   orderCancellationSpikeV1,
   rebalanceRegionV1,
   rebalanceRevertedV1,
   regionRebalancedV2,
   remediationEscalatedV1,
   revertRebalanceV1,
-  remediationCompensatedV1,
+  remediationCompensatedV2,
   remediationFailedV1,
   remediationPlannedV1,
   rerouteCompleteV2,
@@ -16,11 +17,26 @@ import {
   rerouteRevertedV1,
   revertRerouteV1,
 } from './platform';
+import {
+  closeIncidentTicketV1,
+  customersNotifiedV1,
+  incidentTicketClosedV1,
+  incidentTicketOpenedV1,
+  notifyCustomersV1,
+  openIncidentTicketV1,
+  pauseWarehouseIntakeV1,
+  resumeWarehouseIntakeV1,
+  warehouseIntakePausedV1,
+  warehouseIntakeResumedV1,
+} from './operations';
+import { actionBlockedV1, budgetExceededV1, policyDecisionV1 } from './governance';
 import { capacityChangedV1, orderCancelledV1, orderPlacedV1, warehouseUpdatedV1 } from './retail';
 
 export interface Contract {
   readonly detailType: string;
   readonly source: string;
+  /** Other producers that emit the same detail-type with the same schema (e.g. `command_failed`). */
+  readonly otherSources?: readonly string[];
   readonly version: number;
   readonly description: string;
   readonly schema: z.ZodType;
@@ -33,6 +49,7 @@ export const sources = {
   monitoring: 'proactive.monitoring',
   planning: 'proactive.planning',
   fulfillment: 'proactive.fulfillment',
+  operations: 'proactive.operations',
   governance: 'proactive.governance',
 } as const;
 
@@ -140,6 +157,7 @@ export const contracts = {
   command_failed: {
     detailType: 'command_failed',
     source: sources.fulfillment,
+    otherSources: [sources.operations],
     version: 1,
     description: "A command could not be carried out; the saga's task fails at once with the reason.",
     schema: commandFailedV1,
@@ -161,9 +179,88 @@ export const contracts = {
   remediation_compensated: {
     detailType: 'remediation_compensated',
     source: sources.planning,
+    version: 2,
+    description:
+      'A failed remediation was undone: each task from the failed one back to the first, compensated or irreversible.',
+    schema: remediationCompensatedV2,
+  },
+  compensation_failed: {
+    detailType: 'compensation_failed',
+    source: sources.planning,
     version: 1,
-    description: 'A failed remediation was undone.',
-    schema: remediationCompensatedV1,
+    description:
+      'A compensation failed after its retries: the remediation is only partly undone and an operator is asked to finish it.',
+    schema: compensationFailedV1,
+  },
+  pause_warehouse_intake: {
+    detailType: 'pause_warehouse_intake',
+    source: sources.planning,
+    version: 1,
+    description: 'Command: stop sending orders to a warehouse (no reroute chooses it while paused).',
+    schema: pauseWarehouseIntakeV1,
+  },
+  resume_warehouse_intake: {
+    detailType: 'resume_warehouse_intake',
+    source: sources.planning,
+    version: 1,
+    description: "Command (compensation): lift one pause of a warehouse's intake.",
+    schema: resumeWarehouseIntakeV1,
+  },
+  open_incident_ticket: {
+    detailType: 'open_incident_ticket',
+    source: sources.planning,
+    version: 1,
+    description: 'Command: open an incident ticket for the operators.',
+    schema: openIncidentTicketV1,
+  },
+  close_incident_ticket: {
+    detailType: 'close_incident_ticket',
+    source: sources.planning,
+    version: 1,
+    description: 'Command (compensation): close the incident ticket a remediation opened.',
+    schema: closeIncidentTicketV1,
+  },
+  notify_customers: {
+    detailType: 'notify_customers',
+    source: sources.planning,
+    version: 1,
+    description: 'Command (irreversible): tell the customers of the affected orders.',
+    schema: notifyCustomersV1,
+  },
+  warehouse_intake_paused: {
+    detailType: 'warehouse_intake_paused',
+    source: sources.operations,
+    version: 1,
+    description: "The operations agent paused a warehouse's intake.",
+    schema: warehouseIntakePausedV1,
+  },
+  warehouse_intake_resumed: {
+    detailType: 'warehouse_intake_resumed',
+    source: sources.operations,
+    version: 1,
+    description: "The operations agent lifted a pause of a warehouse's intake.",
+    schema: warehouseIntakeResumedV1,
+  },
+  incident_ticket_opened: {
+    detailType: 'incident_ticket_opened',
+    source: sources.operations,
+    version: 1,
+    description: 'The operations agent opened an incident ticket.',
+    schema: incidentTicketOpenedV1,
+  },
+  incident_ticket_closed: {
+    detailType: 'incident_ticket_closed',
+    source: sources.operations,
+    version: 1,
+    description: 'The operations agent closed an incident ticket (or left a tombstone for one never opened).',
+    schema: incidentTicketClosedV1,
+  },
+  customers_notified: {
+    detailType: 'customers_notified',
+    source: sources.operations,
+    version: 1,
+    description: 'The operations agent recorded and sent a customer notification.',
+    schema: customersNotifiedV1,
   },
   agent_error: {
     detailType: 'agent_error',
@@ -172,10 +269,58 @@ export const contracts = {
     description: 'An agent rejected an event; the event and the reason are kept.',
     schema: agentErrorV1,
   },
+  policy_decision: {
+    detailType: 'policy_decision',
+    source: sources.governance,
+    version: 1,
+    description:
+      'The policy decision point decided whether an agent may run a task: allow, deny, require approval or suggest only.',
+    schema: policyDecisionV1,
+  },
+  budget_exceeded: {
+    detailType: 'budget_exceeded',
+    source: sources.governance,
+    version: 1,
+    description:
+      'The inference firewall refused a model call that would take the agent past its daily cost ceiling; the agent fell back instead.',
+    schema: budgetExceededV1,
+  },
+  action_blocked: {
+    detailType: 'action_blocked',
+    source: sources.governance,
+    version: 1,
+    description:
+      'A task type the governance configuration blocks was refused before it ran, whatever the policies said.',
+    schema: actionBlockedV1,
+  },
 } as const satisfies Record<string, Contract>;
+
+/** Every answer to a saga command (the fulfillment and operations agents'): the saga callback resumes on them. */
+export const commandAnswers = [
+  'reroute_complete',
+  'reroute_reverted',
+  'region_rebalanced',
+  'rebalance_reverted',
+  'warehouse_intake_paused',
+  'warehouse_intake_resumed',
+  'incident_ticket_opened',
+  'incident_ticket_closed',
+  'customers_notified',
+  'command_failed',
+] as const;
 
 export type DetailType = keyof typeof contracts;
 export type DetailOf<T extends DetailType> = z.output<(typeof contracts)[T]['schema']>;
+
+/** The other sources a contract allows, if any. */
+export function producersBesides(contract: Contract): readonly string[] {
+  return contract.otherSources ?? [];
+}
+
+/** Whether `source` may emit `contract`'s detail-type. */
+export function producedBy(contract: Contract, source: string): boolean {
+  return contract.source === source || producersBesides(contract).includes(source);
+}
 
 /** JSON Schema (draft 2020-12) of a contract's `detail`, for the EventBridge schema registry. */
 export function detailJsonSchema(detailType: DetailType): Record<string, unknown> {
@@ -201,7 +346,7 @@ export function eventJsonSchema(detailType: DetailType): Record<string, unknown>
       version: { type: 'string' },
       id: { type: 'string' },
       'detail-type': { type: 'string', enum: [contract.detailType] },
-      source: { type: 'string', enum: [contract.source] },
+      source: { type: 'string', enum: [contract.source, ...producersBesides(contract)] },
       account: { type: 'string' },
       time: { type: 'string', format: 'date-time' },
       region: { type: 'string' },

@@ -13,6 +13,8 @@ export interface WarehouseProfile {
    * anyone described it: then it serves the regions it ships to, with the defaults' capacity and cost.
    */
   readonly origin: 'declared' | 'observed';
+  /** `paused` while a remediation holds its intake (`pause_warehouse_intake`): it takes no rerouted orders. */
+  readonly intake: 'open' | 'paused';
 }
 
 /** One warehouse serving one customer region, at a cost per order (integer cents). */
@@ -56,7 +58,7 @@ export const DEFAULT_NETWORK_DEFAULTS: NetworkDefaults = { capacity: 1_000, ship
 export interface NetworkStore {
   /** Every route to each of `regions`, whatever the warehouse's status. */
   routesTo(regions: readonly string[]): Promise<Route[]>;
-  /** The profiles of the warehouses known among `warehouseIds`. */
+  /** The profiles of the warehouses known among `warehouseIds`, each with its intake state. */
   profiles(warehouseIds: readonly string[]): Promise<Map<string, WarehouseProfile>>;
   /**
    * Replaces a warehouse's description (profile and routes) if `time` is not older than the one applied;
@@ -74,8 +76,8 @@ export interface NetworkStore {
 }
 
 /**
- * The part of the network that can take orders of `regions`: every active warehouse serving one of them,
- * except `excluded`, with the costs of those regions only.
+ * The part of the network that can take orders of `regions`: every active warehouse serving one of them whose
+ * intake is not paused, except `excluded`, with the costs of those regions only.
  */
 export async function networkServing(
   regions: readonly string[],
@@ -90,7 +92,7 @@ export async function networkServing(
   const byWarehouse = new Map<string, WarehouseSpec>();
   for (const route of routes) {
     const profile = profiles.get(route.warehouseId);
-    if (profile === undefined || profile.status !== 'active') continue;
+    if (profile === undefined || profile.status !== 'active' || profile.intake === 'paused') continue;
     let spec = byWarehouse.get(route.warehouseId);
     if (spec === undefined) {
       spec = {

@@ -23,6 +23,8 @@ export interface DraftPlan {
   readonly rationale?: string;
   /** Set when the reasoner finds no task that fits and asks for a human instead. */
   readonly escalation?: string;
+  /** What the model call used, when a model answered (the budget ledger charges it). */
+  readonly usage?: { readonly modelId: string; readonly inputTokens: number; readonly outputTokens: number };
 }
 
 export interface ReasoningRequest {

@@ -9,11 +9,18 @@ export interface PlanningOptions {
   readonly lookbackMinutes?: number;
 }
 
+/** The ticket every rule plan opens first. */
+const ticketFor = (spike: OrderCancellationSpike, severity: 'sev1' | 'sev2') => ({
+  taskType: 'open_incident_ticket',
+  parameters: { scopeType: spike.scope.type, scopeId: spike.scope.id, severity },
+});
+
 /**
- * The rule: a warehouse-scoped cancellation spike is answered by rerouting the warehouse's open orders placed
- * since `lookbackMinutes` before the spike window; a region-scoped one by moving the region's open orders away
- * from the warehouses the incident names as contributors. A region incident naming no contributor asks for a
- * human.
+ * The rule: every incident opens a ticket for the operators first. A warehouse-scoped cancellation spike then
+ * pauses the warehouse's intake (no other reroute sends it orders) and reroutes its open orders placed since
+ * `lookbackMinutes` before the spike window; a region-scoped one moves the region's open orders away from the
+ * warehouses the incident names as contributors. A region incident naming no contributor asks for a human.
+ * Customers are never notified by the rule: that is irreversible, left to the reasoner and policy.
  */
 export function ruleDraft(spike: OrderCancellationSpike, options: PlanningOptions = {}): DraftPlan {
   const lookbackMs = (options.lookbackMinutes ?? 120) * 60_000;
@@ -28,21 +35,26 @@ export function ruleDraft(spike: OrderCancellationSpike, options: PlanningOption
     }
     return {
       tasks: [
+        ticketFor(spike, 'sev1'),
         { taskType: 'rebalance_region', parameters: { region: spike.scope.id, fromWarehouseIds, since } },
       ],
       rationale: `customers in region ${spike.scope.id} cancel more at ${fromWarehouseIds.join(', ')}: move the region's open orders placed since ${since} to other warehouses serving it`,
     };
   }
   return {
-    tasks: [{ taskType: 'reroute_orders', parameters: { fromWarehouseId: spike.scope.id, since } }],
-    rationale: `cancellations concentrate at warehouse ${spike.scope.id}: move its open orders placed since ${since} to warehouses serving the same regions`,
+    tasks: [
+      ticketFor(spike, 'sev2'),
+      { taskType: 'pause_warehouse_intake', parameters: { warehouseId: spike.scope.id } },
+      { taskType: 'reroute_orders', parameters: { fromWarehouseId: spike.scope.id, since } },
+    ],
+    rationale: `cancellations concentrate at warehouse ${spike.scope.id}: pause its intake and move its open orders placed since ${since} to warehouses serving the same regions`,
   };
 }
 
 /**
- * Deterministic planner (first version): a warehouse-scoped cancellation spike becomes one `reroute_orders`
- * task with its compensation. Identifiers derive from the incident, so a retried planning step yields the same
- * plan and the same idempotency keys.
+ * Deterministic planner: the rule's tasks, validated against the catalog, with their compensations.
+ * Identifiers derive from the incident, so a retried planning step yields the same plan and the same
+ * idempotency keys.
  */
 export function planRemediation(
   spike: OrderCancellationSpike,

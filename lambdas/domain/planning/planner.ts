@@ -8,7 +8,7 @@ import {
   type IncidentContext,
   type IncidentFeatures,
 } from '../memory/incident-features';
-import type { ProceduralStore, TemplateMatch } from '../memory/procedural';
+import { taskSignature, type ProceduralStore, type TemplateMatch } from '../memory/procedural';
 import type { DraftPlan, Reasoner, ReasoningRequest } from '../memory/reasoner';
 import type { SemanticHit, SemanticIndex } from '../memory/semantic-index';
 import { ReasonerUnavailable, type Escalation, type EscalationReason } from './errors';
@@ -162,7 +162,7 @@ export class RemediationPlanner {
         continue;
       }
       recall.evidence.push(
-        `reused procedural template ${template.templateId} (${template.taskType}; ${record}) at cosine ${similarity.toFixed(2)} ≥ ${threshold}`,
+        `reused procedural template ${template.templateId} (${taskSignature(template.tasks)}; ${record}) at cosine ${similarity.toFixed(2)} ≥ ${threshold}`,
       );
       return {
         status: 'planned',

@@ -13,7 +13,11 @@ import {
   type RedactionListener,
 } from '../../adapters/redacting-stores';
 import { createRedactor } from '../../domain/governance/redaction';
+import type { Reasoner } from '../../domain/memory/reasoner';
 import { ConfigurationError, requireEnv } from './environment';
+
+/** The reasoner's output allowance per call: what the budget ledger reserves until the call is settled. */
+export const REASONER_MAX_TOKENS = 1024;
 
 /** The similarity threshold for template reuse, from configuration. */
 export function templateThreshold(): number {
@@ -30,7 +34,12 @@ export function templateThreshold(): number {
  * The memory ports of a function, on AWS services (the sandbox stands in for them at the same endpoints), every
  * one behind the PII redactor: nothing personal reaches memory or a prompt.
  */
-export function memoryPorts(tracer: Tracer, onRedaction?: RedactionListener): MemoryPorts {
+export function memoryPorts(
+  tracer: Tracer,
+  onRedaction?: RedactionListener,
+  /** Wraps the model behind the reasoner port (the inference firewall's budget), inside the redaction. */
+  guardReasoner: (reasoner: Reasoner, modelId: string) => Reasoner = (reasoner) => reasoner,
+): MemoryPorts {
   const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
   const bedrock = tracer.captureAWSv3Client(new BedrockRuntimeClient({}));
   const embedder = new BedrockEmbedder({
@@ -38,6 +47,7 @@ export function memoryPorts(tracer: Tracer, onRedaction?: RedactionListener): Me
     dimensions: Number(process.env.EMBEDDING_DIMENSIONS ?? 1024),
     client: bedrock,
   });
+  const reasonerModelId = requireEnv('REASONER_MODEL_ID');
   const ports: MemoryPorts = {
     embedder,
     semantic: new OpenSearchSemanticIndex({
@@ -48,7 +58,17 @@ export function memoryPorts(tracer: Tracer, onRedaction?: RedactionListener): Me
     }),
     episodic: new DynamoEpisodicStore(requireEnv('EPISODIC_TABLE_NAME'), dynamodb),
     procedural: new DynamoProceduralStore(requireEnv('PROCEDURAL_TABLE_NAME'), dynamodb),
-    reasoner: new BedrockReasoner({ modelId: requireEnv('REASONER_MODEL_ID'), client: bedrock }),
+    reasoner: guardReasoner(
+      new BedrockReasoner({
+        modelId: reasonerModelId,
+        client: bedrock,
+        maxTokens: REASONER_MAX_TOKENS,
+        ...(process.env.GUARDRAIL_ID
+          ? { guardrail: { identifier: process.env.GUARDRAIL_ID, version: requireEnv('GUARDRAIL_VERSION') } }
+          : {}),
+      }),
+      reasonerModelId,
+    ),
   };
   const key = process.env.REDACTION_KEY;
   const redactor = createRedactor(key ? { pseudonymize: hmacPseudonymizer(key) } : {});

@@ -1,0 +1,229 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { DynamoIntakeStore } from '../adapters/dynamodb-intake-store';
+import { DynamoNotificationLog } from '../adapters/dynamodb-notification-log';
+import { DynamoTicketStore } from '../adapters/dynamodb-ticket-store';
+import { EventPublisher } from '../adapters/event-publisher';
+import { ContractViolation } from '../domain/contracts/errors';
+import type {
+  CloseIncidentTicket,
+  NotifyCustomers,
+  OpenIncidentTicket,
+  PauseWarehouseIntake,
+  ResumeWarehouseIntake,
+} from '../domain/contracts/operations';
+import { parseDetail, parseEvent } from '../domain/contracts/parse';
+import { sources, type DetailType } from '../domain/contracts/registry';
+import { OperationsError } from '../domain/operations/errors';
+import { pauseIntake, resumeIntake } from '../domain/operations/intake';
+import { notifyCustomers } from '../domain/operations/notifications';
+import { closeTicket, openTicket } from '../domain/operations/tickets';
+import { requireEnv } from './shared/environment';
+import { createObservability, instrument } from './shared/observability';
+
+const observability = createObservability();
+const { logger, tracer, metrics } = observability;
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const intake = new DynamoIntakeStore(requireEnv('NETWORK_TABLE_NAME'), dynamodb);
+const tickets = new DynamoTicketStore(requireEnv('OPERATIONS_TABLE_NAME'), dynamodb);
+const notifications = new DynamoNotificationLog(requireEnv('OPERATIONS_TABLE_NAME'), dynamodb);
+const publisher = new EventPublisher(
+  requireEnv('EVENT_BUS_NAME'),
+  tracer.captureAWSv3Client(new EventBridgeClient({})),
+);
+const rejector = new DeadLetterRejector(
+  requireEnv('DEAD_LETTER_QUEUE_URL'),
+  tracer.captureAWSv3Client(new SQSClient({})),
+);
+
+// Each command's effect happens once per idempotency key (`<task prefix>#<correlation id>`), however often
+// EventBridge, Lambda or the saga's retries deliver it.
+const idempotency = {
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+    awsSdkV3Client: dynamodb,
+  }),
+  config: new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds: 7 * 86_400 }),
+};
+
+/** A command with the business time it was issued at (the envelope's `time`). */
+interface Issued<C> {
+  readonly idempotencyKey: string;
+  readonly command: C;
+  readonly at: string;
+}
+
+const pause = makeIdempotent(
+  ({ command, at }: Issued<PauseWarehouseIntake>) =>
+    pauseIntake(
+      { warehouseId: command.parameters.warehouseId, idempotencyKey: command.idempotencyKey, at },
+      intake,
+    ),
+  idempotency,
+);
+const resume = makeIdempotent(
+  ({ command, at }: Issued<ResumeWarehouseIntake>) => resumeIntake({ ...command.parameters, at }, intake),
+  idempotency,
+);
+const open = makeIdempotent(async ({ command, at }: Issued<OpenIncidentTicket>) => {
+  await openTicket(
+    { ticketId: command.idempotencyKey, correlationId: command.correlationId, ...command.parameters },
+    at,
+    tickets,
+  );
+  return { ticketId: command.idempotencyKey };
+}, idempotency);
+const close = makeIdempotent(
+  ({ command, at }: Issued<CloseIncidentTicket>) => closeTicket(command.parameters.ticketId, at, tickets),
+  idempotency,
+);
+const notify = makeIdempotent(
+  ({ command, at }: Issued<NotifyCustomers>) =>
+    notifyCustomers(
+      {
+        notificationId: command.idempotencyKey,
+        correlationId: command.correlationId,
+        ...command.parameters,
+      },
+      at,
+      notifications,
+    ),
+  idempotency,
+);
+
+const commands = [
+  'pause_warehouse_intake',
+  'resume_warehouse_intake',
+  'open_incident_ticket',
+  'close_incident_ticket',
+  'notify_customers',
+] as const;
+type CommandType = (typeof commands)[number];
+type Command =
+  PauseWarehouseIntake | ResumeWarehouseIntake | OpenIncidentTicket | CloseIncidentTicket | NotifyCustomers;
+
+const commandFields = (c: Command) => ({
+  schemaVersion: 1 as const,
+  correlationId: c.correlationId,
+  planId: c.planId,
+  taskId: c.taskId,
+  idempotencyKey: c.idempotencyKey,
+  taskToken: c.taskToken,
+});
+
+/** Carries out one command; returns the answer's detail-type and detail. */
+async function perform(
+  detailType: CommandType,
+  command: Command,
+  at: string,
+): Promise<{ answer: DetailType; detail: unknown }> {
+  const issued = { idempotencyKey: command.idempotencyKey, at };
+  switch (detailType) {
+    case 'pause_warehouse_intake': {
+      const state = await pause({ ...issued, command: command as PauseWarehouseIntake });
+      return { answer: 'warehouse_intake_paused', detail: { ...commandFields(command), ...state } };
+    }
+    case 'resume_warehouse_intake': {
+      const state = await resume({ ...issued, command: command as ResumeWarehouseIntake });
+      return { answer: 'warehouse_intake_resumed', detail: { ...commandFields(command), ...state } };
+    }
+    case 'open_incident_ticket': {
+      const { parameters } = command as OpenIncidentTicket;
+      const { ticketId } = await open({ ...issued, command: command as OpenIncidentTicket });
+      return {
+        answer: 'incident_ticket_opened',
+        detail: { ...commandFields(command), ticketId, ...parameters, status: 'open' },
+      };
+    }
+    case 'close_incident_ticket': {
+      const { parameters } = command as CloseIncidentTicket;
+      const { wasOpen } = await close({ ...issued, command: command as CloseIncidentTicket });
+      return {
+        answer: 'incident_ticket_closed',
+        detail: { ...commandFields(command), ticketId: parameters.ticketId, status: 'closed', wasOpen },
+      };
+    }
+    case 'notify_customers': {
+      const { parameters } = command as NotifyCustomers;
+      const { sentAt } = await notify({ ...issued, command: command as NotifyCustomers });
+      return {
+        answer: 'customers_notified',
+        detail: {
+          ...commandFields(command),
+          notificationId: command.idempotencyKey,
+          ...parameters,
+          sentAt,
+        },
+      };
+    }
+  }
+}
+
+/**
+ * Runs the operations commands (warehouse intake, incident tickets, customer notifications) and answers each
+ * with its outcome event, or with `command_failed` when it cannot be carried out (its compensation already
+ * ran), so the saga's waiting task fails at once. Unexpected errors propagate: Lambda retries them.
+ */
+export async function run(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> {
+  if (context) idempotency.config.registerLambdaContext(context);
+  let parsed;
+  try {
+    parsed = parseEvent(event, commands);
+  } catch (error) {
+    if (!(error instanceof ContractViolation)) throw error;
+    logger.warn('command rejected', { reason: error.message, field: error.field });
+    await rejector.reject(JSON.stringify(event), {
+      agent: 'operations-agent',
+      errorType: error.name,
+      errorMessage: error.message,
+      field: error.field,
+    });
+    return;
+  }
+  const command: Command = parsed.detail;
+
+  let result;
+  try {
+    result = await perform(parsed.detailType, command, parsed.time);
+  } catch (error) {
+    if (!(error instanceof OperationsError)) throw error;
+    logger.warn('command failed', {
+      correlationId: command.correlationId,
+      command: parsed.detailType,
+      error: error.name,
+      reason: error.message,
+    });
+    metrics.addMetric('CommandsFailed', MetricUnit.Count, 1);
+    await publisher.publish([
+      {
+        source: sources.operations,
+        detailType: 'command_failed',
+        detail: parseDetail('command_failed', {
+          ...commandFields(command),
+          commandType: parsed.detailType,
+          error: error.name,
+          reason: error.message,
+        }),
+      },
+    ]);
+    return;
+  }
+
+  await publisher.publish([
+    {
+      source: sources.operations,
+      detailType: result.answer,
+      detail: parseDetail(result.answer, result.detail),
+    },
+  ]);
+  metrics.addMetric('CommandsDone', MetricUnit.Count, 1);
+  logger.info('command done', { correlationId: command.correlationId, command: parsed.detailType });
+}
+
+export const handler = instrument(run, observability);
