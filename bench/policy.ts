@@ -62,7 +62,6 @@ class ShippedRulesInTypeScript implements PolicyEngine {
     const forbids: string[] = [];
     if (context.costCents > limits.approvalCostCents!) forbids.push('costly-task');
     if (context.riskScoreCents > limits.approvalRiskScoreCents!) forbids.push('high-value-at-stake');
-    if (context.risk === 'high') forbids.push('high-risk-task');
     if (context.irreversible) forbids.push('irreversible-task');
     if (action.id === 'notify_customers' && context.jurisdiction.startsWith('EU'))
       forbids.push('eu-customer-notice');

@@ -84,8 +84,9 @@ export class Memory extends Construct {
    */
   public readonly network: dynamodb.TableV2;
   /**
-   * What the operations agent records: incident tickets (`ticket#<id>`, with a status) and customer
-   * notifications (`notification#<id>`). No TTL: tickets and notifications sent are the operators' record.
+   * What the operations agent records, per incident (`pk = incident#<incident tag>`): incident tickets
+   * (`sk = ticket#<id>`, with a status) and customer notifications (`sk = notification#<id>`). No TTL: tickets
+   * and notifications sent are the operators' record.
    */
   public readonly operations: dynamodb.TableV2;
   /**
@@ -263,10 +264,28 @@ export class Memory extends Construct {
   }
 
   /**
-   * Lets `grantee` reroute and restore orders: journals, parts and capacity ledgers read (GetItem, consistent
-   * BatchGetItem) and written (PutItem, UpdateItem), orders moved in TransactWriteItems (Update items under a
-   * ConditionCheck of the journal), and queries of the `byWarehouse` index only. Nothing is deleted: journals
-   * and ledgers expire through `expiresAt`.
+   * Lets `grantee` read what tasks put at stake: queries of the orders' `byWarehouse` index (open orders of a
+   * warehouse since a time, their regions and totals), nothing on the table itself.
+   */
+  public grantOpenOrderQueries(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.orders.tableArn}/index/byWarehouse`],
+    });
+  }
+
+  /**
+   * Lets a task session (`grantee`: a `TaskExecutionRole`) reroute and restore orders. Its own reroute's journal
+   * and parts only — `reroute#${aws:PrincipalTag/journal}` and `…#part#<n>` — read (GetItem, consistent
+   * BatchGetItem), written (PutItem, UpdateItem) and checked in transactions (ConditionCheckItem); orders and
+   * capacity ledgers (any partition but `reroute#*`) read (BatchGetItem) and moved (UpdateItem, alone or in
+   * TransactWriteItems under the journal's ConditionCheck); queries of the `byWarehouse` index. Nothing is
+   * deleted: journals and ledgers expire through `expiresAt`.
+   *
+   * Orders are keyed by order id and ledgers by destination warehouse, which min-cost flow picks at run time:
+   * IAM has no condition on an item's attribute values (such as its `warehouseId`), so no session tag can scope
+   * which orders or ledgers a reroute moves; the conditional writes bind them to the journal instead.
    */
   public grantOrderReroutes(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -279,13 +298,24 @@ export class Memory extends Construct {
         'dynamodb:ConditionCheckItem',
       ],
       resourceArns: [this.orders.tableArn],
-    }).combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['dynamodb:Query'],
-        resourceArns: [`${this.orders.tableArn}/index/byWarehouse`],
-      }),
-    );
+      conditions: {
+        'ForAllValues:StringLike': {
+          'dynamodb:LeadingKeys': [
+            'reroute#${aws:PrincipalTag/journal}',
+            'reroute#${aws:PrincipalTag/journal}#part#*',
+          ],
+        },
+      },
+    })
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+          resourceArns: [this.orders.tableArn],
+          conditions: { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['reroute#*'] } },
+        }),
+      )
+      .combine(this.grantOpenOrderQueries(grantee));
   }
 
   /**
@@ -323,28 +353,35 @@ export class Memory extends Construct {
   }
 
   /**
-   * Lets `grantee` pause and resume warehouse intake: UpdateItem on the network table's intake items only
-   * (partition keys `intake#<warehouseId>`, by the `dynamodb:LeadingKeys` condition); profiles and routes stay
-   * out of reach. Reroutes read intake items with the profiles (`grantNetworkRead`).
+   * Lets a task session (`grantee`: a `TaskExecutionRole`) pause and resume its own warehouse's intake:
+   * UpdateItem on the network table's item `intake#${aws:PrincipalTag/warehouse}` only (`dynamodb:LeadingKeys`);
+   * other warehouses' intake, profiles and routes stay out of reach, and so does everything for a session without
+   * a `warehouse` tag. Reroutes read intake items with the profiles (`grantNetworkRead`).
    */
   public grantIntakeControl(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.network.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['intake#*'] } },
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['intake#${aws:PrincipalTag/warehouse}'] },
+      },
     });
   }
 
   /**
-   * Lets `grantee` keep incident tickets and customer notifications: conditional UpdateItem on the operations
-   * table (each open, close and notification is one), nothing else.
+   * Lets a task session (`grantee`: a `TaskExecutionRole`) keep its own incident's tickets and customer
+   * notifications: conditional UpdateItem (each open, close and notification is one) on the operations table's
+   * partition `incident#${aws:PrincipalTag/incident}` only.
    */
   public grantOperationsRecords(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.operations.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['incident#${aws:PrincipalTag/incident}'] },
+      },
     });
   }
 

@@ -11,6 +11,7 @@ import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
 import { ReasonerGuardrail } from './reasoner-guardrail';
 import { RemediationSaga } from './remediation-saga';
+import { TaskExecutionRole } from './task-execution-role';
 
 export interface ProactiveAgentsStackProps extends StackProps {
   /** @default Duration.days(30) */
@@ -69,6 +70,8 @@ export class ProactiveAgentsStack extends Stack {
   public readonly governance: Governance;
   /** Alarms (on by default), the operators' topic and the dashboard. */
   public readonly operations: Operations;
+  /** The roles the executing agents' tasks run with, in sessions tagged with each task (ABAC). */
+  public readonly taskRoles: Record<'fulfillment' | 'operations', TaskExecutionRole>;
   public readonly agents: Record<
     | 'monitoring'
     | 'planning'
@@ -106,6 +109,9 @@ export class ProactiveAgentsStack extends Stack {
       applicationName: `${prefix}-governance`,
       logLevel: props.logLevel,
     });
+    // The policy information point: the open orders (and their totals) a task would move or notify.
+    this.memory.grantOpenOrderQueries(this.governance.policyAgent.function);
+    this.governance.policyAgent.function.addEnvironment('ORDERS_TABLE_NAME', this.memory.orders.tableName);
 
     const monitoring = new AgentFunction(this, 'MonitoringAgent', {
       ...common,
@@ -262,12 +268,19 @@ export class ProactiveAgentsStack extends Stack {
         ...networkEnvironment,
       },
     });
-    this.memory.grantOrderReroutes(fulfillment.function);
+    // Its tasks run with sessions of their own role, tagged with the task (ABAC): the order book's writes.
+    const fulfillmentTasks = new TaskExecutionRole(this, 'FulfillmentTasks', {
+      function: fulfillment.function,
+      agent: 'fulfillment-agent',
+      tagKeys: ['agent', 'incident', 'task', 'warehouse', 'region', 'journal'],
+    });
+    this.memory.grantOrderReroutes(fulfillmentTasks.role);
     this.memory.grantNetworkRead(fulfillment.function);
     this.memory.grantIdempotency(fulfillment.function);
     fulfillment.grantPutEvents(bus, sources.fulfillment);
 
-    // Its own role: it touches intake items of the network table, its operations records and nothing else.
+    // Its own role keeps idempotency records and publishes; each task's effect runs with a session of its task
+    // role, tagged with the task (ABAC): its warehouse's intake item, its incident's records, nothing else.
     const operationsAgent = new AgentFunction(this, 'OperationsAgent', {
       ...common,
       entry: path.join(handlers, 'operations-agent.ts'),
@@ -292,8 +305,13 @@ export class ProactiveAgentsStack extends Stack {
         IDEMPOTENCY_TABLE_NAME: this.memory.idempotency.tableName,
       },
     });
-    this.memory.grantIntakeControl(operationsAgent.function);
-    this.memory.grantOperationsRecords(operationsAgent.function);
+    const operationsTasks = new TaskExecutionRole(this, 'OperationsTasks', {
+      function: operationsAgent.function,
+      agent: 'operations-agent',
+      tagKeys: ['agent', 'incident', 'task', 'warehouse', 'region'],
+    });
+    this.memory.grantIntakeControl(operationsTasks.role);
+    this.memory.grantOperationsRecords(operationsTasks.role);
     this.memory.grantIdempotency(operationsAgent.function);
     operationsAgent.grantPutEvents(bus, sources.operations);
 
@@ -302,6 +320,7 @@ export class ProactiveAgentsStack extends Stack {
       ruleDeadLetterQueue,
       planningFunction: planning.function,
       learningFunction: learning.function,
+      policyFunction: this.governance.policyAgent.function,
     });
 
     const sagaCallback = new AgentFunction(this, 'SagaCallback', {
@@ -322,12 +341,29 @@ export class ProactiveAgentsStack extends Stack {
         'The fulfillment network table: seed it with `npm run network:import -- <file> --table <name>`.',
       value: this.memory.network.tableName,
     });
+    // Decision trace: the policy agent records each decision in episodic memory (PutItem only); the trace CLI
+    // (`npm run trace`) reads the incident's records from this table.
+    this.governance.policyAgent.function.addEnvironment(
+      'EPISODIC_TABLE_NAME',
+      this.memory.episodic.tableName,
+    );
+    iam.Grant.addToPrincipal({
+      grantee: this.governance.policyAgent.function,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.memory.episodic.tableArn],
+    });
+    new CfnOutput(this, 'EpisodicTableName', {
+      description:
+        'Episodic memory: `npm run trace -- <correlationId> --table <name>` prints a decision trace.',
+      value: this.memory.episodic.tableName,
+    });
     new CfnOutput(this, 'EventBusName', {
       description:
         'Point existing services here (PutEvents); the sandbox serves the same API at its endpoint.',
       value: bus.eventBusName,
     });
 
+    this.taskRoles = { fulfillment: fulfillmentTasks, operations: operationsTasks };
     this.agents = {
       monitoring,
       planning,

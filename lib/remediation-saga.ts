@@ -18,6 +18,8 @@ export interface RemediationSagaProps {
   readonly planningFunction: lambda.IFunction;
   /** Learns from each outcome: episodic memory (its only writer of outcomes), procedural and semantic. */
   readonly learningFunction: lambda.IFunction;
+  /** The policy decision point, invoked before each task. */
+  readonly policyFunction: lambda.IFunction;
   /** Where spikes that could not start an execution go. */
   readonly ruleDeadLetterQueue: sqs.IQueue;
   /** @default path of statemachines/remediation-saga.asl.json */
@@ -29,8 +31,9 @@ export interface RemediationSagaProps {
 /**
  * The remediation saga: a Standard state machine (JSONPath ASL from a file, ARNs through
  * DefinitionSubstitutions), started by each `order_cancellation_spike`. One definition runs every validated plan:
- * each task in order as a command answered through a task token (`AuthorizeTask` before each is where the policy
- * decision point goes), and on a failure the compensations back to the first task, in reverse order.
+ * each task in order, authorized by the policy decision point (allow, deny, approval through the escalation chain,
+ * or suggest only), as a command answered through a task token, and on a failure the compensations back to the
+ * first task, in reverse order.
  */
 export class RemediationSaga extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -52,6 +55,7 @@ export class RemediationSaga extends Construct {
       definitionSubstitutions: {
         PlanningFunctionArn: props.planningFunction.functionArn,
         LearningFunctionArn: props.learningFunction.functionArn,
+        PolicyFunctionArn: props.policyFunction.functionArn,
         EventBusName: props.bus.eventBusName,
       },
       tracingEnabled: true,
@@ -64,7 +68,11 @@ export class RemediationSaga extends Construct {
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: [props.planningFunction.functionArn, props.learningFunction.functionArn],
+        resources: [
+          props.planningFunction.functionArn,
+          props.learningFunction.functionArn,
+          props.policyFunction.functionArn,
+        ],
       }),
     );
     // The saga speaks for planning: plans, commands, compensations, failures (compensation_failed too) and escalations.

@@ -1,10 +1,16 @@
 import './polyfills';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { approvalPrompt, approvalRequestOf } from './approval-prompt';
+import type { ApprovalHoldOptions } from './approval-hold';
 import { ensureAssembly } from './assembly';
+import { removeEndpointFile, writeEndpointFile } from './endpoint-file';
 import { DRILLS, parseFaults } from './faults';
+import { incidentsOf, keepAsLastRun, newRunDir, resolvedOutputs, type RunManifest } from './last-run';
 import { REORDER_SECONDS, replayFile, writeArchive } from './replay-file';
 import type { Sandbox } from './sandbox';
+import { resolveScenario, scenarioNames } from './scenario';
 import { loadTemplate } from './template';
 import { formatTimeline } from './timeline';
 import { networkEvents } from '../scenarios/network-events';
@@ -12,11 +18,13 @@ import { networkEvents } from '../scenarios/network-events';
 const root = path.resolve(__dirname, '..');
 const userPath = (file: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 
-const usage = `Usage: npm start -- [--events <file.ndjson>] [--network <file.json>] [--out <file.ndjson>] [--logs <dir>]
+const usage = `Usage: npm start -- [--scenario <name> | --events <file.ndjson>] [--network <file.json>] [--out <file.ndjson>] [--logs <dir>]
 
 Runs the synthesized app in the sandbox, replays the events (default: the retail walk-through) on a
 virtual clock driven by event time, and prints the incident timeline.
 
+  --scenario <name> replay scenarios/<name>/ (events.ndjson, with its network.json and governance.json when it
+                   has them): ${scenarioNames(path.resolve(__dirname, '..', 'scenarios')).join(', ')}
   --events <file>  NDJSON file of EventBridge envelopes to replay (default scenarios/retail-walkthrough.ndjson)
   --network <file> seed the fulfillment network: one warehouse_updated per warehouse of the file, a minute
                    before the first event (default for the walk-through: config/retail-network.json; without
@@ -24,6 +32,9 @@ virtual clock driven by event time, and prints the incident timeline.
   --out <file>     write every event put on the bus, one JSON envelope per line
   --logs <dir>     where each function's logs go (default .sandbox/logs)
   --fault <drill>  inject a fault (repeatable): ${DRILLS.join(', ')}
+  --approval-wait <seconds>
+                   hold the run (real time) while an approval is pending, so \`npm run approve\` can answer it
+                   (default: 300 with --scenario, else 0: an approval times out on the virtual clock)
   --assembly <dir> a cloud assembly synthesized beforehand, used as it is (default cdk.out, synthesized when stale)
   --help           this text`;
 
@@ -36,6 +47,8 @@ async function main(): Promise<number> {
       logs: { type: 'string' },
       fault: { type: 'string', multiple: true },
       assembly: { type: 'string' },
+      scenario: { type: 'string' },
+      'approval-wait': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -46,29 +59,55 @@ async function main(): Promise<number> {
   const started = Date.now();
   const assemblyDir = values.assembly ? userPath(values.assembly) : path.join(root, 'cdk.out');
   const synthSeconds = values.assembly ? 0 : ensureAssembly(root, assemblyDir, (line) => console.error(line));
-  const eventsFile = values.events
-    ? userPath(values.events)
-    : path.join(root, 'scenarios', 'retail-walkthrough.ndjson');
+  if (values.scenario !== undefined && values.events !== undefined)
+    throw new Error('--scenario and --events: give one of them');
+  const scenario =
+    values.scenario === undefined
+      ? undefined
+      : resolveScenario(path.join(root, 'scenarios'), values.scenario);
+  const eventsFile = scenario
+    ? scenario.events
+    : values.events
+      ? userPath(values.events)
+      : path.join(root, 'scenarios', 'retail-walkthrough.ndjson');
   const networkFile = values.network
     ? userPath(values.network)
-    : values.events
-      ? undefined
-      : path.join(root, 'config', 'retail-network.json');
+    : scenario
+      ? scenario.network
+      : values.events
+        ? undefined
+        : path.join(root, 'config', 'retail-network.json');
+  const approvalWait = approvalWaitSeconds(values['approval-wait'], scenario !== undefined);
   // Read and checked before anything starts: a bad file is an error naming the field.
   const network = networkFile ? networkEvents(networkFile, new Date(0)) : [];
   const seeded = network.length;
   const logDir = values.logs ? userPath(values.logs) : path.join(root, '.sandbox', 'logs');
   const faults = parseFaults(values.fault ?? [], serviceNames(assemblyDir));
 
+  // The run's tables stay on disk after it (.sandbox/last-run), for `npm run trace`.
+  const run = newRunDir(root);
   // The file is streamed: events are read as the replay needs them, never held all at once.
+  let running: Sandbox | undefined;
   const { sandbox, stats, unreadable } = await replayFile(eventsFile, {
     assemblyDir,
     logDir,
+    tablesDir: run.tablesDir,
     faults: faults.sandbox,
     poisonPill: faults.poisonPill,
     prelude:
       seeded > 0 ? (time) => network.map((event) => ({ ...event, time: time.toISOString() })) : undefined,
+    ...(scenario?.governance === undefined ? {} : { appConfigFiles: { governance: scenario.governance } }),
+    ...(approvalWait > 0 ? { holdForApprovals: approvalHold(approvalWait, () => running) } : {}),
+    onStart: (started) => {
+      running = started;
+      announceEndpoint(started);
+    },
+  }).catch((error: unknown) => {
+    removeEndpointFile(root);
+    rmSync(run.dir, { recursive: true, force: true });
+    throw error;
   });
+  let manifest: RunManifest | undefined;
   try {
     const events = sandbox.bus.archive;
     console.log(
@@ -86,13 +125,84 @@ async function main(): Promise<number> {
       await writeArchive(events, out);
       console.log(`  wrote ${events.length} events to ${out}`);
     }
+    manifest = {
+      version: 1,
+      finishedAt: new Date().toISOString(),
+      events: eventsFile,
+      outputs: resolvedOutputs(sandbox.template),
+      region: sandbox.template.env.region,
+      incidents: incidentsOf(events),
+    };
+    printTraceCommands(manifest.incidents);
     const wall = (Date.now() - started) / 1000;
     console.log(
       `\nDone in ${wall.toFixed(1)} s wall time${synthSeconds > 0 ? ` (synth ${synthSeconds.toFixed(1)} s)` : ' (cdk.out reused)'}; function logs in ${path.relative(process.cwd(), logDir)}`,
     );
     return 0;
   } finally {
+    removeEndpointFile(root);
     await sandbox.stop();
+    keepRun(run.dir, manifest);
+  }
+}
+
+// --- Human in the loop: the sandbox's endpoint for `npm run approve`, and the run holding for an answer. ---
+
+/** Tools (`npm run approve`) find the running sandbox through .sandbox/endpoint.json while it runs. */
+function announceEndpoint(sandbox: Sandbox): void {
+  writeEndpointFile(root, {
+    url: sandbox.endpoint,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    region: sandbox.template.env.region,
+  });
+  process.once('exit', () => removeEndpointFile(root));
+}
+
+function approvalWaitSeconds(value: string | undefined, scenario: boolean): number {
+  if (value === undefined) return scenario ? 300 : 0;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new Error(`--approval-wait must be a number of seconds >= 0, got ${value}`);
+  return seconds;
+}
+
+/** Holds the virtual clock while the saga's RequestApproval waits, printing once how to answer each approval. */
+function approvalHold(realSeconds: number, sandbox: () => Sandbox | undefined): ApprovalHoldOptions {
+  return {
+    stateNames: ['RequestApproval'],
+    realSeconds,
+    onPending: (pending) => {
+      const archive = sandbox()?.bus.archive ?? [];
+      console.log(
+        `\n${approvalPrompt(pending, approvalRequestOf(archive, pending.token), realSeconds).join('\n')}`,
+      );
+    },
+    onLapsed: (pending) =>
+      console.log(`No answer within ${realSeconds} s: ${pending.stateName} times out on the virtual clock.`),
+  };
+}
+
+/** The decision trace of each incident of the run, one command each. */
+function printTraceCommands(incidents: readonly string[]): void {
+  if (incidents.length === 0) return;
+  console.log('\nDecision traces (prompt, model output, plan, policy decisions, approvals) of this run:');
+  for (const id of incidents) console.log(`  npm run trace -- '${id}'`);
+}
+
+/** This run's tables become `.sandbox/last-run` (a failed run's are removed). */
+function keepRun(dir: string, manifest: RunManifest | undefined): void {
+  if (manifest === undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  try {
+    keepAsLastRun(root, dir, manifest);
+  } catch (error) {
+    // Another run finishing at the same moment took the place: this run's data stays in its own directory.
+    console.warn(
+      `could not keep this run as .sandbox/last-run (${(error as Error).message}); its data is in ${dir}`,
+    );
   }
 }
 

@@ -21,6 +21,23 @@ export interface RestResult {
 /** A REST service behind the endpoint, by path prefix (Bedrock runtime, the OpenSearch collection, AppConfig). */
 export type RestService = (method: string, path: string, body: unknown) => RestResult | Promise<RestResult>;
 
+/**
+ * An AWS query-protocol service (form-encoded `Action=…` request, XML answer), such as STS. `callerKeyId` is the
+ * access key id the request was signed with (from its SigV4 `Authorization` header).
+ */
+export type QueryService = (
+  params: URLSearchParams,
+  callerKeyId: string | undefined,
+) => Promise<{ status: number; xml: string }>;
+
+/** The access key id and service of a SigV4 `Authorization` header (`Credential=<key>/<date>/<region>/<service>/…`). */
+export function signatureScopeOf(
+  authorization: string | undefined,
+): { accessKeyId: string; service: string } | undefined {
+  const match = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '');
+  return match ? { accessKeyId: match[1]!, service: match[2]! } : undefined;
+}
+
 export interface ServiceRoute {
   /** The X-Amz-Target prefix, e.g. `AWSEvents`, `AWSStepFunctions`, `AmazonSQS`. */
   readonly prefix: string;
@@ -38,6 +55,7 @@ export class LocalEndpoint {
   private http2?: Http2Server;
   private readonly routes = new Map<string, ServiceRoute>();
   private readonly restRoutes = new Map<string, RestService>();
+  private readonly queryRoutes = new Map<string, QueryService>();
 
   constructor(private readonly activity: Activity) {}
 
@@ -48,6 +66,11 @@ export class LocalEndpoint {
   /** Serves requests whose path starts with `prefix` (and carry no X-Amz-Target); the handler sees the rest. */
   restRoute(prefix: string, handle: RestService): void {
     this.restRoutes.set(prefix, handle);
+  }
+
+  /** Serves form-encoded query-protocol requests signed for `service` (the SigV4 signing name, e.g. `sts`). */
+  queryRoute(service: string, handle: QueryService): void {
+    this.queryRoutes.set(service, handle);
   }
 
   async listen(port = 0): Promise<string> {
@@ -135,6 +158,24 @@ export class LocalEndpoint {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers['x-amz-target'] ?? '');
+    const scope = signatureScopeOf(request.headers.authorization);
+    const query = scope && !target ? this.queryRoutes.get(scope.service) : undefined;
+    if (query && String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+      const { status, xml } = await query(
+        new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
+        scope?.accessKeyId,
+      ).catch((error: Error) => ({
+        status: 500,
+        xml: `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>${error.message.replace(/[<&>]/g, ' ')}</Message></Error></ErrorResponse>`,
+      }));
+      response.writeHead(status, {
+        'content-type': 'text/xml',
+        'content-length': Buffer.byteLength(xml),
+        'x-amzn-requestid': `sandbox-${Date.now().toString(36)}`,
+      });
+      response.end(xml);
+      return;
+    }
     if (!target) {
       await this.serveRest(request, response, Buffer.concat(chunks).toString('utf8'));
       return;

@@ -5,11 +5,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
+import { ApprovalHold, type ApprovalHoldOptions } from './approval-hold';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
 import { LocalBedrock } from './bedrock';
 import { LocalEndpoint } from './endpoint';
+import { DynamoDbAuthorizer, tableKeysOf } from './iam/dynamodb-authorizer';
+import { LocalSts, StsError } from './iam/local-sts';
+import { PolicyEvaluator } from './iam/policy-evaluator';
+import { TemplateIam } from './iam/template-iam';
 import { indexBodyOf, LocalOpenSearch } from './opensearch';
 import { archivePattern, EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
@@ -46,10 +51,21 @@ export interface SandboxOptions {
    */
   readonly tablesOnDisk?: boolean;
   /**
+   * Keep the DynamoDB tables in this directory (emptied at start) and leave them there on stop, so the run's
+   * memory can be read afterwards (`npm run trace`). @default - see `tablesOnDisk`
+   */
+  readonly tablesDir?: string;
+  /**
    * AppConfig: files to serve instead of the ones the template names, by configuration profile name (e.g.
    * `{ governance: '/tmp/governance.json' }`). @default - each hosted configuration's own file (config/…)
    */
   readonly appConfigFiles?: Readonly<Record<string, string>>;
+  /**
+   * Human in the loop: before the virtual clock moves, wait in real time while a callback task of these states
+   * is pending (an approval), until it is answered or `realSeconds` have passed (local/approval-hold.ts).
+   * @default - the clock never waits for a person: an approval times out as soon as nothing else happens
+   */
+  readonly holdForApprovals?: ApprovalHoldOptions;
 }
 
 /** Faults the sandbox injects (`npm start -- --fault <name>`). */
@@ -150,6 +166,8 @@ export class Sandbox {
   eventsApi!: EventBridgeApi;
   sfn!: LocalStepFunctions;
   dynamodb!: DynamoDBClient;
+  /** STS: task sessions assumed by the functions, with their tags (their DynamoDB requests are authorized). */
+  sts!: LocalSts;
   template!: ResolvedTemplate;
   endpoint!: string;
   /** The same endpoint over cleartext HTTP/2, for clients that speak only HTTP/2 (Bedrock runtime). */
@@ -158,6 +176,7 @@ export class Sandbox {
   /** DynamoDB (dynalite in its own thread): its request counts and heap, for reports. */
   dynamo?: DynaliteThread;
   private tablesDir?: string;
+  private approvalHold?: ApprovalHold;
 
   private constructor(private readonly options: SandboxOptions) {
     this.clock = new VirtualClock(options.startTime);
@@ -285,22 +304,21 @@ export class Sandbox {
   /** Runs pending timers in time order until none is left before `until`. */
   async drain(until: number): Promise<void> {
     await this.settle();
-    for (
-      let next = this.clock.nextTimerAt();
-      next !== undefined && next <= until;
-      next = this.clock.nextTimerAt()
-    ) {
+    for (;;) {
+      if (this.approvalHold && (await this.approvalHold.wait(() => this.settle()))) continue;
+      const next = this.clock.nextTimerAt();
+      if (next === undefined || next > until) return;
       this.clock.advanceTo(next);
       await this.settle();
     }
   }
 
   async advanceTo(ms: number): Promise<void> {
-    for (
-      let next = this.clock.nextTimerAt();
-      next !== undefined && next <= ms;
-      next = this.clock.nextTimerAt()
-    ) {
+    for (;;) {
+      // An answered approval sets work off (and new timers): look at the timers again once it has settled.
+      if (this.approvalHold && (await this.approvalHold.wait(() => this.settle()))) continue;
+      const next = this.clock.nextTimerAt();
+      if (next === undefined || next > ms) break;
       this.clock.advanceTo(next);
       await this.settle();
     }
@@ -313,13 +331,21 @@ export class Sandbox {
     await this.http.close();
     this.bus?.archive.close();
     await this.dynamo?.stop();
-    if (this.tablesDir) rmSync(this.tablesDir, { recursive: true, force: true });
+    if (this.tablesDir && this.tablesDir !== this.options.tablesDir) {
+      rmSync(this.tablesDir, { recursive: true, force: true });
+    }
   }
 
   private async boot(): Promise<void> {
     const region = this.options.region ?? 'us-east-1';
     const accountId = this.options.accountId ?? '123456789012';
-    if (this.options.tablesOnDisk) this.tablesDir = mkdtempSync(path.join(tmpdir(), 'sandbox-tables-'));
+    if (this.options.tablesDir) {
+      this.tablesDir = this.options.tablesDir;
+      rmSync(this.tablesDir, { recursive: true, force: true });
+      mkdirSync(this.tablesDir, { recursive: true });
+    } else if (this.options.tablesOnDisk) {
+      this.tablesDir = mkdtempSync(path.join(tmpdir(), 'sandbox-tables-'));
+    }
     this.dynamo = await DynaliteThread.start(this.tablesDir);
     const dynamoUrl = this.dynamo.url;
     this.dynamodb = new DynamoDBClient({
@@ -333,11 +359,15 @@ export class Sandbox {
     if (this.options.logDir) mkdirSync(this.options.logDir, { recursive: true });
 
     await this.createTables();
+    this.serveSessions(region, accountId);
     this.createQueues();
     this.createFunctions(dynamoUrl, region);
     this.applyFaults();
     this.createStepFunctions(region, accountId);
     this.createBus(region, accountId);
+    if (this.options.holdForApprovals) {
+      this.approvalHold = new ApprovalHold(this.options.holdForApprovals, () => this.sfn.pendingTaskTokens());
+    }
 
     this.http.route({
       prefix: 'AWSEvents',
@@ -412,6 +442,29 @@ export class Sandbox {
     }
   }
 
+  /**
+   * STS AssumeRole on the endpoint (query protocol), checked against the template's trust and identity
+   * policies, and DynamoDB requests made with the sessions it issues authorized by the session role's policies
+   * with the session's tags (local/iam/).
+   */
+  private serveSessions(region: string, accountId: string): void {
+    const evaluator = new PolicyEvaluator(accountId);
+    this.sts = new LocalSts(new TemplateIam(this.template), evaluator, accountId);
+    this.http.queryRoute('sts', async (params, callerKeyId) => {
+      try {
+        return { status: 200, xml: await this.sts.handle(params, callerKeyId) };
+      } catch (error) {
+        if (!(error instanceof StsError)) throw error;
+        return { status: error.status, xml: LocalSts.errorXml(error.code, error.message) };
+      }
+    });
+    const authorizer = new DynamoDbAuthorizer(this.sts, evaluator, tableKeysOf(this.template), {
+      region,
+      accountId,
+    });
+    this.dynamo!.authorizeSessionsWith((request) => authorizer.authorize(request));
+  }
+
   private createQueues(): void {
     const queues = this.template.resourcesOfType('AWS::SQS::Queue');
     for (const [logicalId, resource] of queues) {
@@ -459,8 +512,10 @@ export class Sandbox {
         ...asEnvironment(variables),
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: 'sandbox',
+        // Signed as the function's role: STS knows the caller by its access key id.
+        AWS_ACCESS_KEY_ID: this.sts.accessKeyFor(String(this.template.resolve(p.Role))) ?? 'sandbox',
         AWS_SECRET_ACCESS_KEY: 'sandbox',
+        AWS_ENDPOINT_URL_STS: this.endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
         AWS_ENDPOINT_URL_EVENTBRIDGE: this.endpoint,
         AWS_ENDPOINT_URL_SFN: this.endpoint,

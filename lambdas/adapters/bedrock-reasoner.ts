@@ -7,7 +7,15 @@ import {
   type Tool,
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { DraftPlan, DraftTask, Reasoner, ReasoningRequest } from '../domain/memory/reasoner';
+import type {
+  DraftPlan,
+  DraftTask,
+  ExchangeBlock,
+  ExchangeMessage,
+  ModelExchange,
+  Reasoner,
+  ReasoningRequest,
+} from '../domain/memory/reasoner';
 import { ReasonerUnavailable } from '../domain/planning/errors';
 
 /** The tool the model calls when no catalog task fits: planning then escalates to an operator. */
@@ -142,6 +150,35 @@ function draftOf(content: readonly ContentBlock[]): DraftPlan {
   };
 }
 
+/** A Converse content block as the decision trace keeps it (images, documents and the like are named only). */
+function exchangeBlock(block: ContentBlock): ExchangeBlock {
+  if (block.text !== undefined) return { type: 'text', text: block.text };
+  if (block.toolUse !== undefined) {
+    return {
+      type: 'tool_use',
+      id: block.toolUse.toolUseId ?? '',
+      tool: block.toolUse.name ?? '',
+      input: block.toolUse.input,
+    };
+  }
+  if (block.toolResult !== undefined) {
+    return {
+      type: 'tool_result',
+      id: block.toolResult.toolUseId ?? '',
+      status: block.toolResult.status === 'error' ? 'error' : 'success',
+      text: (block.toolResult.content ?? []).map((part) => part.text ?? JSON.stringify(part.json)).join('\n'),
+    };
+  }
+  const kind = Object.keys(block).find((key) => key !== '$unknown') ?? 'unknown';
+  return { type: 'text', text: `[${kind} block]` };
+}
+
+const exchangeMessages = (messages: readonly Message[]): ExchangeMessage[] =>
+  messages.map((message) => ({
+    role: message.role === 'assistant' ? 'assistant' : 'user',
+    content: (message.content ?? []).map(exchangeBlock),
+  }));
+
 /**
  * The reasoner on AWS: Bedrock `Converse` with tool use, the task catalog as the tools (each with the JSON
  * Schema of its parameters). A retry replays the rejected calls with error results, so the model sees what it
@@ -204,14 +241,23 @@ export class BedrockReasoner implements Reasoner {
           },
         }),
       );
-      const draft = draftOf(response.output?.message?.content ?? []);
+      const content = response.output?.message?.content ?? [];
+      const exchange: ModelExchange = {
+        system: SYSTEM_PROMPT,
+        messages: exchangeMessages(messages),
+        tools: tools.map((tool) => tool.toolSpec?.name ?? ''),
+        output: content.map(exchangeBlock),
+        ...(response.stopReason === undefined ? {} : { stopReason: response.stopReason }),
+        ...(response.metrics?.latencyMs === undefined ? {} : { latencyMs: response.metrics.latencyMs }),
+      };
       return {
-        ...draft,
+        ...draftOf(content),
         usage: {
           modelId: this.options.modelId,
           inputTokens: response.usage?.inputTokens ?? 0,
           outputTokens: response.usage?.outputTokens ?? 0,
         },
+        exchange,
       };
     } catch (error) {
       // Every refusal by Bedrock — throttled or unavailable after the client's own retries, a retired model

@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { queryPages } from './dynamodb-paging';
 import type { EpisodicRecord, EpisodicStore } from '../domain/memory/episodic';
 
 const DAY_S = 86_400;
 
 /**
- * Episodic memory in DynamoDB: `pk` = entity, `sk` = `<time>#<kind>#<correlationId>` so a time range is one
- * Query. Every record carries the table's TTL attribute `expiresAt` (epoch seconds), `retentionDays` after the
+ * Episodic memory in DynamoDB: `pk` = entity, `sk` = `<time>#<kind>#<correlationId>[#<discriminator>]` so a time
+ * range is one Query. Every record carries the table's TTL attribute `expiresAt` (epoch seconds), `retentionDays` after the
  * record's time: a replayed record expires when the original would have.
  */
 export class DynamoEpisodicStore implements EpisodicStore {
@@ -27,9 +27,10 @@ export class DynamoEpisodicStore implements EpisodicStore {
         TableName: this.tableName,
         Item: {
           pk: record.entity,
-          sk: `${record.time}#${record.kind}#${record.correlationId}`,
+          sk: `${record.time}#${record.kind}#${record.correlationId}${record.discriminator === undefined ? '' : `#${record.discriminator}`}`,
           kind: record.kind,
           correlationId: record.correlationId,
+          ...(record.discriminator === undefined ? {} : { discriminator: record.discriminator }),
           detail: JSON.stringify(record.data),
           expiresAt: Math.floor(Date.parse(record.time) / 1000) + this.retentionDays * DAY_S,
         },
@@ -38,13 +39,38 @@ export class DynamoEpisodicStore implements EpisodicStore {
   }
 
   async history(entity: string, from: string, to: string): Promise<EpisodicRecord[]> {
-    const records: EpisodicRecord[] = [];
-    for await (const page of queryPages(this.doc, {
-      TableName: this.tableName,
+    return this.query(entity, {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       // '~' sorts after every character used in the sort key's suffix.
       ExpressionAttributeValues: { ':pk': entity, ':from': from, ':to': `${to}~` },
-    })) {
+    });
+  }
+
+  /**
+   * Every record of one incident about `entity`, oldest first: one Query of the entity's records from `since`
+   * (all of them without it), filtered to the incident's correlation id — how a decision trace is read back.
+   */
+  async incidentRecords(entity: string, correlationId: string, since?: string): Promise<EpisodicRecord[]> {
+    return this.query(entity, {
+      KeyConditionExpression: since === undefined ? 'pk = :pk' : 'pk = :pk AND sk >= :since',
+      FilterExpression: 'correlationId = :correlationId',
+      ExpressionAttributeValues: {
+        ':pk': entity,
+        ':correlationId': correlationId,
+        ...(since === undefined ? {} : { ':since': since }),
+      },
+    });
+  }
+
+  private async query(
+    entity: string,
+    input: Pick<
+      QueryCommandInput,
+      'KeyConditionExpression' | 'FilterExpression' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<EpisodicRecord[]> {
+    const records: EpisodicRecord[] = [];
+    for await (const page of queryPages(this.doc, { TableName: this.tableName, ...input })) {
       for (const item of page.Items ?? []) {
         const sk = String(item.sk);
         records.push({
@@ -53,6 +79,7 @@ export class DynamoEpisodicStore implements EpisodicStore {
           kind: String(item.kind),
           correlationId: String(item.correlationId),
           data: parseData(item),
+          ...(typeof item.discriminator === 'string' ? { discriminator: item.discriminator } : {}),
         });
       }
     }

@@ -1,15 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { sessionTagValue } from '../domain/governance/task-session';
 import type { IntakeState, IntakeStore } from '../domain/operations/intake';
 import { conditionHolds } from './dynamodb-conditions';
 
 /**
- * A warehouse's intake item in the fulfillment network table: `pk = intake#<warehouseId>`, `sk = state`, with
+ * A warehouse's intake item in the fulfillment network table: `pk = intake#<warehouse tag>`, `sk = state`, with
  * `pausedBy` (the keys of the pauses holding it) and `lifted` (the keys of pauses resumed: tombstones). Its own
- * partition, so a role may write intake items only (`dynamodb:LeadingKeys` `intake#*`), and no `routeRegion`,
- * so it stays out of the `routesByWarehouse` index.
+ * partition, named as the task session's `warehouse` tag names the warehouse (`WH-NYC` stays `WH-NYC`), so a
+ * session may write only its own warehouse's intake item (`dynamodb:LeadingKeys`
+ * `intake#${aws:PrincipalTag/warehouse}`); no `routeRegion`, so it stays out of the `routesByWarehouse` index.
  */
-export const intakeKey = (warehouseId: string) => ({ pk: `intake#${warehouseId}`, sk: 'state' });
+export const intakeKey = (warehouseId: string) => ({
+  pk: `intake#${sessionTagValue(warehouseId, 'warehouseId')}`,
+  sk: 'state',
+});
 
 /** Reads an intake item: how many pauses hold it (0 when the item or its `pausedBy` set is absent). */
 export function activePausesOf(item: Record<string, unknown> | undefined): number {

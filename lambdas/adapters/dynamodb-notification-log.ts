@@ -1,11 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerNotification, NotificationLog } from '../domain/operations/notifications';
+import { incidentPartition } from './dynamodb-incident-partition';
 
-/** A notification item in the operations table: `pk = notification#<notificationId>`, `sk = notification`. */
-export const notificationKey = (notificationId: string) => ({
-  pk: `notification#${notificationId}`,
-  sk: 'notification',
+/**
+ * A notification item in the operations table, in its incident's partition: `pk = incident#<incident tag>`,
+ * `sk = notification#<notificationId>`.
+ */
+export const notificationKey = (
+  notification: Pick<CustomerNotification, 'notificationId' | 'correlationId'>,
+) => ({
+  pk: incidentPartition(notification.correlationId),
+  sk: `notification#${notification.notificationId}`,
 });
 
 /**
@@ -26,7 +32,7 @@ export class DynamoNotificationLog implements NotificationLog {
     const result = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: notificationKey(notification.notificationId),
+        Key: notificationKey(notification),
         UpdateExpression:
           'SET #status = :sent, correlationId = :c, scopeType = :t, scopeId = :s, #since = :since, #template = :tpl, sentAt = if_not_exists(sentAt, :at), sends = if_not_exists(sends, :zero) + :one',
         ExpressionAttributeNames: { '#status': 'status', '#since': 'since', '#template': 'template' },

@@ -21,6 +21,7 @@ import type {
   RerouteSummary,
   UnassignedOrder,
 } from '../domain/fulfillment/order-book';
+import { sessionTagValue } from '../domain/governance/task-session';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll, queryPages } from './dynamodb-paging';
@@ -41,8 +42,11 @@ const MAX_STALE_READS = 1_000;
 
 const JOURNAL = 'reroute#';
 const LEDGER = 'capacity#';
-const journalKey = (key: string) => ({ orderId: `${JOURNAL}${key}` });
-const partKey = (key: string, index: number) => ({ orderId: `${JOURNAL}${key}#part#${index}` });
+// A reroute's key as the task session's `journal` tag carries it (`reroute#x` → `reroute=23x`), so a session may
+// touch only its own reroute's journal and parts (`dynamodb:LeadingKeys` `reroute#${aws:PrincipalTag/journal}`).
+const journalOf = (key: string) => `${JOURNAL}${sessionTagValue(key, 'rerouteIdempotencyKey')}`;
+const journalKey = (key: string) => ({ orderId: journalOf(key) });
+const partKey = (key: string, index: number) => ({ orderId: `${journalOf(key)}#part#${index}` });
 const ledgerKey = (warehouseId: string) => ({ orderId: `${LEDGER}${warehouseId}` });
 
 /** One reroute's hold on a warehouse's capacity: the orders it reserved there, and when (ISO 8601). */
@@ -122,7 +126,8 @@ function factsByOrder(facts: readonly OrderFactRecord[]): Map<string, OrderFactR
 /**
  * The order book in DynamoDB, one table keyed by `orderId`, every item with `expiresAt` (TTL):
  * - one item per order, and a GSI `byWarehouse` (warehouseId, placedAt) for a warehouse's backlog;
- * - per reroute, a journal `reroute#<key>` (state, reservations, summary) and its parts `reroute#<key>#part#<n>`
+ * - per reroute, a journal `reroute#<key>` (state, reservations, summary) and its parts `reroute#<key>#part#<n>`,
+ *   the key encoded as a session tag value (`#` → `=23`)
  *   (the plan, at most 300 KB each): the claim check that events and saga state refer to, written before any
  *   order moves;
  * - per destination warehouse, a capacity ledger `capacity#<id>`: the holds of the reroutes that moved orders
@@ -190,6 +195,10 @@ export class DynamoOrderBook implements OrderBook {
       sets.push('#region = :r', 'placedAt = :placedAt');
       values[':r'] = placed.region;
       values[':placedAt'] = placed.time;
+      if (placed.totalCents !== undefined) {
+        sets.push('totalCents = :t');
+        values[':t'] = placed.totalCents;
+      }
     } else {
       sets.push('#region = if_not_exists(#region, :r)');
       values[':r'] = first.region;
@@ -231,6 +240,32 @@ export class DynamoOrderBook implements OrderBook {
       }
     }
     return orders;
+  }
+
+  /**
+   * The open orders of `warehouseId` placed at or after `since`, counted and summed (their totals) by customer
+   * region: what a task that moves or notifies them puts at stake. Only the region and total of each are read.
+   */
+  async openValueByRegion(
+    warehouseId: string,
+    since: string,
+  ): Promise<Map<string, { orders: number; totalCents: number }>> {
+    const byRegion = new Map<string, { orders: number; totalCents: number }>();
+    const query = this.openQuery(warehouseId, since);
+    for await (const page of queryPages(this.doc, {
+      ...query,
+      ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#region': 'region' },
+      ProjectionExpression: '#region, totalCents',
+    })) {
+      for (const item of page.Items ?? []) {
+        const region = String(item.region);
+        const entry = byRegion.get(region) ?? { orders: 0, totalCents: 0 };
+        entry.orders += 1;
+        entry.totalCents += Number(item.totalCents ?? 0);
+        byRegion.set(region, entry);
+      }
+    }
+    return byRegion;
   }
 
   /** Orders placed at a warehouse (not moved there by a reroute), counted through the byWarehouse index. */

@@ -1,10 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { IncidentTicket, TicketStore } from '../domain/operations/tickets';
+import type { IncidentTicket, TicketRef, TicketStore } from '../domain/operations/tickets';
 import { conditionHolds } from './dynamodb-conditions';
+import { incidentPartition } from './dynamodb-incident-partition';
 
-/** A ticket item in the operations table: `pk = ticket#<ticketId>`, `sk = ticket`. */
-export const ticketKey = (ticketId: string) => ({ pk: `ticket#${ticketId}`, sk: 'ticket' });
+/**
+ * A ticket item in the operations table, in its incident's partition: `pk = incident#<incident tag>`,
+ * `sk = ticket#<ticketId>` — so a task session may touch only its own incident's tickets.
+ */
+export const ticketKey = (ticket: TicketRef) => ({
+  pk: incidentPartition(ticket.correlationId),
+  sk: `ticket#${ticket.ticketId}`,
+});
 
 /** Incident tickets as items with a `status` (`open`, `closed`), each change one conditional UpdateItem. */
 export class DynamoTicketStore implements TicketStore {
@@ -22,7 +29,7 @@ export class DynamoTicketStore implements TicketStore {
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: ticketKey(ticket.ticketId),
+          Key: ticketKey(ticket),
           UpdateExpression:
             'SET #status = :open, correlationId = :c, scopeType = :t, scopeId = :s, severity = :sev, openedAt = if_not_exists(openedAt, :at)',
           // Closed before it opened (the compensation ran first): the tombstone stands.
@@ -42,11 +49,11 @@ export class DynamoTicketStore implements TicketStore {
     return opened ? 'open' : 'cancelled';
   }
 
-  async close(ticketId: string, at: string): Promise<{ readonly wasOpen: boolean }> {
+  async close(ticket: TicketRef, at: string): Promise<{ readonly wasOpen: boolean }> {
     const result = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: ticketKey(ticketId),
+        Key: ticketKey(ticket),
         UpdateExpression: 'SET #status = :closed, closedAt = if_not_exists(closedAt, :at)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':closed': 'closed', ':at': at },

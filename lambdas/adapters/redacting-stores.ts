@@ -149,6 +149,9 @@ export class RedactingReasoner implements Reasoner {
   async propose(request: ReasoningRequest): Promise<DraftPlan> {
     const redacted = this.redacting((redact) => ({
       ...request,
+      // The incident's facts are in the prompt too: an identifier that carries personal data (an e-mail as a
+      // warehouse id, say) is redacted there, and a plan naming it then fails validation against the incident.
+      incident: redact(request.incident),
       description: redact(request.description),
       evidence: redact(request.evidence),
       ...(request.rejected === undefined ? {} : { rejected: redact(request.rejected) }),

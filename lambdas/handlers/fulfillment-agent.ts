@@ -4,10 +4,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { EventPublisher } from '../adapters/event-publisher';
+import { StsTaskSessions } from '../adapters/sts-task-sessions';
 import { ContractViolation } from '../domain/contracts/errors';
 import { parseDetail, parseEvent } from '../domain/contracts/parse';
 import type {
@@ -19,15 +21,30 @@ import type {
 import { sources, type DetailType } from '../domain/contracts/registry';
 import { FulfillmentError, FulfillmentInputError } from '../domain/fulfillment/errors';
 import { rebalanceRegion, rerouteOrders, revertReroute } from '../domain/fulfillment/reroute';
+import {
+  TaskSessionTagInvalid,
+  taskSessionTags,
+  type TagSource,
+  type TaskSessionTags,
+} from '../domain/governance/task-session';
 import { requireEnv } from './shared/environment';
 import { networkStoreFromEnv } from './shared/network';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
+const AGENT = 'fulfillment-agent';
+// The function's own role reads the network and keeps the idempotency records; the order book (orders, journals,
+// capacity ledgers) is written with the task's session, which may touch only its own reroute's journal.
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const book = new DynamoOrderBook(requireEnv('ORDERS_TABLE_NAME'), dynamodb);
 const network = networkStoreFromEnv(dynamodb);
+const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+const sessions = new StsTaskSessions({
+  roleArn: requireEnv('TASK_ROLE_ARN'),
+  sts: tracer.captureAWSv3Client(new STSClient({})),
+  open: (credentials) =>
+    new DynamoOrderBook(ordersTable, tracer.captureAWSv3Client(new DynamoDBClient({ credentials }))),
+});
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
   tracer.captureAWSv3Client(new EventBridgeClient({})),
@@ -45,22 +62,54 @@ const idempotency = {
   }),
   config: new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds: 7 * 86_400 }),
 };
+type Command = RerouteOrders | RebalanceRegion | RevertReroute | RevertRebalance;
+
+/**
+ * The session tags of a command's task: the incident and task, the warehouse or region it acts on, and the
+ * reroute journal it writes (its own idempotency key) or reverts.
+ */
+function tagsOf(command: Command): TaskSessionTags {
+  const { parameters } = command;
+  const entity: { warehouse?: TagSource; region?: TagSource } =
+    'fromWarehouseId' in parameters
+      ? { warehouse: { value: parameters.fromWarehouseId, field: 'parameters.fromWarehouseId' } }
+      : { region: { value: parameters.region, field: 'parameters.region' } };
+  const journal =
+    'rerouteIdempotencyKey' in parameters
+      ? { value: parameters.rerouteIdempotencyKey, field: 'parameters.rerouteIdempotencyKey' }
+      : { value: command.idempotencyKey, field: 'idempotencyKey' };
+  return taskSessionTags(AGENT, {
+    correlationId: command.correlationId,
+    taskId: command.taskId,
+    ...entity,
+    journal,
+  });
+}
+
+// The session is opened inside the idempotent function: a redelivery answered from its record assumes no role.
 const reroute = makeIdempotent(
-  (command: RerouteOrders) =>
-    rerouteOrders({ ...command.parameters, idempotencyKey: command.idempotencyKey }, book, network),
+  async (command: RerouteOrders) =>
+    rerouteOrders(
+      { ...command.parameters, idempotencyKey: command.idempotencyKey },
+      await sessions.for(tagsOf(command)),
+      network,
+    ),
   idempotency,
 );
 const rebalance = makeIdempotent(
-  (command: RebalanceRegion) =>
-    rebalanceRegion({ ...command.parameters, idempotencyKey: command.idempotencyKey }, book, network),
+  async (command: RebalanceRegion) =>
+    rebalanceRegion(
+      { ...command.parameters, idempotencyKey: command.idempotencyKey },
+      await sessions.for(tagsOf(command)),
+      network,
+    ),
   idempotency,
 );
 const revert = makeIdempotent(
-  (command: RevertReroute | RevertRebalance) => revertReroute(command.parameters, book),
+  async (command: RevertReroute | RevertRebalance) =>
+    revertReroute(command.parameters, await sessions.for(tagsOf(command))),
   idempotency,
 );
-
-type Command = RerouteOrders | RebalanceRegion | RevertReroute | RevertRebalance;
 const commands = ['reroute_orders', 'rebalance_region', 'revert_reroute', 'revert_rebalance'] as const;
 
 const commandFields = (c: Command) => ({
@@ -129,7 +178,7 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
     if (!(error instanceof ContractViolation)) throw error;
     logger.warn('command rejected', { reason: error.message, field: error.field });
     await rejector.reject(JSON.stringify(event), {
-      agent: 'fulfillment-agent',
+      agent: AGENT,
       errorType: error.name,
       errorMessage: error.message,
       field: error.field,
@@ -142,7 +191,8 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
   try {
     result = await perform(parsed.detailType, command);
   } catch (error) {
-    if (!(error instanceof FulfillmentError)) throw error;
+    // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
+    if (!(error instanceof FulfillmentError || error instanceof TaskSessionTagInvalid)) throw error;
     logger.warn('command failed', {
       correlationId: command.correlationId,
       command: parsed.detailType,
@@ -159,7 +209,9 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
           commandType: parsed.detailType,
           error: error.name,
           reason: error.message,
-          ...(error instanceof FulfillmentInputError ? { field: error.field } : {}),
+          ...(error instanceof FulfillmentInputError || error instanceof TaskSessionTagInvalid
+            ? { field: error.field }
+            : {}),
         }),
       },
     ]);

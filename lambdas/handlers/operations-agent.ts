@@ -4,12 +4,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoIntakeStore } from '../adapters/dynamodb-intake-store';
 import { DynamoNotificationLog } from '../adapters/dynamodb-notification-log';
 import { DynamoTicketStore } from '../adapters/dynamodb-ticket-store';
 import { EventPublisher } from '../adapters/event-publisher';
+import { StsTaskSessions } from '../adapters/sts-task-sessions';
 import { ContractViolation } from '../domain/contracts/errors';
 import type {
   CloseIncidentTicket,
@@ -20,6 +22,12 @@ import type {
 } from '../domain/contracts/operations';
 import { parseDetail, parseEvent } from '../domain/contracts/parse';
 import { sources, type DetailType } from '../domain/contracts/registry';
+import {
+  TaskSessionTagInvalid,
+  taskSessionTags,
+  type TagSource,
+  type TaskSessionTags,
+} from '../domain/governance/task-session';
 import { OperationsError } from '../domain/operations/errors';
 import { pauseIntake, resumeIntake } from '../domain/operations/intake';
 import { notifyCustomers } from '../domain/operations/notifications';
@@ -29,10 +37,24 @@ import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
+const AGENT = 'operations-agent';
+// The function's own role: the idempotency records, events and its dead-letter queue. Effects on intake items,
+// tickets and notifications run with the task's session (below), which may touch only the task's entities.
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const intake = new DynamoIntakeStore(requireEnv('NETWORK_TABLE_NAME'), dynamodb);
-const tickets = new DynamoTicketStore(requireEnv('OPERATIONS_TABLE_NAME'), dynamodb);
-const notifications = new DynamoNotificationLog(requireEnv('OPERATIONS_TABLE_NAME'), dynamodb);
+const networkTable = requireEnv('NETWORK_TABLE_NAME');
+const operationsTable = requireEnv('OPERATIONS_TABLE_NAME');
+const sessions = new StsTaskSessions({
+  roleArn: requireEnv('TASK_ROLE_ARN'),
+  sts: tracer.captureAWSv3Client(new STSClient({})),
+  open: (credentials) => {
+    const client = tracer.captureAWSv3Client(new DynamoDBClient({ credentials }));
+    return {
+      intake: new DynamoIntakeStore(networkTable, client),
+      tickets: new DynamoTicketStore(operationsTable, client),
+      notifications: new DynamoNotificationLog(operationsTable, client),
+    };
+  },
+});
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
   tracer.captureAWSv3Client(new EventBridgeClient({})),
@@ -59,19 +81,40 @@ interface Issued<C> {
   readonly at: string;
 }
 
-const pause = makeIdempotent(
-  ({ command, at }: Issued<PauseWarehouseIntake>) =>
-    pauseIntake(
-      { warehouseId: command.parameters.warehouseId, idempotencyKey: command.idempotencyKey, at },
-      intake,
-    ),
-  idempotency,
-);
-const resume = makeIdempotent(
-  ({ command, at }: Issued<ResumeWarehouseIntake>) => resumeIntake({ ...command.parameters, at }, intake),
-  idempotency,
-);
+/** The session tags of a command's task: the incident and task, and the entity it acts on. */
+function tagsOf(
+  command: { correlationId: string; taskId: string },
+  entities: { warehouse?: TagSource; region?: TagSource } = {},
+): TaskSessionTags {
+  return taskSessionTags(AGENT, {
+    correlationId: command.correlationId,
+    taskId: command.taskId,
+    ...entities,
+  });
+}
+
+/** A ticket's or notification's scope as a tag: the warehouse or the region it concerns. */
+const scopeOf = (parameters: { scopeType: 'warehouse' | 'region'; scopeId: string }) => ({
+  [parameters.scopeType]: { value: parameters.scopeId, field: 'parameters.scopeId' },
+});
+
+// Each effect runs inside the idempotent function, so a redelivery that Powertools answers from its record
+// assumes no role at all.
+const pause = makeIdempotent(async ({ command, at }: Issued<PauseWarehouseIntake>) => {
+  const warehouse = { value: command.parameters.warehouseId, field: 'parameters.warehouseId' };
+  const { intake } = await sessions.for(tagsOf(command, { warehouse }));
+  return pauseIntake(
+    { warehouseId: command.parameters.warehouseId, idempotencyKey: command.idempotencyKey, at },
+    intake,
+  );
+}, idempotency);
+const resume = makeIdempotent(async ({ command, at }: Issued<ResumeWarehouseIntake>) => {
+  const warehouse = { value: command.parameters.warehouseId, field: 'parameters.warehouseId' };
+  const { intake } = await sessions.for(tagsOf(command, { warehouse }));
+  return resumeIntake({ ...command.parameters, at }, intake);
+}, idempotency);
 const open = makeIdempotent(async ({ command, at }: Issued<OpenIncidentTicket>) => {
+  const { tickets } = await sessions.for(tagsOf(command, scopeOf(command.parameters)));
   await openTicket(
     { ticketId: command.idempotencyKey, correlationId: command.correlationId, ...command.parameters },
     at,
@@ -79,23 +122,26 @@ const open = makeIdempotent(async ({ command, at }: Issued<OpenIncidentTicket>) 
   );
   return { ticketId: command.idempotencyKey };
 }, idempotency);
-const close = makeIdempotent(
-  ({ command, at }: Issued<CloseIncidentTicket>) => closeTicket(command.parameters.ticketId, at, tickets),
-  idempotency,
-);
-const notify = makeIdempotent(
-  ({ command, at }: Issued<NotifyCustomers>) =>
-    notifyCustomers(
-      {
-        notificationId: command.idempotencyKey,
-        correlationId: command.correlationId,
-        ...command.parameters,
-      },
-      at,
-      notifications,
-    ),
-  idempotency,
-);
+const close = makeIdempotent(async ({ command, at }: Issued<CloseIncidentTicket>) => {
+  const { tickets } = await sessions.for(tagsOf(command));
+  return closeTicket(
+    { ticketId: command.parameters.ticketId, correlationId: command.correlationId },
+    at,
+    tickets,
+  );
+}, idempotency);
+const notify = makeIdempotent(async ({ command, at }: Issued<NotifyCustomers>) => {
+  const { notifications } = await sessions.for(tagsOf(command, scopeOf(command.parameters)));
+  return notifyCustomers(
+    {
+      notificationId: command.idempotencyKey,
+      correlationId: command.correlationId,
+      ...command.parameters,
+    },
+    at,
+    notifications,
+  );
+}, idempotency);
 
 const commands = [
   'pause_warehouse_intake',
@@ -179,7 +225,7 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
     if (!(error instanceof ContractViolation)) throw error;
     logger.warn('command rejected', { reason: error.message, field: error.field });
     await rejector.reject(JSON.stringify(event), {
-      agent: 'operations-agent',
+      agent: AGENT,
       errorType: error.name,
       errorMessage: error.message,
       field: error.field,
@@ -192,7 +238,8 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
   try {
     result = await perform(parsed.detailType, command, parsed.time);
   } catch (error) {
-    if (!(error instanceof OperationsError)) throw error;
+    // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
+    if (!(error instanceof OperationsError || error instanceof TaskSessionTagInvalid)) throw error;
     logger.warn('command failed', {
       correlationId: command.correlationId,
       command: parsed.detailType,
@@ -209,6 +256,7 @@ export async function run(event: EventBridgeEvent<string, unknown>, context?: Co
           commandType: parsed.detailType,
           error: error.name,
           reason: error.message,
+          ...(error instanceof TaskSessionTagInvalid ? { field: error.field } : {}),
         }),
       },
     ]);

@@ -39,6 +39,7 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
           warehouseId: e.detail.warehouseId,
           region: e.detail.region,
           time: e.time,
+          ...(typeof e.detail.total === 'number' ? { totalCents: Math.round(e.detail.total * 100) } : {}),
         })),
       );
       const placed = events.filter((e) => e.detailType === 'order_placed');

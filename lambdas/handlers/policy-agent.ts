@@ -1,25 +1,50 @@
 import { performance } from 'node:perf_hooks';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
+import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
+import { DynamoEpisodicStore } from '../adapters/dynamodb-episodic-store';
 import { EventPublisher } from '../adapters/event-publisher';
 import { GovernanceConfiguration } from '../adapters/governance-configuration';
+import { RedactingEpisodicStore } from '../adapters/redacting-stores';
+import { TracedEpisodicStore } from '../adapters/traced-episodic-store';
 import type { PolicyDecisionEvent } from '../domain/contracts/governance';
 import { parseDetail } from '../domain/contracts/parse';
 import { sources } from '../domain/contracts/registry';
 import { BUILT_IN_RULES, decidePolicy, type PolicyDecision } from '../domain/governance/policy-decision';
 import { parsePolicyRequest } from '../domain/governance/policy-request';
+import { policyDecisionRecord } from '../domain/memory/decision-trace';
+import { impactOf, stakeQuery } from '../domain/governance/value-at-stake';
 import { requireEnv } from './shared/environment';
 import { governanceDocuments } from './shared/governance';
 import { createObservability, instrument } from './shared/observability';
+import { redactorFromEnv } from './shared/redaction';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 
 const governance = new GovernanceConfiguration(governanceDocuments(tracer));
+const orders = new DynamoOrderBook(
+  requireEnv('ORDERS_TABLE_NAME'),
+  tracer.captureAWSv3Client(new DynamoDBClient({})),
+);
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
   tracer.captureAWSv3Client(new EventBridgeClient({})),
+);
+// The decision trace: every decision is also an episodic record of the incident's entity (and X-Ray metadata),
+// behind the redaction like every memory write.
+const episodic = new RedactingEpisodicStore(
+  new TracedEpisodicStore(
+    new DynamoEpisodicStore(
+      requireEnv('EPISODIC_TABLE_NAME'),
+      tracer.captureAWSv3Client(new DynamoDBClient({})),
+    ),
+    tracer,
+  ),
+  redactorFromEnv(),
+  (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
 );
 
 /**
@@ -38,6 +63,28 @@ export type PolicyDecisionResult = PolicyDecision & {
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /**
+ * The policy information point: a request without `impact` (the saga sends the plan's task as it is) gets the
+ * open orders the task moves or notifies, and their totals, from the order book. A task that touches no existing
+ * order has nothing at stake. Anything else about the request is left for the parser to judge.
+ */
+async function withImpact(input: unknown): Promise<unknown> {
+  if (typeof input !== 'object' || input === null || 'impact' in input) return input;
+  const task = (input as { task?: { taskType?: unknown; parameters?: unknown } }).task;
+  const parameters = task?.parameters;
+  const query =
+    typeof task?.taskType === 'string' && typeof parameters === 'object' && parameters !== null
+      ? stakeQuery(task.taskType, parameters as Record<string, unknown>)
+      : undefined;
+  const impact = query
+    ? impactOf(
+        query,
+        await Promise.all(query.warehouseIds.map((id) => orders.openValueByRegion(id, query.since))),
+      )
+    : { valueAtStakeCents: 0, orders: 0 };
+  return { ...input, impact };
+}
+
+/**
  * The policy decision point, invoked synchronously by the saga before each task (`lambda:invoke`): parses the
  * request (PolicyRequestInvalid names the field), reads the governance configuration from AppConfig (cached for
  * `maxAge`; policies parsed once per version), decides, emits `policy_decision`, returns the decision.
@@ -47,7 +94,7 @@ export async function run(
   context: Pick<Context, 'awsRequestId'>,
 ): Promise<PolicyDecisionResult> {
   const started = performance.now();
-  const request = parsePolicyRequest(input);
+  const request = parsePolicyRequest(await withImpact(input));
   const snapshot = await governance.load();
   if (snapshot.reloaded) {
     logger.info('governance configuration loaded', { version: snapshot.version });
@@ -101,6 +148,7 @@ export async function run(
       : []),
   ]);
   if (blocked) metrics.addMetric('ActionsBlocked', MetricUnit.Count, 1);
+  await episodic.record(policyDecisionRecord(detail, request.requestedAt ?? new Date().toISOString()));
 
   const byDecision = metrics.singleMetric();
   byDecision.addDimension('decision', decision.decision);

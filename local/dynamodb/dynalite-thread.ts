@@ -9,12 +9,49 @@ const WORKER = path.join(__dirname, 'dynalite-worker.cjs');
  * machines. In front of dynalite, TransactWriteItems (transactions.cjs), which dynalite lacks, and a count of the
  * requests served by operation.
  */
+/** A request signed with session credentials, held by dynalite's thread until authorized. */
+export interface SessionRequest {
+  readonly accessKeyId: string;
+  /** The operation, e.g. `UpdateItem`. */
+  readonly operation: string;
+  /** The request body (JSON text). */
+  readonly body: string;
+}
+
+/** Why a request is refused: the DynamoDB error type (`AccessDeniedException`, …) and its message. */
+export interface Refusal {
+  readonly type: string;
+  readonly message: string;
+}
+
+/** Decides a session's request: a refusal, or undefined to let it through. */
+export type SessionAuthorizer = (request: SessionRequest) => Promise<Refusal | undefined>;
+
 export class DynaliteThread {
+  private authorizer?: SessionAuthorizer;
+
   private constructor(
     private readonly worker: Worker,
     /** `http://127.0.0.1:<port>` */
     readonly url: string,
-  ) {}
+  ) {
+    worker.on('message', (message: { type: string; id: number } & SessionRequest) => {
+      if (message.type !== 'authorize') return;
+      const { id, accessKeyId, operation, body } = message;
+      const decide = this.authorizer ?? (() => Promise.resolve(undefined));
+      void decide({ accessKeyId, operation, body })
+        .catch((error: Error): Refusal => ({ type: 'InternalServerError', message: error.message }))
+        .then((denied) => worker.postMessage({ type: 'authorized', id, denied }));
+    });
+  }
+
+  /**
+   * Requests signed with session credentials (`ASIA…`) wait for `authorizer` before dynalite sees them. Without
+   * one they pass.
+   */
+  authorizeSessionsWith(authorizer: SessionAuthorizer): void {
+    this.authorizer = authorizer;
+  }
 
   /** Starts dynalite; `tablesDir` keeps the tables in LevelDB on disk, else they are held in memory. */
   static async start(tablesDir?: string): Promise<DynaliteThread> {

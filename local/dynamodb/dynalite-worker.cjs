@@ -40,6 +40,7 @@ const dynalite = require('dynalite');
 const { measureItemsInUtf8 } = require('./item-size.cjs');
 const { cacheExpressionParses } = require('./expression-cache.cjs');
 const { withTransactions } = require('./transactions.cjs');
+const { withSessionGuard } = require('./session-guard.cjs');
 
 measureItemsInUtf8();
 cacheExpressionParses();
@@ -51,6 +52,8 @@ const server = dynalite({
 });
 server.keepAliveTimeout = 60_000;
 withTransactions(server);
+// In front of everything: requests signed with a task session's credentials are authorized first.
+withSessionGuard(server, parentPort);
 // Requests served, by operation: what the agents ask of DynamoDB, for the sandbox's reports and benches.
 const requests = {};
 server.prependListener('request', (req) => {

@@ -184,6 +184,25 @@ describe('BedrockReasoner', () => {
       rationale: 'Rerouting resolved similar incidents.',
       // What the call used, as Bedrock reported it: the budget ledger charges it.
       usage: { modelId: 'm', inputTokens: 10, outputTokens: 10 },
+      // What was sent and the raw answer, for the decision trace (a tool call's name as `tool`).
+      exchange: {
+        system: expect.stringContaining('You are the planning agent'),
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: expect.stringContaining(request().description) }] },
+        ],
+        tools: [...catalogTools.map((tool) => tool.name), ESCALATE_TOOL],
+        output: [
+          { type: 'text', text: 'Rerouting resolved similar incidents.' },
+          {
+            type: 'tool_use',
+            id: 'tooluse-7',
+            tool: 'reroute_orders',
+            input: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
+          },
+        ],
+        stopReason: 'tool_use',
+        latencyMs: 5,
+      },
     });
   });
 
@@ -219,6 +238,11 @@ describe('BedrockReasoner', () => {
       tasks: [],
       escalation: 'a region-wide outage',
       usage: { modelId: 'm', inputTokens: 10, outputTokens: 10 },
+      exchange: expect.objectContaining({
+        output: [
+          { type: 'tool_use', id: 't', tool: ESCALATE_TOOL, input: { reason: 'a region-wide outage' } },
+        ],
+      }),
     });
   });
 
@@ -240,7 +264,7 @@ describe('BedrockReasoner', () => {
       error: 'task 1 (reroute_orders): parameters.since: Invalid ISO datetime',
     };
 
-    await new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose({
+    const draft = await new BedrockReasoner({ modelId: 'm', client: new BedrockRuntimeClient({}) }).propose({
       ...request(),
       rejected,
     });
@@ -266,6 +290,33 @@ describe('BedrockReasoner', () => {
         },
       },
       { text: expect.stringContaining(`Your plan was rejected by the task catalog: ${rejected.error}`) },
+    ]);
+    // The decision trace keeps the whole conversation sent, the correction included.
+    expect(draft.exchange?.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Move the orders.' },
+          {
+            type: 'tool_use',
+            id: 'tooluse-1',
+            tool: 'reroute_orders',
+            input: { fromWarehouseId: 'WH-BOS', since: 'yesterday' },
+          },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            id: 'tooluse-1',
+            status: 'error',
+            text: expect.stringContaining(rejected.error),
+          },
+          { type: 'text', text: expect.stringContaining('Your plan was rejected by the task catalog') },
+        ],
+      },
     ]);
   });
 

@@ -116,3 +116,37 @@ describe('DynamoOrderBook.apply (dynalite)', () => {
     expect(await atOnce.openLoad(['A', 'B'], at(-1))).toEqual({ A: 125, B: 124 });
   });
 });
+
+describe('DynamoOrderBook.openValueByRegion (dynalite)', () => {
+  let dynamo: LocalDynamo;
+
+  beforeAll(async () => {
+    dynamo = await startDynamo([ordersTable('orders-value')]);
+  });
+  afterAll(() => dynamo.stop());
+
+  it('counts and sums the open orders of a warehouse since a time, by region: cancelled and older ones left out', async () => {
+    const book = new DynamoOrderBook('orders-value', dynamo.client);
+    const priced = (orderId: string, minute: number, region: string, totalCents: number) => ({
+      ...placed(orderId, 'A', minute, region),
+      totalCents,
+    });
+    await book.apply([
+      priced('e1', 1, 'east', 4_250),
+      priced('e2', 2, 'east', 1_999),
+      priced('c1', 3, 'central', 10_000),
+      priced('gone', 4, 'east', 50_000),
+      { kind: 'cancelled', orderId: 'gone', warehouseId: 'A', region: 'east', time: at(5) },
+      priced('old', -120, 'east', 70_000),
+      { ...placed('elsewhere', 'B', 1), totalCents: 9_999 },
+    ]);
+
+    expect(await book.openValueByRegion('A', at(0))).toEqual(
+      new Map([
+        ['east', { orders: 2, totalCents: 6_249 }],
+        ['central', { orders: 1, totalCents: 10_000 }],
+      ]),
+    );
+    expect(await book.openValueByRegion('C', at(0))).toEqual(new Map());
+  });
+});

@@ -153,7 +153,8 @@ describe('redacting memory ports', () => {
     };
 
     const draft = await new RedactingReasoner(inner, redactor, listener).propose({
-      incident: spike(),
+      // An identifier carrying personal data: the incident's facts reach the prompt too.
+      incident: { ...spike(), scope: { type: 'warehouse', id: `WH ${EMAIL}` } },
       description: 'spike',
       evidence: [`complaint from ${EMAIL}`],
       catalog: catalogTools,

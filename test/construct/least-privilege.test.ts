@@ -91,6 +91,8 @@ describe('Least privilege, role by role', () => {
       ...Object.values(agents).map((agent) => agent.role),
       saga.stateMachine.role,
       saga.stateMachine.node.findChild('EventsRole'),
+      stack.taskRoles.fulfillment.role,
+      stack.taskRoles.operations.role,
     ];
     expect(Object.keys(roles).sort()).toEqual(covered.map(id).sort());
     for (const role of Object.values(roles)) {
@@ -146,22 +148,13 @@ describe('Least privilege, role by role', () => {
     );
   });
 
-  it('fulfillment agent: the order book, network reads, Powertools idempotency, answers as proactive.fulfillment', () => {
+  it('fulfillment agent: task sessions of its task role, network reads, Powertools idempotency, answers as proactive.fulfillment', () => {
     expect(allowedTo(agents.fulfillment.role)).toEqual(
       inOrder([
         ...basics(agents.fulfillment),
-        // Reroute journals and capacity ledgers read and written; orders moved in TransactWriteItems (Update
-        // items under a ConditionCheck of the journal). No DeleteItem, no Query of the table itself.
-        on(
-          arn(memory.orders),
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:ConditionCheckItem',
-        ),
-        // Open orders of a warehouse: the byWarehouse index and no other.
-        on(`${arn(memory.orders)}/index/byWarehouse`, 'dynamodb:Query'),
+        // StsTaskSessions: AssumeRole with session tags, of its own task role only. The order book's calls are
+        // the task role's (below), none of them the function's.
+        on(arn(stack.taskRoles.fulfillment.role), 'sts:AssumeRole', 'sts:TagSession'),
         // routesTo (Query by region) and profiles (BatchGetItem).
         on(arn(memory.network), 'dynamodb:Query', 'dynamodb:BatchGetItem'),
         // DynamoDBPersistenceLayer: GetItem, PutItem, UpdateItem, DeleteItem — nothing else.
@@ -177,18 +170,12 @@ describe('Least privilege, role by role', () => {
     );
   });
 
-  it('operations agent: intake items of the network only, its records, Powertools idempotency, answers as proactive.operations', () => {
+  it('operations agent: task sessions of its task role, Powertools idempotency, answers as proactive.operations', () => {
     expect(allowedTo(agents.operations.role)).toEqual(
       inOrder([
         ...basics(agents.operations),
-        // DynamoIntakeStore.pause / resume: one UpdateItem each, on `intake#<warehouseId>` items and no other
-        // (profiles and routes share the table but not the partition-key prefix).
-        {
-          ...on(arn(memory.network), 'dynamodb:UpdateItem'),
-          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['intake#*'] } },
-        },
-        // DynamoTicketStore.open / close and DynamoNotificationLog.record: one conditional UpdateItem each.
-        on(arn(memory.operations), 'dynamodb:UpdateItem'),
+        // StsTaskSessions: AssumeRole with session tags, of its own task role only; no table of its effects.
+        on(arn(stack.taskRoles.operations.role), 'sts:AssumeRole', 'sts:TagSession'),
         // DynamoDBPersistenceLayer: GetItem, PutItem, UpdateItem, DeleteItem — nothing else.
         on(
           arn(memory.idempotency),
@@ -206,6 +193,108 @@ describe('Least privilege, role by role', () => {
         'events:detail-type': expect.arrayContaining(['command_failed', 'warehouse_intake_paused']),
       },
     });
+  });
+
+  /** The trust policy of a task role: `agent`'s function role only, tagged as a task of that agent. */
+  const trustOf = (role: IConstruct) =>
+    rendered(template.findResources('AWS::IAM::Role')[id(role)]!.Properties.AssumeRolePolicyDocument);
+  const taskTrust = (agent: AgentFunction, name: string, tagKeys: string[]) => ({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: arn(agent.role) },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: { 'aws:RequestTag/agent': name },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys },
+          Null: { 'aws:RequestTag/incident': 'false', 'aws:RequestTag/task': 'false' },
+        },
+      },
+    ],
+  });
+
+  it('operations task role: assumed by the operations agent alone, its warehouse’s intake item and its incident’s records only', () => {
+    const { role } = stack.taskRoles.operations;
+    expect(trustOf(role)).toEqual(
+      taskTrust(agents.operations, 'operations-agent', ['agent', 'incident', 'task', 'warehouse', 'region']),
+    );
+    expect(template.findResources('AWS::IAM::Role')[id(role)]!.Properties.MaxSessionDuration).toBe(3600);
+    expect(allowedTo(role)).toEqual(
+      inOrder([
+        // DynamoIntakeStore.pause / resume: one UpdateItem each, on the session's warehouse's intake item only.
+        {
+          ...on(arn(memory.network), 'dynamodb:UpdateItem'),
+          condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['intake#${aws:PrincipalTag/warehouse}'] },
+          },
+        },
+        // DynamoTicketStore.open / close and DynamoNotificationLog.record: one conditional UpdateItem each, in
+        // the session's incident's partition only.
+        {
+          ...on(arn(memory.operations), 'dynamodb:UpdateItem'),
+          condition: {
+            'ForAllValues:StringEquals': {
+              'dynamodb:LeadingKeys': ['incident#${aws:PrincipalTag/incident}'],
+            },
+          },
+        },
+      ]),
+    );
+    expect(
+      template.findResources('AWS::Lambda::Function')[id(agents.operations.function)]!.Properties.Environment
+        .Variables.TASK_ROLE_ARN,
+    ).toEqual({ 'Fn::GetAtt': [id(role), 'Arn'] });
+  });
+
+  it('fulfillment task role: assumed by the fulfillment agent alone, its own reroute journal, orders and ledgers, the byWarehouse index', () => {
+    const { role } = stack.taskRoles.fulfillment;
+    expect(trustOf(role)).toEqual(
+      taskTrust(agents.fulfillment, 'fulfillment-agent', [
+        'agent',
+        'incident',
+        'task',
+        'warehouse',
+        'region',
+        'journal',
+      ]),
+    );
+    expect(allowedTo(role)).toEqual(
+      inOrder([
+        // The session's reroute journal (GetItem, UpdateItem, the ConditionCheck under every move) and its parts
+        // (PutItem, consistent BatchGetItem), no other reroute's.
+        {
+          ...on(
+            arn(memory.orders),
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:ConditionCheckItem',
+          ),
+          condition: {
+            'ForAllValues:StringLike': {
+              'dynamodb:LeadingKeys': [
+                'reroute#${aws:PrincipalTag/journal}',
+                'reroute#${aws:PrincipalTag/journal}#part#*',
+              ],
+            },
+          },
+        },
+        // Orders (BatchGetItem, the Update items of a move) and capacity ledgers (BatchGetItem, UpdateItem):
+        // any partition but a journal's. Orders are keyed by order id, ledgers by destination: no tag scopes them.
+        {
+          ...on(arn(memory.orders), 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+          condition: { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['reroute#*'] } },
+        },
+        // Open orders of a warehouse: the byWarehouse index and no other.
+        on(`${arn(memory.orders)}/index/byWarehouse`, 'dynamodb:Query'),
+      ]),
+    );
+    expect(
+      template.findResources('AWS::Lambda::Function')[id(agents.fulfillment.function)]!.Properties.Environment
+        .Variables.TASK_ROLE_ARN,
+    ).toEqual({ 'Fn::GetAtt': [id(role), 'Arn'] });
   });
 
   it('planning agent: history and decisions, template queries, both models through their routes, semantic memory, its own budget, the governance configuration', () => {
@@ -277,7 +366,7 @@ describe('Least privilege, role by role', () => {
     );
   });
 
-  it('policy agent: exactly its AppConfig configuration (session, latest), decisions as proactive.governance', () => {
+  it('policy agent: exactly its AppConfig configuration (session, latest), decisions as proactive.governance and episodic records', () => {
     const { application, environment, configuration } = stack.governance;
     const profile = `<${stack.getLogicalId(configuration.node.findChild('ConfigurationProfile') as never)}>`;
     expect(allowedTo(agents.policy.role)).toEqual(
@@ -290,11 +379,15 @@ describe('Least privilege, role by role', () => {
           'appconfig:GetLatestConfiguration',
         ),
         putEventsAs('proactive.governance'),
+        // The decision trace: DynamoEpisodicStore.record, one PutItem per decision; no read.
+        on(arn(memory.episodic), 'dynamodb:PutItem'),
+        // The policy information point: what a task puts at stake, from the orders' byWarehouse index only.
+        on(`${arn(memory.orders)}/index/byWarehouse`, 'dynamodb:Query'),
       ]),
     );
   });
 
-  it('state machine: vended logs and X-Ray, the two agents it invokes, planning events; no table', () => {
+  it('state machine: vended logs and X-Ray, the three agents it invokes, planning events; no table', () => {
     expect(allowedTo(saga.stateMachine.role)).toEqual(
       inOrder([
         on(
@@ -315,7 +408,10 @@ describe('Least privilege, role by role', () => {
           'xray:GetSamplingRules',
           'xray:GetSamplingTargets',
         ),
-        on([arn(agents.planning.function), arn(agents.learning.function)], 'lambda:InvokeFunction'),
+        on(
+          [arn(agents.planning.function), arn(agents.learning.function), arn(agents.policy.function)],
+          'lambda:InvokeFunction',
+        ),
         putEventsAs('proactive.planning'),
       ]),
     );

@@ -294,7 +294,7 @@ describe('RemediationSaga', () => {
     });
   });
 
-  it('may invoke only the planning and learning agents and put only planning events on the bus; it writes no table', () => {
+  it('may invoke only the planning, learning and policy agents and put only planning events on the bus; it writes no table', () => {
     const roleId = id(stack.saga.stateMachine.role);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
@@ -331,6 +331,7 @@ describe('RemediationSaga', () => {
         Resource: [
           { 'Fn::GetAtt': [id(stack.agents.planning.function), 'Arn'] },
           { 'Fn::GetAtt': [id(stack.agents.learning.function), 'Arn'] },
+          { 'Fn::GetAtt': [id(stack.agents.policy.function), 'Arn'] },
         ],
       },
       expect.objectContaining({ Action: 'events:PutEvents', Condition: expect.anything() }),
@@ -406,9 +407,15 @@ describe('RemediationSaga', () => {
         (template.findResources('AWS::Lambda::Function')[logicalId]!.Properties as { Timeout: number })
           .Timeout;
       const invokes = states.filter(([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke');
-      expect(invokes.map(([name]) => name).sort()).toEqual(['Learn', 'LearnFromCompensation', 'Plan']);
+      expect(invokes.map(([name]) => name).sort()).toEqual([
+        'AuthorizeTask',
+        'Learn',
+        'LearnFromCompensation',
+        'Plan',
+      ]);
+      const agentOf = { Plan: stack.agents.planning, AuthorizeTask: stack.agents.policy } as const;
       for (const [name, state] of invokes) {
-        const agent = name === 'Plan' ? stack.agents.planning : stack.agents.learning;
+        const agent = agentOf[name as keyof typeof agentOf] ?? stack.agents.learning;
         expect([name, state.TimeoutSeconds! > functionTimeout(id(agent.function))]).toEqual([name, true]);
         expect([name, retried(state, 'States.Timeout')]).toEqual([name, false]);
       }
@@ -426,10 +433,22 @@ describe('RemediationSaga', () => {
     it('runs every task of the plan through one task state, after the policy decision point, with its own timeout', () => {
       const run = definition.States.RunTask as State & { TimeoutSecondsPath?: string; Next?: string };
       expect(run.TimeoutSecondsPath).toBe('$.run.task.timeoutSeconds');
-      expect(definition.States.AuthorizeTask).toMatchObject({ Type: 'Pass', Next: 'RunTask' });
-      expect((definition.States.AuthorizeTask as { Comment?: string }).Comment).toMatch(
-        /POLICY DECISION POINT/,
-      );
+      // Before each task, the policy decision point: allow runs it, the rest branch away from RunTask.
+      expect(definition.States.AuthorizeTask).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: '${PolicyFunctionArn}' },
+        Next: 'Authorized',
+      });
+      expect(definition.States.Authorized).toMatchObject({
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.run.policy.decision', StringEquals: 'allow', Next: 'RunTask' },
+          { Variable: '$.run.policy.decision', StringEquals: 'require_approval', Next: 'StartApproval' },
+          { Variable: '$.run.policy.decision', StringEquals: 'suggest', Next: 'PublishSuggestion' },
+        ],
+        Default: 'PolicyDenied',
+      });
       expect(definition.States.MoreTasks).toMatchObject({
         Type: 'Choice',
         Choices: [{ Variable: '$.run.index', NumericLessThanPath: '$.run.count', Next: 'SelectTask' }],

@@ -88,6 +88,8 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
   it('outputs what an operator needs after a deploy', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'DashboardName',
+      // The episodic table, for `npm run trace -- <correlationId> --table <name>`.
+      'EpisodicTableName',
       'EventBusName',
       'NetworkTableName',
       'OperatorTopicArn',

@@ -58,6 +58,7 @@ describe('the synthesized template', () => {
     const values: Record<string, string> = {
       PlanningFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:planning',
       LearningFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:learning',
+      PolicyFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:policy',
       EventBusName: 'proactive-agents',
     };
     expect(Object.keys(DefinitionSubstitutions).sort()).toEqual(Object.keys(values).sort());

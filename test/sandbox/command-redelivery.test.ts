@@ -1,5 +1,6 @@
 import { GetCommand, ScanCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as path from 'node:path';
+import { sessionTagValue } from '../../lambdas/domain/governance/task-session';
 import { ensureAssembly } from '../../local/assembly';
 import type { ReplayInput } from '../../local/cli-input';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
@@ -154,7 +155,8 @@ describe('duplicate delivery of every saga command: each effect applies once', (
     const { Item } = await doc.send(
       new GetCommand({
         TableName: table('operations-agent', 'OPERATIONS_TABLE_NAME'),
-        Key: { pk: `ticket#ticket#${C}`, sk: 'ticket' },
+        // The incident's partition: the correlation id as the task session's `incident` tag carries it.
+        Key: { pk: `incident#${sessionTagValue(C, 'correlationId')}`, sk: `ticket#ticket#${C}` },
       }),
     );
     expect(Item).toMatchObject({ status: 'closed', severity: 'sev2', scopeId: 'WH-NYC', correlationId: C });
@@ -203,7 +205,7 @@ describe('duplicate delivery of every saga command: each effect applies once', (
     const { Item } = await doc.send(
       new GetCommand({
         TableName: table('operations-agent', 'OPERATIONS_TABLE_NAME'),
-        Key: { pk: `notification#notify#${C}`, sk: 'notification' },
+        Key: { pk: `incident#${sessionTagValue(C, 'correlationId')}`, sk: `notification#notify#${C}` },
       }),
     );
     expect(Item).toMatchObject({ status: 'sent', template: 'order_rerouted', sends: 1 });

@@ -1,9 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { VirtualClock } from '../../local/clock';
 import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '../../local/stepfunctions/errors';
 import {
@@ -12,29 +10,21 @@ import {
   type PutEventsResult,
   type StepFunctionsHost,
 } from '../../local/stepfunctions/local-step-functions';
+import {
+  EVENT_BUS_NAME,
+  LEARNING_FUNCTION_ARN,
+  PLANNING_FUNCTION_ARN,
+  POLICY_FUNCTION_ARN,
+  sagaDefinition,
+} from './saga-harness';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:planning-agent`;
-const LEARNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:learning-agent`;
-const EVENT_BUS_NAME = 'proactive-agents-bus';
 const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
 const CORRELATION_ID = 'warehouse#WH-NYC#2026-11-20T10:35:00.000Z';
 const START = Date.parse('2026-11-20T10:35:30.000Z');
 
-function sagaDefinition(): string {
-  const substitutions: Record<string, string> = {
-    PlanningFunctionArn: PLANNING_FUNCTION_ARN,
-    LearningFunctionArn: LEARNING_FUNCTION_ARN,
-    EventBusName: EVENT_BUS_NAME,
-  };
-  const template = readFileSync(join(__dirname, '../../statemachines/remediation-saga.asl.json'), 'utf8');
-  return template.replace(/\$\{(\w+)\}/g, (_, key: string) => {
-    const value = substitutions[key];
-    if (value === undefined) throw new Error(`No test value for substitution ${key}`);
-    return value;
-  });
-}
+const allowed = { decisionId: 'decision-1', determiningPolicies: ['planning-agent-remediates'], reasons: [] };
 
 /** The envelope the EventBridge rule delivers to the saga. */
 function spikeEvent(): Record<string, unknown> {
@@ -131,6 +121,8 @@ beforeEach(() => {
     clock,
     dynamodb,
     invokeLambda: (functionArn, payload) => {
+      // The policy decision point allows every task here (test/sandbox/saga-governance.test.ts decides otherwise).
+      if (functionArn === POLICY_FUNCTION_ARN) return Promise.resolve({ decision: 'allow', ...allowed });
       harness.lambdaCalls.push({ functionArn, payload });
       if (functionArn === LEARNING_FUNCTION_ARN)
         return Promise.resolve({ template: { action: 'unchanged' }, indexed: [] });
@@ -469,7 +461,9 @@ describe('LocalStepFunctions running the remediation saga', () => {
       ...task,
       ...pass, // StartTasks
       ...pass, // SelectTask
-      ...pass, // AuthorizeTask
+      ...task, // AuthorizeTask: the policy decision point
+      'ChoiceStateEntered', // Authorized
+      'ChoiceStateExited',
       'TaskStateEntered',
       'TaskScheduled',
       'TaskStarted',
@@ -488,7 +482,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
     expect(
       events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name),
-    ).toEqual(['Plan', 'AnnouncePlan', 'RunTask', 'Learn']);
+    ).toEqual(['Plan', 'AnnouncePlan', 'AuthorizeTask', 'RunTask', 'Learn']);
     const times = events.map((e) => e.timestamp?.getTime() ?? Number.NaN);
     expect(times[0]).toBe(START);
     expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -507,7 +501,11 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(JSON.parse(scheduled[0]?.parameters ?? '{}')).toMatchObject({
       FunctionName: PLANNING_FUNCTION_ARN,
     });
-    expect(scheduled[2]).toMatchObject({
+    expect(JSON.parse(scheduled[2]?.parameters ?? '{}')).toMatchObject({
+      FunctionName: POLICY_FUNCTION_ARN,
+      Payload: { agent: 'planning-agent', task: { taskType: 'reroute_orders' } },
+    });
+    expect(scheduled[3]).toMatchObject({
       resourceType: 'events',
       resource: 'putEvents.waitForTaskToken',
       timeoutInSeconds: 300,

@@ -12,7 +12,8 @@ export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
 export const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:planning-agent`;
 export const LEARNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:learning-agent`;
-const EVENT_BUS_NAME = 'proactive-agents';
+export const POLICY_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:policy-agent`;
+export const EVENT_BUS_NAME = 'proactive-agents';
 const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
 
 /** The saga's ASL file with its DefinitionSubstitutions filled in, as CloudFormation would. */
@@ -20,6 +21,7 @@ export function sagaDefinition(): string {
   const substitutions: Record<string, string> = {
     PlanningFunctionArn: PLANNING_FUNCTION_ARN,
     LearningFunctionArn: LEARNING_FUNCTION_ARN,
+    PolicyFunctionArn: POLICY_FUNCTION_ARN,
     EventBusName: EVENT_BUS_NAME,
   };
   const template = readFileSync(join(__dirname, '../../statemachines/remediation-saga.asl.json'), 'utf8');
@@ -31,6 +33,21 @@ export function sagaDefinition(): string {
 }
 
 export type Detail = Record<string, unknown>;
+
+/** What the policy Lambda answers the saga (the fields the saga reads). */
+export interface PolicyAnswer {
+  readonly decision: 'allow' | 'deny' | 'require_approval' | 'suggest';
+  readonly decisionId?: string;
+  readonly determiningPolicies?: readonly string[];
+  readonly reasons?: readonly string[];
+  readonly escalation?: {
+    readonly tiers: readonly { name: string; approvers: string; timeoutSeconds: number }[];
+    readonly onExhausted: 'compensate' | 'deny';
+  };
+}
+
+/** The policy decision point allowing everything. */
+export const allowAll = (): PolicyAnswer => ({ decision: 'allow' });
 
 /** A command the saga put on the bus and waits for: its detail-type, detail and token. */
 export interface SentCommand {
@@ -49,11 +66,15 @@ export class SagaHarness {
   readonly sfn: LocalStepFunctions;
   readonly published: PutEventsEntry[] = [];
   readonly learned: unknown[] = [];
+  /** What the policy Lambda was asked, in order. */
+  readonly authorizations: Detail[] = [];
   private answered = 0;
 
   constructor(
     private readonly plan: unknown,
     start: number,
+    /** The policy decision point's answer to each request. @default allow */
+    policy: (request: Detail) => PolicyAnswer = allowAll,
   ) {
     this.clock = new VirtualClock(start);
     let eventIds = 0;
@@ -63,6 +84,17 @@ export class SagaHarness {
         // The saga has no DynamoDB task: nothing listens here.
         dynamodb: new DynamoDBClient({ region: REGION, endpoint: 'http://127.0.0.1:9' }),
         invokeLambda: (functionArn, payload) => {
+          if (functionArn === POLICY_FUNCTION_ARN) {
+            const request = payload as Detail;
+            this.authorizations.push(request);
+            const answer = policy(request);
+            return Promise.resolve({
+              decisionId: `decision-${this.authorizations.length}`,
+              determiningPolicies: [],
+              reasons: [],
+              ...answer,
+            });
+          }
           if (functionArn === LEARNING_FUNCTION_ARN) {
             this.learned.push(payload);
             return Promise.resolve({ template: { action: 'unchanged' }, indexed: [] });

@@ -1,4 +1,5 @@
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
+import { sessionTagValue } from '../../lambdas/domain/governance/task-session';
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as path from 'node:path';
@@ -6,6 +7,8 @@ import { readEvents } from '../../local/cli-input';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
 import { formatTimeline } from '../../local/timeline';
+import { decisionTraceReport } from '../../bin/decision-trace';
+import { resolvedOutputs } from '../../local/last-run';
 import { repoRoot, startSandbox, withWalkthroughNetwork } from './sandbox-fixture';
 
 describe('the retail walk-through in the sandbox', () => {
@@ -99,7 +102,11 @@ describe('the retail walk-through in the sandbox', () => {
     // The claim check leads to the full assignment, and the order book agrees with it: each moved order now
     // sits at its new warehouse, marked with the reroute.
     const orders = sandbox.functionByService('fulfillment-agent').config.environment.ORDERS_TABLE_NAME!;
-    expect(detail.assignmentsRef).toEqual({ tableName: orders, key: `reroute#${detail.idempotencyKey}` });
+    // The journal's key: the reroute's idempotency key as the task session's `journal` tag carries it.
+    expect(detail.assignmentsRef).toEqual({
+      tableName: orders,
+      key: `reroute#${sessionTagValue(detail.idempotencyKey, 'journal')}`,
+    });
     const { assignments } = await new DynamoOrderBook(orders, sandbox.dynamodb).recordedPlan(
       detail.idempotencyKey,
     );
@@ -177,5 +184,27 @@ describe('the retail walk-through in the sandbox', () => {
     expect(lines.find((line) => line.includes('reroute_complete'))).toMatch(
       /rerouted \d+ orders away from WH-NYC/,
     );
+  });
+
+  it('keeps the decision trace of each incident: the model call of the first, none for the template of the second', async () => {
+    const table = resolvedOutputs(sandbox.template).EpisodicTableName!;
+    const [first, second] = ofType('order_cancellation_spike').map(
+      (e) => (e.detail as { correlationId: string }).correlationId,
+    );
+
+    const report = async (correlationId: string) =>
+      (await decisionTraceReport(sandbox.dynamodb, { correlationId, table })).join('\n');
+
+    const reasoned = await report(first!);
+    const reused = await report(second!);
+
+    expect(reasoned).toMatch(/Plan — .* — by reasoner: plan#warehouse#WH-NYC#/);
+    expect(reasoned).toMatch(
+      /Model call 1 — .* — accepted\n {2}model .* · tokens \d+ in \/ \d+ out · cost \$\d/,
+    );
+    expect(reasoned).toContain('→ tool call reroute_orders');
+    expect(reasoned).toMatch(/Policy decisions\n.* open_incident_ticket on .*: ALLOW/);
+    expect(reused).toMatch(/Plan — .* — by template \(template .*\)/);
+    expect(reused).toContain('No model call: the plan needed none.');
   });
 });

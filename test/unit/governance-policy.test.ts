@@ -196,7 +196,10 @@ describe('policy decision point: autonomy levels', () => {
       policyOutcome: 'allow',
       determiningPolicies: [BUILT_IN_RULES.suggestOnly, 'planning-agent-remediates'],
     });
-    const held = decide(request({ task: { ...request().task, risk: 'high' } }), withAutonomy('suggest-only'));
+    const held = decide(
+      request({ task: { ...request().task, irreversible: true } }),
+      withAutonomy('suggest-only'),
+    );
     expect(held).toMatchObject({ decision: 'suggest', policyOutcome: 'require_approval' });
     expect(held.escalation).toBeUndefined();
   });

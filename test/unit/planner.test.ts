@@ -287,6 +287,24 @@ describe('RemediationPlanner', () => {
           kind: 'planning_escalated',
           data: expect.objectContaining({ reason: 'reasoner_output_invalid', attempts: 2 }),
         }),
+        // The decision trace: each model call with its draft and why validation refused it.
+        expect.objectContaining({
+          kind: 'reasoning',
+          discriminator: 'attempt-1',
+          data: expect.objectContaining({
+            outcome: 'rejected',
+            draft: { tasks: [{ taskType: 'reroute_orders', parameters: invalidDraft.tasks[0]!.parameters }] },
+            error: 'task 1 (reroute_orders): parameters.since: Invalid ISO datetime',
+          }),
+        }),
+        expect.objectContaining({
+          kind: 'reasoning',
+          discriminator: 'attempt-2',
+          data: expect.objectContaining({
+            outcome: 'rejected',
+            error: expect.stringMatching(/^task 1 \(cancel_all_orders\): unknown task type/),
+          }),
+        }),
       ]);
     });
 
@@ -427,10 +445,27 @@ describe('RemediationPlanner', () => {
           data: expect.objectContaining({
             planId: plan.planId,
             planner: 'reasoner',
+            summary: plan.summary,
             tasks: ['open_incident_ticket', 'pause_warehouse_intake', 'reroute_orders'],
+            validatedTasks: plan.tasks.map((task): unknown =>
+              expect.objectContaining({
+                taskId: task.taskId,
+                taskType: task.taskType,
+                parameters: task.parameters,
+              }),
+            ),
             evidence: plan.evidence,
             executionId: 'exec-1',
           }),
+        },
+        // The model call it took, in the decision trace (the local reasoner reports no usage or exchange).
+        {
+          entity: 'warehouse#WH-NYC',
+          time: '2026-11-20T10:40:00Z',
+          kind: 'reasoning',
+          correlationId: spike.correlationId,
+          discriminator: 'attempt-1',
+          data: expect.objectContaining({ attempt: 1, outcome: 'accepted', executionId: 'exec-1' }),
         },
       ]);
     });

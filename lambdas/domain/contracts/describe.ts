@@ -74,6 +74,17 @@ const describers: Record<string, (d: Detail) => string> = {
       .join(' → ');
     return `remediation compensated (${String(d.reason)}), in reverse order: ${walk}`;
   },
+  approval_requested: (d) => {
+    const tier = d.tier as Detail;
+    return `approval requested of ${String(tier.approvers)} (tier ${Number(tier.index) + 1}, ${String(tier.name)}, ${String(tier.timeoutSeconds)} s) for ${String(d.taskType)}: ${(d.determiningPolicies as string[]).join(', ')}`;
+  },
+  approval_decided: (d) => {
+    const tier = d.tier as Detail;
+    const then = d.outcome === 'expired' ? `, then ${String(d.then)}` : '';
+    return `approval ${String(d.outcome)} at tier ${Number(tier.index) + 1} (${String(tier.name)}) for ${String(d.taskType)}${then}${typeof d.note === 'string' && d.note !== '' ? `: ${d.note}` : ''}`;
+  },
+  remediation_suggested: (d) =>
+    `suggested only, not executed: ${String(d.taskType)} (${(d.reasons as string[]).join('; ')})`,
   compensation_failed: (d) =>
     `compensation ${String(d.compensationType)} of ${String(d.taskType)} failed: ${String(d.error)}${typeof d.cause === 'string' && d.cause !== '' ? ` (${d.cause})` : ''}`,
   open_incident_ticket: (d) => {

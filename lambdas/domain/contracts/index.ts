@@ -1,3 +1,4 @@
+export * from './approvals';
 export * from './errors';
 export * from './governance';
 export * from './parse';

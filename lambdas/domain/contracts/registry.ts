@@ -29,6 +29,7 @@ import {
   warehouseIntakePausedV1,
   warehouseIntakeResumedV1,
 } from './operations';
+import { approvalDecidedV1, approvalRequestedV1, remediationSuggestedV1 } from './approvals';
 import { actionBlockedV1, budgetExceededV1, policyDecisionV1 } from './governance';
 import { capacityChangedV1, orderCancelledV1, orderPlacedV1, warehouseUpdatedV1 } from './retail';
 
@@ -191,6 +192,29 @@ export const contracts = {
     description:
       'A compensation failed after its retries: the remediation is only partly undone and an operator is asked to finish it.',
     schema: compensationFailedV1,
+  },
+  approval_requested: {
+    detailType: 'approval_requested',
+    source: sources.planning,
+    version: 1,
+    description:
+      'Policy holds a task for a human: the tier of the escalation chain asked, why, and the task token that answers it (npm run approve).',
+    schema: approvalRequestedV1,
+  },
+  approval_decided: {
+    detailType: 'approval_decided',
+    source: sources.planning,
+    version: 1,
+    description:
+      'An approval was answered (approved, rejected) or its tier lapsed (escalated to the next tier, or expired at the last).',
+    schema: approvalDecidedV1,
+  },
+  remediation_suggested: {
+    detailType: 'remediation_suggested',
+    source: sources.planning,
+    version: 1,
+    description: "A suggest-only agent's plan was published for people to act on; the saga ran none of it.",
+    schema: remediationSuggestedV1,
   },
   pause_warehouse_intake: {
     detailType: 'pause_warehouse_intake',

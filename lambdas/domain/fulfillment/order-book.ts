@@ -8,6 +8,8 @@ export interface OrderFactRecord {
   readonly region: string;
   /** Event time (ISO 8601). */
   readonly time: string;
+  /** The order's total in cents, from its placement: what a task that moves or notifies it puts at stake. */
+  readonly totalCents?: number;
 }
 
 /** An order a reroute could not place, and why. */

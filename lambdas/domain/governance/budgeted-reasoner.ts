@@ -66,7 +66,9 @@ export class BudgetedReasoner implements Reasoner {
       throw error;
     }
     const usage = draft.usage ?? { inputTokens: 0, outputTokens: 0 };
-    await ledger.settle(agent, period, costMicroUsd(usage, policy.price) - reserved, usage);
-    return draft;
+    const cost = costMicroUsd(usage, policy.price);
+    await ledger.settle(agent, period, cost - reserved, usage);
+    // The decision trace shows what the call cost, as charged here.
+    return { ...draft, costMicroUsd: cost };
   }
 }

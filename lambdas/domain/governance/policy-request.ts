@@ -41,6 +41,11 @@ export const policyRequestV1 = z.object({
    * `Warehouse`, `region` a `Region`; otherwise the incident itself (`Incident::"<correlationId>"`)
    */
   resource: z.object({ type: z.enum(RESOURCE_TYPES), id: z.string().min(1) }).optional(),
+  /**
+   * When the saga asked (`$$.State.EnteredTime`): the time of the decision's record in the decision trace.
+   * @default - the policy function's clock
+   */
+  requestedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export type PolicyRequestInput = z.input<typeof policyRequestV1>;
@@ -66,6 +71,8 @@ export interface PolicyRequest {
   readonly orders: number;
   readonly customerSegment: string;
   readonly jurisdiction: string;
+  /** When the saga asked, if it said. */
+  readonly requestedAt?: string;
 }
 
 const text = (value: unknown): string | undefined =>
@@ -108,5 +115,6 @@ export function parsePolicyRequest(input: unknown): PolicyRequest {
     orders: impact.orders,
     customerSegment: request.customerSegment,
     jurisdiction: request.jurisdiction,
+    ...(request.requestedAt === undefined ? {} : { requestedAt: request.requestedAt }),
   };
 }

@@ -8,6 +8,11 @@ export interface EpisodicRecord {
   readonly correlationId: string;
   /** Redacted before it is written. */
   readonly data: Record<string, unknown>;
+  /**
+   * Tells apart records of one entity with the same time, kind and incident (a model call's attempt, a policy
+   * decision's id); without it, a second such record replaces the first. @default - none
+   */
+  readonly discriminator?: string;
 }
 
 /** Port: episodic memory, queryable by entity and time range. */

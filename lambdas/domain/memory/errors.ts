@@ -22,3 +22,16 @@ export class TemplateNotFound extends MemoryError {
     super(`no procedural template ${templateId}`);
   }
 }
+
+/** A decision-trace record (or the correlation id it is filed under) is malformed: the message names the field. */
+export class TraceRecordInvalid extends MemoryError {
+  override name = 'TraceRecordInvalid';
+  constructor(
+    /** The offending field, e.g. `taskId` or `correlationId`. */
+    readonly field: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`decision trace: ${field}: ${reason}`, options);
+  }
+}

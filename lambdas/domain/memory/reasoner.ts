@@ -16,6 +16,42 @@ export interface DraftTask {
   readonly callId?: string;
 }
 
+/**
+ * One block of a model conversation as the decision trace keeps it: the model's own content blocks, normalised
+ * across providers. A tool call names its tool in `tool` (not `name`, which the PII redactor treats as a
+ * person's name and would blank).
+ */
+export type ExchangeBlock =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool_use'; readonly id: string; readonly tool: string; readonly input: unknown }
+  | {
+      readonly type: 'tool_result';
+      readonly id: string;
+      readonly status: 'success' | 'error';
+      readonly text: string;
+    };
+
+export interface ExchangeMessage {
+  readonly role: 'user' | 'assistant';
+  readonly content: readonly ExchangeBlock[];
+}
+
+/** What one model call sent and what the model answered, verbatim: the raw material of a decision trace. */
+export interface ModelExchange {
+  /** The system prompt. */
+  readonly system: string;
+  /** The conversation sent (the incident prompt; on a retry, the rejected answer and the correction). */
+  readonly messages: readonly ExchangeMessage[];
+  /** The names of the tools offered (their schemas come from the task catalog). */
+  readonly tools: readonly string[];
+  /** The model's answer, block by block, before any validation. */
+  readonly output: readonly ExchangeBlock[];
+  /** Why the model stopped (`tool_use`, `end_turn`, `max_tokens`, `guardrail_intervened`…), as it said. */
+  readonly stopReason?: string;
+  /** The model's latency as the service reported it. */
+  readonly latencyMs?: number;
+}
+
 export interface DraftPlan {
   /** In execution order. */
   readonly tasks: readonly DraftTask[];
@@ -25,6 +61,10 @@ export interface DraftPlan {
   readonly escalation?: string;
   /** What the model call used, when a model answered (the budget ledger charges it). */
   readonly usage?: { readonly modelId: string; readonly inputTokens: number; readonly outputTokens: number };
+  /** What the call cost in micro-dollars, as the inference firewall charged it to the agent's budget. */
+  readonly costMicroUsd?: number;
+  /** The prompt sent and the raw answer, when a model answered (the decision trace records them). */
+  readonly exchange?: ModelExchange;
 }
 
 export interface ReasoningRequest {

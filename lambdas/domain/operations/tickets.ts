@@ -8,6 +8,9 @@ export interface IncidentTicket {
   readonly severity: 'sev1' | 'sev2' | 'sev3';
 }
 
+/** Which ticket: its id and the incident it belongs to. */
+export type TicketRef = Pick<IncidentTicket, 'ticketId' | 'correlationId'>;
+
 /** Port: the operators' incident tickets, items with a status. */
 export interface TicketStore {
   /**
@@ -19,7 +22,7 @@ export interface TicketStore {
    * Closes the ticket, or records it closed when it was never opened (the tombstone a late open honours).
    * Returns whether it was open.
    */
-  close(ticketId: string, at: string): Promise<{ readonly wasOpen: boolean }>;
+  close(ticket: TicketRef, at: string): Promise<{ readonly wasOpen: boolean }>;
 }
 
 /** `open_incident_ticket`. Throws `CommandCancelled` when its compensation already ran. */
@@ -31,9 +34,9 @@ export async function openTicket(ticket: IncidentTicket, at: string, store: Tick
 
 /** `close_incident_ticket` (the compensation of an open): a no-op, apart from its tombstone, when never opened. */
 export function closeTicket(
-  ticketId: string,
+  ticket: TicketRef,
   at: string,
   store: TicketStore,
 ): Promise<{ readonly wasOpen: boolean }> {
-  return store.close(ticketId, at);
+  return store.close(ticket, at);
 }

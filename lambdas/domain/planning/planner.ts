@@ -1,6 +1,13 @@
 import { parseDetail } from '../contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../contracts/platform';
 import type { Embedder } from '../memory/embedder';
+import { boundRecord } from '../memory/bounded-record';
+import {
+  reasoningRecord,
+  TRACE_KINDS,
+  TRACE_RECORD_MAX_BYTES,
+  type ReasoningAttempt,
+} from '../memory/decision-trace';
 import type { EpisodicStore } from '../memory/episodic';
 import {
   incidentEntity,
@@ -64,6 +71,9 @@ export type PlanningResult =
 
 const DAY_MS = 86_400_000;
 
+/** A draft as the planner keeps it beside its verdict: without the exchange, which its reasoning record holds. */
+const withoutExchange = ({ exchange: _exchange, ...draft }: DraftPlan): DraftPlan => draft;
+
 interface Recall {
   readonly features: IncidentFeatures;
   readonly evidence: string[];
@@ -99,8 +109,10 @@ export class RemediationPlanner {
     const { spike } = input;
     const recall = await this.recall(spike, input.context);
     const fromTemplate = this.planFromTemplate(spike, recall);
-    const result = fromTemplate ?? (await this.planWithReasoner(spike, recall));
-    await this.remember(spike, result, input.executionId);
+    // Each model call, for the decision trace: what was sent, what came back, what validation said.
+    const reasoning: ReasoningAttempt[] = [];
+    const result = fromTemplate ?? (await this.planWithReasoner(spike, recall, reasoning));
+    await this.remember(spike, result, input.executionId, reasoning);
     return result;
   }
 
@@ -172,7 +184,11 @@ export class RemediationPlanner {
     return undefined;
   }
 
-  private async planWithReasoner(spike: OrderCancellationSpike, recall: Recall): Promise<PlanningResult> {
+  private async planWithReasoner(
+    spike: OrderCancellationSpike,
+    recall: Recall,
+    reasoning: ReasoningAttempt[],
+  ): Promise<PlanningResult> {
     const request: ReasoningRequest = {
       incident: spike,
       description: recall.features.text,
@@ -191,18 +207,22 @@ export class RemediationPlanner {
         );
       } catch (error) {
         if (!(error instanceof ReasonerUnavailable)) throw error;
+        reasoning.push({ attempt, outcome: 'unavailable', error: error.message });
         return this.planByRule(spike, recall, error.message, attempts);
       }
       if (draft.escalation !== undefined) {
-        attempts.push({ draft });
+        reasoning.push({ attempt, outcome: 'declined', draft });
+        attempts.push({ draft: withoutExchange(draft) });
         return this.escalate(spike, recall, 'reasoner_declined', draft.escalation, attempts);
       }
       const validation = validateDraft(draft, spike);
       if (!validation.ok) {
-        attempts.push({ draft, error: validation.error });
+        reasoning.push({ attempt, outcome: 'rejected', draft, error: validation.error });
+        attempts.push({ draft: withoutExchange(draft), error: validation.error });
         continue;
       }
-      attempts.push({ draft });
+      reasoning.push({ attempt, outcome: 'accepted', draft });
+      attempts.push({ draft: withoutExchange(draft) });
       const evidence = [...recall.evidence];
       if (previous?.error !== undefined) {
         evidence.push(
@@ -299,11 +319,15 @@ export class RemediationPlanner {
     };
   }
 
-  /** The decision, in episodic memory, at the incident's business time. */
+  /**
+   * The decision, in episodic memory, at the incident's business time: one `reasoning` record per model call
+   * (the decision trace), then the plan with its validated tasks, or the escalation.
+   */
   private async remember(
     spike: OrderCancellationSpike,
     result: PlanningResult,
     executionId: string | undefined,
+    reasoning: readonly ReasoningAttempt[],
   ): Promise<void> {
     const base = {
       entity: incidentEntity(spike),
@@ -311,26 +335,40 @@ export class RemediationPlanner {
       correlationId: spike.correlationId,
     };
     const execution = executionId === undefined ? {} : { executionId };
+    for (const attempt of reasoning) {
+      await this.ports.episodic.record(reasoningRecord({ ...base, ...execution }, attempt));
+    }
     if (result.status === 'planned') {
       const { plan } = result;
+      const data = {
+        planId: plan.planId,
+        planner: plan.planner,
+        ...(plan.templateId === undefined ? {} : { templateId: plan.templateId }),
+        summary: plan.summary,
+        tasks: plan.tasks.map((task) => task.taskType),
+        validatedTasks: plan.tasks.map((task) => ({
+          taskId: task.taskId,
+          taskType: task.taskType,
+          parameters: task.parameters,
+          costCents: task.costCents,
+          risk: task.risk,
+          timeoutSeconds: task.timeoutSeconds,
+          ...('compensation' in task ? { compensation: task.compensation.taskType } : { irreversible: true }),
+        })),
+        evidence: plan.evidence,
+        ...execution,
+      };
       await this.ports.episodic.record({
         ...base,
-        kind: 'plan',
-        data: {
-          planId: plan.planId,
-          planner: plan.planner,
-          ...(plan.templateId === undefined ? {} : { templateId: plan.templateId }),
-          tasks: plan.tasks.map((task) => task.taskType),
-          evidence: plan.evidence,
-          ...execution,
-        },
+        kind: TRACE_KINDS.plan,
+        data: boundRecord(data, { maxBytes: TRACE_RECORD_MAX_BYTES }) as Record<string, unknown>,
       });
       return;
     }
     const { escalation } = result;
     await this.ports.episodic.record({
       ...base,
-      kind: 'planning_escalated',
+      kind: TRACE_KINDS.planningEscalated,
       data: {
         reason: escalation.reason,
         message: escalation.message,

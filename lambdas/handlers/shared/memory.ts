@@ -6,15 +6,11 @@ import { BedrockReasoner } from '../../adapters/bedrock-reasoner';
 import { DynamoEpisodicStore } from '../../adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../adapters/dynamodb-procedural-store';
 import { OpenSearchSemanticIndex } from '../../adapters/opensearch-semantic-index';
-import {
-  hmacPseudonymizer,
-  withRedaction,
-  type MemoryPorts,
-  type RedactionListener,
-} from '../../adapters/redacting-stores';
-import { createRedactor } from '../../domain/governance/redaction';
+import { TracedEpisodicStore } from '../../adapters/traced-episodic-store';
+import { withRedaction, type MemoryPorts, type RedactionListener } from '../../adapters/redacting-stores';
 import type { Reasoner } from '../../domain/memory/reasoner';
 import { ConfigurationError, requireEnv } from './environment';
+import { redactorFromEnv } from './redaction';
 
 /** The reasoner's output allowance per call: what the budget ledger reserves until the call is settled. */
 export const REASONER_MAX_TOKENS = 1024;
@@ -56,7 +52,11 @@ export function memoryPorts(
       region: requireEnv('AWS_REGION'),
       indexName: process.env.SEMANTIC_INDEX ?? 'semantic-memory',
     }),
-    episodic: new DynamoEpisodicStore(requireEnv('EPISODIC_TABLE_NAME'), dynamodb),
+    // Every record also in the X-Ray trace (the decision trace), inside the redaction like memory itself.
+    episodic: new TracedEpisodicStore(
+      new DynamoEpisodicStore(requireEnv('EPISODIC_TABLE_NAME'), dynamodb),
+      tracer,
+    ),
     procedural: new DynamoProceduralStore(requireEnv('PROCEDURAL_TABLE_NAME'), dynamodb),
     reasoner: guardReasoner(
       new BedrockReasoner({
@@ -70,7 +70,5 @@ export function memoryPorts(
       reasonerModelId,
     ),
   };
-  const key = process.env.REDACTION_KEY;
-  const redactor = createRedactor(key ? { pseudonymize: hmacPseudonymizer(key) } : {});
-  return withRedaction(ports, redactor, onRedaction);
+  return withRedaction(ports, redactorFromEnv(), onRedaction);
 }

@@ -1,0 +1,90 @@
+import type { PendingApproval } from './pending-approvals';
+
+/** Why `npm run approve` could not answer; the message says what to do instead. */
+export class ApprovalCommandError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ApprovalCommandError';
+  }
+}
+
+/** One line per pending approval: what it asks, of whom, in which execution, and its token. */
+export function describePending(approval: PendingApproval): string {
+  const { request } = approval;
+  return `${request.correlationId}: ${request.taskType} (tier ${request.tier.index + 1} ${request.tier.name}, asked of ${request.tier.approvers}; execution ${approval.executionName}; token ${approval.taskToken})`;
+}
+
+/** The incident has no approval waiting (never asked, already answered, or its last tier lapsed). */
+export class NoPendingApproval extends ApprovalCommandError {
+  constructor(
+    readonly correlationId: string,
+    readonly pending: readonly PendingApproval[],
+  ) {
+    super(
+      pending.length === 0
+        ? `no approval is pending for ${correlationId}, nor for any other incident`
+        : [
+            `no approval is pending for ${correlationId}; pending now:`,
+            ...pending.map((p) => `  ${describePending(p)}`),
+          ].join('\n'),
+    );
+    this.name = 'NoPendingApproval';
+  }
+}
+
+/** Several executions wait on an approval for the same incident: the token says which one is meant. */
+export class SeveralPendingApprovals extends ApprovalCommandError {
+  constructor(
+    readonly correlationId: string,
+    readonly matches: readonly PendingApproval[],
+  ) {
+    super(
+      [
+        `${matches.length} approvals are pending for ${correlationId}; answer one by its token:`,
+        ...matches.map((p) => `  ${describePending(p)}`),
+      ].join('\n'),
+    );
+    this.name = 'SeveralPendingApprovals';
+  }
+}
+
+/**
+ * Step Functions no longer waits on the token: unknown or already answered (`TaskDoesNotExist`), its tier timed out
+ * first (`TaskTimedOut`), or not a token at all (`InvalidToken`).
+ */
+export class ApprovalTaskGone extends ApprovalCommandError {
+  constructor(
+    readonly reason: 'TaskDoesNotExist' | 'TaskTimedOut' | 'InvalidToken',
+    options: ErrorOptions,
+  ) {
+    const why = {
+      TaskDoesNotExist:
+        'no task waits on this token (TaskDoesNotExist): it is unknown, or its approval was already answered',
+      TaskTimedOut:
+        'the approval timed out before the answer (TaskTimedOut): its tier lapsed and the escalation chain moved on; run `npm run approve -- <incident>` to answer the next tier',
+      InvalidToken: 'this is not a task token (InvalidToken)',
+    }[reason];
+    super(why, options);
+    this.name = 'ApprovalTaskGone';
+  }
+}
+
+/** No saga to read approvals from: the stack is not deployed in this account and region, or not running. */
+export class NoRemediationSaga extends ApprovalCommandError {
+  constructor(nameContains: string) {
+    super(
+      `no state machine whose name contains ${nameContains}: deploy the stack (or start the sandbox), check the region, or pass --state-machine <arn>`,
+    );
+    this.name = 'NoRemediationSaga';
+  }
+}
+
+/** A `RequestApproval` task whose `approval_requested` detail breaks its contract: the field is named. */
+export class ApprovalRequestUnreadable extends ApprovalCommandError {
+  constructor(executionArn: string, field: string, message: string) {
+    super(
+      `execution ${executionArn} waits on an approval whose request is unreadable at ${field}: ${message}`,
+    );
+    this.name = 'ApprovalRequestUnreadable';
+  }
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * Prints the decision trace of an incident: the plan, every model call (redacted prompt, model, tokens, cost,
+ * raw output, verdict), every policy decision and approval, and the outcome — read from episodic memory.
+ *
+ *   npm run trace -- <correlationId>                    the last sandbox run (`npm start`)
+ *   npm run trace -- <correlationId> --table <name>     a deployed stack (credentials from the environment)
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { lastRunDir, openLastRun, readRunManifest } from '../local/last-run';
+import { decisionTraceReport, type DecisionTraceQuery } from './decision-trace';
+
+const usage = `Usage: npm run trace -- <correlationId> [--table <name>] [--region <region>] [--endpoint-url <url>]
+                       [--entity <entity>] [--since <ISO 8601>] [--full]
+
+Prints the decision trace of an incident from episodic memory.
+
+Without --table, reads the last sandbox run (.sandbox/last-run, kept by \`npm start\`); without a correlation id
+it lists that run's incidents. With --table, reads DynamoDB on AWS with the usual credentials and region; the
+table is the stack's EpisodicTableName output:
+
+  aws cloudformation describe-stacks --stack-name ProactiveAgents \\
+    --query "Stacks[0].Outputs[?OutputKey=='EpisodicTableName'].OutputValue" --output text
+
+  --entity <entity>  the incident's entity (default: from the correlation id, e.g. warehouse#WH-NYC)
+  --since <time>     read the entity's records from this time on (default: all)
+  --full             print prompts and outputs whole (default: excerpts)`;
+
+const root = path.resolve(__dirname, '..');
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      table: { type: 'string' },
+      region: { type: 'string' },
+      'endpoint-url': { type: 'string' },
+      entity: { type: 'string' },
+      since: { type: 'string' },
+      full: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const [correlationId] = positionals;
+  const options = values.full ? { promptChars: Infinity, outputChars: Infinity } : {};
+  const query = (table: string): DecisionTraceQuery => ({
+    correlationId: correlationId!,
+    table,
+    ...(values.entity === undefined ? {} : { entity: values.entity }),
+    ...(values.since === undefined ? {} : { since: values.since }),
+  });
+
+  if (values.table !== undefined) {
+    if (correlationId === undefined) {
+      console.error(usage);
+      return 2;
+    }
+    const client = new DynamoDBClient({
+      ...(values.region === undefined ? {} : { region: values.region }),
+      ...(values['endpoint-url'] === undefined ? {} : { endpoint: values['endpoint-url'] }),
+    });
+    for (const line of await decisionTraceReport(client, query(values.table), options)) console.log(line);
+    return 0;
+  }
+
+  const dir = lastRunDir(root);
+  if (correlationId === undefined) {
+    const manifest = readRunManifest(dir);
+    console.log(
+      `Incidents of the last sandbox run (${manifest.finishedAt}, ${path.relative(root, manifest.events)}):`,
+    );
+    for (const id of manifest.incidents) console.log(`  npm run trace -- '${id}'`);
+    return 0;
+  }
+  const run = await openLastRun(dir);
+  try {
+    const table = run.manifest.outputs.EpisodicTableName;
+    if (table === undefined)
+      throw new Error('the last run has no EpisodicTableName output: run `npm start` again');
+    console.log(`(sandbox run of ${run.manifest.finishedAt})`);
+    for (const line of await decisionTraceReport(run.dynamodb, query(table), options)) console.log(line);
+    return 0;
+  } finally {
+    await run.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

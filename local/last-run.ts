@@ -1,0 +1,129 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DynaliteThread } from './dynamodb/dynalite-thread';
+import type { EventEnvelope } from './eventbridge/bus';
+import type { ResolvedTemplate } from './template';
+
+/**
+ * The last `npm start`, kept for inspection after the process exits: its DynamoDB tables (dynalite's LevelDB)
+ * and a manifest with the stack's outputs as the sandbox resolved them and the incidents of the run. Each run
+ * writes its own directory beside it, then takes its place when done, so concurrent runs never share tables.
+ */
+export interface RunManifest {
+  readonly version: 1;
+  /** Wall-clock time the run finished. */
+  readonly finishedAt: string;
+  /** The replayed file. */
+  readonly events: string;
+  /** The template's outputs, resolved as in the sandbox (e.g. `EpisodicTableName`). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** The region the sandbox ran in. */
+  readonly region: string;
+  /** Correlation ids of the platform's events, in order of first appearance: the run's incidents. */
+  readonly incidents: readonly string[];
+}
+
+const MANIFEST = 'run.json';
+const TABLES = 'dynamodb';
+
+/** `.sandbox/last-run` under the repository. */
+export const lastRunDir = (root: string): string => path.join(root, '.sandbox', 'last-run');
+
+/** Whether a process is alive (signal 0 checks without signalling). */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A fresh directory for this run's tables, beside the last run (same file system, so it can be renamed). The
+ * directories of runs that were killed before they finished (their process is gone) are removed.
+ */
+export function newRunDir(root: string): { readonly dir: string; readonly tablesDir: string } {
+  const parent = path.join(root, '.sandbox');
+  mkdirSync(parent, { recursive: true });
+  for (const entry of readdirSync(parent)) {
+    const pid = /^run-(\d+)-\d+$/.exec(entry)?.[1];
+    if (pid !== undefined && !alive(Number(pid))) {
+      rmSync(path.join(parent, entry), { recursive: true, force: true });
+    }
+  }
+  const dir = path.join(parent, `run-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  return { dir, tablesDir: path.join(dir, TABLES) };
+}
+
+/** The template's `Outputs`, resolved to the sandbox's names. */
+export function resolvedOutputs(template: ResolvedTemplate): Record<string, string> {
+  const outputs = (template.template as { Outputs?: Record<string, { Value?: unknown }> }).Outputs ?? {};
+  const resolved: Record<string, string> = {};
+  for (const [name, output] of Object.entries(outputs)) {
+    try {
+      resolved[name] = String(template.resolve(output.Value));
+    } catch {
+      // An output built from something the sandbox does not run (a deploy-time attribute) is left out.
+    }
+  }
+  return resolved;
+}
+
+/** Platform events' correlation ids (input events from existing services carry none), first seen first. */
+export function incidentsOf(events: Iterable<EventEnvelope>): string[] {
+  const seen = new Set<string>();
+  for (const event of events) {
+    const id = (event.detail as { correlationId?: unknown } | undefined)?.correlationId;
+    if (typeof id === 'string' && id !== '') seen.add(id);
+  }
+  return [...seen];
+}
+
+/**
+ * Writes the manifest into the run's directory (after the sandbox stopped, so its tables are closed) and puts the
+ * directory in place of the last run.
+ */
+export function keepAsLastRun(root: string, runDir: string, manifest: RunManifest): string {
+  writeFileSync(path.join(runDir, MANIFEST), JSON.stringify(manifest, null, 2));
+  const target = lastRunDir(root);
+  const previous = `${target}.old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, previous);
+  renameSync(runDir, target);
+  rmSync(previous, { recursive: true, force: true });
+  return target;
+}
+
+/** The last run's manifest; an error saying what to do when there is none. */
+export function readRunManifest(dir: string): RunManifest {
+  const file = path.join(dir, MANIFEST);
+  if (!existsSync(file)) {
+    throw new Error(
+      `no sandbox run in ${dir}: run \`npm start\` first, or read AWS with --table <episodic table>`,
+    );
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
+}
+
+/** The last run's tables, served again by dynalite on loopback until `close`. */
+export async function openLastRun(
+  dir: string,
+): Promise<{ readonly manifest: RunManifest; readonly dynamodb: DynamoDBClient; close(): Promise<void> }> {
+  const manifest = readRunManifest(dir);
+  const dynamo = await DynaliteThread.start(path.join(dir, TABLES));
+  const dynamodb = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: manifest.region,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
+  return {
+    manifest,
+    dynamodb,
+    close: async () => {
+      dynamodb.destroy();
+      await dynamo.stop();
+    },
+  };
+}

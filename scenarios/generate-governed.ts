@@ -1,0 +1,222 @@
+/**
+ * Generates the governed scenario (`npm start -- --scenario governed`): under four hours of orders at four
+ * warehouses with two incidents, and the governance configuration the sandbox serves for it — the default one
+ * (config/governance.json) plus an approval policy: every reroute waits for a person.
+ *
+ * - WH-ATL's customers cancel from 10:20 to 10:50: the plan (ticket, intake pause, reroute) runs, the reroute after
+ *   its approval (`npm run approve`), and moves ATL's open orders to WH-CLT and WH-PHL.
+ * - WH-DEN's customers cancel from 10:55 to 11:25: the same plan, but no other warehouse ships to DEN's customer
+ *   regions, so the approved reroute fails at once (RerouteNotPlannable) and the saga compensates in reverse:
+ *   resume DEN's intake, close the ticket.
+ *
+ *   npx tsx scenarios/generate-governed.ts     # writes scenarios/governed/{events.ndjson,governance.json}
+ *
+ * Deterministic: a seeded PRNG (mulberry32), never Math.random, so the files only change when this script does.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Draw, mulberry32 } from './draw';
+import {
+  readNetwork,
+  toNdjson,
+  type OrderPlacedDetail,
+  type RetailEnvelope,
+  type RetailNetwork,
+} from './generate-walkthrough';
+
+export const governedDir = join(__dirname, 'governed');
+export const governedPaths = {
+  events: join(governedDir, 'events.ndjson'),
+  network: join(governedDir, 'network.json'),
+  governance: join(governedDir, 'governance.json'),
+} as const;
+
+/** The scenario's timeline; tests read it instead of repeating the times. */
+export const governed = {
+  seed: 20261121,
+  start: '2026-11-20T08:00:00Z',
+  end: '2026-11-20T11:45:00Z',
+  incidents: [
+    /** Reroutable: WH-CLT and WH-PHL serve ATL's customers. */
+    { warehouseId: 'WH-ATL', start: '2026-11-20T10:20:00Z', end: '2026-11-20T10:50:00Z' },
+    /** Not reroutable: nobody else ships to us-mountain or us-plains. */
+    { warehouseId: 'WH-DEN', start: '2026-11-20T10:55:00Z', end: '2026-11-20T11:25:00Z' },
+  ],
+  /** The approval policy the scenario adds to the default configuration. */
+  approvalPolicy:
+    '\n// The governed scenario: a person approves every reroute before it runs.\n@id("reroutes-need-approval")\nforbid (principal, action == Action::"reroute_orders", resource);\n',
+} as const;
+
+/** Orders per minute at each warehouse, and the share of them from the warehouse's own customer region. */
+const traffic: Record<string, { perMinute: number; ownRegionShare: number }> = {
+  'WH-ATL': { perMinute: 2.6, ownRegionShare: 0.85 },
+  'WH-CLT': { perMinute: 1.8, ownRegionShare: 0.85 },
+  'WH-PHL': { perMinute: 2.0, ownRegionShare: 0.85 },
+  // A quarter of DEN's orders go to us-plains: cancellations in both of its regions point at the warehouse.
+  'WH-DEN': { perMinute: 2.2, ownRegionShare: 0.75 },
+};
+/** Everyday share of orders cancelled later, and delayed-shipment cancellations per order during an incident. */
+const baselineCancellation = 0.045;
+const incidentCancellationsPerOrder = 0.4;
+
+const catalog: readonly { sku: string; price: number }[] = [
+  { sku: 'SKU-20114', price: 14.99 },
+  { sku: 'SKU-20387', price: 27.5 },
+  { sku: 'SKU-21052', price: 8.25 },
+  { sku: 'SKU-21740', price: 52.0 },
+  { sku: 'SKU-22319', price: 4.49 },
+  { sku: 'SKU-23608', price: 19.75 },
+  { sku: 'SKU-24455', price: 79.9 },
+  { sku: 'SKU-25093', price: 11.0 },
+];
+
+const MINUTE_MS = 60_000;
+const ACCOUNT = '123456789012';
+const AWS_REGION = 'us-east-1';
+
+interface PlacedOrder {
+  detail: OrderPlacedDetail;
+  at: number;
+  cancellation?: { at: number; reason: string };
+}
+
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const within = (ms: number, window: { start: string; end: string }): boolean =>
+  ms >= Date.parse(window.start) && ms < Date.parse(window.end);
+
+/** Builds the scenario's events, sorted by `time` (ties keep generation order: an order before its events). */
+export function generateGoverned(network: RetailNetwork, seed: number = governed.seed): RetailEnvelope[] {
+  const draw = new Draw(mulberry32(seed));
+  const start = Date.parse(governed.start);
+  const end = Date.parse(governed.end);
+  const orderIds = new Set<string>();
+  const orders: PlacedOrder[] = [];
+
+  for (const warehouse of network.warehouses) {
+    const { perMinute, ownRegionShare } = traffic[warehouse.warehouseId] ?? {
+      perMinute: 1,
+      ownRegionShare: 0.85,
+    };
+    const otherRegions = Object.keys(warehouse.shippingCost).filter((r) => r !== warehouse.region);
+    for (let minute = start; minute < end; minute += MINUTE_MS) {
+      const seconds = Array.from({ length: draw.poisson(perMinute) }, () => draw.integer(0, 59)).sort(
+        (a, b) => a - b,
+      );
+      for (const second of seconds) {
+        const at = minute + second * 1000;
+        let orderId = `ord-${draw.hex(12)}`;
+        while (orderIds.has(orderId)) orderId = `ord-${draw.hex(12)}`;
+        orderIds.add(orderId);
+        const region =
+          otherRegions.length === 0 || draw.uniform() < ownRegionShare
+            ? warehouse.region
+            : draw.pick(otherRegions);
+        const items = Array.from({ length: draw.integer(1, 3) }, () => ({
+          item: draw.pick(catalog),
+          quantity: draw.uniform() < 0.7 ? 1 : draw.integer(2, 3),
+        }));
+        const total = Math.round(
+          items.reduce((sum, { item, quantity }) => sum + item.price * quantity, 0) * 100,
+        );
+        const order: PlacedOrder = {
+          at,
+          detail: {
+            orderId,
+            customerId: `cust-${draw.integer(100000, 999999)}`,
+            warehouseId: warehouse.warehouseId,
+            region,
+            items: items.map(({ item, quantity }) => ({ sku: item.sku, quantity })),
+            total: total / 100,
+          },
+        };
+        if (draw.uniform() < baselineCancellation) {
+          const paymentFailed = draw.uniform() < 0.35;
+          const delayMinutes = paymentFailed ? 1 + draw.uniform() * 3 : 3 + draw.uniform() * 37;
+          const cancelAt = at + Math.round(delayMinutes * 60) * 1000;
+          if (cancelAt < end) {
+            order.cancellation = {
+              at: cancelAt,
+              reason: paymentFailed ? 'payment_failed' : 'customer_request',
+            };
+          }
+        }
+        orders.push(order);
+      }
+    }
+  }
+
+  // An incident: the warehouse's customers cancel orders it still holds (placed there, not yet cancelled), at a
+  // rate drawn per order placed during the incident, so the window ratio follows the actual order count.
+  for (const incident of governed.incidents) {
+    const atWarehouse = orders.filter((o) => o.detail.warehouseId === incident.warehouseId);
+    const incidentEnd = Date.parse(incident.end);
+    const cancellations = atWarehouse
+      .filter((o) => within(o.at, incident) && draw.uniform() < incidentCancellationsPerOrder)
+      .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, incidentEnd - 1000))
+      .sort((a, b) => a - b);
+    for (const at of cancellations) {
+      const open = atWarehouse.filter(
+        (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
+      );
+      if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
+    }
+  }
+
+  const envelope = (at: number, event: Pick<RetailEnvelope, 'detail-type' | 'detail'>): RetailEnvelope =>
+    ({
+      version: '0',
+      id: draw.uuid(),
+      'detail-type': event['detail-type'],
+      source: 'retail.orders',
+      account: ACCOUNT,
+      time: isoSeconds(at),
+      region: AWS_REGION,
+      resources: [],
+      detail: event.detail,
+    }) as RetailEnvelope;
+  const events: { at: number; seq: number; event: RetailEnvelope }[] = [];
+  for (const order of orders) {
+    events.push({
+      at: order.at,
+      seq: events.length,
+      event: envelope(order.at, { 'detail-type': 'order_placed', detail: order.detail }),
+    });
+    const { cancellation } = order;
+    if (cancellation === undefined) continue;
+    const { orderId, warehouseId, region } = order.detail;
+    events.push({
+      at: cancellation.at,
+      seq: events.length,
+      event: envelope(cancellation.at, {
+        'detail-type': 'order_cancelled',
+        detail: { orderId, warehouseId, region, reason: cancellation.reason },
+      }),
+    });
+  }
+  return events.sort((a, b) => a.at - b.at || a.seq - b.seq).map(({ event }) => event);
+}
+
+/**
+ * The scenario's governance configuration: the default one with the approval policy added (so the scenario
+ * follows every other change of the defaults when regenerated), as the sandbox's AppConfig serves it.
+ */
+export function governedGovernance(defaults: string): string {
+  const config = JSON.parse(defaults) as { policies: { approval: string } };
+  config.policies.approval += governed.approvalPolicy;
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export const defaultGovernancePath = join(__dirname, '..', 'config', 'governance.json');
+
+if (require.main === module) {
+  const events = generateGoverned(readNetwork(governedPaths.network));
+  writeFileSync(governedPaths.events, toNdjson(events));
+  writeFileSync(governedPaths.governance, governedGovernance(readFileSync(defaultGovernancePath, 'utf8')));
+  const tally = new Map<string, number>();
+  for (const e of events) {
+    const key = `${e.detail.warehouseId} ${e['detail-type']}`;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
+  console.log(`wrote ${events.length} events to ${governedPaths.events}, and ${governedPaths.governance}`);
+  for (const [key, count] of [...tally].sort()) console.log(`  ${key}: ${count}`);
+}
