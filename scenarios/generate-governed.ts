@@ -17,9 +17,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Draw, mulberry32 } from './draw';
 import {
+  cancelDuring,
+  MINUTE_MS,
+  orderEvents,
   readNetwork,
   toNdjson,
-  type OrderPlacedDetail,
+  type PlacedOrder,
   type RetailEnvelope,
   type RetailNetwork,
 } from './generate-walkthrough';
@@ -69,20 +72,6 @@ const catalog: readonly { sku: string; price: number }[] = [
   { sku: 'SKU-24455', price: 79.9 },
   { sku: 'SKU-25093', price: 11.0 },
 ];
-
-const MINUTE_MS = 60_000;
-const ACCOUNT = '123456789012';
-const AWS_REGION = 'us-east-1';
-
-interface PlacedOrder {
-  detail: OrderPlacedDetail;
-  at: number;
-  cancellation?: { at: number; reason: string };
-}
-
-const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const within = (ms: number, window: { start: string; end: string }): boolean =>
-  ms >= Date.parse(window.start) && ms < Date.parse(window.end);
 
 /** Builds the scenario's events, sorted by `time` (ties keep generation order: an order before its events). */
 export function generateGoverned(network: RetailNetwork, seed: number = governed.seed): RetailEnvelope[] {
@@ -145,55 +134,10 @@ export function generateGoverned(network: RetailNetwork, seed: number = governed
     }
   }
 
-  // An incident: the warehouse's customers cancel orders it still holds (placed there, not yet cancelled), at a
-  // rate drawn per order placed during the incident, so the window ratio follows the actual order count.
   for (const incident of governed.incidents) {
-    const atWarehouse = orders.filter((o) => o.detail.warehouseId === incident.warehouseId);
-    const incidentEnd = Date.parse(incident.end);
-    const cancellations = atWarehouse
-      .filter((o) => within(o.at, incident) && draw.uniform() < incidentCancellationsPerOrder)
-      .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, incidentEnd - 1000))
-      .sort((a, b) => a - b);
-    for (const at of cancellations) {
-      const open = atWarehouse.filter(
-        (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
-      );
-      if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
-    }
+    cancelDuring(incident, orders, incidentCancellationsPerOrder, draw);
   }
-
-  const envelope = (at: number, event: Pick<RetailEnvelope, 'detail-type' | 'detail'>): RetailEnvelope =>
-    ({
-      version: '0',
-      id: draw.uuid(),
-      'detail-type': event['detail-type'],
-      source: 'retail.orders',
-      account: ACCOUNT,
-      time: isoSeconds(at),
-      region: AWS_REGION,
-      resources: [],
-      detail: event.detail,
-    }) as RetailEnvelope;
-  const events: { at: number; seq: number; event: RetailEnvelope }[] = [];
-  for (const order of orders) {
-    events.push({
-      at: order.at,
-      seq: events.length,
-      event: envelope(order.at, { 'detail-type': 'order_placed', detail: order.detail }),
-    });
-    const { cancellation } = order;
-    if (cancellation === undefined) continue;
-    const { orderId, warehouseId, region } = order.detail;
-    events.push({
-      at: cancellation.at,
-      seq: events.length,
-      event: envelope(cancellation.at, {
-        'detail-type': 'order_cancelled',
-        detail: { orderId, warehouseId, region, reason: cancellation.reason },
-      }),
-    });
-  }
-  return events.sort((a, b) => a.at - b.at || a.seq - b.seq).map(({ event }) => event);
+  return orderEvents(orders, draw);
 }
 
 /**

@@ -106,18 +106,18 @@ const catalog: readonly { sku: string; price: number }[] = [
   { sku: 'SKU-17044', price: 9.99 },
 ];
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 const ACCOUNT = '123456789012';
 const AWS_REGION = 'us-east-1';
 
-interface PlacedOrder {
+export interface PlacedOrder {
   detail: OrderPlacedDetail;
   at: number;
   cancellation?: { at: number; reason: string };
 }
 
-const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const within = (ms: number, window: { start: string; end: string }): boolean =>
+export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const within = (ms: number, window: { start: string; end: string }): boolean =>
   ms >= Date.parse(window.start) && ms < Date.parse(window.end);
 
 /** Builds the scenario's events, sorted by `time` (ties keep generation order: an order before its events). */
@@ -195,63 +195,71 @@ export function generateWalkthrough(
     }
   }
 
-  // The spikes: a delayed warehouse makes customers cancel orders it still holds (placed there, not yet
-  // cancelled). Drawn per order placed during the spike, so the window ratio follows the actual order count.
+  // The spikes: a delayed warehouse makes customers cancel orders it still holds.
   for (const spike of [walkthrough.spike, walkthrough.recurrence]) {
-    const atSpikeWarehouse = orders.filter((o) => o.detail.warehouseId === spike.warehouseId);
-    const spikeEnd = Date.parse(spike.end);
-    const spikeCancellations = atSpikeWarehouse
-      .filter((o) => within(o.at, spike) && draw.uniform() < spikeCancellationsPerOrder)
-      .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, spikeEnd - 1000))
-      .sort((a, b) => a - b);
-    for (const at of spikeCancellations) {
-      const open = atSpikeWarehouse.filter(
-        (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
-      );
-      if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
-    }
+    cancelDuring(spike, orders, spikeCancellationsPerOrder, draw);
   }
 
-  const placedEvent = (order: PlacedOrder): RetailEnvelope => ({
-    version: '0',
-    id: draw.uuid(),
-    'detail-type': 'order_placed',
-    source: 'retail.orders',
-    account: ACCOUNT,
-    time: isoSeconds(order.at),
-    region: AWS_REGION,
-    resources: [],
-    detail: order.detail,
-  });
-  const cancelledEvent = (order: PlacedOrder, at: number, reason: string): RetailEnvelope => ({
-    version: '0',
-    id: draw.uuid(),
-    'detail-type': 'order_cancelled',
-    source: 'retail.orders',
-    account: ACCOUNT,
-    time: isoSeconds(at),
-    region: AWS_REGION,
-    resources: [],
-    // The customer region of the order (`us-east`), not the AWS region of the envelope.
-    detail: {
-      orderId: order.detail.orderId,
-      warehouseId: order.detail.warehouseId,
-      region: order.detail.region,
-      reason,
-    },
-  });
+  return orderEvents(orders, draw);
+}
 
+/**
+ * A warehouse incident: its customers cancel orders it still holds (placed there, not yet cancelled). Drawn per
+ * order placed during the incident, so the window ratio follows the actual order count.
+ */
+export function cancelDuring(
+  incident: { readonly warehouseId: string; readonly start: string; readonly end: string },
+  orders: readonly PlacedOrder[],
+  cancellationsPerOrder: number,
+  draw: Draw,
+): void {
+  const atWarehouse = orders.filter((o) => o.detail.warehouseId === incident.warehouseId);
+  const incidentEnd = Date.parse(incident.end);
+  const cancellations = atWarehouse
+    .filter((o) => within(o.at, incident) && draw.uniform() < cancellationsPerOrder)
+    .map((o) => Math.min(o.at + draw.integer(0, 59) * 1000, incidentEnd - 1000))
+    .sort((a, b) => a - b);
+  for (const at of cancellations) {
+    const open = atWarehouse.filter(
+      (o) => o.at <= at - MINUTE_MS && o.at >= at - 90 * MINUTE_MS && (o.cancellation?.at ?? Infinity) > at,
+    );
+    if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
+  }
+}
+
+/** The orders as EventBridge envelopes, sorted by `time` (ties keep generation order: an order before its events). */
+export function orderEvents(orders: readonly PlacedOrder[], draw: Draw): RetailEnvelope[] {
+  const envelope = (at: number, event: Pick<RetailEnvelope, 'detail-type' | 'detail'>): RetailEnvelope =>
+    ({
+      version: '0',
+      id: draw.uuid(),
+      'detail-type': event['detail-type'],
+      source: 'retail.orders',
+      account: ACCOUNT,
+      time: isoSeconds(at),
+      region: AWS_REGION,
+      resources: [],
+      detail: event.detail,
+    }) as RetailEnvelope;
   const events: { at: number; seq: number; event: RetailEnvelope }[] = [];
   for (const order of orders) {
-    events.push({ at: order.at, seq: events.length, event: placedEvent(order) });
+    events.push({
+      at: order.at,
+      seq: events.length,
+      event: envelope(order.at, { 'detail-type': 'order_placed', detail: order.detail }),
+    });
     const { cancellation } = order;
-    if (cancellation !== undefined) {
-      events.push({
-        at: cancellation.at,
-        seq: events.length,
-        event: cancelledEvent(order, cancellation.at, cancellation.reason),
-      });
-    }
+    if (cancellation === undefined) continue;
+    // The customer region of the order (`us-east`), not the AWS region of the envelope.
+    const { orderId, warehouseId, region } = order.detail;
+    events.push({
+      at: cancellation.at,
+      seq: events.length,
+      event: envelope(cancellation.at, {
+        'detail-type': 'order_cancelled',
+        detail: { orderId, warehouseId, region, reason: cancellation.reason },
+      }),
+    });
   }
   return events.sort((a, b) => a.at - b.at || a.seq - b.seq).map(({ event }) => event);
 }

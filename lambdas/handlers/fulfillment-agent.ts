@@ -1,5 +1,4 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -10,8 +9,6 @@ import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { EventPublisher } from '../adapters/event-publisher';
 import { StsTaskSessions } from '../adapters/sts-task-sessions';
-import { ContractViolation } from '../domain/contracts/errors';
-import { parseDetail, parseEvent } from '../domain/contracts/parse';
 import type {
   RebalanceRegion,
   RerouteOrders,
@@ -27,6 +24,7 @@ import {
   type TagSource,
   type TaskSessionTags,
 } from '../domain/governance/task-session';
+import { commandFields, commandIdempotency, runCommand } from './shared/command';
 import { requireEnv } from './shared/environment';
 import { networkStoreFromEnv } from './shared/network';
 import { createObservability, instrument } from './shared/observability';
@@ -55,13 +53,7 @@ const rejector = new DeadLetterRejector(
 );
 
 // A command's effect happens once per idempotency key, however often EventBridge or Lambda redeliver it.
-const idempotency = {
-  persistenceStore: new DynamoDBPersistenceLayer({
-    tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
-    awsSdkV3Client: dynamodb,
-  }),
-  config: new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds: 7 * 86_400 }),
-};
+const idempotency = commandIdempotency(dynamodb);
 type Command = RerouteOrders | RebalanceRegion | RevertReroute | RevertRebalance;
 
 /**
@@ -111,15 +103,6 @@ const revert = makeIdempotent(
   idempotency,
 );
 const commands = ['reroute_orders', 'rebalance_region', 'revert_reroute', 'revert_rebalance'] as const;
-
-const commandFields = (c: Command) => ({
-  schemaVersion: 1 as const,
-  correlationId: c.correlationId,
-  planId: c.planId,
-  taskId: c.taskId,
-  idempotencyKey: c.idempotencyKey,
-  taskToken: c.taskToken,
-});
 
 /** Carries out one command; returns the answer's detail-type and detail. */
 async function perform(
@@ -171,63 +154,28 @@ async function perform(
  */
 export async function run(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> {
   if (context) idempotency.config.registerLambdaContext(context);
-  let parsed;
-  try {
-    parsed = parseEvent(event, commands);
-  } catch (error) {
-    if (!(error instanceof ContractViolation)) throw error;
-    logger.warn('command rejected', { reason: error.message, field: error.field });
-    await rejector.reject(JSON.stringify(event), {
-      agent: AGENT,
-      errorType: error.name,
-      errorMessage: error.message,
-      field: error.field,
-    });
-    return;
-  }
-  const command: Command = parsed.detail;
-
-  let result;
-  try {
-    result = await perform(parsed.detailType, command);
-  } catch (error) {
-    // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
-    if (!(error instanceof FulfillmentError || error instanceof TaskSessionTagInvalid)) throw error;
-    logger.warn('command failed', {
-      correlationId: command.correlationId,
-      command: parsed.detailType,
-      error: error.name,
-      reason: error.message,
-    });
-    metrics.addMetric('CommandsFailed', MetricUnit.Count, 1);
-    await publisher.publish([
-      {
-        source: sources.fulfillment,
-        detailType: 'command_failed',
-        detail: parseDetail('command_failed', {
-          ...commandFields(command),
-          commandType: parsed.detailType,
-          error: error.name,
-          reason: error.message,
-          ...(error instanceof FulfillmentInputError || error instanceof TaskSessionTagInvalid
-            ? { field: error.field }
-            : {}),
-        }),
-      },
-    ]);
-    return;
-  }
-
-  await publisher.publish([
-    {
-      source: sources.fulfillment,
-      detailType: result.answer,
-      detail: parseDetail(result.answer, result.detail),
+  await runCommand(event, {
+    agent: AGENT,
+    source: sources.fulfillment,
+    commands,
+    rejector,
+    publisher,
+    logger,
+    metrics,
+    perform: (command) => perform(command.detailType, command.detail),
+    failure: (error) =>
+      // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
+      error instanceof FulfillmentInputError || error instanceof TaskSessionTagInvalid
+        ? { error, field: error.field }
+        : error instanceof FulfillmentError
+          ? { error }
+          : undefined,
+    done: (answer) => {
+      if (answer.moved !== undefined) metrics.addMetric('OrdersRerouted', MetricUnit.Count, answer.moved);
+      if (answer.restored !== undefined)
+        metrics.addMetric('OrdersRestored', MetricUnit.Count, answer.restored);
     },
-  ]);
-  if (result.moved !== undefined) metrics.addMetric('OrdersRerouted', MetricUnit.Count, result.moved);
-  if (result.restored !== undefined) metrics.addMetric('OrdersRestored', MetricUnit.Count, result.restored);
-  logger.info('command done', { correlationId: command.correlationId, command: parsed.detailType });
+  });
 }
 
 export const handler = instrument(run, observability);

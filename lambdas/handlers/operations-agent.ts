@@ -1,5 +1,4 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -12,7 +11,6 @@ import { DynamoNotificationLog } from '../adapters/dynamodb-notification-log';
 import { DynamoTicketStore } from '../adapters/dynamodb-ticket-store';
 import { EventPublisher } from '../adapters/event-publisher';
 import { StsTaskSessions } from '../adapters/sts-task-sessions';
-import { ContractViolation } from '../domain/contracts/errors';
 import type {
   CloseIncidentTicket,
   NotifyCustomers,
@@ -20,7 +18,6 @@ import type {
   PauseWarehouseIntake,
   ResumeWarehouseIntake,
 } from '../domain/contracts/operations';
-import { parseDetail, parseEvent } from '../domain/contracts/parse';
 import { sources, type DetailType } from '../domain/contracts/registry';
 import {
   TaskSessionTagInvalid,
@@ -32,6 +29,7 @@ import { OperationsError } from '../domain/operations/errors';
 import { pauseIntake, resumeIntake } from '../domain/operations/intake';
 import { notifyCustomers } from '../domain/operations/notifications';
 import { closeTicket, openTicket } from '../domain/operations/tickets';
+import { commandFields, commandIdempotency, runCommand } from './shared/command';
 import { requireEnv } from './shared/environment';
 import { createObservability, instrument } from './shared/observability';
 
@@ -66,13 +64,7 @@ const rejector = new DeadLetterRejector(
 
 // Each command's effect happens once per idempotency key (`<task prefix>#<correlation id>`), however often
 // EventBridge, Lambda or the saga's retries deliver it.
-const idempotency = {
-  persistenceStore: new DynamoDBPersistenceLayer({
-    tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
-    awsSdkV3Client: dynamodb,
-  }),
-  config: new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds: 7 * 86_400 }),
-};
+const idempotency = commandIdempotency(dynamodb);
 
 /** A command with the business time it was issued at (the envelope's `time`). */
 interface Issued<C> {
@@ -154,15 +146,6 @@ type CommandType = (typeof commands)[number];
 type Command =
   PauseWarehouseIntake | ResumeWarehouseIntake | OpenIncidentTicket | CloseIncidentTicket | NotifyCustomers;
 
-const commandFields = (c: Command) => ({
-  schemaVersion: 1 as const,
-  correlationId: c.correlationId,
-  planId: c.planId,
-  taskId: c.taskId,
-  idempotencyKey: c.idempotencyKey,
-  taskToken: c.taskToken,
-});
-
 /** Carries out one command; returns the answer's detail-type and detail. */
 async function perform(
   detailType: CommandType,
@@ -218,60 +201,24 @@ async function perform(
  */
 export async function run(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> {
   if (context) idempotency.config.registerLambdaContext(context);
-  let parsed;
-  try {
-    parsed = parseEvent(event, commands);
-  } catch (error) {
-    if (!(error instanceof ContractViolation)) throw error;
-    logger.warn('command rejected', { reason: error.message, field: error.field });
-    await rejector.reject(JSON.stringify(event), {
-      agent: AGENT,
-      errorType: error.name,
-      errorMessage: error.message,
-      field: error.field,
-    });
-    return;
-  }
-  const command: Command = parsed.detail;
-
-  let result;
-  try {
-    result = await perform(parsed.detailType, command, parsed.time);
-  } catch (error) {
-    // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
-    if (!(error instanceof OperationsError || error instanceof TaskSessionTagInvalid)) throw error;
-    logger.warn('command failed', {
-      correlationId: command.correlationId,
-      command: parsed.detailType,
-      error: error.name,
-      reason: error.message,
-    });
-    metrics.addMetric('CommandsFailed', MetricUnit.Count, 1);
-    await publisher.publish([
-      {
-        source: sources.operations,
-        detailType: 'command_failed',
-        detail: parseDetail('command_failed', {
-          ...commandFields(command),
-          commandType: parsed.detailType,
-          error: error.name,
-          reason: error.message,
-          ...(error instanceof TaskSessionTagInvalid ? { field: error.field } : {}),
-        }),
-      },
-    ]);
-    return;
-  }
-
-  await publisher.publish([
-    {
-      source: sources.operations,
-      detailType: result.answer,
-      detail: parseDetail(result.answer, result.detail),
-    },
-  ]);
-  metrics.addMetric('CommandsDone', MetricUnit.Count, 1);
-  logger.info('command done', { correlationId: command.correlationId, command: parsed.detailType });
+  await runCommand(event, {
+    agent: AGENT,
+    source: sources.operations,
+    commands,
+    rejector,
+    publisher,
+    logger,
+    metrics,
+    perform: (command) => perform(command.detailType, command.detail, command.time),
+    failure: (error) =>
+      // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
+      error instanceof TaskSessionTagInvalid
+        ? { error, field: error.field }
+        : error instanceof OperationsError
+          ? { error }
+          : undefined,
+    done: () => metrics.addMetric('CommandsDone', MetricUnit.Count, 1),
+  });
 }
 
 export const handler = instrument(run, observability);
