@@ -45,6 +45,16 @@ const openLevel = ClassicLevel.prototype._open;
 ClassicLevel.prototype._open = function openWithBoundedMaps(options) {
   return openLevel.call(this, { ...options, maxOpenFiles: MAX_OPEN_FILES });
 };
+// dynalite ends its Query and Scan streams with `iterator.return()`, which abstract-level's iterators do not have
+// (they close with `close()`): without this, each Query left its LevelDB iterator open until the database closed,
+// and every open iterator keeps the table files it read, and the version they belong to, alive.
+const { AbstractIterator } = require('abstract-level');
+const iteratorBase = Object.getPrototypeOf(AbstractIterator.prototype);
+if (typeof iteratorBase.return !== 'function') {
+  iteratorBase.return = function closeIterator() {
+    return this.close();
+  };
+}
 const dynalite = require('dynalite');
 const { measureItemsInUtf8 } = require('./item-size.cjs');
 const { cacheExpressionParses } = require('./expression-cache.cjs');
