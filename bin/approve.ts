@@ -14,8 +14,12 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { endpointFile, runningSandboxEndpoint } from '../local/endpoint-file';
-import { ApprovalCommandError } from './approval-errors';
-import { answerApproval, approvalTargetOf, type AnsweredApproval } from './answer-approval';
+import { ApprovalError } from '../lambdas/adapters/approval-errors';
+import {
+  answerApproval,
+  approvalTargetOf,
+  type AnsweredApproval,
+} from '../lambdas/adapters/step-functions-approvals';
 
 const usage = `Usage: npm run approve -- <incident|token> [--reject] [--by <name>] [--comment <text>]
                          [--endpoint-url <url>] [--state-machine <arn>] [--region <region>]
@@ -76,7 +80,7 @@ function parseCommandLine(argv: readonly string[]): ApproveArguments | 'help' {
   });
   if (values.help) return 'help';
   if (positionals.length > 1) {
-    throw new ApprovalCommandError(
+    throw new ApprovalError(
       `one incident or token at a time, got ${positionals.length}: ${positionals.join(' ')}`,
     );
   }
@@ -92,7 +96,7 @@ function parseCommandLine(argv: readonly string[]): ApproveArguments | 'help' {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0] ?? 'target');
-    throw new ApprovalCommandError(`${FLAG_OF[field] ?? field}: ${issue.message}\n\n${usage}`);
+    throw new ApprovalError(`${FLAG_OF[field] ?? field}: ${issue.message}\n\n${usage}`);
   }
   return parsed.data;
 }
@@ -176,12 +180,12 @@ main().then(
   (error: unknown) => {
     // Expected refusals say what to do; anything else keeps its stack.
     console.error(
-      error instanceof ApprovalCommandError
+      error instanceof ApprovalError
         ? error.message
         : error instanceof Error
           ? (error.stack ?? error.message)
           : error,
     );
-    process.exit(error instanceof ApprovalCommandError ? 2 : 1);
+    process.exit(error instanceof ApprovalError ? 2 : 1);
   },
 );

@@ -7,6 +7,7 @@ import { AgentFunction } from './agent-function';
 import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
 import { Governance } from './governance';
+import { InteractionApi } from './interaction-api';
 import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
 import { ReasonerGuardrail } from './reasoner-guardrail';
@@ -70,6 +71,8 @@ export class ProactiveAgentsStack extends Stack {
   public readonly governance: Governance;
   /** Alarms (on by default), the operators' topic and the dashboard. */
   public readonly operations: Operations;
+  /** The operator HTTP API (IAM-authorized): incidents, timelines, approvals, agents. */
+  public readonly operatorApi: InteractionApi;
   /** The roles the executing agents' tasks run with, in sessions tagged with each task (ABAC). */
   public readonly taskRoles: Record<'fulfillment' | 'operations', TaskExecutionRole>;
   public readonly agents: Record<
@@ -379,6 +382,31 @@ export class ProactiveAgentsStack extends Stack {
       backbone: this.backbone,
       agents: this.agents,
       saga: this.saga,
+    });
+    this.operatorApi = new InteractionApi(this, 'OperatorApi', {
+      ...common,
+      apiName: `${prefix}-operator`,
+      episodic: this.memory.episodic,
+      budgets: this.memory.budgets,
+      saga: this.saga,
+      governance: this.governance,
+      // Every agent's service name (its policy principal); a construct test keeps this list complete.
+      agentNames: [
+        'monitoring-agent',
+        'planning-agent',
+        'learning-agent',
+        'fulfillment-order-book',
+        'fulfillment-network',
+        'fulfillment-agent',
+        'saga-callback',
+        'operations-agent',
+        'policy-agent',
+      ],
+    });
+    new CfnOutput(this, 'OperatorApiUrl', {
+      description:
+        'The operator HTTP API (SigV4-signed requests, execute-api:Invoke): /incidents, /approvals, /agents.',
+      value: this.operatorApi.url,
     });
     new CfnOutput(this, 'StateMachineArn', {
       description: 'The remediation saga: list its executions, or answer a waiting task (SendTaskSuccess).',

@@ -155,6 +155,7 @@ function announceEndpoint(sandbox: Sandbox): void {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     region: sandbox.template.env.region,
+    httpApis: sandbox.httpApis?.endpoints ?? {},
   });
   process.once('exit', () => removeEndpointFile(root));
 }

@@ -16,6 +16,8 @@ export const sandboxEndpointRecord = z.object({
   startedAt: z.iso.datetime({ offset: true }),
   /** The region the sandbox's ARNs carry. */
   region: z.string().min(1).optional(),
+  /** The template's HTTP APIs (API Gateway), by name: each one's loopback URL (requests SigV4-signed). */
+  httpApis: z.record(z.string(), z.url()).optional(),
 });
 export type SandboxEndpointRecord = z.infer<typeof sandboxEndpointRecord>;
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
+import { LocalHttpApis } from './apigateway/http-api';
 import { ApprovalHold, type ApprovalHoldOptions } from './approval-hold';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
@@ -173,6 +174,8 @@ export class Sandbox {
   /** The same endpoint over cleartext HTTP/2, for clients that speak only HTTP/2 (Bedrock runtime). */
   http2Endpoint!: string;
   private readonly http: LocalEndpoint;
+  /** The template's HTTP APIs (API Gateway), each on its own loopback port: `httpApis.endpoints` names them. */
+  httpApis?: LocalHttpApis;
   /** DynamoDB (dynalite in its own thread): its request counts and heap, for reports. */
   dynamo?: DynaliteThread;
   private tablesDir?: string;
@@ -329,6 +332,7 @@ export class Sandbox {
     await Promise.all([...this.functions.values()].map((fn) => fn.close()));
     await this.sfn?.close();
     await this.http.close();
+    await this.httpApis?.close();
     this.bus?.archive.close();
     await this.dynamo?.stop();
     if (this.tablesDir && this.tablesDir !== this.options.tablesDir) {
@@ -408,6 +412,12 @@ export class Sandbox {
       prefix: 'AWSStepFunctions',
       jsonVersion: '1.0',
       handle: (op, body) => this.sfn.handleApiRequest(`AWSStepFunctions.${op}`, body),
+    });
+    this.httpApis = await LocalHttpApis.start({
+      template: this.template,
+      activity: this.activity,
+      sts: this.sts,
+      invoke: (functionArn, event) => this.invokeSync(functionArn, event),
     });
   }
 

@@ -17,9 +17,12 @@ import {
   NoPendingApproval,
   NoRemediationSaga,
   SeveralPendingApprovals,
-} from '../../bin/approval-errors';
-import { answerApproval, approvalTargetOf } from '../../bin/answer-approval';
-import { awaitedApproval } from '../../bin/pending-approvals';
+} from '../../lambdas/adapters/approval-errors';
+import {
+  answerApproval,
+  approvalTargetOf,
+  awaitedApproval,
+} from '../../lambdas/adapters/step-functions-approvals';
 
 /**
  * `npm run approve` on AWS: Step Functions is the boundary, answered by aws-sdk-client-mock with histories shaped

@@ -93,6 +93,8 @@ describe('Least privilege, role by role', () => {
       saga.stateMachine.node.findChild('EventsRole'),
       stack.taskRoles.fulfillment.role,
       stack.taskRoles.operations.role,
+      // Its statements: test/construct/interaction-api.test.ts.
+      stack.operatorApi.handler.role,
     ];
     expect(Object.keys(roles).sort()).toEqual(covered.map(id).sort());
     for (const role of Object.values(roles)) {
@@ -427,7 +429,8 @@ describe('Least privilege, role by role', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> } };
     }[];
-    expect(functions).toHaveLength(Object.keys(agents).length);
+    // The agents and the operator API's function.
+    expect(functions).toHaveLength(Object.keys(agents).length + 1);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
     }

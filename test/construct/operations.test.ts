@@ -92,6 +92,8 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
       'EpisodicTableName',
       'EventBusName',
       'NetworkTableName',
+      // The operator HTTP API's stage URL.
+      'OperatorApiUrl',
       'OperatorTopicArn',
       'StateMachineArn',
     ]);

@@ -1,10 +1,13 @@
-import type { PendingApproval } from './pending-approvals';
+import type { PendingApproval } from './step-functions-approvals';
 
-/** Why `npm run approve` could not answer; the message says what to do instead. */
-export class ApprovalCommandError extends Error {
+/**
+ * Why an approval could not be found or answered (`npm run approve`, the operator API); the message says what to
+ * do instead.
+ */
+export class ApprovalError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'ApprovalCommandError';
+    this.name = 'ApprovalError';
   }
 }
 
@@ -15,7 +18,7 @@ export function describePending(approval: PendingApproval): string {
 }
 
 /** The incident has no approval waiting (never asked, already answered, or its last tier lapsed). */
-export class NoPendingApproval extends ApprovalCommandError {
+export class NoPendingApproval extends ApprovalError {
   constructor(
     readonly correlationId: string,
     readonly pending: readonly PendingApproval[],
@@ -33,7 +36,7 @@ export class NoPendingApproval extends ApprovalCommandError {
 }
 
 /** Several executions wait on an approval for the same incident: the token says which one is meant. */
-export class SeveralPendingApprovals extends ApprovalCommandError {
+export class SeveralPendingApprovals extends ApprovalError {
   constructor(
     readonly correlationId: string,
     readonly matches: readonly PendingApproval[],
@@ -52,7 +55,7 @@ export class SeveralPendingApprovals extends ApprovalCommandError {
  * Step Functions no longer waits on the token: unknown or already answered (`TaskDoesNotExist`), its tier timed out
  * first (`TaskTimedOut`), or not a token at all (`InvalidToken`).
  */
-export class ApprovalTaskGone extends ApprovalCommandError {
+export class ApprovalTaskGone extends ApprovalError {
   constructor(
     readonly reason: 'TaskDoesNotExist' | 'TaskTimedOut' | 'InvalidToken',
     options: ErrorOptions,
@@ -61,7 +64,7 @@ export class ApprovalTaskGone extends ApprovalCommandError {
       TaskDoesNotExist:
         'no task waits on this token (TaskDoesNotExist): it is unknown, or its approval was already answered',
       TaskTimedOut:
-        'the approval timed out before the answer (TaskTimedOut): its tier lapsed and the escalation chain moved on; run `npm run approve -- <incident>` to answer the next tier',
+        'the approval timed out before the answer (TaskTimedOut): its tier lapsed and the escalation chain moved on; answer the next tier for the incident',
       InvalidToken: 'this is not a task token (InvalidToken)',
     }[reason];
     super(why, options);
@@ -70,7 +73,7 @@ export class ApprovalTaskGone extends ApprovalCommandError {
 }
 
 /** No saga to read approvals from: the stack is not deployed in this account and region, or not running. */
-export class NoRemediationSaga extends ApprovalCommandError {
+export class NoRemediationSaga extends ApprovalError {
   constructor(nameContains: string) {
     super(
       `no state machine whose name contains ${nameContains}: deploy the stack (or start the sandbox), check the region, or pass --state-machine <arn>`,
@@ -80,7 +83,7 @@ export class NoRemediationSaga extends ApprovalCommandError {
 }
 
 /** A `RequestApproval` task whose `approval_requested` detail breaks its contract: the field is named. */
-export class ApprovalRequestUnreadable extends ApprovalCommandError {
+export class ApprovalRequestUnreadable extends ApprovalError {
   constructor(executionArn: string, field: string, message: string) {
     super(
       `execution ${executionArn} waits on an approval whose request is unreadable at ${field}: ${message}`,

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
+import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledger';
+import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
+import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
+import { parseGovernanceConfigText } from '../../lambdas/domain/governance/governance-config';
+import { operatorApi } from '../../lambdas/handlers/api/operator-routes';
+import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
+
+const NOW = Date.parse('2026-11-20T13:00:00Z');
+const OPERATOR = 'arn:aws:iam::123456789012:user/ops';
+const NYC = 'warehouse#WH-NYC#2026-11-20T10:35:00Z';
+const NYC_AGAIN = 'warehouse#WH-NYC#2026-11-20T12:00:00Z';
+const governance = parseGovernanceConfigText(
+  readFileSync(path.resolve(__dirname, '..', '..', 'config', 'governance.json'), 'utf8'),
+);
+
+/** A request as API Gateway's HTTP API hands it over (payload format 2.0), signed by `caller`. */
+function httpEvent(method: string, rawPath: string, body?: string, caller: string | null = OPERATOR) {
+  const [pathOnly = '/', rawQueryString = ''] = rawPath.split('?');
+  return {
+    version: '2.0',
+    routeKey: `${method} ${pathOnly}`,
+    rawPath: pathOnly,
+    rawQueryString,
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/json' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      ...(caller === null
+        ? {}
+        : {
+            authorizer: {
+              iam: {
+                accessKey: 'AKIAOPS',
+                accountId: '123456789012',
+                callerId: 'AIDAOPS',
+                userArn: caller,
+                userId: 'AIDAOPS',
+                cognitoIdentity: null,
+                principalOrgId: null,
+              },
+            },
+          }),
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path: pathOnly, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
+      requestId: 'req-1',
+      routeKey: `${method} ${pathOnly}`,
+      stage: '$default',
+      time: '20/Nov/2026:13:00:00 +0000',
+      timeEpoch: NOW,
+    },
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+  };
+}
+
+const context = { awsRequestId: 'req-1' } as Context;
+
+/** The routes against dynalite (the sandbox's DynamoDB), with episodic records as the agents write them. */
+describe('operator API routes', () => {
+  let dynamo: LocalDynamo;
+  let app: ReturnType<typeof operatorApi>;
+  const call = async (method: string, rawPath: string, body?: string, caller?: string | null) => {
+    const result = await app.resolve(
+      httpEvent(method, rawPath, body, caller === null ? null : (caller ?? OPERATOR)) as never,
+      context,
+    );
+    return {
+      status: result.statusCode,
+      contentType: result.headers?.['content-type'],
+      body: JSON.parse(result.body ?? 'null'),
+    };
+  };
+
+  beforeAll(async () => {
+    dynamo = await startDynamo([pkSkTable('episodic'), pkSkTable('budgets')]);
+    const episodic = new DynamoEpisodicStore('episodic', dynamo.client);
+    const plan = (correlationId: string, time: string, summary: string) =>
+      episodic.record({
+        entity: 'warehouse#WH-NYC',
+        time,
+        kind: 'plan',
+        correlationId,
+        data: {
+          planId: `plan#${correlationId}`,
+          planner: 'rule',
+          summary,
+          tasks: ['open_incident_ticket', 'reroute_orders'],
+          validatedTasks: [
+            { taskId: `plan#${correlationId}#task-1`, taskType: 'open_incident_ticket' },
+            { taskId: `plan#${correlationId}#task-2`, taskType: 'reroute_orders' },
+          ],
+          evidence: ['cancellation ratio at WH-NYC is 71.4% against a baseline of 5.1%'],
+        },
+      });
+    await plan(NYC, '2026-11-20T10:40:00Z', 'first');
+    await plan(NYC_AGAIN, '2026-11-20T12:05:00Z', 'again');
+    for (const task of [2, 1]) {
+      await episodic.record({
+        entity: 'warehouse#WH-NYC',
+        time: '2026-11-20T12:05:04Z',
+        kind: 'policy_decision',
+        correlationId: NYC_AGAIN,
+        discriminator: `decision-${3 - task}`,
+        data: { taskId: `plan#${NYC_AGAIN}#task-${task}`, decision: 'allow', determiningPolicies: ['p'] },
+      });
+    }
+    await episodic.record({
+      entity: 'warehouse#WH-NYC',
+      time: '2026-11-20T10:45:00Z',
+      kind: 'remediation_outcome',
+      correlationId: NYC,
+      data: { outcome: 'succeeded', planId: `plan#${NYC}` },
+    });
+    const ledger = new DynamoBudgetLedger('budgets', dynamo.client);
+    await ledger.reserve('planning-agent', '2026-11-20', 5_000_000, 20_000_000);
+    app = operatorApi({
+      incidents: new DynamoIncidentReader('episodic', dynamo.client),
+      // No route under test here reaches Step Functions (the sandbox test answers approvals).
+      sfn: new SFNClient({ endpoint: 'http://127.0.0.1:9', region: 'eu-west-1' }),
+      stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:RemediationSaga',
+      governance: () => Promise.resolve(governance),
+      budgets: ledger,
+      agents: ['planning-agent', 'monitoring-agent'],
+      now: () => NOW,
+    });
+  });
+  afterAll(() => dynamo.stop());
+
+  it('lists the incidents of episodic memory newest first, with where each stands', async () => {
+    const { status, body } = await call('GET', '/incidents');
+
+    expect(status).toBe(200);
+    expect(body.incidents).toEqual([
+      expect.objectContaining({ id: NYC_AGAIN, status: 'planned', summary: 'again', planner: 'rule' }),
+      expect.objectContaining({
+        id: NYC,
+        status: 'succeeded',
+        openedAt: '2026-11-20T10:40:00Z',
+        updatedAt: '2026-11-20T10:45:00Z',
+        tasks: ['open_incident_ticket', 'reroute_orders'],
+      }),
+    ]);
+    expect((await call('GET', '/incidents?limit=1')).body.incidents).toHaveLength(1);
+  });
+
+  it('answers a bad limit with a problem naming the query field', async () => {
+    const { status, contentType, body } = await call('GET', '/incidents?limit=0');
+
+    expect({ status, contentType }).toEqual({ status: 400, contentType: 'application/problem+json' });
+    expect(body).toMatchObject({
+      type: 'urn:proactive-agents:problem:validation',
+      title: 'The request is invalid',
+      status: 400,
+      instance: '/incidents',
+      errors: [{ field: 'limit', pointer: '/limit' }],
+    });
+  });
+
+  it("shows an incident's timeline: plan, evidence, policy decisions in task order", async () => {
+    const { status, body } = await call('GET', `/incidents/${encodeURIComponent(NYC_AGAIN)}/timeline`);
+
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      id: NYC_AGAIN,
+      plan: {
+        planId: `plan#${NYC_AGAIN}`,
+        tasks: [{ taskType: 'open_incident_ticket' }, { taskType: 'reroute_orders' }],
+      },
+      evidence: ['cancellation ratio at WH-NYC is 71.4% against a baseline of 5.1%'],
+      traceId: null,
+      traceQuery: `annotation.correlationId = "${NYC_AGAIN}"`,
+    });
+    expect(body.policyDecisions.map((d: { taskId: string }) => d.taskId)).toEqual([
+      `plan#${NYC_AGAIN}#task-1`,
+      `plan#${NYC_AGAIN}#task-2`,
+    ]);
+    expect(body).not.toHaveProperty('saga');
+  });
+
+  it('answers an unknown incident with a 404 problem', async () => {
+    const { status, body } = await call(
+      'GET',
+      `/incidents/${encodeURIComponent('warehouse#WH-XX#2026-01-01T00:00:00Z')}/timeline`,
+    );
+
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ title: 'No such incident', detail: expect.stringContaining('WH-XX') });
+  });
+
+  it('lists agents with their autonomy level and budget burn', async () => {
+    const { body } = await call('GET', '/agents');
+
+    expect(body.agents).toEqual([
+      {
+        name: 'planning-agent',
+        autonomy: 'autonomous',
+        autonomySource: 'configured',
+        budget: {
+          period: '2026-11-20',
+          spentMicroUsd: 5_000_000,
+          ceilingMicroUsd: 20_000_000,
+          spentUsd: 5,
+          ceilingUsd: 20,
+          burn: 0.25,
+        },
+      },
+      { name: 'monitoring-agent', autonomy: 'revoked', autonomySource: 'default' },
+    ]);
+  });
+
+  it('refuses an approval answer that breaks its contract, naming each field', async () => {
+    const { status, contentType, body } = await call(
+      'POST',
+      `/approvals/${encodeURIComponent(NYC_AGAIN)}`,
+      JSON.stringify({ decision: 'maybe', approver: 'me' }),
+    );
+
+    expect({ status, contentType }).toEqual({ status: 400, contentType: 'application/problem+json' });
+    expect(body.errors).toEqual([
+      { field: 'decision', pointer: '/decision', detail: expect.stringContaining('approve') },
+      { field: 'approver', pointer: '/approver', detail: expect.any(String) },
+    ]);
+    expect(body.detail).toMatch(/^decision: .* \(and 1 more\)$/);
+  });
+
+  it('refuses a body that is not JSON, and a request without an IAM identity', async () => {
+    const notJson = await call('POST', `/approvals/${encodeURIComponent(NYC)}`, '{decision');
+    const anonymous = await call(
+      'POST',
+      `/approvals/${encodeURIComponent(NYC)}`,
+      JSON.stringify({ decision: 'approve' }),
+      null,
+    );
+
+    expect(notJson).toMatchObject({ status: 400, body: { errors: [{ field: '(body)' }] } });
+    expect(anonymous).toMatchObject({
+      status: 403,
+      body: { type: 'urn:proactive-agents:problem:no-identity' },
+    });
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    const { status, contentType, body } = await call('GET', '/nothing-here');
+
+    expect({ status, contentType }).toEqual({ status: 404, contentType: 'application/problem+json' });
+    expect(body).toMatchObject({
+      title: 'No such route',
+      detail: 'the operator API has no route GET /nothing-here',
+    });
+  });
+});
