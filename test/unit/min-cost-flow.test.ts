@@ -527,6 +527,26 @@ describe('minCostMaxFlow', () => {
       );
     });
 
+    it('does not depend on the order of the arcs, and reports each flow at the input index of its arc', () => {
+      // The solver keeps the arcs in an order of its own (mixed for pricing), with self-loops and
+      // zero-capacity arcs left out: any input order must come back the same, index for index.
+      const shuffledArb = largerNetworkArb.chain((net) =>
+        fc
+          .shuffledSubarray([...net.arcs.keys()], { minLength: net.arcs.length, maxLength: net.arcs.length })
+          .map((order) => ({ net, reordered: { ...net, arcs: order.map((index) => net.arcs[index]!) } })),
+      );
+      fc.assert(
+        fc.property(shuffledArb, ({ net, reordered }) => {
+          const a = minCostMaxFlow(net);
+          const b = minCostMaxFlow(reordered);
+
+          expectConsistent(reordered, b);
+          expect({ flow: b.flow, cost: b.cost }).toEqual({ flow: a.flow, cost: a.cost });
+        }),
+        { numRuns: 100 },
+      );
+    });
+
     it('gives the same arc flows after a larger network has left its working arrays dirty', () => {
       fc.assert(
         fc.property(networkArb, largerNetworkArb, (net, larger) => {
