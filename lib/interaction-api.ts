@@ -50,7 +50,7 @@ export const OPERATOR_ROUTES: readonly { readonly method: apigwv2.HttpMethod; re
 /**
  * The operator HTTP API (layer "interaction"): an API Gateway HTTP API whose every route is authorized by IAM
  * (callers sign with SigV4 and need `execute-api:Invoke` on the route), throttled, with JSON access logs, served by
- * one function (`lambdas/handlers/api/operator-api.ts`) that may read exactly what the routes show and answer the
+ * one function (`lambdas/handlers/operator-api.ts`) that may read exactly what the routes show and answer the
  * saga's task tokens.
  */
 export class InteractionApi extends Construct {
@@ -65,7 +65,7 @@ export class InteractionApi extends Construct {
     const stateMachine = saga.stateMachine;
 
     this.handler = new AgentFunction(this, 'Handler', {
-      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'api', 'operator-api.ts'),
+      entry: path.join(__dirname, '..', 'lambdas', 'handlers', 'operator-api.ts'),
       serviceName: 'operator-api',
       description:
         'The operator HTTP API: incidents and their timelines, pending approvals and their answers, agents.',

@@ -6,7 +6,7 @@ import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledge
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { parseGovernanceConfigText } from '../../lambdas/domain/governance/governance-config';
-import { operatorApi } from '../../lambdas/handlers/api/operator-routes';
+import { operatorApi } from '../../lambdas/handlers/operator-routes';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 
 const NOW = Date.parse('2026-11-20T13:00:00Z');

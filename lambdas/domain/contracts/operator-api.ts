@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Contracts of the operator HTTP API (`lambdas/handlers/api/operator-api.ts`): the bodies it accepts. What it
+ * Contracts of the operator HTTP API (`lambdas/handlers/operator-api.ts`): the bodies it accepts. What it
  * answers is described by the handler; errors are RFC 9457 problem details (`lambdas/domain/operator/problem.ts`).
  */
 

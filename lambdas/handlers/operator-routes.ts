@@ -9,20 +9,20 @@ import {
   ApprovalTaskGone,
   NoPendingApproval,
   SeveralPendingApprovals,
-} from '../../adapters/approval-errors';
-import { sagaExecution } from '../../adapters/step-functions-saga-history';
+} from '../adapters/approval-errors';
+import { sagaExecution } from '../adapters/step-functions-saga-history';
 import {
   answerApproval,
   approvalTargetOf,
   pendingApprovals,
   type PendingApproval,
-} from '../../adapters/step-functions-approvals';
-import { approvalAnswerV1, incidentListQueryV1 } from '../../domain/contracts/operator-api';
-import { budgetPeriod } from '../../domain/governance/budget';
-import type { GovernanceConfig } from '../../domain/governance/governance-config';
-import type { EpisodicRecord } from '../../domain/memory/episodic';
-import { agentStatus, hasBudget } from '../../domain/operator/agents';
-import { incidentSummaries, incidentTrace } from '../../domain/operator/incidents';
+} from '../adapters/step-functions-approvals';
+import { approvalAnswerV1, incidentListQueryV1 } from '../domain/contracts/operator-api';
+import { budgetPeriod } from '../domain/governance/budget';
+import type { GovernanceConfig } from '../domain/governance/governance-config';
+import type { EpisodicRecord } from '../domain/memory/episodic';
+import { agentStatus, hasBudget } from '../domain/operator/agents';
+import { incidentSummaries, incidentTrace } from '../domain/operator/incidents';
 import {
   fieldProblems,
   internalProblem,
@@ -33,7 +33,7 @@ import {
   routeNotFound,
   StateConflict,
   type ProblemDetails,
-} from '../../domain/operator/problem';
+} from '../domain/operator/problem';
 
 /** What the operator API reads and answers through; the handler wires the AWS adapters, tests the sandbox's. */
 export interface OperatorApiPorts {

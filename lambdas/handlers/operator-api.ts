@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
-import { DynamoBudgetLedger } from '../../adapters/dynamodb-budget-ledger';
-import { DynamoIncidentReader } from '../../adapters/dynamodb-incident-reader';
-import { ConfigurationError, jsonEnv, requireEnv } from '../shared/environment';
-import { governanceReader } from '../shared/governance';
-import { createObservability, instrument } from '../shared/observability';
+import { DynamoBudgetLedger } from '../adapters/dynamodb-budget-ledger';
+import { DynamoIncidentReader } from '../adapters/dynamodb-incident-reader';
+import { ConfigurationError, jsonEnv, requireEnv } from './shared/environment';
+import { governanceReader } from './shared/governance';
+import { createObservability, instrument } from './shared/observability';
 import { operatorApi } from './operator-routes';
 
 const observability = createObservability();
