@@ -223,13 +223,12 @@ const detectors: readonly Detector[] = [
 ];
 
 /**
- * Replaces what `detector` accepts. A rejected candidate is retried one character on, and scanning resumes
+ * The spans `detector` accepts in `text`. A rejected candidate is retried one character on, and scanning resumes
  * right after an accepted span, so a value next to a look-alike (`2026-11 4111 1111 1111 1111`) is still found.
  */
-function scan(text: string, detector: Detector, replace: (value: string) => string): string {
+function spansOf(text: string, detector: Detector): Span[] {
   const { pattern } = detector;
-  let result = '';
-  let copied = 0;
+  const spans: Span[] = [];
   let from = 0;
   while (from < text.length) {
     pattern.lastIndex = from;
@@ -240,13 +239,36 @@ function scan(text: string, detector: Detector, replace: (value: string) => stri
       from = match.index + 1;
       continue;
     }
-    const start = match.index + span.start;
-    const end = match.index + span.end;
-    result += text.slice(copied, start) + replace(text.slice(start, end));
-    copied = end;
-    from = Math.max(end, match.index + 1);
+    spans.push({ start: match.index + span.start, end: match.index + span.end });
+    from = Math.max(match.index + span.end, match.index + 1);
   }
-  return result + text.slice(copied);
+  return spans;
+}
+
+/**
+ * Every detector's spans in the ORIGINAL text, overlapping ones joined into one (labelled by the detector listed
+ * first): a value one detector takes in part (a card number's digits running into an IPv6 address) is redacted
+ * whole, never left as a fragment that no detector reads once the other has replaced its part.
+ */
+function piiSpans(text: string): { start: number; end: number; kind: Detector['kind'] }[] {
+  const all = detectors.flatMap((detector, order) =>
+    spansOf(text, detector).map((span) => ({ ...span, kind: detector.kind, order })),
+  );
+  all.sort((a, b) => a.start - b.start || a.order - b.order);
+  const joined: { start: number; end: number; kind: Detector['kind']; order: number }[] = [];
+  for (const span of all) {
+    const last = joined[joined.length - 1];
+    if (last && span.start < last.end) {
+      last.end = Math.max(last.end, span.end);
+      if (span.order < last.order) {
+        last.kind = span.kind;
+        last.order = span.order;
+      }
+    } else {
+      joined.push({ ...span });
+    }
+  }
+  return joined;
 }
 
 const normalizeField = (name: string): string => name.toLowerCase().replace(/[_-]/g, '');
@@ -274,14 +296,14 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     pseudonymize && pseudonymous ? `[${label}:${pseudonymize(original)}]` : `[${label}]`;
 
   const redactString = (text: string, path: string, found: Redaction[]): string => {
-    let result = text;
-    for (const detector of detectors) {
-      result = scan(result, detector, (value) => {
-        found.push({ kind: detector.kind, path });
-        return token(detector.kind, value, detector.kind !== 'card');
-      });
+    let result = '';
+    let copied = 0;
+    for (const { start, end, kind } of piiSpans(text)) {
+      found.push({ kind, path });
+      result += text.slice(copied, start) + token(kind, text.slice(start, end), kind !== 'card');
+      copied = end;
     }
-    return result;
+    return result + text.slice(copied);
   };
 
   const redactNode = (value: unknown, path: string, depth: number, found: Redaction[]): unknown => {
