@@ -2,6 +2,7 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ProactiveAgentsStack } from '../lib/proactive-agents-stack';
+import { detectorConfigFromContext } from './detector-context';
 
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -19,6 +20,8 @@ new ProactiveAgentsStack(app, context('stackName') ?? 'ProactiveAgents', {
   templateSimilarityThreshold: context('templateSimilarityThreshold')
     ? Number(context('templateSimilarityThreshold'))
     : undefined,
+  // `-c detectorConfig='{"maxPValue":1e-9}'`: the detector's settings, checked at synth.
+  detectorConfig: detectorConfigFromContext(app.node.tryGetContext('detectorConfig')),
   // `cdk deploy -c reasonerGuardrail=true`: a Bedrock guardrail on every reasoner call.
   reasonerGuardrail: context('reasonerGuardrail') === 'true',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
