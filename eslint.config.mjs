@@ -1,16 +1,107 @@
 // @ts-check
 import js from '@eslint/js';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers (README "Layout"): dependencies point inward, `handlers → domain ← adapters`; `lib/` knows handler
+ * entry paths as strings, and of the code only the event contracts and the configuration schemas it publishes;
+ * `local/` (the sandbox) knows the template and the AWS APIs it stands in for, never a particular agent. Checked on
+ * resolved paths, so a relative import is caught like any other.
+ */
+const outside = ['./local', './lib', './bin', './console'];
+const layers = [
+  {
+    target: './lambdas/domain',
+    from: ['./lambdas/adapters', './lambdas/handlers', ...outside],
+    message: 'lambdas/domain is pure: declare a port in the domain and implement it in lambdas/adapters.',
+  },
+  {
+    target: './lambdas/adapters',
+    from: ['./lambdas/handlers', ...outside],
+    message: 'adapters implement domain ports: no handler, sandbox, infrastructure or CLI code.',
+  },
+  {
+    target: './lambdas/handlers',
+    from: outside,
+    message: 'handlers run on Lambda: no sandbox, infrastructure or CLI code.',
+  },
+  {
+    target: './lib',
+    from: './lambdas/handlers',
+    message: 'lib names handler entry files by path, never imports them.',
+  },
+  {
+    target: './lib',
+    from: './lambdas/domain',
+    // What the infrastructure publishes: the contracts (schema registry, rule patterns), the governance
+    // configuration's schema (AppConfig validator) and the task session tags (IAM conditions).
+    except: ['./contracts', './governance/governance-config.ts', './governance/task-session.ts'],
+    message: 'lib knows the contracts and the configuration it publishes, not domain logic.',
+  },
+  {
+    target: './lib',
+    from: './lambdas/adapters',
+    // The vector index's mapping, which the collection's index resource declares.
+    except: ['./semantic-index-mapping.ts'],
+    message: 'lib knows no adapter code.',
+  },
+  { target: './lib', from: ['./local', './bin', './console'], message: 'lib is the deployed app only.' },
+  {
+    target: './local',
+    from: './lambdas/handlers',
+    message: 'the sandbox runs the template, never a particular agent.',
+  },
+  {
+    target: './local',
+    from: './lambdas/adapters',
+    // The sandbox's Bedrock answers with the offline embedder and reasoner (to move into local/: issue 14).
+    except: ['./local-embedder.ts', './local-reasoner.ts'],
+    message: 'the sandbox stands in for AWS APIs; it does not run the product adapters.',
+  },
+  {
+    target: './local',
+    from: './lambdas/domain',
+    except: ['./contracts'],
+    message: 'the sandbox knows the event contracts, not domain logic.',
+  },
+  { target: './local', from: ['./lib', './bin'], message: 'the sandbox reads cdk.out, not lib/.' },
+  {
+    target: './local',
+    from: './console',
+    // What the console server sends the browser, and the configuration it serves it.
+    except: ['./src/config.ts', './src/live-messages.ts'],
+    message: 'the sandbox serves the built console; it shares only the shapes of what it sends it.',
+  },
+  {
+    target: './console',
+    from: ['./lambdas/handlers', './lambdas/adapters', './local', './lib', './bin'],
+    message: 'the console is a browser app: it talks to the HTTP API only.',
+  },
+  {
+    target: './console',
+    from: './lambdas/domain',
+    except: ['./contracts'],
+    message: 'the console knows the API contracts only.',
+  },
+];
+
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.sandbox/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.sandbox/', 'coverage/', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json'] }),
+      ],
+    },
     rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layers }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
@@ -24,7 +115,17 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '@aws-lambda-powertools/*'],
+              group: [
+                '@aws-sdk/*',
+                '@smithy/*',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+                'constructs',
+                'aws-lambda',
+                '@aws-lambda-powertools/*',
+                '@opensearch-project/*',
+                '@cedar-policy/*',
+              ],
               message: 'lambdas/domain stays pure: use a port and an adapter.',
             },
             {
@@ -36,8 +137,12 @@ export default tseslint.config(
                 'node:net',
                 'node:http',
                 'node:https',
+                'node:crypto',
+                'crypto',
+                'node:os',
+                'os',
               ],
-              message: 'lambdas/domain does no I/O.',
+              message: 'lambdas/domain does no I/O; randomness and the clock are injected.',
             },
           ],
         },
@@ -46,7 +151,51 @@ export default tseslint.config(
         'error',
         { name: 'process', message: 'Pass configuration in; the domain reads no environment.' },
       ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Inject the clock: the domain reads no time.' },
+        { object: 'Math', property: 'random', message: 'Inject randomness: the domain stays deterministic.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Inject the clock: the domain reads no time.',
+        },
+      ],
     },
+  },
+  {
+    // The sandbox's CommonJS files run inside worker threads (the Lambda runtime, dynalite): plain JavaScript.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      parserOptions: { projectService: false },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        exports: 'writable',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        clearImmediate: 'readonly',
+        queueMicrotask: 'readonly',
+        URL: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        AbortController: 'readonly',
+        performance: 'readonly',
+      },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
