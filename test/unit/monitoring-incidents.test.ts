@@ -1,6 +1,7 @@
 import {
-  assessScope,
+  assessWindow,
   defaultDetectorConfig,
+  ScopeHistory,
   type DetectorConfig,
   type SpikeAssessment,
 } from '../../lambdas/domain/monitoring/detector';
@@ -185,10 +186,11 @@ describe('detecting incidents window by window', () => {
 
   function detect(counts: readonly WindowCount[]): IncidentDecision[] {
     let open: OpenIncident | undefined;
+    const indexed = ScopeHistory.of(SCOPE, counts, config.windowMinutes);
     return counts.map((count) => {
-      const a = assessScope(counts, count.windowStart, config, {
+      const a = assessWindow(indexed, count.windowStart, config, {
         baselineBefore: baselineCutoffFor(open, config),
-      });
+      }).assessment;
       const decision = decideIncident(a, open, config);
       if (decision.action === 'open' || decision.action === 'extend') open = decision.incident;
       if (decision.action === 'close') open = undefined;

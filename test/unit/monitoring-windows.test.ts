@@ -4,10 +4,9 @@ import {
   InvalidWindowLength,
   MonitoringError,
 } from '../../lambdas/domain/monitoring/errors';
+import { incrementsOf, type WindowIncrement } from '../../lambdas/domain/monitoring/monitor';
 import {
   addWindows,
-  aggregate,
-  mergeWindowCounts,
   parseScope,
   warehouseAndRegionScopes,
   windowStartOf,
@@ -93,8 +92,24 @@ describe('parseScope', () => {
   });
 });
 
-describe('aggregate', () => {
-  it('counts one increment per scope and window, sorted by scope then window', () => {
+/** What the increments count, per (scope, window), sorted: the sizes of their id sets. */
+function counted(increments: readonly WindowIncrement[]) {
+  return increments
+    .map((i) => ({
+      scope: i.scope,
+      windowStart: i.windowStart,
+      placed: i.placedOrderIds.length,
+      cancelled: i.cancelledOrderIds.length,
+    }))
+    .sort((a, b) => (a.scope + a.windowStart < b.scope + b.windowStart ? -1 : 1));
+}
+
+/** The increments with their ids, in a canonical order. */
+const canonical = (increments: readonly WindowIncrement[]) =>
+  [...increments].sort((a, b) => (a.scope + a.windowStart < b.scope + b.windowStart ? -1 : 1));
+
+describe('incrementsOf (what one batch adds to its windows)', () => {
+  it('gathers the order ids of each scope and window', () => {
     const facts = [
       fact('placed', '2026-11-20T10:31:00Z'),
       fact('placed', '2026-11-20T10:33:00Z'),
@@ -103,12 +118,25 @@ describe('aggregate', () => {
       fact('placed', '2026-11-20T10:31:30Z', 'WH-BOS'),
     ];
 
-    const counts = aggregate(facts, 5);
-
-    expect(counts).toEqual([
-      { scope: 'warehouse#WH-BOS', windowStart: '2026-11-20T10:30:00Z', placed: 1, cancelled: 0 },
-      { scope: 'warehouse#WH-NYC', windowStart: '2026-11-20T10:30:00Z', placed: 2, cancelled: 1 },
-      { scope: 'warehouse#WH-NYC', windowStart: '2026-11-20T10:35:00Z', placed: 1, cancelled: 0 },
+    expect(canonical(incrementsOf(facts, 5))).toEqual([
+      {
+        scope: 'warehouse#WH-BOS',
+        windowStart: '2026-11-20T10:30:00Z',
+        placedOrderIds: ['ord-2026-11-20T10:31:30Z'],
+        cancelledOrderIds: [],
+      },
+      {
+        scope: 'warehouse#WH-NYC',
+        windowStart: '2026-11-20T10:30:00Z',
+        placedOrderIds: ['ord-2026-11-20T10:31:00Z', 'ord-2026-11-20T10:33:00Z'],
+        cancelledOrderIds: ['ord-2026-11-20T10:34:59Z'],
+      },
+      {
+        scope: 'warehouse#WH-NYC',
+        windowStart: '2026-11-20T10:35:00Z',
+        placedOrderIds: ['ord-2026-11-20T10:35:00Z'],
+        cancelledOrderIds: [],
+      },
     ]);
   });
 
@@ -118,9 +146,7 @@ describe('aggregate', () => {
       fact('cancelled', '2026-11-20T10:32:00Z', 'WH-BOS'),
     ];
 
-    const counts = aggregate(facts, 5, warehouseAndRegionScopes);
-
-    expect(counts).toEqual([
+    expect(counted(incrementsOf(facts, 5, warehouseAndRegionScopes))).toEqual([
       { scope: 'region#us-east', windowStart: '2026-11-20T10:30:00Z', placed: 1, cancelled: 1 },
       { scope: 'warehouse#WH-BOS', windowStart: '2026-11-20T10:30:00Z', placed: 0, cancelled: 1 },
       { scope: 'warehouse#WH-NYC', windowStart: '2026-11-20T10:30:00Z', placed: 1, cancelled: 0 },
@@ -131,8 +157,8 @@ describe('aggregate', () => {
     const onTime = [fact('placed', '2026-11-20T10:31:00Z'), fact('cancelled', '2026-11-20T10:41:00Z')];
     const late = [fact('cancelled', '2026-11-20T10:41:00Z'), fact('placed', '2026-11-20T10:31:00Z')];
 
-    expect(aggregate(late, 5)).toEqual(aggregate(onTime, 5));
-    expect(aggregate(late, 5)[0]).toEqual({
+    expect(canonical(incrementsOf(late, 5))).toEqual(canonical(incrementsOf(onTime, 5)));
+    expect(counted(incrementsOf(late, 5))[0]).toEqual({
       scope: 'warehouse#WH-NYC',
       windowStart: '2026-11-20T10:30:00Z',
       placed: 1,
@@ -141,7 +167,7 @@ describe('aggregate', () => {
   });
 
   it('returns nothing for no facts', () => {
-    expect(aggregate([], 5)).toEqual([]);
+    expect(incrementsOf([], 5)).toEqual([]);
   });
 
   it('does not depend on the order facts arrive in (property)', () => {
@@ -157,38 +183,34 @@ describe('aggregate', () => {
           ),
         fc.constantFrom(1, 5, 15, 60),
         ([facts, shuffled], windowMinutes) => {
-          expect(aggregate(shuffled, windowMinutes)).toEqual(aggregate(facts, windowMinutes));
+          expect(canonical(incrementsOf(shuffled, windowMinutes))).toEqual(
+            canonical(incrementsOf(facts, windowMinutes)),
+          );
         },
       ),
     );
   });
 
-  it('sums per batch to the aggregate of all facts at once, however they are batched (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.array(factArbitrary, { maxLength: 12 }), { maxLength: 8 }),
-        fc.constantFrom(1, 5, 15, 60),
-        (batches, windowMinutes) => {
-          const perBatch = batches.map((batch) => aggregate(batch, windowMinutes, warehouseAndRegionScopes));
-
-          const merged = mergeWindowCounts(...perBatch);
-
-          expect(merged).toEqual(aggregate(batches.flat(), windowMinutes, warehouseAndRegionScopes));
-        },
-      ),
-    );
-  });
-
-  it('counts every fact exactly once per scope (property)', () => {
+  it('counts each order id once per scope, window and kind, however often it arrives (property)', () => {
     fc.assert(
       fc.property(fc.array(factArbitrary, { maxLength: 60 }), (facts) => {
-        const counts = aggregate(facts, 5);
+        const increments = incrementsOf([...facts, ...facts], 5, warehouseAndRegionScopes);
 
-        const placed = counts.reduce((sum, c) => sum + c.placed, 0);
-        const cancelled = counts.reduce((sum, c) => sum + c.cancelled, 0);
-        expect(placed).toBe(facts.filter((f) => f.kind === 'placed').length);
-        expect(cancelled).toBe(facts.filter((f) => f.kind === 'cancelled').length);
-        expect(new Set(counts.map((c) => `${c.scope} ${c.windowStart}`)).size).toBe(counts.length);
+        const distinct = (kind: OrderFact['kind']) =>
+          new Set(
+            facts
+              .filter((f) => f.kind === kind)
+              .flatMap((f) =>
+                warehouseAndRegionScopes(f).map(
+                  (scope) => `${scope}|${windowStartOf(f.time, 5)}|${f.orderId}`,
+                ),
+              ),
+          ).size;
+        const total = (ids: (i: WindowIncrement) => readonly string[]) =>
+          increments.reduce((sum, i) => sum + ids(i).length, 0);
+        expect(total((i) => i.placedOrderIds)).toBe(distinct('placed'));
+        expect(total((i) => i.cancelledOrderIds)).toBe(distinct('cancelled'));
+        expect(new Set(increments.map((i) => `${i.scope} ${i.windowStart}`)).size).toBe(increments.length);
       }),
     );
   });

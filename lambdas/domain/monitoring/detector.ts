@@ -1,4 +1,4 @@
-import { InvalidDetectorConfig, MonitoringError, ScopeMismatch } from './errors';
+import { InvalidDetectorConfig, ScopeMismatch } from './errors';
 import { logNegativeBinomialUpperTail } from './negative-binomial';
 import { epochMsOf, isoOf, windowStartOf, type WindowCount } from './windows';
 
@@ -574,55 +574,52 @@ export function judgeWindow(
  * tail probability of at most `maxPValue`. The assessment reports the most significant alarming block, or the
  * shortest block when none alarms.
  *
- * @param history counts of one scope, in any order, with gaps; windows after the evaluated one are ignored, and
- *   repeated windows are summed.
+ * @param history the scope's counts (windows after the evaluated one are ignored).
  * @param evaluatedWindowStart the evaluated window (any instant in it).
  */
-export function assessScope(
-  history: readonly WindowCount[],
-  evaluatedWindowStart: string,
-  config: DetectorConfig = defaultDetectorConfig,
-  options: AssessOptions = {},
-): SpikeAssessment {
-  const first = history[0];
-  if (first === undefined) throw new MonitoringError('cannot assess an empty history: it names no scope');
-  return assessHistory(
-    ScopeHistory.of(first.scope, history, config.windowMinutes),
-    evaluatedWindowStart,
-    config,
-    options,
-  );
-}
-
-/** {@link assessScope} on an indexed history, so a batch indexes each scope's counts once. */
-export function assessHistory(
+export function assessWindow(
   history: ScopeHistory,
   evaluatedWindowStart: string,
   config: DetectorConfig,
   options: AssessOptions = {},
-): SpikeAssessment {
+): WindowJudgement {
   const windowMs = config.windowMinutes * 60_000;
-  const evaluated = Math.floor(
-    epochMsOf(windowStartOf(evaluatedWindowStart, config.windowMinutes)) / windowMs,
-  );
-  const verdict = judgeWindow(history, evaluated, config, {
-    baselineBefore:
-      options.baselineBefore === undefined
-        ? undefined
-        : Math.floor(epochMsOf(options.baselineBefore) / windowMs),
-    elapsed: elapsedShare(evaluated, windowMs, options.asOf),
-  });
-  return assessmentOf(history.scope, verdict, windowMs);
+  const index = Math.floor(epochMsOf(windowStartOf(evaluatedWindowStart, config.windowMinutes)) / windowMs);
+  const baselineBefore =
+    options.baselineBefore === undefined
+      ? undefined
+      : Math.floor(epochMsOf(options.baselineBefore) / windowMs);
+  const elapsed = elapsedShare(index, windowMs, options.asOf);
+  const verdict = judgeWindow(history, index, config, { baselineBefore, elapsed });
+  return {
+    index,
+    baselineBefore,
+    elapsed,
+    verdict,
+    assessment: assessmentOf(history.scope, verdict, windowMs),
+  };
+}
+
+/** One window judged: its index, the inputs in window units, the verdict and its public shape. */
+export interface WindowJudgement {
+  /** The evaluated window's index (epoch ms / window size). */
+  readonly index: number;
+  /** The window the baseline ends before, when frozen (an open incident, a watch). */
+  readonly baselineBefore: number | undefined;
+  /** Share of the evaluated window elapsed at `asOf`. */
+  readonly elapsed: number;
+  readonly verdict: BlockVerdicts;
+  readonly assessment: SpikeAssessment;
 }
 
 /** Share of window `index` elapsed at `asOf` (1 when absent or later). */
-export function elapsedShare(index: number, windowMs: number, asOf: string | undefined): number {
+function elapsedShare(index: number, windowMs: number, asOf: string | undefined): number {
   if (asOf === undefined) return 1;
   return Math.min(1, Math.max(0, (epochMsOf(asOf) - index * windowMs) / windowMs));
 }
 
 /** The public shape of a verdict. */
-export function assessmentOf(scope: string, verdict: BlockVerdicts, windowMs: number): SpikeAssessment {
+function assessmentOf(scope: string, verdict: BlockVerdicts, windowMs: number): SpikeAssessment {
   const { reported, logPValue } = verdict;
   return {
     scope,

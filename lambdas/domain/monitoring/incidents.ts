@@ -83,7 +83,7 @@ export function decideIncident(
 
 /**
  * The window before which the baseline is learned while `open` lasts: the first window of the recent block that
- * opened it. Pass it as `assessScope(..., { baselineBefore })` so an ongoing spike is not learned as normal.
+ * opened it. Pass it as `assessWindow(..., { baselineBefore })` so an ongoing spike is not learned as normal.
  */
 export function baselineCutoffFor(
   open: OpenIncident | undefined,

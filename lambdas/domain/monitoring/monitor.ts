@@ -9,8 +9,7 @@ import {
   type Contributor,
 } from './attribution';
 import {
-  assessmentOf,
-  elapsedShare,
+  assessWindow,
   judgeWindow,
   ScopeHistory,
   type BlockQuery,
@@ -425,13 +424,15 @@ export async function observeOrders(
     const history = await batch.history(scope, range.from, range.to);
 
     for (const windowStart of evaluated) {
-      const index = Math.floor(epochMsOf(windowStart) / windowMs);
-      const baselineStart = baselineCutoffFor(open, config) ?? watch?.openedAt;
-      const baselineBefore =
-        baselineStart === undefined ? undefined : Math.floor(epochMsOf(baselineStart) / windowMs);
-      const elapsed = elapsedShare(index, windowMs, asOf);
-      const verdict = judgeWindow(history, index, config, { baselineBefore, elapsed });
-      const assessment = assessmentOf(scope, verdict, windowMs);
+      const { index, baselineBefore, elapsed, verdict, assessment } = assessWindow(
+        history,
+        windowStart,
+        config,
+        {
+          baselineBefore: baselineCutoffFor(open, config) ?? watch?.openedAt,
+          asOf,
+        },
+      );
       const decision = decideIncident(assessment, open, config, {
         placedSinceLastAnomalous:
           open === undefined ? undefined : placedSince(history, open, index, windowMs),
