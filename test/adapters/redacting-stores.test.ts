@@ -18,7 +18,7 @@ import { createRedactor } from '../../lambdas/domain/governance/redaction';
 import type { Embedder, EmbeddingInput } from '../../lambdas/domain/memory/embedder';
 import type { DraftPlan, Reasoner, ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
 import { OutcomeLearner } from '../../lambdas/domain/planning/learning';
-import { planRemediation } from '../../lambdas/domain/planning/plan';
+import { rulePlan } from '../unit/rule-plan';
 import { RemediationPlanner } from '../../lambdas/domain/planning/planner';
 import { catalogTools } from '../../lambdas/domain/planning/task-catalog';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
@@ -243,7 +243,7 @@ describe('redacting memory ports', () => {
     const result = await new RemediationPlanner(ports, { templateThreshold: 0.85 }).plan({ spike: s });
     await new OutcomeLearner(ports, { templateThreshold: 0.85 }).learn({
       spike: s,
-      plan: result.status === 'planned' ? result.plan : planRemediation(s),
+      plan: result.status === 'planned' ? result.plan : rulePlan(s),
       outcome: 'succeeded',
       time: s.window.end,
     });

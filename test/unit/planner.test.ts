@@ -10,7 +10,7 @@ import type { OrderCancellationSpike, RemediationPlan } from '../../lambdas/doma
 import type { DraftPlan, Reasoner, ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
 import { EscalationRequired, PlanningError, ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { OutcomeLearner, type FulfillmentFacts } from '../../lambdas/domain/planning/learning';
-import { planRemediation } from '../../lambdas/domain/planning/plan';
+import { rulePlan } from './rule-plan';
 import { RemediationPlanner, type PlanningResult } from '../../lambdas/domain/planning/planner';
 import { pkSkTable, startDynamo, type LocalDynamo } from '../adapters/dynalite';
 
@@ -122,7 +122,7 @@ describe('RemediationPlanner', () => {
     outcome: 'succeeded' | 'compensated',
     fulfillment?: FulfillmentFacts,
   ) {
-    const plan = planRemediation(spike);
+    const plan = rulePlan(spike);
     return m.learner.learn({ spike, context: CONTEXT, plan, outcome, time: spike.window.end, fulfillment });
   }
 
@@ -162,7 +162,7 @@ describe('RemediationPlanner', () => {
       const plan = planned(await m.planner.plan({ spike, context: CONTEXT }));
 
       expect(plan.planner).toBe('template');
-      expect(plan.tasks).toEqual(planRemediation(spike).tasks);
+      expect(plan.tasks).toEqual(rulePlan(spike).tasks);
     });
 
     it('asks the reasoner when no template is similar enough (another warehouse)', async () => {
@@ -494,7 +494,7 @@ describe('OutcomeLearner', () => {
   const learn = (
     spike: OrderCancellationSpike,
     outcome: 'succeeded' | 'compensated',
-    plan: RemediationPlan = planRemediation(spike),
+    plan: RemediationPlan = rulePlan(spike),
   ) => learner.learn({ spike, context: CONTEXT, plan, outcome, time: spike.window.end });
 
   it('remembers each outcome in episodic memory, once per incident however often the saga retries', async () => {
@@ -503,14 +503,14 @@ describe('OutcomeLearner', () => {
 
     await learner.learn({
       spike,
-      plan: planRemediation(spike),
+      plan: rulePlan(spike),
       outcome: 'compensated',
       time: '2026-11-13T11:00:00Z',
       failure,
     });
     await learner.learn({
       spike,
-      plan: planRemediation(spike),
+      plan: rulePlan(spike),
       outcome: 'compensated',
       time: '2026-11-13T11:00:00Z',
       failure,
@@ -572,7 +572,7 @@ describe('OutcomeLearner', () => {
     const { template } = await learn(first, 'succeeded');
     const templateId = template.action === 'created' ? template.templateId : '';
     const fromTemplate = (spike: OrderCancellationSpike) => ({
-      ...planRemediation(spike),
+      ...rulePlan(spike),
       planner: 'template' as const,
       templateId,
     });
@@ -601,7 +601,7 @@ describe('OutcomeLearner', () => {
     await learn(spikeAt('2026-11-13T10:35:00Z'), 'succeeded');
     const spike = spikeAt('2026-11-20T10:35:00Z');
 
-    const result = await learn(spike, 'succeeded', { ...planRemediation(spike), planner: 'reasoner' });
+    const result = await learn(spike, 'succeeded', { ...rulePlan(spike), planner: 'reasoner' });
 
     expect(result.template).toMatchObject({
       action: 'reinforced',
@@ -640,7 +640,7 @@ describe('OutcomeLearner', () => {
     await learner.learn({
       spike,
       context: CONTEXT,
-      plan: planRemediation(spike),
+      plan: rulePlan(spike),
       outcome: 'succeeded',
       time: '2026-11-13T11:00:00Z',
       fulfillment: {

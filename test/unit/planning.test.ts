@@ -1,15 +1,15 @@
 import { spikeFixture } from '../events/fixtures';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
-import { NoApplicablePlan } from '../../lambdas/domain/planning/errors';
 import { outcomeEvidence } from '../../lambdas/domain/planning/evidence';
-import { planRemediation } from '../../lambdas/domain/planning/plan';
+import { ruleDraft } from '../../lambdas/domain/planning/plan';
 import { taskCatalog } from '../../lambdas/domain/planning/task-catalog';
+import { rulePlan } from './rule-plan';
 
 const spike = () => spikeFixture();
 
-describe('planRemediation', () => {
+describe('the rule plan', () => {
   it('turns a warehouse spike into a ticket, an intake pause and a reroute, each with its compensation, valid against the contract', () => {
-    const plan = planRemediation(spike());
+    const plan = rulePlan(spike());
     expect(() => parseDetail('remediation_planned', plan)).not.toThrow();
     expect(plan.tasks.map((task) => task.taskType)).toEqual([
       'open_incident_ticket',
@@ -41,8 +41,8 @@ describe('planRemediation', () => {
   });
 
   it('is deterministic, so a retried planning step issues the same idempotency keys', () => {
-    expect(planRemediation(spike())).toEqual(planRemediation(spike()));
-    expect(planRemediation(spike()).tasks.map((task) => task.idempotencyKey)).toEqual([
+    expect(rulePlan(spike())).toEqual(rulePlan(spike()));
+    expect(rulePlan(spike()).tasks.map((task) => task.idempotencyKey)).toEqual([
       'ticket#warehouse#WH-NYC#2026-11-20T10:35:00Z',
       'pause-intake#warehouse#WH-NYC#2026-11-20T10:35:00Z',
       'reroute#warehouse#WH-NYC#2026-11-20T10:35:00Z',
@@ -50,14 +50,16 @@ describe('planRemediation', () => {
   });
 
   it('names its evidence: the observed and baseline ratios', () => {
-    expect(planRemediation(spike()).evidence[0]).toBe(
+    expect(rulePlan(spike()).evidence[0]).toBe(
       'cancellation ratio at WH-NYC is 45.0% against a baseline of 4.8%',
     );
   });
 
-  it('refuses a scope it has no remediation for', () => {
-    expect(() => planRemediation({ ...spike(), scope: { type: 'region', id: 'us-east' } })).toThrow(
-      NoApplicablePlan,
+  it('asks for a human when a region incident names no contributing warehouse', () => {
+    const draft = ruleDraft({ ...spike(), scope: { type: 'region', id: 'us-east' } });
+    expect(draft.tasks).toEqual([]);
+    expect(draft.escalation).toBe(
+      'region us-east: the incident names no contributing warehouse to move orders away from',
     );
   });
 

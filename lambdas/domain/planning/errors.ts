@@ -5,17 +5,6 @@ export class PlanningError extends Error {
   override name = 'PlanningError';
 }
 
-/** The incident is of a kind no plan in the catalog addresses. */
-export class NoApplicablePlan extends PlanningError {
-  override name = 'NoApplicablePlan';
-  constructor(
-    readonly correlationId: string,
-    reason: string,
-  ) {
-    super(`no plan for incident ${correlationId}: ${reason}`);
-  }
-}
-
 /**
  * The reasoner could not be reached after the client's own retries (throttling, service or model errors).
  * Adapters raise it; the planner escalates instead of failing the saga.

@@ -1,8 +1,8 @@
+import { parseDetail } from '../contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../contracts/platform';
+import { incidentEntity } from '../memory/incident-features';
 import type { DraftPlan } from '../memory/reasoner';
-import { NoApplicablePlan } from './errors';
-import { spikeEvidence } from './evidence';
-import { materializeTasks, summarizeTasks, validateDraft } from './task-catalog';
+import { materializeTasks, summarizeTasks, type ValidTask } from './task-catalog';
 
 export interface PlanningOptions {
   /** How far before the spike window open orders are still worth moving. @default 120 */
@@ -52,27 +52,30 @@ export function ruleDraft(spike: OrderCancellationSpike, options: PlanningOption
 }
 
 /**
- * Deterministic planner: the rule's tasks, validated against the catalog, with their compensations.
- * Identifiers derive from the incident, so a retried planning step yields the same plan and the same
- * idempotency keys.
+ * The plan of an incident from validated tasks: identifiers derive from the incident, so a retried planning step
+ * yields the same plan and the same idempotency keys, whichever planner wrote the tasks.
  */
-export function planRemediation(
+export function planOf(
   spike: OrderCancellationSpike,
-  options: PlanningOptions = {},
+  tasks: readonly ValidTask[],
+  evidence: readonly string[],
+  planner: RemediationPlan['planner'],
+  templateId?: string,
 ): RemediationPlan {
-  const draft = ruleDraft(spike, options);
-  if (draft.escalation !== undefined) throw new NoApplicablePlan(spike.correlationId, draft.escalation);
-  const validation = validateDraft(draft, spike);
-  if (!validation.ok) throw new NoApplicablePlan(spike.correlationId, validation.error);
   const planId = `plan#${spike.correlationId}`;
-  return {
+  const summary =
+    planner === 'template'
+      ? `${summarizeTasks(tasks)} (procedural template ${templateId})`
+      : summarizeTasks(tasks);
+  return parseDetail('remediation_planned', {
     schemaVersion: 1,
     correlationId: spike.correlationId,
     planId,
-    entity: `${spike.scope.type}#${spike.scope.id}`,
-    planner: 'rule',
-    summary: summarizeTasks(validation.tasks),
-    evidence: spikeEvidence(spike),
-    tasks: materializeTasks(validation.tasks, { planId, correlationId: spike.correlationId }),
-  };
+    entity: incidentEntity(spike),
+    summary,
+    evidence: [...evidence],
+    planner,
+    ...(templateId === undefined ? {} : { templateId }),
+    tasks: materializeTasks(tasks, { planId, correlationId: spike.correlationId }),
+  });
 }

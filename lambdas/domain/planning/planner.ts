@@ -1,4 +1,3 @@
-import { parseDetail } from '../contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../contracts/platform';
 import type { Embedder } from '../memory/embedder';
 import { boundRecord } from '../memory/bounded-record';
@@ -26,15 +25,9 @@ import {
   similarIncidentEvidence,
   spikeEvidence,
 } from './evidence';
-import {
-  catalogTools,
-  materializeTasks,
-  summarizeTasks,
-  validateDraft,
-  type ValidTask,
-} from './task-catalog';
+import { catalogTools, validateDraft } from './task-catalog';
 import { instantiate } from './templates';
-import { ruleDraft } from './plan';
+import { planOf, ruleDraft } from './plan';
 
 /** The memory and reasoning the planner uses, as ports (wired once, in the handler). */
 export interface PlannerPorts {
@@ -178,7 +171,7 @@ export class RemediationPlanner {
       );
       return {
         status: 'planned',
-        plan: this.toPlan(spike, validation.tasks, recall.evidence, 'template', template.templateId),
+        plan: planOf(spike, validation.tasks, recall.evidence, 'template', template.templateId),
       };
     }
     return undefined;
@@ -232,7 +225,7 @@ export class RemediationPlanner {
       if (draft.rationale !== undefined && draft.rationale !== '') {
         evidence.push(`reasoner: ${draft.rationale.slice(0, 500)}`);
       }
-      return { status: 'planned', plan: this.toPlan(spike, validation.tasks, evidence, 'reasoner') };
+      return { status: 'planned', plan: planOf(spike, validation.tasks, evidence, 'reasoner') };
     }
     const last = attempts[attempts.length - 1];
     return this.escalate(
@@ -271,32 +264,7 @@ export class RemediationPlanner {
       `reasoner unavailable (${unavailable}): planned by the rule instead`,
       ...(draft.rationale === undefined ? [] : [`rule: ${draft.rationale}`]),
     ];
-    return { status: 'planned', plan: this.toPlan(spike, validation.tasks, evidence, 'rule') };
-  }
-
-  private toPlan(
-    spike: OrderCancellationSpike,
-    tasks: readonly ValidTask[],
-    evidence: readonly string[],
-    planner: RemediationPlan['planner'],
-    templateId?: string,
-  ): RemediationPlan {
-    const planId = `plan#${spike.correlationId}`;
-    const summary =
-      planner === 'template'
-        ? `${summarizeTasks(tasks)} (procedural template ${templateId})`
-        : summarizeTasks(tasks);
-    return parseDetail('remediation_planned', {
-      schemaVersion: 1,
-      correlationId: spike.correlationId,
-      planId,
-      entity: incidentEntity(spike),
-      summary,
-      evidence,
-      planner,
-      ...(templateId === undefined ? {} : { templateId }),
-      tasks: materializeTasks(tasks, { planId, correlationId: spike.correlationId }),
-    });
+    return { status: 'planned', plan: planOf(spike, validation.tasks, evidence, 'rule') };
   }
 
   private escalate(
