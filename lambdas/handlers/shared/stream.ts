@@ -1,3 +1,4 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeadLetterRejector, Rejection } from '../../adapters/dead-letter-rejector';
@@ -62,16 +63,25 @@ export async function consumeStream<T extends DetailType>(
   if (valid.length === 0)
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 
+  // First the whole batch at once: the agents aggregate it (one counter update per scope and window, one order-book
+  // transaction per 100 orders), which is what keeps a stream's writes per batch rather than per event.
   try {
     await options.process(valid.map((v) => v.event));
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   } catch (batchError) {
     options.logger.warn('batch failed; processing its events one by one', {
       error: errorOf(batchError),
       count: valid.length,
     });
-    for (const { record, event: parsed } of valid) {
+  }
+  // Then each event alone, in order (Powertools batch): those that still fail are the batch item failures, so one
+  // poison pill does not hold back the rest; on its last receive an event is kept in the DLQ with its error.
+  const parsed = new Map(valid.map((v) => [v.record.messageId, v.event]));
+  const { batchItemFailures } = await processPartialResponse(
+    { Records: valid.map((v) => v.record) },
+    async (record: SQSRecord) => {
       try {
-        await options.process([parsed]);
+        await options.process([parsed.get(record.messageId)!]);
       } catch (error) {
         const e = errorOf(error);
         const receives = Number(record.attributes.ApproximateReceiveCount);
@@ -81,15 +91,19 @@ export async function consumeStream<T extends DetailType>(
             error: e,
           });
           await keep(record, { errorType: e.name, errorMessage: e.message });
-        } else {
-          options.logger.warn('event failed; it will be redelivered', {
-            messageId: record.messageId,
-            error: e,
-          });
-          failures.push(record.messageId);
+          return;
         }
+        options.logger.warn('event failed; it will be redelivered', {
+          messageId: record.messageId,
+          error: e,
+        });
+        throw e;
       }
-    }
-  }
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+    },
+    new BatchProcessor(EventType.SQS),
+    { processInParallel: false, throwOnFullBatchFailure: false },
+  );
+  return {
+    batchItemFailures: [...failures.map((itemIdentifier) => ({ itemIdentifier })), ...batchItemFailures],
+  };
 }
