@@ -1,6 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { queryPages } from './dynamodb-paging';
+import {
+  DynamoDBDocumentClient,
+  paginateQuery,
+  PutCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { EpisodicRecord, EpisodicStore } from '../domain/memory/episodic';
 
 const DAY_S = 86_400;
@@ -70,7 +74,7 @@ export class DynamoEpisodicStore implements EpisodicStore {
     >,
   ): Promise<EpisodicRecord[]> {
     const records: EpisodicRecord[] = [];
-    for await (const page of queryPages(this.doc, { TableName: this.tableName, ...input })) {
+    for await (const page of paginateQuery({ client: this.doc }, { TableName: this.tableName, ...input })) {
       for (const item of page.Items ?? []) {
         const sk = String(item.sk);
         records.push({

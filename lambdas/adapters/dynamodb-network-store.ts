@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  paginateQuery,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   DEFAULT_NETWORK_DEFAULTS,
   type NetworkDefaults,
@@ -12,7 +18,7 @@ import {
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { activePausesOf, intakeKey } from './dynamodb-intake-store';
-import { batchGetAll, queryPages } from './dynamodb-paging';
+import { batchGetAll } from './dynamodb-paging';
 
 /** The GSI over route items: partition `warehouseId`, sort `routeRegion` (profiles have no `routeRegion`). */
 export const ROUTES_BY_WAREHOUSE = 'routesByWarehouse';
@@ -57,11 +63,14 @@ export class DynamoNetworkStore implements NetworkStore {
   async routesTo(regions: readonly string[]): Promise<Route[]> {
     const perRegion = await mapLimited([...new Set(regions)], 8, async (region) => {
       const routes: Route[] = [];
-      for await (const page of queryPages(this.doc, {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `region#${region}` },
-      })) {
+      for await (const page of paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `region#${region}` },
+        },
+      )) {
         for (const item of page.Items ?? []) {
           routes.push({ region, warehouseId: String(item.warehouseId), cost: Number(item.cost) });
         }
@@ -115,12 +124,15 @@ export class DynamoNetworkStore implements NetworkStore {
 
     const costs = new Map(Object.entries(declaration.shippingCost));
     const stale: string[] = [];
-    for await (const page of queryPages(this.doc, {
-      TableName: this.tableName,
-      IndexName: ROUTES_BY_WAREHOUSE,
-      KeyConditionExpression: 'warehouseId = :w',
-      ExpressionAttributeValues: { ':w': warehouseId },
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        IndexName: ROUTES_BY_WAREHOUSE,
+        KeyConditionExpression: 'warehouseId = :w',
+        ExpressionAttributeValues: { ':w': warehouseId },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const region = String(item.routeRegion);
         if (!costs.has(region)) stale.push(region);

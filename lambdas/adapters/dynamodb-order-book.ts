@@ -2,6 +2,7 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   PutCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -24,7 +25,7 @@ import type {
 import { sessionTagValue } from '../domain/governance/task-session';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
-import { batchGetAll, queryPages } from './dynamodb-paging';
+import { batchGetAll } from './dynamodb-paging';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
@@ -234,7 +235,7 @@ export class DynamoOrderBook implements OrderBook {
 
   async openOrders(warehouseId: string, since: string): Promise<OpenOrder[]> {
     const orders: OpenOrder[] = [];
-    for await (const page of queryPages(this.doc, this.openQuery(warehouseId, since))) {
+    for await (const page of paginateQuery({ client: this.doc }, this.openQuery(warehouseId, since))) {
       for (const item of page.Items ?? []) {
         orders.push({ orderId: String(item.orderId), region: String(item.region), warehouseId });
       }
@@ -252,11 +253,14 @@ export class DynamoOrderBook implements OrderBook {
   ): Promise<Map<string, { orders: number; totalCents: number }>> {
     const byRegion = new Map<string, { orders: number; totalCents: number }>();
     const query = this.openQuery(warehouseId, since);
-    for await (const page of queryPages(this.doc, {
-      ...query,
-      ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#region': 'region' },
-      ProjectionExpression: '#region, totalCents',
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        ...query,
+        ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#region': 'region' },
+        ProjectionExpression: '#region, totalCents',
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const region = String(item.region);
         const entry = byRegion.get(region) ?? { orders: 0, totalCents: 0 };
@@ -273,11 +277,14 @@ export class DynamoOrderBook implements OrderBook {
     const counts = await mapLimited(warehouseIds, 8, async (warehouseId) => {
       const query = this.openQuery(warehouseId, since);
       let count = 0;
-      for await (const page of queryPages(this.doc, {
-        ...query,
-        FilterExpression: `${query.FilterExpression} AND attribute_not_exists(reroutedBy)`,
-        Select: 'COUNT',
-      })) {
+      for await (const page of paginateQuery(
+        { client: this.doc },
+        {
+          ...query,
+          FilterExpression: `${query.FilterExpression} AND attribute_not_exists(reroutedBy)`,
+          Select: 'COUNT',
+        },
+      )) {
         count += page.Count ?? 0;
       }
       return [warehouseId, count] as const;

@@ -1,7 +1,12 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { queryPages } from './dynamodb-paging';
 import { TemplateNotFound } from '../domain/memory/errors';
 import {
   familyOfTemplate,
@@ -92,14 +97,17 @@ export class DynamoProceduralStore implements ProceduralStore {
     scope: TemplateScope,
   ): Promise<TemplateMatch[]> {
     const matches: TemplateMatch[] = [];
-    for await (const page of queryPages(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: '#embeddingModel = :model',
-      ProjectionExpression: projectionExpression,
-      ExpressionAttributeNames: projectionNames,
-      ExpressionAttributeValues: { ':pk': partitionOf(scope.family), ':model': scope.embeddingModel },
-    })) {
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#embeddingModel = :model',
+        ProjectionExpression: projectionExpression,
+        ExpressionAttributeNames: projectionNames,
+        ExpressionAttributeValues: { ':pk': partitionOf(scope.family), ':model': scope.embeddingModel },
+      },
+    )) {
       for (const item of page.Items ?? []) {
         const template = toTemplate(item);
         if (template.embedding.length !== vector.length) continue;

@@ -7,6 +7,7 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   PutCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -14,7 +15,7 @@ import {
 import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
-import { batchGetAll, queryPages } from './dynamodb-paging';
+import { batchGetAll } from './dynamodb-paging';
 import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
 import {
   epochMsOf,
@@ -308,16 +309,19 @@ export class DynamoWindowStore implements WindowStore {
     toWindowStart: string,
   ): Promise<WindowCount[]> {
     const counts: WindowCount[] = [];
-    for await (const page of queryPages(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': scope,
-        ':from': `w#${fromWindowStart}`,
-        ':to': `w#${toWindowStart}`,
+    for await (const page of paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': scope,
+          ':from': `w#${fromWindowStart}`,
+          ':to': `w#${toWindowStart}`,
+        },
+        ProjectionExpression: 'sk, placedCount, cancelledCount',
       },
-      ProjectionExpression: 'sk, placedCount, cancelledCount',
-    })) {
+    )) {
       for (const item of page.Items ?? []) counts.push(countOf(scope, item));
     }
     return counts;
