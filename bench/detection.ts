@@ -165,12 +165,15 @@ async function detect(
 ): Promise<{ detections: Detection[]; observeMs: number }> {
   const store = new MemoryWindowStore();
   const detections: Detection[] = [];
+  // One spike per incident key, as the monitoring agent publishes them (Powertools idempotency).
+  const published = new Set<string>();
   let observeMs = 0;
   for (const batch of batchesOf(events)) {
     const facts = batch.map(orderFactOf);
     const started = performance.now();
-    const spikes = await observeOrders(facts, store, config, warehouseAndRegionScopes);
-    for (const spike of spikes) await store.markPublished(spike.incidentKey);
+    const spikes = (await observeOrders(facts, store, config, warehouseAndRegionScopes)).filter(
+      (spike) => !published.has(spike.incidentKey) && published.add(spike.incidentKey),
+    );
     observeMs += performance.now() - started;
     const detectedAt = batch.reduce((latest, e) => Math.max(latest, Date.parse(e.time)), -Infinity);
     for (const spike of spikes) detections.push({ spike, detectedAt });

@@ -125,10 +125,13 @@ export class ProactiveAgentsStack extends Stack {
       stream: { batchSize: 100, maxBatchingWindow: Duration.seconds(5), maxReceiveCount: 3 },
       environment: {
         COUNTERS_TABLE_NAME: this.memory.counters.tableName,
+        IDEMPOTENCY_TABLE_NAME: this.memory.idempotency.tableName,
         DETECTOR_CONFIG: JSON.stringify(props.detectorConfig ?? {}),
       },
     });
     this.memory.grantWindows(monitoring.function);
+    // Powertools idempotency: one spike per incident key, however many batches open it.
+    this.memory.grantIdempotency(monitoring.function);
     monitoring.grantPutEvents(bus, sources.monitoring);
 
     const reasonerModelId = props.reasonerModelId ?? DEFAULT_REASONER_MODEL_ID;

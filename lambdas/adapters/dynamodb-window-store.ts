@@ -38,11 +38,10 @@ const MAX_TRANSACTION_ITEMS = 100;
  * - `pk = <scope>`, `sk = w#<window start>`: string sets `placed` and `cancelled` of order ids — ADD to a set is
  *   idempotent, so redelivered messages never double-count — and their sizes `placedCount`/`cancelledCount`;
  * - `pk = incident#<scope>`, `sk = open`: the open incident of a scope;
- * - `pk = publication#<incident key>`, `sk = spike`: whether the spike event was published;
  * - `pk = members#<scope>`, `sk = members`: string set `ids` of the other level's ids sharing a cell with the scope
  *   (a region's warehouses, a warehouse's customer regions), written only when this instance first sees a cell.
  * Every item carries the table's TTL attribute `expiresAt` (epoch seconds), `retentionDays` after its window's
- * start (counters), its last anomalous window (incidents) or its write (memberships, publication claims). A
+ * start (counters), its last anomalous window (incidents) or its write (memberships). A
  * membership an instance has read is written again when it sees the cell once the item is past half its life,
  * so the cells of a scope that keeps its orders never expire.
  */
@@ -379,42 +378,6 @@ export class DynamoWindowStore implements WindowStore {
           lastAnomalousWindow: incident.lastAnomalousWindow,
           ...(incident.baselineBefore === undefined ? {} : { baselineBefore: incident.baselineBefore }),
           expiresAt: Math.floor(Date.parse(incident.lastAnomalousWindow) / 1000) + this.retentionDays * DAY_S,
-        },
-      }),
-    );
-  }
-
-  async claimPublication(incidentKey: string): Promise<boolean> {
-    const key = { pk: `publication#${incidentKey}`, sk: 'spike' };
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // Kept as long as the windows that could detect the incident again (a redelivery, a replay).
-          Item: { ...key, published: false, expiresAt: this.nowSeconds() + this.retentionDays * DAY_S },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-    );
-    return Item?.published !== true;
-  }
-
-  async markPublished(incidentKey: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `publication#${incidentKey}`, sk: 'spike' },
-        // The claim set the expiry; should the claim be gone, the item this update creates expires all the same.
-        UpdateExpression: 'SET published = :true, expiresAt = if_not_exists(expiresAt, :expiresAt)',
-        ExpressionAttributeValues: {
-          ':true': true,
-          ':expiresAt': this.nowSeconds() + this.retentionDays * DAY_S,
         },
       }),
     );

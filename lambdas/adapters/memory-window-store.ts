@@ -41,13 +41,12 @@ class ScopeWindows {
 
 /**
  * The {@link WindowStore} port in memory, with the DynamoDB adapter's semantics (order ids as sets, so
- * redelivery adds nothing; one open incident per scope; publication claims). For benchmarks, tests and replays
+ * redelivery adds nothing; one open incident per scope). For benchmarks, tests and replays
  * on one machine: it runs the same `observeOrders` code path as the Lambda, without the network.
  */
 export class MemoryWindowStore implements WindowStore {
   private readonly scopes = new Map<string, ScopeWindows>();
   private readonly incidents = new Map<string, OpenIncident>();
-  private readonly publications = new Map<string, boolean>();
   private readonly memberships = new Map<string, Set<string>>();
 
   add(increments: readonly WindowIncrement[], cells: readonly Cell[] = []): Promise<void> {
@@ -117,17 +116,6 @@ export class MemoryWindowStore implements WindowStore {
   saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void> {
     if (incident) this.incidents.set(scope, { ...incident });
     else this.incidents.delete(scope);
-    return Promise.resolve();
-  }
-
-  claimPublication(incidentKey: string): Promise<boolean> {
-    const published = this.publications.get(incidentKey);
-    if (published === undefined) this.publications.set(incidentKey, false);
-    return Promise.resolve(published !== true);
-  }
-
-  markPublished(incidentKey: string): Promise<void> {
-    this.publications.set(incidentKey, true);
     return Promise.resolve();
   }
 }

@@ -77,12 +77,4 @@ export class SettledWindowCache implements WindowStore {
   saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void> {
     return this.inner.saveIncident(scope, incident);
   }
-
-  claimPublication(incidentKey: string): Promise<boolean> {
-    return this.inner.claimPublication(incidentKey);
-  }
-
-  markPublished(incidentKey: string): Promise<void> {
-    return this.inner.markPublished(incidentKey);
-  }
 }

@@ -1,13 +1,16 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
 import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
 import { EventPublisher } from '../adapters/event-publisher';
 import { SettledWindowCache } from '../adapters/settled-window-cache';
 import { parseDetail } from '../domain/contracts/parse';
+import type { OrderCancellationSpike } from '../domain/contracts/platform';
 import { sources } from '../domain/contracts/registry';
 import { resolveDetectorConfig } from '../domain/monitoring/detector';
 import { observeOrders } from '../domain/monitoring/monitor';
@@ -19,14 +22,10 @@ import { consumeStream } from './shared/stream';
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const config = resolveDetectorConfig(jsonEnv('DETECTOR_CONFIG', {}));
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 // Settled windows (over half an hour old) are read once per warm instance; see SettledWindowCache.
 const store = new SettledWindowCache(
-  new DynamoWindowStore(
-    requireEnv('COUNTERS_TABLE_NAME'),
-    tracer.captureAWSv3Client(new DynamoDBClient({})),
-    undefined,
-    config.windowMinutes,
-  ),
+  new DynamoWindowStore(requireEnv('COUNTERS_TABLE_NAME'), dynamodb, undefined, config.windowMinutes),
   6 * config.windowMinutes,
 );
 const publisher = new EventPublisher(
@@ -38,8 +37,44 @@ const rejector = new DeadLetterRejector(
   tracer.captureAWSv3Client(new SQSClient({})),
 );
 
+/**
+ * One spike per incident key, whatever publishes it: a batch redelivered after a failure, two batches of one
+ * incident processed at once, an incident re-judged after late facts. The first caller publishes; a concurrent one
+ * fails its batch while the first is in progress (SQS redelivers it, and it then finds the spike published); the
+ * record is kept as long as the counters that could open the incident again.
+ */
+const idempotency = new IdempotencyConfig({
+  eventKeyJmesPath: 'incidentKey',
+  expiresAfterSeconds: 35 * 86_400,
+});
+const publishSpike = makeIdempotent(
+  async (spike: OrderCancellationSpike, detectedAt: string) => {
+    await publisher.publish([
+      {
+        source: sources.monitoring,
+        detailType: 'order_cancellation_spike',
+        detail: parseDetail('order_cancellation_spike', spike),
+        // Detected as of the newest fact seen: event time, so replays reproduce the same timeline.
+        time: detectedAt,
+      },
+    ]);
+    logger.info('cancellation spike', { incidentKey: spike.incidentKey, observedRatio: spike.observedRatio });
+    metrics.addMetric('CancellationSpikes', MetricUnit.Count, 1);
+    return { incidentKey: spike.incidentKey };
+  },
+  {
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+      awsSdkV3Client: dynamodb,
+    }),
+    config: idempotency,
+    dataIndexArgument: 0,
+  },
+);
+
 /** Counts a batch of order events into event-time windows and publishes one spike per new incident. */
-export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function run(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  if (context) idempotency.registerLambdaContext(context);
   return consumeStream(event, {
     agent: 'monitoring-agent',
     accepted: ['order_placed', 'order_cancelled'],
@@ -47,31 +82,16 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     logger,
     maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
     process: async (events) => {
-      // Warehouses and customer regions: a region-wide problem is one region incident, a warehouse's is its own.
-      const spikes = await observeOrders(events.map(orderFactOf), store, config, warehouseAndRegionScopes);
-      metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
-      if (spikes.length === 0) return;
-      // Detected as of the newest fact seen: event time, so replays reproduce the same timeline.
       const detectedAt = events.reduce(
         (latest, e) => (Date.parse(e.time) > Date.parse(latest) ? e.time : latest),
         events[0]!.time,
       );
-      await publisher.publish(
-        spikes.map((spike) => ({
-          source: sources.monitoring,
-          detailType: 'order_cancellation_spike',
-          detail: parseDetail('order_cancellation_spike', spike),
-          time: detectedAt,
-        })),
-      );
-      for (const spike of spikes) {
-        await store.markPublished(spike.incidentKey);
-        logger.info('cancellation spike', {
-          incidentKey: spike.incidentKey,
-          observedRatio: spike.observedRatio,
-        });
-      }
-      metrics.addMetric('CancellationSpikes', MetricUnit.Count, spikes.length);
+      // Warehouses and customer regions: a region-wide problem is one region incident, a warehouse's is its own.
+      // Each spike is published as its incident opens, before the incident is saved.
+      await observeOrders(events.map(orderFactOf), store, config, warehouseAndRegionScopes, async (spike) => {
+        await publishSpike(spike, detectedAt);
+      });
+      metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
     },
   });
 }

@@ -5,6 +5,8 @@ import { DynaliteThread } from '../../local/dynamodb/dynalite-thread';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
+  /** The endpoint, for clients built elsewhere (e.g. a handler's, through AWS_ENDPOINT_URL_DYNAMODB). */
+  url: string;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startDynamo(tables: CreateTableCommandInput[]): Promise<Lo
   for (const table of tables) await client.send(new CreateTableCommand(table));
   return {
     client,
+    url: server.url,
     stop: async () => {
       client.destroy();
       await server.stop();

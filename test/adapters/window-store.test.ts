@@ -72,21 +72,12 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
         (f) => Date.parse(f.time) >= T0 + minute * 60_000 && Date.parse(f.time) < T0 + (minute + 1) * 60_000,
       );
       const found = await observeOrders(batch, store, defaultDetectorConfig);
-      for (const spike of found) await store.markPublished(spike.incidentKey);
       spikes.push(...found.map((s) => ({ minute, spike: s })));
     }
     expect(spikes).toHaveLength(1);
     expect(spikes[0]!.minute).toBeGreaterThanOrEqual(120);
     expect(spikes[0]!.spike).toMatchObject({ scope: { type: 'warehouse', id: 'WH-A' }, schemaVersion: 1 });
     expect(spikes[0]!.spike.correlationId).toBe(spikes[0]!.spike.incidentKey);
-  });
-
-  it('lets a spike whose publication failed be claimed again, but not one already published', async () => {
-    const store = await freshStore();
-    expect(await store.claimPublication('k1')).toBe(true);
-    expect(await store.claimPublication('k1')).toBe(true);
-    await store.markPublished('k1');
-    expect(await store.claimPublication('k1')).toBe(false);
   });
 
   it('stores and clears the open incident of a scope', async () => {
@@ -245,10 +236,6 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
         openedAt: window,
         lastAnomalousWindow: '2026-11-20T08:05:00Z',
       });
-      await store.claimPublication('claimed');
-      await store.markPublished('claimed');
-      // Published without a claim (it expired, or was never written): the item is created with an expiry too.
-      await store.markPublished('unclaimed');
       const done = nowSeconds();
 
       const rows = (await scanAll(dynamo.client, store.tableName))
@@ -262,8 +249,6 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
         ['incident#warehouse#A', 'open', epochSecondsOf('2026-11-20T08:05:00Z') + retention],
         ['members#region#r1', 'members', 'written + 35 days'],
         ['members#warehouse#A', 'members', 'written + 35 days'],
-        ['publication#claimed', 'spike', 'written + 35 days'],
-        ['publication#unclaimed', 'spike', 'written + 35 days'],
         ['warehouse#A', `w#${window}`, epochSecondsOf(window) + retention],
         ['warehouse#B', `w#${window}`, epochSecondsOf(window) + retention],
         ['warehouse#C', `w#${window}`, epochSecondsOf(window) + retention],

@@ -102,19 +102,27 @@ describe('Least privilege, role by role', () => {
     }
   });
 
-  it('monitoring agent: its buffer, the counters table item calls of DynamoWindowStore, spikes as proactive.monitoring', () => {
+  it('monitoring agent: its buffer, the counters table item calls of DynamoWindowStore, one spike per incident (Powertools idempotency), spikes as proactive.monitoring', () => {
     expect(allowedTo(agents.monitoring.role)).toEqual(
       inOrder([
         ...basics(agents.monitoring),
         buffer(agents.monitoring),
-        // GetItem (members, an incident, a claim), BatchGetItem (incidents, short histories), Query (long
-        // histories), PutItem (incident, claim), UpdateItem (counters, memberships, publication; the Update items
-        // of TransactWriteItems), DeleteItem (a closed incident). No Scan, BatchWriteItem, ConditionCheckItem.
+        // GetItem (members, an incident), BatchGetItem (incidents, short histories), Query (long histories),
+        // PutItem (incident), UpdateItem (counters, memberships; the Update items of TransactWriteItems),
+        // DeleteItem (a closed incident). No Scan, BatchWriteItem, ConditionCheckItem.
         on(
           arn(memory.counters),
           'dynamodb:GetItem',
           'dynamodb:BatchGetItem',
           'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ),
+        // DynamoDBPersistenceLayer: GetItem, PutItem, UpdateItem, DeleteItem — nothing else.
+        on(
+          arn(memory.idempotency),
+          'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',

@@ -54,16 +54,6 @@ describe('MemoryWindowStore', () => {
     expect(await store.openIncident('s')).toBeUndefined();
   });
 
-  it('lets an unpublished spike be claimed again, but not one already published', async () => {
-    const store = new MemoryWindowStore();
-
-    expect(await store.claimPublication('k')).toBe(true);
-    expect(await store.claimPublication('k')).toBe(true);
-    await store.markPublished('k');
-
-    expect(await store.claimPublication('k')).toBe(false);
-  });
-
   it('records cells, listing a region’s warehouses and a warehouse’s customer regions', async () => {
     const store = new MemoryWindowStore();
     await store.add(

@@ -108,9 +108,12 @@ async function monitor(
   settings = config,
 ) {
   const published: Published[] = [];
+  // One spike per incident key, as the monitoring agent publishes them (Powertools idempotency).
+  const keys = new Set<string>();
   for (const batch of batches) {
-    const spikes = await observeOrders(batch, store, settings, warehouseAndRegionScopes);
-    for (const spike of spikes) await store.markPublished(spike.incidentKey);
+    const spikes = (await observeOrders(batch, store, settings, warehouseAndRegionScopes)).filter(
+      (spike) => !keys.has(spike.incidentKey) && keys.add(spike.incidentKey),
+    );
     const newest = batch.reduce((latest, f) => Math.max(latest, Date.parse(f.time)), -Infinity);
     published.push(...spikes.map((spike) => ({ spike, detectedAt: iso(newest) })));
   }

@@ -100,7 +100,7 @@ describe('SettledWindowCache', () => {
     );
   });
 
-  it('delegates incidents, publications and cells to the store', async () => {
+  it('delegates incidents and cells to the store', async () => {
     const inner = new MemoryWindowStore();
     const cache = new SettledWindowCache(inner);
     const incident = { incidentKey: 'k', scope: 's', openedAt: at(1), lastAnomalousWindow: at(2) };
@@ -112,8 +112,5 @@ describe('SettledWindowCache', () => {
     expect(await cache.members('warehouse#W')).toEqual(['r']);
     expect(await cache.openIncident('s')).toEqual(incident);
     expect(await cache.openIncidents(['s', 't'])).toEqual(new Map([['s', incident]]));
-    expect(await cache.claimPublication('k')).toBe(true);
-    await cache.markPublished('k');
-    expect(await inner.claimPublication('k')).toBe(false);
   });
 });

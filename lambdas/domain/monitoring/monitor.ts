@@ -67,9 +67,6 @@ export interface WindowStore {
   /** The open incidents of several scopes at once (one round trip where the store allows); absent when none. */
   openIncidents(scopes: readonly string[]): Promise<Map<string, OpenIncident>>;
   saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void>;
-  /** True unless the spike of `incidentKey` was already published: the first claim wins; a failed publish retries. */
-  claimPublication(incidentKey: string): Promise<boolean>;
-  markPublished(incidentKey: string): Promise<void>;
 }
 
 /** Groups facts into per-(scope, window) increments of order ids. */
@@ -356,7 +353,10 @@ async function openingOf(
 
 /**
  * Counts a batch of facts, then assesses every (scope, window) the batch touched, in event-time order, and
- * returns the spikes to publish: one per incident. Late and out-of-order facts land in their own windows.
+ * returns the spikes of the incidents it opened. Late and out-of-order facts land in their own windows. The same
+ * incident can open again (a batch redelivered after a failure, a closed incident's window re-judged after late
+ * facts): the publisher keeps it to one spike per incident key (the monitoring agent publishes idempotently).
+ * `publish`, when given, is awaited for each spike before its incident is saved.
  *
  * With region scopes counted too (`scopesOf` = `warehouseAndRegionScopes`), an anomaly is attributed
  * before it opens an incident: one warehouse's problem opens a warehouse incident only, a problem spread over a
@@ -367,6 +367,7 @@ export async function observeOrders(
   store: WindowStore,
   config: DetectorConfig,
   scopesOf: (fact: OrderFact) => readonly string[] = warehouseScopes,
+  publish?: (spike: OrderCancellationSpike) => Promise<void>,
 ): Promise<OrderCancellationSpike[]> {
   const batch = new BatchView(store, config);
   const increments = incrementsOf(facts, config.windowMinutes, withCells(scopesOf, batch));
@@ -456,9 +457,11 @@ export async function observeOrders(
         if (opening === false) continue;
         open =
           watch === undefined ? decision.incident : { ...decision.incident, baselineBefore: watch.openedAt };
-        if (await store.claimPublication(decision.incident.incidentKey)) {
-          spikes.push(spikeDetailOf(assessment, decision.incident.incidentKey, opening));
-        }
+        const spike = spikeDetailOf(assessment, decision.incident.incidentKey, opening);
+        // Published before the incident is saved: should publishing fail, the batch is redelivered and opens it
+        // again, instead of finding an open incident whose spike nobody saw.
+        if (publish) await publish(spike);
+        spikes.push(spike);
       } else if (decision.action === 'extend') {
         open = decision.incident;
       } else if (decision.action === 'close') {
