@@ -9,10 +9,7 @@ import {
   type AssessOptions,
   type DetectorConfig,
 } from '../../lambdas/domain/monitoring/detector';
-import {
-  InvalidDetectorConfig,
-  ScopeMismatch,
-} from '../../lambdas/domain/monitoring/errors';
+import { InvalidDetectorConfig, ScopeMismatch } from '../../lambdas/domain/monitoring/errors';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
 const SCOPE = 'warehouse#WH-NYC';
