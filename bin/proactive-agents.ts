@@ -20,6 +20,9 @@ new ProactiveAgentsStack(app, context('stackName') ?? 'ProactiveAgents', {
   templateSimilarityThreshold: context('templateSimilarityThreshold')
     ? Number(context('templateSimilarityThreshold'))
     : undefined,
+  overrideRateThreshold: context('overrideRateThreshold')
+    ? Number(context('overrideRateThreshold'))
+    : undefined,
   // `-c detectorConfig='{"maxPValue":1e-9}'`: the detector's settings, checked at synth.
   detectorConfig: detectorConfigFromContext(app.node.tryGetContext('detectorConfig')),
   // `cdk deploy -c reasonerGuardrail=true`: a Bedrock guardrail on every reasoner call.

@@ -58,6 +58,8 @@ export interface AgentFunctionProps {
  * a rule from its event pattern and, for stream consumers, an SQS buffer with partial batch failures and a DLQ.
  */
 export class AgentFunction extends Construct {
+  /** Its Powertools service name: the `service` dimension of its metrics. */
+  public readonly serviceName: string;
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
@@ -68,6 +70,7 @@ export class AgentFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
     const timeout = props.timeout ?? Duration.seconds(30);
     const batchSize = props.stream?.batchSize ?? 100;
     if (props.stream && (batchSize < 1 || batchSize > 10_000)) {

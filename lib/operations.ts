@@ -17,6 +17,18 @@ export interface OperationsProps {
   readonly saga: RemediationSaga;
   /** A stream agent's oldest message may wait this long before its alarm fires. @default Duration.minutes(5) */
   readonly maxQueueAge?: Duration;
+  /** The agents' Powertools metrics namespace. @default 'ProactiveAgents' */
+  readonly metricsNamespace?: string;
+  /** The agents that call a model: each alarms on `ModelThrottles` (Bedrock's rate limit). @default - none */
+  readonly modelCallers?: readonly AgentFunction[];
+  /** The policy decision point: it alarms on a surge of `PolicyDenials`. @default - no such alarm */
+  readonly policyAgent?: AgentFunction;
+  /** Denials within five minutes that make a surge. @default 5 */
+  readonly policyDenialSurge?: number;
+  /** The operator API's function: the override rate (`OperatorOverrides / OperatorDecisions`) alarms. @default - no such alarm */
+  readonly operatorApi?: AgentFunction;
+  /** Share of an hour's operator decisions that were overrides (rejections) at which the override rate alarms. @default 0.25 */
+  readonly overrideRateThreshold?: number;
 }
 
 /** What an alarm watches, and how it reads a breach. */
@@ -62,6 +74,29 @@ export class Operations extends Construct {
     const fiveMinutes = Duration.minutes(5);
 
     const specs: AlarmSpec[] = [];
+    const namespace = props.metricsNamespace ?? 'ProactiveAgents';
+    const custom = (agent: AgentFunction, metricName: string, period: Duration, label?: string) =>
+      new cloudwatch.Metric({
+        namespace,
+        metricName,
+        dimensionsMap: { service: agent.serviceName },
+        period,
+        statistic: 'Sum',
+        ...(label === undefined ? {} : { label }),
+      });
+    const operatorApi = props.operatorApi;
+    const overrideRate = operatorApi
+      ? new cloudwatch.MathExpression({
+          // Missing overrides in an hour with decisions are none; an hour without decisions has no rate.
+          expression: 'FILL(overrides, 0) / decisions',
+          usingMetrics: {
+            overrides: custom(operatorApi, 'OperatorOverrides', Duration.hours(1)),
+            decisions: custom(operatorApi, 'OperatorDecisions', Duration.hours(1)),
+          },
+          period: Duration.hours(1),
+          label: 'Override rate (rejections / operator decisions)',
+        })
+      : undefined;
     const deadLetters = (queueId: string, queue: sqs.IQueue, what: string) =>
       specs.push({
         id: `${queueId}DeadLetters`,
@@ -75,7 +110,7 @@ export class Operations extends Construct {
     deadLetters('Rules', props.backbone.deadLetterQueue, 'Rule targets');
     const maxAge = props.maxQueueAge ?? fiveMinutes;
     for (const [name, agent] of Object.entries(props.agents)) {
-      const label = agent.node.id;
+      const label = labelOf(agent);
       deadLetters(label, agent.deadLetterQueue, `${label} (${name})`);
       specs.push(
         {
@@ -118,8 +153,39 @@ export class Operations extends Construct {
         threshold: 1,
       },
     );
+    for (const agent of props.modelCallers ?? []) {
+      specs.push({
+        id: `${labelOf(agent)}ModelThrottles`,
+        description: `${labelOf(agent)} (${agent.serviceName}): the model refused calls for its rate limit (after the client's retries); plans fall back to the rule planner.`,
+        metric: custom(agent, 'ModelThrottles', fiveMinutes),
+        threshold: 1,
+      });
+    }
+    const policyAgent = props.policyAgent;
+    if (policyAgent) {
+      const surge = props.policyDenialSurge ?? 5;
+      if (!(Number.isInteger(surge) && surge >= 1))
+        throw new Error(`policyDenialSurge must be a positive integer, got ${surge}`);
+      specs.push({
+        id: 'PolicyDenialSurge',
+        description: `${policyAgent.serviceName}: ${surge} or more actions denied within five minutes.`,
+        metric: custom(policyAgent, 'PolicyDenials', fiveMinutes),
+        threshold: surge,
+      });
+    }
+    if (overrideRate) {
+      const threshold = props.overrideRateThreshold ?? 0.25;
+      if (!(threshold > 0 && threshold <= 1))
+        throw new Error(`overrideRateThreshold must be in (0, 1], got ${threshold}`);
+      specs.push({
+        id: 'OverrideRate',
+        description: `Operators overrode ${Math.round(threshold * 100)}% or more of an hour's decisions (rejections over approvals answered): agents and operators disagree.`,
+        metric: overrideRate,
+        threshold,
+      });
+    }
     const rules: [string, events.Rule][] = [['SagaStart', props.saga.rule]];
-    for (const agent of Object.values(props.agents)) if (agent.rule) rules.push([agent.node.id, agent.rule]);
+    for (const agent of Object.values(props.agents)) if (agent.rule) rules.push([labelOf(agent), agent.rule]);
     for (const [label, rule] of rules) {
       specs.push({
         id: `${label}RuleFailedInvocations`,
@@ -168,10 +234,10 @@ export class Operations extends Construct {
             title: 'Agent errors and throttles',
             width: 12,
             left: Object.values(props.agents).map((agent) =>
-              agent.function.metricErrors({ period: fiveMinutes, label: `${agent.node.id} errors` }),
+              agent.function.metricErrors({ period: fiveMinutes, label: `${labelOf(agent)} errors` }),
             ),
             right: Object.values(props.agents).map((agent) =>
-              agent.function.metricThrottles({ period: fiveMinutes, label: `${agent.node.id} throttles` }),
+              agent.function.metricThrottles({ period: fiveMinutes, label: `${labelOf(agent)} throttles` }),
             ),
           }),
         ],
@@ -185,10 +251,17 @@ export class Operations extends Construct {
                     agent.queue.metricApproximateAgeOfOldestMessage({
                       period: Duration.minutes(1),
                       statistic: 'Maximum',
-                      label: agent.node.id,
+                      label: labelOf(agent),
                     }),
                   ]
                 : [],
+            ),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Events in per agent',
+            width: 12,
+            left: Object.values(props.agents).map((agent) =>
+              custom(agent, 'EventsIn', fiveMinutes, labelOf(agent)),
             ),
           }),
           new cloudwatch.GraphWidget({
@@ -197,12 +270,44 @@ export class Operations extends Construct {
             left: [
               props.backbone.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'rules' }),
               ...Object.values(props.agents).map((agent) =>
-                agent.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: agent.node.id }),
+                agent.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: labelOf(agent) }),
               ),
             ],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Model calls, throttles and tokens',
+            width: 12,
+            left: (props.modelCallers ?? []).flatMap((agent) => [
+              custom(agent, 'ModelCalls', fiveMinutes, `${labelOf(agent)} calls`),
+              custom(agent, 'ModelThrottles', fiveMinutes, `${labelOf(agent)} throttles`),
+            ]),
+            right: (props.modelCallers ?? []).flatMap((agent) => [
+              custom(agent, 'InputTokens', fiveMinutes, `${labelOf(agent)} input tokens`),
+              custom(agent, 'OutputTokens', fiveMinutes, `${labelOf(agent)} output tokens`),
+            ]),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Governance: policy denials, override rate',
+            width: 12,
+            left: policyAgent ? [custom(policyAgent, 'PolicyDenials', fiveMinutes, 'policy denials')] : [],
+            right: overrideRate ? [overrideRate] : [],
           }),
         ],
       ],
     });
   }
+}
+
+/**
+ * An agent's name in alarm ids and graph labels: its construct path below the stack (`MonitoringAgent`,
+ * `GovernancePolicyAgent`, `OperatorApiHandler`), so that agents nested in other constructs stay distinct.
+ */
+function labelOf(agent: AgentFunction): string {
+  const stack = Stack.of(agent);
+  return agent.node.scopes
+    .slice(agent.node.scopes.indexOf(stack) + 1)
+    .map((scope) => scope.node.id)
+    .join('');
 }

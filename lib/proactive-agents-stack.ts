@@ -10,6 +10,7 @@ import { Governance } from './governance';
 import { InteractionApi } from './interaction-api';
 import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
+import { OperatorConsole } from './operator-console';
 import { ReasonerGuardrail } from './reasoner-guardrail';
 import { RemediationSaga } from './remediation-saga';
 import { TaskExecutionRole } from './task-execution-role';
@@ -45,6 +46,8 @@ export interface ProactiveAgentsStackProps extends StackProps {
   readonly embeddingDimensions?: number;
   /** Cosine similarity at or above which a procedural template is reused. @default 0.85 */
   readonly templateSimilarityThreshold?: number;
+  /** Share of an hour's operator decisions overridden (rejected) at which the override-rate alarm fires. @default 0.25 */
+  readonly overrideRateThreshold?: number;
 }
 
 /** Claude Haiku 4.5 through the global cross-Region inference profile (Active on Bedrock, December 2026). */
@@ -73,6 +76,8 @@ export class ProactiveAgentsStack extends Stack {
   public readonly operations: Operations;
   /** The operator HTTP API (IAM-authorized): incidents, timelines, approvals, agents. */
   public readonly operatorApi: InteractionApi;
+  /** The operator console: the built console on S3 behind CloudFront, reading the operator API. */
+  public readonly operatorConsole: OperatorConsole;
   /** The roles the executing agents' tasks run with, in sessions tagged with each task (ABAC). */
   public readonly taskRoles: Record<'fulfillment' | 'operations', TaskExecutionRole>;
   public readonly agents: Record<
@@ -381,11 +386,6 @@ export class ProactiveAgentsStack extends Stack {
       operations: operationsAgent,
       policy: this.governance.policyAgent,
     };
-    this.operations = new Operations(this, 'Operations', {
-      backbone: this.backbone,
-      agents: this.agents,
-      saga: this.saga,
-    });
     this.operatorApi = new InteractionApi(this, 'OperatorApi', {
       ...common,
       apiName: `${prefix}-operator`,
@@ -406,10 +406,28 @@ export class ProactiveAgentsStack extends Stack {
         'policy-agent',
       ],
     });
+    this.operations = new Operations(this, 'Operations', {
+      backbone: this.backbone,
+      // The operator API's function is watched like an agent (its DLQ, errors and throttles).
+      agents: { ...this.agents, operatorApi: this.operatorApi.handler },
+      saga: this.saga,
+      modelCallers: [planning],
+      policyAgent: this.governance.policyAgent,
+      operatorApi: this.operatorApi.handler,
+      overrideRateThreshold: props.overrideRateThreshold,
+    });
     new CfnOutput(this, 'OperatorApiUrl', {
       description:
         'The operator HTTP API (SigV4-signed requests, execute-api:Invoke): /incidents, /approvals, /agents.',
       value: this.operatorApi.url,
+    });
+    this.operatorConsole = new OperatorConsole(this, 'OperatorConsole', {
+      apiUrl: this.operatorApi.url,
+      removalPolicy,
+    });
+    new CfnOutput(this, 'OperatorConsoleUrl', {
+      description: 'The operator console (CloudFront); it reads the operator API named in its config.json.',
+      value: this.operatorConsole.url,
     });
     new CfnOutput(this, 'StateMachineArn', {
       description: 'The remediation saga: list its executions, or answer a waiting task (SendTaskSuccess).',

@@ -7,11 +7,20 @@ import type { ApprovalHoldOptions } from './approval-hold';
 import { ensureAssembly } from './assembly';
 import { removeEndpointFile, writeEndpointFile } from './endpoint-file';
 import { DRILLS, parseFaults } from './faults';
-import { incidentsOf, keepAsLastRun, newRunDir, resolvedOutputs, type RunManifest } from './last-run';
+import {
+  incidentsOf,
+  keepAsLastRun,
+  keepTraces,
+  newRunDir,
+  resolvedOutputs,
+  type RunManifest,
+} from './last-run';
 import { REORDER_SECONDS, replayFile, writeArchive } from './replay-file';
 import type { Sandbox } from './sandbox';
 import { resolveScenario, scenarioNames } from './scenario';
 import { loadTemplate } from './template';
+import { alarmNotes } from './cloudwatch/timeline-notes';
+import { formatKpis, incidentKpis } from './kpi';
 import { formatTimeline } from './timeline';
 import { networkEvents } from '../scenarios/network-events';
 
@@ -36,6 +45,8 @@ virtual clock driven by event time, and prints the incident timeline.
                    hold the run (real time) while an approval is pending, so \`npm run approve\` can answer it
                    (default: 300 with --scenario, else 0: an approval times out on the virtual clock)
   --assembly <dir> a cloud assembly synthesized beforehand, used as it is (default cdk.out, synthesized when stale)
+  --no-traces      do not collect X-Ray segments (collected by default, kept in .sandbox/last-run/traces.ndjson
+                   for \`npm run trace\`; tracing costs time in every function, so large replays may skip it)
   --help           this text`;
 
 async function main(): Promise<number> {
@@ -49,6 +60,7 @@ async function main(): Promise<number> {
       assembly: { type: 'string' },
       scenario: { type: 'string' },
       'approval-wait': { type: 'string' },
+      'no-traces': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -94,6 +106,7 @@ async function main(): Promise<number> {
     tablesDir: run.tablesDir,
     faults: faults.sandbox,
     poisonPill: faults.poisonPill,
+    traces: values['no-traces'] !== true,
     prelude:
       seeded > 0 ? (time) => network.map((event) => ({ ...event, time: time.toISOString() })) : undefined,
     ...(scenario?.governance === undefined ? {} : { appConfigFiles: { governance: scenario.governance } }),
@@ -113,7 +126,12 @@ async function main(): Promise<number> {
     console.log(
       `\nIncident timeline — ${path.relative(process.cwd(), eventsFile) || eventsFile} (event time, UTC)\n`,
     );
-    for (const line of formatTimeline(events)) console.log(line);
+    for (const line of formatTimeline(events, alarmNotes(sandbox.cloudwatch.transitions))) console.log(line);
+    const kpis = incidentKpis(events);
+    if (kpis.length > 0) {
+      console.log('\nKPIs (time from spike to resolution; cancellation ratio back to baseline):');
+      for (const line of formatKpis(kpis)) console.log(line);
+    }
     if (networkFile) {
       console.log(
         `\nNetwork: ${seeded} warehouse_updated event(s) from ${path.relative(process.cwd(), networkFile) || networkFile}, a minute before the first event`,
@@ -133,7 +151,8 @@ async function main(): Promise<number> {
       region: sandbox.template.env.region,
       incidents: incidentsOf(events),
     };
-    printTraceCommands(manifest.incidents);
+    printTraceCommands(manifest.incidents, sandbox);
+    printConsoleCommand(values.scenario, values.events);
     const wall = (Date.now() - started) / 1000;
     console.log(
       `\nDone in ${wall.toFixed(1)} s wall time${synthSeconds > 0 ? ` (synth ${synthSeconds.toFixed(1)} s)` : ' (cdk.out reused)'}; function logs in ${path.relative(process.cwd(), logDir)}`,
@@ -142,6 +161,11 @@ async function main(): Promise<number> {
   } finally {
     removeEndpointFile(root);
     await sandbox.stop();
+    if (manifest && sandbox.traces) {
+      await keepTraces(run.dir, sandbox.traces.collector).catch((error: Error) =>
+        console.warn(`could not keep this run's traces: ${error.message}`),
+      );
+    }
     keepRun(run.dir, manifest);
   }
 }
@@ -185,10 +209,31 @@ function approvalHold(realSeconds: number, sandbox: () => Sandbox | undefined): 
 }
 
 /** The decision trace of each incident of the run, one command each. */
-function printTraceCommands(incidents: readonly string[]): void {
+function printTraceCommands(incidents: readonly string[], sandbox: Sandbox): void {
+  const stats = sandbox.traces?.collector.stats;
+  if (stats) {
+    console.log(
+      `\nX-Ray: ${stats.accepted} segment document(s) collected, ${stats.unreadable} unreadable datagram(s)${stats.dropped > 0 ? `, ${stats.dropped} past the bound (not kept)` : ''}`,
+    );
+  }
   if (incidents.length === 0) return;
-  console.log('\nDecision traces (prompt, model output, plan, policy decisions, approvals) of this run:');
+  console.log(
+    `\nDecision traces (prompt, model output, plan, policy decisions, approvals)${stats ? ' and X-Ray waterfalls' : ''} of this run:`,
+  );
   for (const id of incidents) console.log(`  npm run trace -- '${id}'`);
+}
+
+/** The same replay, watched live in the operator console (`local/console/cli.ts`). */
+function printConsoleCommand(scenario: string | undefined, events: string | undefined): void {
+  const source =
+    scenario !== undefined
+      ? ` -- --scenario ${scenario}`
+      : events !== undefined
+        ? ` -- --events '${events}'`
+        : '';
+  console.log(
+    `\nWatch it live in the operator console (timeline, ratio, approvals, agents): npm run console${source}`,
+  );
 }
 
 /** This run's tables become `.sandbox/last-run` (a failed run's are removed). */

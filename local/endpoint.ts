@@ -3,8 +3,11 @@ import { createServer as createHttp2Server, type Http2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net';
 import type { Activity } from './activity';
 
-/** One AWS JSON-protocol service behind the endpoint: `operation` is the part of X-Amz-Target after the dot. */
-export type JsonService = (operation: string, body: Record<string, unknown>) => unknown;
+/**
+ * One AWS JSON-protocol service behind the endpoint: `operation` is the part of X-Amz-Target after the dot;
+ * `traceHeader` the request's `X-Amzn-Trace-Id` (the X-Ray SDK adds it to traced clients' requests).
+ */
+export type JsonService = (operation: string, body: Record<string, unknown>, traceHeader?: string) => unknown;
 
 /**
  * A REST service's answer: `body` is sent as JSON; `raw` (a blob payload, e.g. AppConfig's configuration) is
@@ -214,7 +217,12 @@ export class LocalEndpoint {
       return;
     }
     try {
-      reply(200, (await route.handle(operation, body)) ?? {});
+      const traceHeader = request.headers['x-amzn-trace-id'];
+      reply(
+        200,
+        (await route.handle(operation, body, typeof traceHeader === 'string' ? traceHeader : undefined)) ??
+          {},
+      );
     } catch (error) {
       const e = error as Error;
       const name = e.name && e.name !== 'Error' ? e.name : 'InternalFailure';

@@ -4,10 +4,16 @@ import type { SandboxFaults } from './sandbox';
 export const DRILLS = [
   'slow-consumer=<agent>',
   'poison-pill',
-  'llm-throttle',
+  'llm-rate-limit',
   'duplicate-delivery',
   'lambda-timeout=<agent>',
 ] as const;
+
+/** The hung invocations: killed after this much wall time, for this long (virtual) from the first invocation. */
+export const LAMBDA_TIMEOUT = { timeoutSeconds: 0.25, forSeconds: 30 * 60 } as const;
+
+/** The slow consumer: this much virtual time per record, for this long from its first invocation. */
+export const SLOW_CONSUMER = { secondsPerRecord: 10, forSeconds: 30 * 60 } as const;
 
 export class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
@@ -44,15 +50,16 @@ export function parseFaults(specs: readonly string[], services: readonly string[
     const [kind = '', name] = spec.split('=');
     switch (kind) {
       case 'slow-consumer':
-        sandbox = { ...sandbox, slowConsumer: { service: agent(kind, name), latencyPerRecordMs: 20 } };
+        sandbox = { ...sandbox, slowConsumer: { service: agent(kind, name), ...SLOW_CONSUMER } };
         break;
       case 'lambda-timeout':
-        sandbox = { ...sandbox, lambdaTimeout: { service: agent(kind, name), timeoutSeconds: 0.25 } };
+        sandbox = { ...sandbox, lambdaTimeout: { service: agent(kind, name), ...LAMBDA_TIMEOUT } };
         break;
       case 'duplicate-delivery':
         sandbox = { ...sandbox, duplicateDelivery: true };
         break;
-      case 'llm-throttle':
+      case 'llm-rate-limit':
+      case 'llm-throttle': // its former name
         sandbox = { ...sandbox, llmThrottle: true };
         break;
       case 'poison-pill':

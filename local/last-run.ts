@@ -1,9 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
 import type { EventEnvelope } from './eventbridge/bus';
 import type { ResolvedTemplate } from './template';
+import type { TraceCollector } from './xray/collector';
+import { validateDocument, type SegmentDocument } from './xray/segment-document';
 
 /**
  * The last `npm start`, kept for inspection after the process exits: its DynamoDB tables (dynalite's LevelDB)
@@ -26,6 +38,8 @@ export interface RunManifest {
 
 const MANIFEST = 'run.json';
 const TABLES = 'dynamodb';
+/** The run's X-Ray segment documents, one per line (bounded by the collector's `maxBytes`). */
+const TRACES = 'traces.ndjson';
 
 /** `.sandbox/last-run` under the repository. */
 export const lastRunDir = (root: string): string => path.join(root, '.sandbox', 'last-run');
@@ -94,6 +108,36 @@ export function keepAsLastRun(root: string, runDir: string, manifest: RunManifes
   renameSync(runDir, target);
   rmSync(previous, { recursive: true, force: true });
   return target;
+}
+
+/** Writes the run's collected segment documents into its directory (before `keepAsLastRun`). */
+export function keepTraces(runDir: string, collector: TraceCollector): Promise<void> {
+  return collector.writeNdjson(path.join(runDir, TRACES));
+}
+
+/**
+ * The last run's segment documents, or undefined when it kept none (run without traces). Lines that are not
+ * segment documents are skipped and counted.
+ */
+export async function readRunTraces(
+  dir: string,
+): Promise<{ readonly documents: SegmentDocument[]; readonly unreadable: number } | undefined> {
+  const file = path.join(dir, TRACES);
+  if (!existsSync(file)) return undefined;
+  const documents: SegmentDocument[] = [];
+  let unreadable = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    let parsed: ReturnType<typeof validateDocument>;
+    try {
+      parsed = validateDocument(JSON.parse(line));
+    } catch {
+      parsed = { ok: false, reason: 'not JSON' };
+    }
+    if (parsed.ok) documents.push(parsed.document);
+    else unreadable++;
+  }
+  return { documents, unreadable };
 }
 
 /** The last run's manifest; an error saying what to do when there is none. */

@@ -19,6 +19,8 @@ export interface FileReplayOptions extends Omit<SandboxOptions, 'startTime'> {
    * already have published (the fulfillment network). @default - none
    */
   readonly prelude?: (time: Date) => readonly unknown[];
+  /** Wraps the input stream, e.g. to pace it in real time for a person watching (`npm run console`). @default - none */
+  readonly pace?: (inputs: AsyncIterable<ReplayInput>) => AsyncIterable<ReplayInput>;
 }
 
 export interface FileReplay {
@@ -74,7 +76,8 @@ export async function replayFile(file: string, options: FileReplayOptions): Prom
       yield* prefix;
       yield* stream;
     }
-    const stats = await sandbox.replay(inputs(), 60, 86_400, { reorderSeconds: REORDER_SECONDS });
+    const paced = options.pace ? options.pace(inputs()) : inputs();
+    const stats = await sandbox.replay(paced, 60, 86_400, { reorderSeconds: REORDER_SECONDS });
     return { sandbox, stats, unreadable };
   } catch (error) {
     await sandbox.stop();

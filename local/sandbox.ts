@@ -9,6 +9,9 @@ import { LocalHttpApis } from './apigateway/http-api';
 import { ApprovalHold, type ApprovalHoldOptions } from './approval-hold';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
+import { LocalCloudWatch } from './cloudwatch/local-cloudwatch';
+import { executionMetrics, queueMetrics } from './cloudwatch/stand-in-metrics';
+import { templateAlarms } from './cloudwatch/template-alarms';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
 import { LocalBedrock } from './bedrock';
 import { LocalEndpoint } from './endpoint';
@@ -30,6 +33,8 @@ import { ReplayBuffer } from './replay-buffer';
 import { LocalQueue, LocalSqs, SqsEventSourceMapping, type MessageAttribute } from './sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
 import { loadTemplate, ResolvedTemplate } from './template';
+import type { TraceCollectorOptions } from './xray/collector';
+import { SandboxTracing } from './xray/sandbox-tracing';
 
 export interface SandboxOptions {
   /** The cloud assembly (`cdk.out`). */
@@ -67,16 +72,36 @@ export interface SandboxOptions {
    * @default - the clock never waits for a person: an approval times out as soon as nothing else happens
    */
   readonly holdForApprovals?: ApprovalHoldOptions;
+  /**
+   * X-Ray: collect the segments of traced functions and state machines, carrying trace headers through EventBridge,
+   * SQS and Step Functions as AWS does (local/xray/). Costs an async hook per promise in every function: leave it
+   * off for large replays. @default false
+   */
+  readonly traces?: boolean | TraceCollectorOptions;
 }
 
 /** Faults the sandbox injects (`npm start -- --fault <name>`). */
 export interface SandboxFaults {
-  /** Every invocation of this agent spends extra time per record. */
-  readonly slowConsumer?: { readonly service: string; readonly latencyPerRecordMs: number };
+  /**
+   * This agent spends `secondsPerRecord` of virtual time per record for `forSeconds` from its first invocation
+   * (its poller holds the batch meanwhile), so its stream backs up on the virtual clock.
+   */
+  readonly slowConsumer?: {
+    readonly service: string;
+    readonly secondsPerRecord: number;
+    readonly forSeconds: number;
+  };
   /** Every rule target receives every event twice (EventBridge and SQS are at-least-once). */
   readonly duplicateDelivery?: boolean;
-  /** Every other invocation of this agent hangs after its work until its (shortened) timeout kills it. */
-  readonly lambdaTimeout?: { readonly service: string; readonly timeoutSeconds: number };
+  /**
+   * Every other invocation of this agent hangs after its work until its (shortened) timeout kills it, for
+   * `forSeconds` of virtual time from its first invocation (for ever when absent).
+   */
+  readonly lambdaTimeout?: {
+    readonly service: string;
+    readonly timeoutSeconds: number;
+    readonly forSeconds?: number;
+  };
   /** The model answers Converse with Bedrock's ThrottlingException. */
   readonly llmThrottle?: boolean;
 }
@@ -161,6 +186,10 @@ export class Sandbox {
   private readonly consumerOfQueue = new Map<string, LocalFunction>();
   readonly opensearch = new LocalOpenSearch();
   bedrock!: LocalBedrock;
+  /** CloudWatch: the functions' EMF metrics and the stand-ins' AWS metrics; the template's alarms evaluated. */
+  cloudwatch!: LocalCloudWatch;
+  /** Virtual time at which a time-boxed fault first acted (the slow or hanging agent's first invocation). */
+  faultStartedAt?: number;
   /** The AppConfig data API: hosted configurations served from their files, reloaded when they change. */
   appConfig!: LocalAppConfig;
   bus!: LocalEventBus;
@@ -180,6 +209,8 @@ export class Sandbox {
   dynamo?: DynaliteThread;
   private tablesDir?: string;
   private approvalHold?: ApprovalHold;
+  /** X-Ray (option `traces`): the collected segments, `traces.incident(correlationId)`. */
+  traces?: SandboxTracing;
 
   private constructor(private readonly options: SandboxOptions) {
     this.clock = new VirtualClock(options.startTime);
@@ -311,6 +342,7 @@ export class Sandbox {
       if (this.approvalHold && (await this.approvalHold.wait(() => this.settle()))) continue;
       const next = this.clock.nextTimerAt();
       if (next === undefined || next > until) return;
+      this.cloudwatch.advanceTo(next);
       this.clock.advanceTo(next);
       await this.settle();
     }
@@ -322,9 +354,11 @@ export class Sandbox {
       if (this.approvalHold && (await this.approvalHold.wait(() => this.settle()))) continue;
       const next = this.clock.nextTimerAt();
       if (next === undefined || next > ms) break;
+      this.cloudwatch.advanceTo(next);
       this.clock.advanceTo(next);
       await this.settle();
     }
+    this.cloudwatch.advanceTo(ms);
     this.clock.advanceTo(ms);
   }
 
@@ -335,6 +369,7 @@ export class Sandbox {
     await this.httpApis?.close();
     this.bus?.archive.close();
     await this.dynamo?.stop();
+    await this.traces?.close();
     if (this.tablesDir && this.tablesDir !== this.options.tablesDir) {
       rmSync(this.tablesDir, { recursive: true, force: true });
     }
@@ -360,6 +395,12 @@ export class Sandbox {
     this.endpoint = await this.http.listen();
     this.http2Endpoint = await this.http.listenHttp2();
     this.template = loadTemplate(this.options.assemblyDir, { region, accountId, endpoint: this.endpoint });
+    if (this.options.traces) {
+      const options = typeof this.options.traces === 'object' ? this.options.traces : {};
+      this.traces = await SandboxTracing.start(this.clock, options);
+      const traces = this.traces;
+      this.http.restRoute('/traces', (method, path) => traces.handle(method, path));
+    }
     if (this.options.logDir) mkdirSync(this.options.logDir, { recursive: true });
 
     await this.createTables();
@@ -369,6 +410,9 @@ export class Sandbox {
     this.applyFaults();
     this.createStepFunctions(region, accountId);
     this.createBus(region, accountId);
+    this.cloudwatch = new LocalCloudWatch(templateAlarms(this.template), this.clock.now());
+    this.cloudwatch.addSampler(queueMetrics(this.sqs));
+    this.cloudwatch.addSampler(executionMetrics(this.sfn));
     if (this.options.holdForApprovals) {
       this.approvalHold = new ApprovalHold(this.options.holdForApprovals, () => this.sfn.pendingTaskTokens());
     }
@@ -376,7 +420,7 @@ export class Sandbox {
     this.http.route({
       prefix: 'AWSEvents',
       jsonVersion: '1.1',
-      handle: (op, body) => this.eventsApi.handle(op, body),
+      handle: (op, body, traceHeader) => this.eventsApi.handle(op, body, traceHeader),
     });
     this.bedrock = new LocalBedrock({ throttleConverse: this.options.faults?.llmThrottle === true });
     this.http.restRoute('/bedrock', (method, path, body) => this.bedrock.handle(method, path, body));
@@ -406,7 +450,7 @@ export class Sandbox {
     this.http.route({
       prefix: 'AmazonSQS',
       jsonVersion: '1.0',
-      handle: (op, body) => this.sqs.handleApiRequest(op, body),
+      handle: (op, body, traceHeader) => this.sqs.handleApiRequest(op, body, traceHeader),
     });
     this.http.route({
       prefix: 'AWSStepFunctions',
@@ -539,18 +583,28 @@ export class Sandbox {
         AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
         TZ: 'UTC',
       };
+      const codeDir = this.template.assetDir(logicalId);
+      const handler = typeof p.Handler === 'string' ? p.Handler : 'index.handler';
+      // X-Ray (option `traces`): the function's TracingConfig decides, as on AWS.
+      const mode = (p.TracingConfig as { Mode?: unknown } | undefined)?.Mode;
+      const tracingMode = mode === 'Active' || mode === 'PassThrough' ? mode : undefined;
+      const traces = tracingMode ? this.traces : undefined;
+      if (traces) Object.assign(environment, traces.functionEnvironment(codeDir, handler));
       const fn = new LocalFunction(
         {
           functionName,
           functionArn: this.template.arn(logicalId),
-          codeDir: this.template.assetDir(logicalId),
-          handler: typeof p.Handler === 'string' ? p.Handler : 'index.handler',
+          codeDir,
+          handler,
           timeoutSeconds,
           memorySize,
           environment,
         },
         this.options.logDir ? path.join(this.options.logDir, `${functionName}.log`) : undefined,
       );
+      // Powertools Metrics writes EMF records to stdout: CloudWatch reads them at the invocation's virtual time.
+      fn.onStdout = (line) => this.cloudwatch?.ingestLog(line, this.clock.now());
+      if (traces && tracingMode) fn.tracing = traces.forFunction(fn.config, tracingMode);
       this.functions.set(logicalId, fn);
     }
     for (const [, resource] of this.template.resourcesOfType('AWS::Lambda::EventInvokeConfig')) {
@@ -607,11 +661,38 @@ export class Sandbox {
     const { slowConsumer, lambdaTimeout } = this.options.faults ?? {};
     if (slowConsumer) {
       const fn = this.functionByService(slowConsumer.service);
-      fn.config = { ...fn.config, latencyPerRecordMs: slowConsumer.latencyPerRecordMs };
+      const invoke = fn.invoke.bind(fn);
+      fn.invoke = async (event, invocationType, trace) => {
+        const result = await invoke(event, invocationType, trace);
+        const now = this.clock.now();
+        this.faultStartedAt ??= now;
+        if (now >= this.faultStartedAt + slowConsumer.forSeconds * 1000) return result;
+        const records = (event as { Records?: unknown } | null)?.Records;
+        const seconds = slowConsumer.secondsPerRecord * (Array.isArray(records) ? records.length : 1);
+        // The work takes virtual time: the caller (the queue's poller) waits, off the activity count, so the
+        // clock can move on to when it is done.
+        this.activity.end();
+        await new Promise<void>((resolve) => this.clock.setTimer(now + seconds * 1000, resolve));
+        this.activity.begin();
+        return result;
+      };
     }
     if (lambdaTimeout) {
       const fn = this.functionByService(lambdaTimeout.service);
       fn.config = { ...fn.config, hangEveryOther: true, hangTimeoutSeconds: lambdaTimeout.timeoutSeconds };
+      const { forSeconds } = lambdaTimeout;
+      if (forSeconds !== undefined) {
+        const invoke = fn.invoke.bind(fn);
+        fn.invoke = (event, invocationType) => {
+          if (this.faultStartedAt === undefined) {
+            this.faultStartedAt = this.clock.now();
+            this.clock.setTimer(this.faultStartedAt + forSeconds * 1000, () => {
+              fn.config = { ...fn.config, hangEveryOther: false };
+            });
+          }
+          return invoke(event, invocationType);
+        };
+      }
     }
   }
 
@@ -640,11 +721,12 @@ export class Sandbox {
       {
         clock: this.clock,
         dynamodb: this.dynamodb,
-        invokeLambda: (arn, payload) => this.invokeSync(arn, payload),
+        invokeLambda: (arn, payload, traceHeader) => this.invokeSync(arn, payload, traceHeader),
         putEvents: (entries) => Promise.resolve(this.bus.putEvents(entries)),
       },
       { region, accountId },
     );
+    this.sfn.tracing = this.traces?.forStepFunctions();
     for (const [logicalId, resource] of this.template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
       const p = resource.Properties ?? {};
       let definition = str(this.template.resolve(p.DefinitionString ?? p.Definition));
@@ -656,6 +738,7 @@ export class Sandbox {
         name: this.template.physicalName(logicalId),
         definition,
         type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+        tracingEnabled: (p.TracingConfiguration as { Enabled?: unknown } | undefined)?.Enabled === true,
       });
     }
   }
@@ -673,9 +756,19 @@ export class Sandbox {
       this.activity,
       async (target, input, event) => {
         const times = this.options.faults?.duplicateDelivery ? 2 : 1;
-        for (let i = 0; i < times; i++) await this.dispatch(target, input, event.id);
+        const traceHeader = this.bus.traceHeaderOf(event);
+        for (let i = 0; i < times; i++) await this.dispatch(target, input, event.id, traceHeader);
       },
       (arn, event, reason) => {
+        this.cloudwatch.put(
+          {
+            namespace: 'AWS/Events',
+            metricName: 'FailedInvocations',
+            dimensions: { EventBusName: this.bus.name, RuleName: reason.ruleArn.split('/').pop()! },
+          },
+          1,
+          this.clock.now(),
+        );
         this.sendOrDrop(arn, event.id, `${reason.errorCode}: ${reason.errorMessage}`, JSON.stringify(event), {
           RULE_ARN: { DataType: 'String', StringValue: reason.ruleArn },
           TARGET_ARN: { DataType: 'String', StringValue: reason.targetArn },
@@ -684,6 +777,7 @@ export class Sandbox {
         });
       },
     );
+    this.bus.tracing = this.traces?.forBus(this.bus.name);
     for (const [logicalId, resource] of this.template.resourcesOfType('AWS::Events::Rule')) {
       const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
       if (p.EventBusName !== this.bus.name && p.EventBusName !== this.bus.arn) continue;
@@ -742,6 +836,8 @@ export class Sandbox {
 
   private noteResult(fn: LocalFunction, result: InvokeResult): void {
     if (!result.ok) {
+      const dimensions = { FunctionName: fn.config.functionName };
+      this.cloudwatch.put({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions }, 1, this.clock.now());
       this.invocationErrors.push({
         functionName: fn.config.functionName,
         errorType: result.errorType,
@@ -751,7 +847,7 @@ export class Sandbox {
   }
 
   /** Delivers a rule's target input: SQS SendMessage, Lambda asynchronous invoke, or StartExecution. */
-  private dispatch(target: RuleTarget, input: string, eventId: string): Promise<void> {
+  private dispatch(target: RuleTarget, input: string, eventId: string, traceHeader?: string): Promise<void> {
     const service = target.arn.split(':')[2];
     const missing = (what: string) =>
       Promise.reject(
@@ -762,7 +858,7 @@ export class Sandbox {
       if (!queue) return missing('queue');
       const consumer = this.consumerOfQueue.get(queue.arn);
       this.accounting.route(consumer ? consumerName(consumer) : queue.name, eventId);
-      queue.send(input, {}, eventId);
+      queue.send(input, {}, eventId, traceHeader);
       return Promise.resolve();
     }
     if (service === 'lambda') {
@@ -772,13 +868,17 @@ export class Sandbox {
       // Lambda refuses an oversized event at Invoke (413), before queuing it: EventBridge sees the refusal.
       const refused = payloadTooLarge(Buffer.byteLength(input, 'utf8'), 'Event');
       if (refused) return Promise.reject(refused);
-      this.invokeAsync(fn, JSON.parse(input) as unknown, Date.now());
+      this.invokeAsync(fn, JSON.parse(input) as unknown, Date.now(), 0, traceHeader);
       return Promise.resolve();
     }
     if (service === 'states') {
       const machine = target.arn.split(':').pop()!;
       this.accounting.route(machine, eventId);
-      this.sfn.startExecution({ stateMachineArn: target.arn, input });
+      this.sfn.startExecution({
+        stateMachineArn: target.arn,
+        input,
+        ...(traceHeader ? { traceHeader } : {}),
+      });
       this.accounting.delivered(machine, [eventId], { ids: [] });
       return Promise.resolve();
     }
@@ -791,14 +891,20 @@ export class Sandbox {
    * Lambda's asynchronous invocation: on a function error, retries after one then two minutes (virtual time),
    * then sends the invocation record to the on-failure destination.
    */
-  private invokeAsync(fn: LocalFunction, event: unknown, queuedAt: number, attempt = 0): void {
+  private invokeAsync(
+    fn: LocalFunction,
+    event: unknown,
+    queuedAt: number,
+    attempt = 0,
+    traceHeader?: string,
+  ): void {
     const config = this.asyncConfigs.get(fn.config.functionName) ?? {
       maximumRetryAttempts: 2,
       maximumEventAgeSeconds: 21_600,
     };
     this.activity.begin();
     void fn
-      .invoke(event, 'Event')
+      .invoke(event, 'Event', traceHeader === undefined ? undefined : { header: traceHeader })
       .then((result) => {
         const eventId = eventIdOf(JSON.stringify(event));
         const ids = eventId ? [eventId] : [];
@@ -813,7 +919,7 @@ export class Sandbox {
         this.noteResult(fn, result);
         if (attempt < config.maximumRetryAttempts) {
           this.clock.setTimer(this.clock.now() + (attempt + 1) * 60_000, () =>
-            this.invokeAsync(fn, event, queuedAt, attempt + 1),
+            this.invokeAsync(fn, event, queuedAt, attempt + 1, traceHeader),
           );
           return;
         }
@@ -871,7 +977,7 @@ export class Sandbox {
     }
   }
 
-  private async invokeSync(functionArn: string, payload: unknown): Promise<unknown> {
+  private async invokeSync(functionArn: string, payload: unknown, traceHeader?: string): Promise<unknown> {
     const fn = this.functionNamed(functionArn);
     if (!fn)
       throw Object.assign(new Error(`Function not found: ${functionArn}`), {
@@ -879,7 +985,13 @@ export class Sandbox {
       });
     let result: InvokeResult;
     try {
-      result = await this.activity.track(() => fn.invoke(payload));
+      result = await this.activity.track(() =>
+        fn.invoke(
+          payload,
+          'RequestResponse',
+          traceHeader === undefined ? undefined : { header: traceHeader },
+        ),
+      );
     } catch (error) {
       // Step Functions names Lambda's own refusals Lambda.<code>, as it does Lambda.ResourceNotFoundException.
       if (error instanceof LambdaApiError) throw Object.assign(error, { name: `Lambda.${error.name}` });

@@ -3,6 +3,7 @@ import type { Activity } from './activity';
 import type { ClockTimer, VirtualClock } from './clock';
 import type { InvokeResult, LocalFunction } from './lambda/local-function';
 import { LAMBDA_SYNC_REQUEST_MAX_BYTES, SQS_MAX_MESSAGE_BYTES, jsonBytes } from './limits';
+import { batchTrace } from './xray/lambda-segments';
 
 export interface MessageAttribute {
   readonly DataType: string;
@@ -17,6 +18,8 @@ export interface QueuedMessage {
   readonly sentAt: number;
   /** The EventBridge event a rule delivered (kept so accounting need not parse the body again). */
   readonly eventId?: string;
+  /** The `AWSTraceHeader` system attribute: the X-Ray trace the message travels on. */
+  readonly traceHeader?: string;
   receiveCount: number;
   firstReceivedAt?: number;
   visibleAt: number;
@@ -120,6 +123,7 @@ export class LocalQueue {
     body: string,
     messageAttributes: Record<string, MessageAttribute> = {},
     eventId?: string,
+    traceHeader?: string,
   ): QueuedMessage {
     if (body.length === 0)
       throw new SqsError('InvalidParameterValue', 'The request must contain the parameter MessageBody.');
@@ -135,6 +139,7 @@ export class LocalQueue {
       messageAttributes,
       sentAt: this.clock.now(),
       ...(eventId === undefined ? {} : { eventId }),
+      ...(traceHeader === undefined ? {} : { traceHeader }),
       receiveCount: 0,
       visibleAt: this.clock.now(),
     };
@@ -286,7 +291,12 @@ export class SqsEventSourceMapping {
     for (const message of received.slice(kept)) this.queue.release(message);
     const messages = received.slice(0, kept);
     const event = { Records: records.slice(0, kept) };
-    const result = await this.fn.invoke(event);
+    // X-Ray: the invocation continues the first message's trace and links the others' (local/xray/lambda-segments.ts).
+    const result = await this.fn.invoke(
+      event,
+      'RequestResponse',
+      batchTrace(messages.map((m) => m.traceHeader)),
+    );
     const failed = this.failedIds(result, messages);
     this.onResult?.(result, messages, failed);
     // Failed messages stay in the queue and become visible again after the visibility timeout.
@@ -305,6 +315,7 @@ export class SqsEventSourceMapping {
         SentTimestamp: String(m.sentAt),
         SenderId: 'AROAEXAMPLE:sandbox',
         ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
+        ...(m.traceHeader === undefined ? {} : { AWSTraceHeader: m.traceHeader }),
       },
       messageAttributes: Object.fromEntries(
         Object.entries(m.messageAttributes).map(([name, a]) => [
@@ -373,13 +384,18 @@ export class LocalSqs {
     return queue;
   }
 
-  handleApiRequest(operation: string, body: Record<string, unknown>): unknown {
+  /** `traceHeader`: the request's `X-Amzn-Trace-Id`, the message's `AWSTraceHeader` unless it sets its own. */
+  handleApiRequest(operation: string, body: Record<string, unknown>, traceHeader?: string): unknown {
     switch (operation) {
       case 'SendMessage': {
         const attributes = (body.MessageAttributes ?? {}) as Record<string, MessageAttribute>;
+        const system = body.MessageSystemAttributes as
+          { AWSTraceHeader?: { StringValue?: string } } | undefined;
         const message = this.queue(body.QueueUrl).send(
           typeof body.MessageBody === 'string' ? body.MessageBody : '',
           attributes,
+          undefined,
+          system?.AWSTraceHeader?.StringValue ?? traceHeader,
         );
         return {
           MessageId: message.messageId,

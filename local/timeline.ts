@@ -4,6 +4,14 @@ import type { EventEnvelope } from './eventbridge/bus';
 /** Sources whose events are inputs from existing services: summarised between the platform's events. */
 const INPUT_SOURCES = new Set(['retail.orders', 'retail.warehouses']);
 
+/** A line shown among the platform events at its time: an alarm changing state, for instance. */
+export interface TimelineNote {
+  readonly time: number;
+  readonly source: string;
+  readonly type: string;
+  readonly text: string;
+}
+
 /**
  * The incident timeline: every platform event in event-time order, one line each, with the input stream in
  * between summarised (first event shown, then counts per detail-type).
@@ -12,12 +20,21 @@ const INPUT_SOURCES = new Set(['retail.orders', 'retail.warehouses']);
  * millions of events (spilled to disk) in bounded memory: the first pass collects the platform events, the
  * second counts each input event into the gap between the platform events around it, in (time, arrival) order.
  */
-export function formatTimeline(events: Iterable<EventEnvelope>): string[] {
-  const platform: { event: EventEnvelope; time: number; index: number }[] = [];
+export function formatTimeline(
+  events: Iterable<EventEnvelope>,
+  notes: readonly TimelineNote[] = [],
+): string[] {
+  const platform: { event: EventEnvelope; time: number; index: number; text?: string }[] = [];
   let index = 0;
   for (const event of events) {
     if (!INPUT_SOURCES.has(event.source)) platform.push({ event, time: Date.parse(event.time), index });
     index++;
+  }
+  // Notes come after the events of their instant (an alarm is evaluated after what it measures).
+  for (const note of notes) {
+    const time = new Date(note.time).toISOString();
+    const event = { time, source: note.source, 'detail-type': note.type } as EventEnvelope;
+    platform.push({ event, time: note.time, index: Number.MAX_SAFE_INTEGER, text: note.text });
   }
   platform.sort((a, b) => a.time - b.time || a.index - b.index);
   /** Platform events before (time, index): the gap an input event falls in. */
@@ -83,7 +100,7 @@ export function formatTimeline(events: Iterable<EventEnvelope>): string[] {
       lines.push(`${' '.repeat(22)}… ${counts}`);
     }
     const p = platform[gap];
-    if (p) line(p.event, describeEvent(p.event['detail-type'], p.event.detail));
+    if (p) line(p.event, p.text ?? describeEvent(p.event['detail-type'], p.event.detail));
   }
   return lines;
 }

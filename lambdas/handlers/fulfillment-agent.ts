@@ -27,7 +27,7 @@ import {
 import { commandFields, commandIdempotency, runCommand } from './shared/command';
 import { requireEnv } from './shared/environment';
 import { networkStoreFromEnv } from './shared/network';
-import { createObservability, instrument } from './shared/observability';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
@@ -45,7 +45,7 @@ const sessions = new StsTaskSessions({
 });
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
-  tracer.captureAWSv3Client(new EventBridgeClient({})),
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 const rejector = new DeadLetterRejector(
   requireEnv('DEAD_LETTER_QUEUE_URL'),

@@ -16,7 +16,7 @@ import { resolveDetectorConfig } from '../domain/monitoring/detector';
 import { observeOrders } from '../domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../domain/monitoring/windows';
 import { jsonEnv, requireEnv } from './shared/environment';
-import { createObservability, instrument } from './shared/observability';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
 import { consumeStream } from './shared/stream';
 
 const observability = createObservability();
@@ -30,7 +30,7 @@ const store = new SettledWindowCache(
 );
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
-  tracer.captureAWSv3Client(new EventBridgeClient({})),
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 const rejector = new DeadLetterRejector(
   requireEnv('DEAD_LETTER_QUEUE_URL'),

@@ -31,7 +31,7 @@ import { notifyCustomers } from '../domain/operations/notifications';
 import { closeTicket, openTicket } from '../domain/operations/tickets';
 import { commandFields, commandIdempotency, runCommand } from './shared/command';
 import { requireEnv } from './shared/environment';
-import { createObservability, instrument } from './shared/observability';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
@@ -55,7 +55,7 @@ const sessions = new StsTaskSessions({
 });
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
-  tracer.captureAWSv3Client(new EventBridgeClient({})),
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 const rejector = new DeadLetterRejector(
   requireEnv('DEAD_LETTER_QUEUE_URL'),

@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
@@ -9,7 +10,7 @@ import { createObservability, instrument } from './shared/observability';
 import { operatorApi } from './operator-routes';
 
 const observability = createObservability();
-const { logger, tracer } = observability;
+const { logger, tracer, metrics } = observability;
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 
 const agents = jsonEnv('AGENT_NAMES', []);
@@ -25,6 +26,11 @@ const app = operatorApi({
   budgets: new DynamoBudgetLedger(requireEnv('BUDGETS_TABLE_NAME'), dynamodb),
   agents,
   logger,
+  // Change management: the override rate is OperatorOverrides / OperatorDecisions (an alarm watches it).
+  onApprovalAnswered: (approved) => {
+    metrics.addMetric('OperatorDecisions', MetricUnit.Count, 1);
+    if (!approved) metrics.addMetric('OperatorOverrides', MetricUnit.Count, 1);
+  },
 });
 
 /** The operator HTTP API (API Gateway HTTP API, payload format 2.0, every route IAM-authorized). */

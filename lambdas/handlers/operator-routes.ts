@@ -55,6 +55,8 @@ export interface OperatorApiPorts {
   /** @default Date.now */
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Told of every approval an operator answered (the override-rate metrics). @default - nothing */
+  readonly onApprovalAnswered?: (approved: boolean) => void;
 }
 
 /** Headers of every JSON answer: the API's data is live state, never to be cached by an intermediary. */
@@ -204,6 +206,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
         { approve, by, comment: body.reason ?? (approve ? 'approved' : 'rejected') },
         { stateMachineArn: ports.stateMachineArn },
       );
+      ports.onApprovalAnswered?.(approve);
       return json({
         outcome: answered.outcome,
         note: answered.note,

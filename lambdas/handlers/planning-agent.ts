@@ -13,7 +13,8 @@ import { RemediationPlanner } from '../domain/planning/planner';
 import { requireEnv } from './shared/environment';
 import { governanceReader } from './shared/governance';
 import { memoryPorts, REASONER_MAX_TOKENS, templateThreshold } from './shared/memory';
-import { createObservability, instrument } from './shared/observability';
+import { MeteredReasoner } from './shared/model-metrics';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
 
 const AGENT = 'planning-agent';
 const observability = createObservability();
@@ -25,7 +26,7 @@ const ledger = new DynamoBudgetLedger(
 );
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
-  tracer.captureAWSv3Client(new EventBridgeClient({})),
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 const planner = new RemediationPlanner(
   memoryPorts(
@@ -34,33 +35,36 @@ const planner = new RemediationPlanner(
     // The inference firewall's cost ceiling: each call reserved on the agent's budget ledger, at the ceiling and
     // price the governance configuration sets now; past it, budget_exceeded and the rule planner instead.
     (reasoner, modelId) =>
-      new BudgetedReasoner(reasoner, {
-        agent: AGENT,
-        ledger,
-        policy: async () => budgetPolicyOf(await governance(), AGENT, modelId),
-        maxOutputTokens: REASONER_MAX_TOKENS,
-        now: Date.now,
-        onExceeded: async (state, requestedMicroUsd, request) => {
-          metrics.addMetric('BudgetExceeded', MetricUnit.Count, 1);
-          await publisher.publish([
-            {
-              source: sources.governance,
-              detailType: 'budget_exceeded',
-              detail: parseDetail('budget_exceeded', {
-                schemaVersion: 1,
-                correlationId: request.incident.correlationId,
-                agent: AGENT,
-                modelId,
-                period: state.period,
-                spentMicroUsd: state.spentMicroUsd,
-                ceilingMicroUsd: state.ceilingMicroUsd,
-                requestedMicroUsd,
-                fallback: 'rule',
-              }),
-            },
-          ]);
-        },
-      }),
+      new MeteredReasoner(
+        new BudgetedReasoner(reasoner, {
+          agent: AGENT,
+          ledger,
+          policy: async () => budgetPolicyOf(await governance(), AGENT, modelId),
+          maxOutputTokens: REASONER_MAX_TOKENS,
+          now: Date.now,
+          onExceeded: async (state, requestedMicroUsd, request) => {
+            metrics.addMetric('BudgetExceeded', MetricUnit.Count, 1);
+            await publisher.publish([
+              {
+                source: sources.governance,
+                detailType: 'budget_exceeded',
+                detail: parseDetail('budget_exceeded', {
+                  schemaVersion: 1,
+                  correlationId: request.incident.correlationId,
+                  agent: AGENT,
+                  modelId,
+                  period: state.period,
+                  spentMicroUsd: state.spentMicroUsd,
+                  ceilingMicroUsd: state.ceilingMicroUsd,
+                  requestedMicroUsd,
+                  fallback: 'rule',
+                }),
+              },
+            ]);
+          },
+        }),
+        metrics,
+      ),
   ),
   { templateThreshold: templateThreshold() },
 );

@@ -18,7 +18,7 @@ import { policyDecisionRecord } from '../domain/memory/decision-trace';
 import { impactOf, stakeQuery } from '../domain/governance/value-at-stake';
 import { requireEnv } from './shared/environment';
 import { governanceDocuments } from './shared/governance';
-import { createObservability, instrument } from './shared/observability';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
 import { redactorFromEnv } from './shared/redaction';
 
 const observability = createObservability();
@@ -31,7 +31,7 @@ const orders = new DynamoOrderBook(
 );
 const publisher = new EventPublisher(
   requireEnv('EVENT_BUS_NAME'),
-  tracer.captureAWSv3Client(new EventBridgeClient({})),
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 // The decision trace: every decision is also an episodic record of the incident's entity (and X-Ray metadata),
 // behind the redaction like every memory write.
@@ -153,6 +153,8 @@ export async function run(
   const byDecision = metrics.singleMetric();
   byDecision.addDimension('decision', decision.decision);
   byDecision.addMetric('PolicyDecisions', MetricUnit.Count, 1);
+  // Denials on their own (service dimension only), for the denial-surge alarm.
+  if (decision.decision === 'deny') metrics.addMetric('PolicyDenials', MetricUnit.Count, 1);
   metrics.addMetric('PolicyEvaluationLatency', MetricUnit.Milliseconds, latencyMs.evaluation);
   logger.info('policy decision', {
     correlationId: request.correlationId,

@@ -44,10 +44,11 @@ export class EventBridgeApi {
     return this.archives.map((a) => a.name);
   }
 
-  handle(operation: string, body: Record<string, unknown>): unknown {
+  /** `traceHeader`: the request's `X-Amzn-Trace-Id`, for entries that carry no `TraceHeader` of their own. */
+  handle(operation: string, body: Record<string, unknown>, traceHeader?: string): unknown {
     switch (operation) {
       case 'PutEvents':
-        return this.putEvents(body);
+        return this.putEvents(body, traceHeader);
       case 'TestEventPattern':
         return this.testEventPattern(body);
       case 'StartReplay':
@@ -71,9 +72,17 @@ export class EventBridgeApi {
   }
 
   /** The bus checks the entries' count and total size (as EventBridge counts it, not the request's JSON). */
-  private putEvents(body: Record<string, unknown>): unknown {
+  private putEvents(body: Record<string, unknown>, traceHeader: string | undefined): unknown {
     const entries = Array.isArray(body.Entries) ? (body.Entries as PutEventsEntry[]) : [];
-    return this.bus.putEvents(entries);
+    return this.bus.putEvents(
+      traceHeader === undefined
+        ? entries
+        : entries.map((entry) =>
+            typeof entry === 'object' && entry !== null && !entry.TraceHeader
+              ? { ...entry, TraceHeader: traceHeader }
+              : entry,
+          ),
+    );
   }
 
   /** Validates the pattern (InvalidEventPatternException) and the event's envelope, then matches. */

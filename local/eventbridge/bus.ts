@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity } from '../activity';
 import type { VirtualClock } from '../clock';
 import { PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_REQUEST_BYTES, putEventsEntrySize } from '../limits';
+import type { EventTracing } from '../xray/event-segments';
 import { EventArchive } from './archive';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { RuleIndex } from './rule-index';
@@ -101,6 +102,9 @@ export class LocalEventBus {
   /** Rules indexed by the literal values their patterns require: an event is checked only against candidates. */
   private readonly index = new RuleIndex<Rule>();
   private readonly listeners: ((event: EventEnvelope) => void)[] = [];
+  /** X-Ray: each event's trace, carried to its targets (local/xray). @default - not traced */
+  tracing?: EventTracing;
+  private readonly traceHeaders = new WeakMap<EventEnvelope, string>();
 
   constructor(
     readonly name: string,
@@ -188,6 +192,11 @@ export class LocalEventBus {
     return this.rules.get(name);
   }
 
+  /** The trace header the event's targets receive (its PutEvents entry's `TraceHeader`, continued). */
+  traceHeaderOf(event: EventEnvelope): string | undefined {
+    return this.traceHeaders.get(event);
+  }
+
   private accept(entry: PutEventsEntry, id: string = randomUUID()): PutEventsResultEntry {
     if (entry.EventBusName && entry.EventBusName !== this.name && entry.EventBusName !== this.arn) {
       return {
@@ -239,6 +248,8 @@ export class LocalEventBus {
       resources: entry.Resources ?? [],
       detail,
     };
+    const traceHeader = this.tracing?.traceHeaderFor(event, entry.TraceHeader);
+    if (traceHeader !== undefined) this.traceHeaders.set(event, traceHeader);
     this.route(event);
     return { EventId: event.id };
   }

@@ -9,6 +9,7 @@ import {
   LAMBDA_SYNC_RESPONSE_MAX_BYTES,
   jsonBytes,
 } from '../limits';
+import type { FunctionTracing, IncomingTrace } from '../xray/lambda-segments';
 
 export interface FunctionConfig {
   readonly functionName: string;
@@ -106,6 +107,10 @@ export class LocalFunction {
   private readonly log: WriteStream | undefined;
   invocations = 0;
   coldStarts = 0;
+  /** Receives each line the function writes to stdout (EMF metric records among them). @default - none */
+  onStdout?: (line: string) => void;
+  /** X-Ray: Lambda's function segment per invocation (local/xray). @default - not traced */
+  tracing?: FunctionTracing;
 
   constructor(
     public config: FunctionConfig,
@@ -119,10 +124,14 @@ export class LocalFunction {
    * payload is over the invocation type's limit (6 MB synchronous, 1 MB event); a synchronous invocation whose
    * response is over 6 MB fails with `Function.ResponseSizeTooLarge`, as Lambda reports it.
    */
-  invoke(event: unknown, invocationType: InvocationType = 'RequestResponse'): Promise<InvokeResult> {
+  invoke(
+    event: unknown,
+    invocationType: InvocationType = 'RequestResponse',
+    trace?: IncomingTrace,
+  ): Promise<InvokeResult> {
     const refused = payloadTooLarge(jsonBytes(event), invocationType);
     if (refused) return Promise.reject(refused);
-    const run = this.chain.then(() => this.invokeNow(event, invocationType));
+    const run = this.chain.then(() => this.traced(event, invocationType, trace));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -173,6 +182,13 @@ export class LocalFunction {
       worker.stdout.resume();
       worker.stderr.resume();
     }
+    let partial = '';
+    worker.stdout.on('data', (chunk: Buffer) => {
+      if (!this.onStdout) return;
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) this.onStdout(line);
+    });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
@@ -196,7 +212,23 @@ export class LocalFunction {
     });
   }
 
-  private async invokeNow(event: unknown, invocationType: InvocationType): Promise<InvokeResult> {
+  /** The invocation inside its function segment when tracing is on; the worker gets the `_X_AMZN_TRACE_ID`. */
+  private async traced(
+    event: unknown,
+    invocationType: InvocationType,
+    trace: IncomingTrace | undefined,
+  ): Promise<InvokeResult> {
+    const span = this.tracing?.begin(trace);
+    const result = await this.invokeNow(event, invocationType, span?.traceHeader);
+    span?.end(result);
+    return result;
+  }
+
+  private async invokeNow(
+    event: unknown,
+    invocationType: InvocationType,
+    traceHeader?: string,
+  ): Promise<InvokeResult> {
     this.invocations++;
     if (!this.ready) this.ready = this.start();
     try {
@@ -259,7 +291,7 @@ export class LocalFunction {
       }, limitSeconds * 1000);
       worker.on('message', onMessage);
       worker.once('exit', onExit);
-      worker.postMessage({ id, requestId: randomUUID(), event, hang });
+      worker.postMessage({ id, requestId: randomUUID(), event, hang, traceHeader });
     });
   }
 }

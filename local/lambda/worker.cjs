@@ -41,6 +41,9 @@ parentPort.on('message', async (message) => {
     return;
   }
   const deadline = Date.now() + workerData.timeoutMs;
+  // Lambda's runtime puts the invocation's trace header in the environment, where the X-Ray SDK reads it.
+  if (message.traceHeader) process.env._X_AMZN_TRACE_ID = message.traceHeader;
+  else delete process.env._X_AMZN_TRACE_ID;
   const context = {
     functionName: workerData.functionName,
     functionVersion: '$LATEST',

@@ -23,10 +23,12 @@ export function handleStepFunctionsApiRequest(
     case 'StartExecution': {
       const name = optionalString(request, 'name');
       const input = optionalString(request, 'input');
+      const traceHeader = optionalString(request, 'traceHeader');
       const started = sfn.startExecution({
         stateMachineArn: requiredString(request, 'stateMachineArn'),
         ...(input === undefined ? {} : { input }),
         ...(name === undefined ? {} : { name }),
+        ...(traceHeader === undefined ? {} : { traceHeader }),
       });
       return { executionArn: started.executionArn, startDate: epochSeconds(started.startDate) };
     }

@@ -9,6 +9,8 @@ export interface PutEventsEntry {
   EventBusName?: string;
   Time?: Date;
   Resources?: string[];
+  /** X-Ray: the trace the event travels on (the Task state's, when the execution is traced). */
+  TraceHeader?: string;
 }
 
 export interface PutEventsResult {
@@ -24,7 +26,7 @@ export interface StepFunctionsHost {
    * Invokes a function synchronously and resolves with its result; rejects with an Error whose `name` is the
    * Lambda errorType (`Error`, `ContractViolation`, `Sandbox.Timedout`…).
    */
-  invokeLambda(functionArn: string, payload: unknown): Promise<unknown>;
+  invokeLambda(functionArn: string, payload: unknown, traceHeader?: string): Promise<unknown>;
   putEvents(entries: PutEventsEntry[]): Promise<PutEventsResult>;
   /** A client pointed at the sandbox's dynalite. */
   dynamodb: DynamoDBClient;

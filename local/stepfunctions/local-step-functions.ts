@@ -41,6 +41,7 @@ import {
 import { isJsonObject, tryParseJson, type Json, type JsonObject } from './json';
 import { TaskTokenRegistry, type PendingTaskToken } from './task-tokens';
 import { timeoutErrorFactory, type TimeoutErrorFactory } from './timeout-error';
+import { tracedHost, type ExecutionTrace, type StepFunctionsTracing } from '../xray/execution-segments';
 
 export type { PutEventsEntry, PutEventsResult, StepFunctionsHost } from './host';
 export type { PendingTaskToken } from './task-tokens';
@@ -103,6 +104,8 @@ interface StateMachineRecord {
   readonly engine: StateMachine;
   readonly scope: AccountScope;
   readonly creationDate: Date;
+  /** `TracingConfiguration.Enabled`: executions record X-Ray segments (when the sandbox collects them). */
+  readonly tracingEnabled: boolean;
 }
 
 interface ExecutionRecord {
@@ -131,6 +134,8 @@ interface ExecutionRecord {
   timeout?: ClockTimer;
   readonly cancelWaits: Set<() => void>;
   done: Promise<void>;
+  /** X-Ray: the execution's segment and its Task states' subsegments. */
+  trace?: ExecutionTrace;
 }
 
 type Outcome =
@@ -178,6 +183,8 @@ export class LocalStepFunctions {
   private timeoutError?: TimeoutErrorFactory;
   private version = 0;
   private changeWaiters: (() => void)[] = [];
+  /** X-Ray: segments of executions of state machines with tracing enabled (local/xray). @default - not traced */
+  tracing?: StepFunctionsTracing;
 
   constructor(
     private readonly host: StepFunctionsHost,
@@ -199,6 +206,7 @@ export class LocalStepFunctions {
     definition: string;
     type?: StateMachineType;
     roleArn?: string;
+    tracingEnabled?: boolean;
   }): void {
     const match = STATE_MACHINE_ARN.exec(input.stateMachineArn);
     if (!match) throw new InvalidArn(`Invalid state machine ARN: '${input.stateMachineArn}'.`);
@@ -219,10 +227,11 @@ export class LocalStepFunctions {
       engine: new StateMachine(normalized.engineDefinition, { validationOptions: { noValidate: true } }),
       scope: { region, accountId },
       creationDate: this.clock.date(),
+      tracingEnabled: input.tracingEnabled === true,
     });
   }
 
-  startExecution(input: { stateMachineArn: string; input?: string; name?: string }): {
+  startExecution(input: { stateMachineArn: string; input?: string; name?: string; traceHeader?: string }): {
     executionArn: string;
     startDate: Date;
   } {
@@ -262,6 +271,13 @@ export class LocalStepFunctions {
       cancelWaits: new Set(),
       done: Promise.resolve(),
     };
+    if (machine.tracingEnabled) {
+      execution.trace = this.tracing?.startExecution({
+        stateMachineName: machine.name,
+        executionArn,
+        ...(input.traceHeader === undefined ? {} : { traceHeader: input.traceHeader }),
+      });
+    }
     this.executions.set(executionArn, execution);
     const limit = machine.normalized.timeoutSeconds;
     if (limit !== undefined) {
@@ -451,7 +467,7 @@ export class LocalStepFunctions {
         taskResourceLocalHandlers: Object.fromEntries(
           [...machine.normalized.tasks.values()].map((spec) => [
             spec.stateName,
-            (input: Json) => this.runTask(execution, spec, input),
+            (input: Json) => this.tracedTask(execution, spec, input),
           ]),
         ),
         // Retries pause on no wall clock: a replay must not sleep through IntervalSeconds × BackoffRate.
@@ -506,7 +522,27 @@ export class LocalStepFunctions {
     };
   }
 
-  private async runTask(execution: ExecutionRecord, spec: TaskSpec, input: Json): Promise<Json> {
+  /** A Task state inside its X-Ray subsegment when the execution is traced. */
+  private async tracedTask(execution: ExecutionRecord, spec: TaskSpec, input: Json): Promise<Json> {
+    const span =
+      spec.integration.kind === 'wait' ? undefined : execution.trace?.task(spec.stateName, spec.resource);
+    if (!span) return this.runTask(execution, spec, input);
+    try {
+      const output = await this.runTask(execution, spec, input, span.traceHeader);
+      span.end();
+      return output;
+    } catch (error) {
+      span.end(error);
+      throw error;
+    }
+  }
+
+  private async runTask(
+    execution: ExecutionRecord,
+    spec: TaskSpec,
+    input: Json,
+    traceHeader?: string,
+  ): Promise<Json> {
     const minted = execution.mintedToken;
     execution.mintedToken = undefined;
     if (execution.stop) throw stoppedError();
@@ -529,10 +565,17 @@ export class LocalStepFunctions {
     attempt.started(now);
 
     if (spec.waitForTaskToken) {
-      return this.runCallbackTask(execution, spec, attempt, request, minted ?? this.tokens.mint());
+      return this.runCallbackTask(
+        execution,
+        spec,
+        attempt,
+        request,
+        minted ?? this.tokens.mint(),
+        traceHeader,
+      );
     }
     try {
-      const work = this.track(execution, this.callService(execution, spec, request.payload));
+      const work = this.track(execution, this.callService(execution, spec, request.payload, traceHeader));
       // A static TimeoutSeconds is the interpreter's (wall clock: a request-response task measures real work);
       // a TimeoutSecondsPath one is enforced here, since the interpreter would read it from the Parameters output.
       const result = await (request.timeoutFromPath && request.timeoutSeconds !== undefined
@@ -558,6 +601,7 @@ export class LocalStepFunctions {
     attempt: TaskAttempt,
     request: TaskRequest,
     token: string,
+    traceHeader?: string,
   ): Promise<Json> {
     // Registered before the dispatch: the answer may arrive before putEvents (or the function) returns.
     const answer = this.tokens.register({
@@ -569,7 +613,10 @@ export class LocalStepFunctions {
     });
     let submitted: Json;
     try {
-      submitted = await this.track(execution, this.callService(execution, spec, request.payload));
+      submitted = await this.track(
+        execution,
+        this.callService(execution, spec, request.payload, traceHeader),
+      );
     } catch (error) {
       this.tokens.cancel(token);
       const failure = toStateError(error);
@@ -639,17 +686,24 @@ export class LocalStepFunctions {
     return payload;
   }
 
-  private callService(execution: ExecutionRecord, spec: TaskSpec, payload: Json): Promise<Json> {
+  private callService(
+    execution: ExecutionRecord,
+    spec: TaskSpec,
+    payload: Json,
+    traceHeader?: string,
+  ): Promise<Json> {
     const { integration } = spec;
+    // A traced Task state's Lambda invocation and PutEvents entries carry its trace header.
+    const host = traceHeader === undefined ? this.host : tracedHost(this.host, traceHeader);
     switch (integration.kind) {
       case 'lambda:invoke':
-        return invokeLambdaIntegration(this.host, payload, execution.machine.scope, (work) => {
+        return invokeLambdaIntegration(host, payload, execution.machine.scope, (work) => {
           void this.track(execution, work);
         });
       case 'lambda:function':
-        return invokeFunction(this.host, spec.resource, payload);
+        return invokeFunction(host, spec.resource, payload);
       case 'events:putEvents':
-        return putEventsIntegration(this.host, payload);
+        return putEventsIntegration(host, payload);
       case 'dynamodb':
         return dynamoDbIntegration(this.host.dynamodb, integration.operation, payload);
       case 'unsupported':
@@ -779,6 +833,7 @@ export class LocalStepFunctions {
       });
     }
     execution.finished = true;
+    execution.trace?.finish(execution.status, execution.error, execution.cause);
     this.touch();
   }
 

@@ -95,6 +95,8 @@ describe('Least privilege, role by role', () => {
       stack.taskRoles.operations.role,
       // Its statements: test/construct/interaction-api.test.ts.
       stack.operatorApi.handler.role,
+      // BucketDeployment's handler for the console; its statements: test/construct/operator-console.test.ts.
+      stack.operatorConsole.deploymentRole,
     ];
     expect(Object.keys(roles).sort()).toEqual(covered.map(id).sort());
     for (const role of Object.values(roles)) {
@@ -437,8 +439,8 @@ describe('Least privilege, role by role', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> } };
     }[];
-    // The agents and the operator API's function.
-    expect(functions).toHaveLength(Object.keys(agents).length + 1);
+    // The agents, the operator API's function and the console's BucketDeployment handler (it logs no events).
+    expect(functions).toHaveLength(Object.keys(agents).length + 2);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
     }

@@ -1,9 +1,13 @@
+import { App, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
 import { synthStack } from './stack-fixture';
 
 type Alarm = {
-  MetricName: string;
-  Namespace: string;
-  Dimensions: { Name: string; Value: unknown }[];
+  MetricName?: string;
+  Namespace?: string;
+  Dimensions?: { Name: string; Value: unknown }[];
+  Metrics?: unknown[];
   Threshold: number;
   ComparisonOperator: string;
   TreatMissingData: string;
@@ -22,11 +26,15 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
   const watched = (ref: unknown) =>
     alarms
       .filter((alarm) =>
-        alarm.Dimensions.some((dimension) => JSON.stringify(dimension.Value) === JSON.stringify(ref)),
+        (alarm.Dimensions ?? []).some((dimension) => JSON.stringify(dimension.Value) === JSON.stringify(ref)),
       )
       .map((alarm) => `${alarm.Namespace}/${alarm.MetricName}`)
       .sort();
-  const agents = Object.values(stack.agents);
+  // The operator API's function is watched like every agent.
+  const agents = [...Object.values(stack.agents), stack.operatorApi.handler];
+  /** The alarm with this construct id under Operations. */
+  const resources = (template.toJSON() as { Resources: Record<string, { Properties: Alarm }> }).Resources;
+  const alarmNamed = (name: string) => resources[id(stack.operations.node.findChild(name))]!.Properties;
 
   it('notifies the encrypted operators topic on every alarm and on its recovery', () => {
     const topic = { Ref: id(stack.operations.topic) };
@@ -69,7 +77,7 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
         const age = alarms.find(
           (alarm) =>
             alarm.MetricName === 'ApproximateAgeOfOldestMessage' &&
-            JSON.stringify(alarm.Dimensions).includes(id(agent.queue!)),
+            JSON.stringify(alarm.Dimensions ?? []).includes(id(agent.queue!)),
         )!;
         expect(age.Threshold).toBe(300);
       }
@@ -85,6 +93,104 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
     for (const rule of rules) expect(watched({ Ref: id(rule) })).toEqual(['AWS/Events/FailedInvocations']);
   });
 
+  it("alarms when the model refuses the planning agent's calls for its rate limit", () => {
+    expect(alarmNamed('PlanningAgentModelThrottles')).toEqual(
+      expect.objectContaining({
+        Namespace: 'ProactiveAgents',
+        MetricName: 'ModelThrottles',
+        Dimensions: [{ Name: 'service', Value: 'planning-agent' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+      }),
+    );
+  });
+
+  it('alarms on a surge of policy denials: 5 within five minutes', () => {
+    expect(alarmNamed('PolicyDenialSurge')).toEqual(
+      expect.objectContaining({
+        Namespace: 'ProactiveAgents',
+        MetricName: 'PolicyDenials',
+        Dimensions: [{ Name: 'service', Value: 'policy-agent' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+      }),
+    );
+  });
+
+  it('alarms on the override rate: operator rejections over the decisions they answered in an hour', () => {
+    const metric = (metricName: string) => ({
+      Metric: {
+        Namespace: 'ProactiveAgents',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'operator-api' }],
+      },
+      Period: 3600,
+      Stat: 'Sum',
+    });
+    const alarm = alarmNamed('OverrideRate');
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Threshold: 0.25,
+        EvaluationPeriods: 1,
+        Metrics: [
+          expect.objectContaining({ Id: 'expr_1', Expression: 'FILL(overrides, 0) / decisions' }),
+          { Id: 'overrides', MetricStat: metric('OperatorOverrides'), ReturnData: false },
+          { Id: 'decisions', MetricStat: metric('OperatorDecisions'), ReturnData: false },
+        ],
+      }),
+    );
+    expect(alarm.MetricName).toBeUndefined();
+  });
+
+  it('takes the override-rate threshold from configuration, and refuses one outside (0, 1]', () => {
+    const configured = (overrideRateThreshold: number) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      return new ProactiveAgentsStack(app, 'Configured', {
+        archiveRetention: Duration.days(7),
+        overrideRateThreshold,
+        env: { account: '123456789012', region: 'eu-west-1' },
+      });
+    };
+    const other = configured(0.4);
+    const rateId = other.getLogicalId(
+      other.operations.node.findChild('OverrideRate').node.defaultChild as never,
+    );
+    const rate = (Template.fromStack(other).toJSON() as { Resources: Record<string, { Properties: Alarm }> })
+      .Resources[rateId]!.Properties;
+    expect(rate.Threshold).toBe(0.4);
+    expect(() => configured(1.5)).toThrow('overrideRateThreshold must be in (0, 1], got 1.5');
+  });
+
+  it('shows alarms, sagas, agents, backlogs, dead letters, model calls, denials and the override rate on the dashboard', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties!.DashboardBody);
+    for (const title of [
+      'Alarms',
+      'Saga executions',
+      'Agent errors and throttles',
+      'Stream backlog: age of the oldest message (s)',
+      'Events in per agent',
+      'Dead-letter queues: messages',
+      'Model calls, throttles and tokens',
+      'Governance: policy denials, override rate',
+    ])
+      expect(body).toContain(`\\"title\\":\\"${title}\\"`);
+    for (const metric of [
+      'ModelCalls',
+      'ModelThrottles',
+      'InputTokens',
+      'OutputTokens',
+      'PolicyDenials',
+      'EventsIn',
+    ])
+      expect(body).toContain(`\\"${metric}\\"`);
+    expect(body).toContain('FILL(overrides, 0) / decisions');
+  });
+
   it('outputs what an operator needs after a deploy', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'DashboardName',
@@ -94,6 +200,8 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
       'NetworkTableName',
       // The operator HTTP API's stage URL.
       'OperatorApiUrl',
+      // The operator console (CloudFront).
+      'OperatorConsoleUrl',
       'OperatorTopicArn',
       'StateMachineArn',
     ]);

@@ -205,5 +205,13 @@ describe('the operator HTTP API in the sandbox (governed scenario)', () => {
       contentType: 'application/problem+json',
       body: { type: 'urn:proactive-agents:problem:incident-not-found', title: 'No such incident' },
     });
+
+    // Change management: of the two answers one was a rejection, an override rate over the 25% at which the
+    // OverrideRate alarm (metric math on the API's EMF metrics) fires once its hour has been evaluated.
+    await sandbox.advanceTo(sandbox.clock.now() + 2 * 3_600_000);
+    const overrideRate = sandbox.cloudwatch.transitions.filter((t) =>
+      t.logicalId.startsWith('OperationsOverrideRate'),
+    );
+    expect(overrideRate.map((t) => t.to)).toContain('ALARM');
   }, 600_000);
 });

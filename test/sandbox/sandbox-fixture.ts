@@ -11,7 +11,7 @@ export const assemblyDir = path.join(repoRoot, 'cdk.out');
 /** Synthesizes once (reusing an up-to-date cdk.out) and starts a fresh sandbox on it. */
 export async function startSandbox(
   startTime?: number,
-  options: { onlyConsumers?: readonly string[] } = {},
+  options: { onlyConsumers?: readonly string[]; traces?: boolean } = {},
 ): Promise<Sandbox> {
   ensureAssembly(repoRoot, assemblyDir, () => undefined);
   return Sandbox.start({ assemblyDir, startTime, ...options });

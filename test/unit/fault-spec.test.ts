@@ -13,6 +13,7 @@ describe('parseFaults', () => {
     expect(parseFaults(['lambda-timeout=fulfillment-agent'], services).sandbox.lambdaTimeout).toEqual({
       service: 'fulfillment-agent',
       timeoutSeconds: 0.25,
+      forSeconds: 1800,
     });
     expect(parseFaults(['slow-consumer=monitoring'], services).sandbox.slowConsumer).toMatchObject({
       service: 'monitoring-agent',

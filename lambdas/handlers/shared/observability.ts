@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 
 /** Logger, tracer and metrics of one function, created once per cold start (settings from POWERTOOLS_* env). */
@@ -26,5 +27,34 @@ export function instrument<E, R>(
   return middy(run)
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics))
+    .use(countEventsIn(metrics));
+}
+
+/** `EventsIn`: the records of a batch (SQS), else 1 per invocation (an event, a task, a request). */
+function countEventsIn(metrics: Metrics): middy.MiddlewareObj {
+  return {
+    before: (request) => {
+      const records = (request.event as { Records?: unknown } | null)?.Records;
+      metrics.addMetric('EventsIn', MetricUnit.Count, Array.isArray(records) ? records.length : 1);
+    },
+  };
+}
+
+/**
+ * `EventsOut`: the entries EventBridge accepted from this client's PutEvents calls (a failed entry is not out).
+ * Counted in the SDK's middleware stack, so every publisher built on the client is counted. Returns the client.
+ */
+export function countEventsOut<C extends EventBridgeClient>(client: C, metrics: Metrics): C {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const entries = (result.output as { Entries?: { ErrorCode?: string }[] }).Entries;
+      const accepted = Array.isArray(entries) ? entries.filter((entry) => !entry.ErrorCode).length : 0;
+      if (accepted > 0) metrics.addMetric('EventsOut', MetricUnit.Count, accepted);
+      return result;
+    },
+    { step: 'initialize', name: 'countEventsOut' },
+  );
+  return client;
 }

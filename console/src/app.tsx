@@ -1,0 +1,146 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { OperatorApi, type AgentStatus, type IncidentSummary, type PendingApproval } from './api';
+import type { ConsoleConfig } from './config';
+import { newestFirst, withEvent, type LiveIncident } from './incidents';
+import { subscribe } from './live';
+import { RatioWindows } from './ratio-windows';
+import { AgentsPanel } from './views/agents';
+import { ApprovalsInbox } from './views/approvals';
+import { IncidentList } from './views/incident-list';
+import { IncidentView } from './views/timeline';
+
+/** Events after which the approvals inbox and the agents' spend are read again at once. */
+const REFRESH_ON = new Set(['approval_requested', 'approval_decided', 'remediation_planned']);
+/** How often the inbox and the agents are read anyway (an approval can lapse without an event here). */
+const REFRESH_MS = 3000;
+/** The chart around an incident: two hours before the window it alarmed on, an hour after. */
+const BEFORE_MS = 2 * 3600_000;
+const AFTER_MS = 3600_000;
+
+/** An incident the API lists (AWS without the live stream): shown with its summary, without events. */
+const fromSummary = (summary: IncidentSummary): LiveIncident => ({
+  id: summary.id,
+  openedAt: summary.openedAt,
+  status: summary.status,
+  events: [],
+});
+
+export function App({ config }: { config: ConsoleConfig }) {
+  const api = useMemo(() => new OperatorApi(config), [config]);
+  const [incidents, setIncidents] = useState<ReadonlyMap<string, LiveIncident>>(new Map());
+  const [selected, setSelected] = useState<string | undefined>();
+  const [approvals, setApprovals] = useState<PendingApproval[]>([]);
+  const [agents, setAgents] = useState<AgentStatus[]>([]);
+  const [connected, setConnected] = useState(false);
+  const [finished, setFinished] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>();
+  const [skipped, setSkipped] = useState(0);
+  const ratios = useRef(new RatioWindows());
+  const [ratioVersion, setRatioVersion] = useState(0);
+
+  const refresh = useCallback(async () => {
+    try {
+      const [pending, agentList] = await Promise.all([api.approvals(), api.agents()]);
+      setApprovals(pending);
+      setAgents(agentList);
+      if (config.eventsUrl === undefined) {
+        const listed = await api.incidents();
+        setIncidents(new Map(listed.map((summary) => [summary.id, fromSummary(summary)])));
+      }
+    } catch (error) {
+      setNotice((error as Error).message);
+    }
+  }, [api, config.eventsUrl]);
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(
+      () => void refresh(),
+      config.eventsUrl === undefined ? (config.pollSeconds ?? 10) * 1000 : REFRESH_MS,
+    );
+    return () => clearInterval(timer);
+  }, [refresh, config]);
+
+  useEffect(() => {
+    if (config.eventsUrl === undefined) return undefined;
+    // The chart redraws at most twice a second, however fast orders arrive.
+    let redraw: ReturnType<typeof setTimeout> | undefined;
+    return subscribe(config.eventsUrl, {
+      platform: (event) => {
+        setIncidents((current) => withEvent(current, event));
+        if (event.correlationId !== undefined) setSelected((current) => current ?? event.correlationId);
+        if (REFRESH_ON.has(event.detailType)) void refresh();
+      },
+      input: (event) => {
+        ratios.current.add(event);
+        redraw ??= setTimeout(() => {
+          redraw = undefined;
+          setRatioVersion((v) => v + 1);
+        }, 500);
+      },
+      skipped: (message) => setSkipped((n) => n + message.inputs),
+      finished: () => setFinished(true),
+      connected: setConnected,
+    });
+  }, [config, refresh]);
+
+  const answer = useCallback(
+    async (id: string, decision: 'approve' | 'reject', reason: string) => {
+      try {
+        const answered = await api.answer(id, decision, reason.trim() || undefined);
+        setNotice(`${answered.outcome}: ${answered.note}`);
+      } catch (error) {
+        setNotice((error as Error).message);
+      }
+      await refresh();
+    },
+    [api, refresh],
+  );
+
+  const list = newestFirst(incidents);
+  const incident = selected === undefined ? undefined : incidents.get(selected);
+  const ratio = useMemo(() => {
+    const spike = incident?.spike;
+    if (spike === undefined) return [];
+    const start = Date.parse(spike.window.start);
+    const end = Date.parse(spike.window.end);
+    return ratios.current.series(`${spike.scope.type}#${spike.scope.id}`, start - BEFORE_MS, end + AFTER_MS);
+    // ratioVersion: the windows changed (they are kept in a ref, not in state).
+  }, [incident?.spike, ratioVersion]);
+
+  return (
+    <div class="console">
+      <header class="top">
+        <h1>Proactive Agents — operator console</h1>
+        <span class="environment">{config.environment}</span>
+        {config.eventsUrl === undefined ? (
+          <span class="live">polling every {config.pollSeconds ?? 10} s</span>
+        ) : (
+          <span class={`live ${connected ? 'on' : 'off'}`} data-testid="live-status">
+            {connected ? (finished ? 'live · replay finished' : 'live') : 'reconnecting…'}
+          </span>
+        )}
+      </header>
+      {notice === undefined ? null : (
+        <p class="notice" role="status" data-testid="notice">
+          {notice}
+        </p>
+      )}
+      {skipped > 0 ? (
+        <p class="notice">{skipped.toLocaleString()} order events not shown here (the console fell behind)</p>
+      ) : null}
+      <main>
+        <IncidentList incidents={list} selected={selected} onSelect={setSelected} />
+        {incident === undefined ? (
+          <section class="incident empty">Select an incident.</section>
+        ) : (
+          <IncidentView config={config} incident={incident} ratio={ratio} />
+        )}
+        <aside>
+          <ApprovalsInbox approvals={approvals} onAnswer={answer} />
+          <AgentsPanel agents={agents} />
+        </aside>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ConsoleConfig } from '../../console/src/config';
+import type { Sandbox } from '../sandbox';
+import { proxyToApi } from './api-proxy';
+import { LiveEvents } from './live-events';
+import { serveStatic } from './static-files';
+import { serveTrace } from './trace-route';
+
+/** Where the console reads an incident's waterfall: `/local/traces/<correlationId>` (percent-encoded). */
+export const TRACE_ROUTE = '/local/traces/';
+
+/** The operator API's name in the template (`InteractionApi`'s `apiName`). */
+export const OPERATOR_API_NAME = 'proactive-agents-operator';
+
+export interface ConsoleServerOptions {
+  /** The built console (`console/dist`). */
+  readonly distDir: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1': the server signs as the operator, so it answers this machine only */
+  readonly host?: string;
+  /** @default OPERATOR_API_NAME */
+  readonly apiName?: string;
+}
+
+/**
+ * The operator console in the sandbox (`npm run console`): serves the built console, its `config.json`, `/api/*`
+ * as the operator HTTP API signed as the sandbox operator, `/events`, every event put on the bus as
+ * server-sent events, and `/local/traces/<id>`, an incident's X-Ray waterfall from the sandbox's collector. It starts before the sandbox (so a browser opened at once sees every event), and follows
+ * the sandbox once `attach`ed.
+ */
+export class ConsoleServer {
+  readonly live = new LiveEvents();
+  private sandbox?: Sandbox;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: ConsoleServerOptions,
+  ) {}
+
+  static async start(options: ConsoleServerOptions): Promise<ConsoleServer> {
+    const server = createServer();
+    const instance = new ConsoleServer(server, options);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      instance.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`console server error: ${(error as Error).message}`);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    return instance;
+  }
+
+  /** `http://127.0.0.1:<port>/` */
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.address}:${address.port}/`;
+  }
+
+  /** Follows a sandbox: its bus feeds `/events`, its operator API answers `/api/*`. */
+  attach(sandbox: Sandbox): void {
+    this.sandbox = sandbox;
+    sandbox.bus.onEvent(this.live.publish);
+  }
+
+  async close(): Promise<void> {
+    this.live.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private config(): ConsoleConfig {
+    return {
+      apiBase: '/api',
+      eventsUrl: '/events',
+      region: this.sandbox?.template.env.region ?? 'us-east-1',
+      traces: { kind: 'local', base: '/traces/', api: TRACE_ROUTE },
+      environment: 'sandbox',
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = req.url ?? '/';
+    const pathname = raw.split('?')[0] ?? '/';
+    if (pathname === '/api' || pathname.startsWith('/api/')) {
+      await proxyToApi(req, res, raw.slice('/api'.length) || '/', {
+        target: () => this.sandbox?.httpApis?.endpoints[this.options.apiName ?? OPERATOR_API_NAME],
+        region: this.sandbox?.template.env.region,
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end();
+      return;
+    }
+    if (pathname === '/events') {
+      this.live.connect(res);
+      return;
+    }
+    if (pathname.startsWith(TRACE_ROUTE)) {
+      await serveTrace(this.sandbox, pathname.slice(TRACE_ROUTE.length), res);
+      return;
+    }
+    if (pathname === '/config.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(this.config()));
+      return;
+    }
+    await serveStatic(this.options.distDir, pathname, res);
+  }
+}

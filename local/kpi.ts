@@ -1,0 +1,152 @@
+import type { EventEnvelope } from './eventbridge/bus';
+
+/**
+ * The key performance indicators the agents declare, measured on a run's events: what the platform promises
+ * an operator, so a drill can say whether the promise held under the fault and the timeline can show it.
+ */
+export interface AgentKpi {
+  readonly agent: string;
+  readonly name: string;
+  /** What "met" means, in words. */
+  readonly target: string;
+}
+
+export const AGENT_KPIS = {
+  /** The remediation chain (planning agent, saga, fulfillment agent): how long an incident stays open. */
+  timeToResolution: {
+    agent: 'planning-agent',
+    name: 'time from spike to resolution',
+    target: 'resolved or escalated within 30 minutes of the spike',
+  },
+  /** The monitoring agent: whether the remediated scope went back to normal. */
+  ratioBackToBaseline: {
+    agent: 'monitoring-agent',
+    name: 'cancellation ratio back to baseline',
+    target: 'in the hour after resolution, the scope cancels at most twice its baseline ratio',
+  },
+} as const satisfies Record<string, AgentKpi>;
+
+/** Minutes within which an incident should be resolved or escalated. */
+export const RESOLUTION_TARGET_MINUTES = 30;
+/** The ratio after resolution may be at most this multiple of the baseline. */
+export const BASELINE_MULTIPLE = 2;
+
+export type IncidentOutcome = 'resolved' | 'escalated' | 'failed' | 'open';
+
+/** One incident's outcome and KPIs. */
+export interface IncidentKpi {
+  readonly correlationId: string;
+  readonly scope: string;
+  readonly spikeAt: number;
+  readonly outcome: IncidentOutcome;
+  /** When it was resolved or escalated (virtual/event time, ms). */
+  readonly closedAt?: number;
+  /** Minutes from the spike to `closedAt`. */
+  readonly minutesToResolution?: number;
+  readonly baselineRatio: number;
+  /** The scope's cancellation ratio in the hour after `closedAt` (undefined: no orders there). */
+  readonly ratioAfter?: number;
+  readonly ordersAfter: number;
+  readonly metResolution: boolean;
+  readonly backToBaseline?: boolean;
+}
+
+const RESOLVED = new Set(['reroute_complete', 'region_rebalanced']);
+const ESCALATED = new Set(['remediation_escalated']);
+const RANK: Record<IncidentOutcome, number> = { open: 0, failed: 1, escalated: 2, resolved: 3 };
+const FAILED = new Set(['remediation_failed', 'remediation_compensated']);
+
+type SpikeDetail = {
+  correlationId: string;
+  scope: { type: 'warehouse' | 'region'; id: string };
+  baselineRatio: number;
+};
+type OrderDetail = { orderId?: string; warehouseId?: string; region?: string };
+
+/**
+ * Measures every incident of a run (one per `order_cancellation_spike`) from the bus archive: its outcome — a
+ * reroute or rebalance completed (resolved), an escalation to a person (escalated), a failure or compensation
+ * without either (failed), nothing (open) — the minutes from the spike to it, and the cancellation ratio of
+ * the incident's scope in the hour after it (cancellations of orders placed in that hour, over those orders).
+ */
+export function incidentKpis(archive: Iterable<EventEnvelope>): IncidentKpi[] {
+  const spikes: { detail: SpikeDetail; at: number }[] = [];
+  const closes = new Map<string, { outcome: IncidentOutcome; at: number }>();
+  const orders: { id: string; at: number; warehouse?: string; region?: string }[] = [];
+  const cancelled = new Set<string>();
+  for (const event of archive) {
+    const type = event['detail-type'];
+    const at = Date.parse(event.time);
+    if (event.source === 'retail.orders') {
+      const detail = event.detail as OrderDetail;
+      if (type === 'order_placed' && detail.orderId)
+        orders.push({ id: detail.orderId, at, warehouse: detail.warehouseId, region: detail.region });
+      else if (type === 'order_cancelled' && detail.orderId) cancelled.add(detail.orderId);
+      continue;
+    }
+    if (type === 'order_cancellation_spike') {
+      spikes.push({ detail: event.detail as SpikeDetail, at });
+      continue;
+    }
+    const id = (event.detail as { correlationId?: unknown } | undefined)?.correlationId;
+    if (typeof id !== 'string') continue;
+    const outcome: IncidentOutcome | undefined = RESOLVED.has(type)
+      ? 'resolved'
+      : ESCALATED.has(type)
+        ? 'escalated'
+        : FAILED.has(type)
+          ? 'failed'
+          : undefined;
+    if (!outcome) continue;
+    const known = closes.get(id);
+    // An incident closes at the first occurrence of its best outcome: resolved, else escalated, else failed.
+    if (!known || RANK[outcome] > RANK[known.outcome]) closes.set(id, { outcome, at });
+  }
+  return spikes.map(({ detail, at: spikeAt }) => {
+    const close = closes.get(detail.correlationId);
+    const closedAt = close?.at;
+    const inScope = (o: (typeof orders)[number]) =>
+      detail.scope.type === 'warehouse' ? o.warehouse === detail.scope.id : o.region === detail.scope.id;
+    const after =
+      closedAt === undefined
+        ? []
+        : orders.filter((o) => o.at >= closedAt && o.at < closedAt + 3_600_000 && inScope(o));
+    const ratioAfter =
+      after.length === 0 ? undefined : after.filter((o) => cancelled.has(o.id)).length / after.length;
+    const minutesToResolution = closedAt === undefined ? undefined : (closedAt - spikeAt) / 60_000;
+    return {
+      correlationId: detail.correlationId,
+      scope: `${detail.scope.type} ${detail.scope.id}`,
+      spikeAt,
+      outcome: close?.outcome ?? 'open',
+      ...(closedAt === undefined ? {} : { closedAt, minutesToResolution }),
+      baselineRatio: detail.baselineRatio,
+      ...(ratioAfter === undefined ? {} : { ratioAfter }),
+      ordersAfter: after.length,
+      metResolution:
+        (close?.outcome === 'resolved' || close?.outcome === 'escalated') &&
+        minutesToResolution !== undefined &&
+        minutesToResolution <= RESOLUTION_TARGET_MINUTES,
+      ...(ratioAfter === undefined
+        ? {}
+        : { backToBaseline: ratioAfter <= BASELINE_MULTIPLE * Math.max(detail.baselineRatio, 0.01) }),
+    };
+  });
+}
+
+const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+
+/** The KPI lines of the timeline, one per incident. */
+export function formatKpis(kpis: readonly IncidentKpi[]): string[] {
+  return kpis.map((k) => {
+    const resolution =
+      k.minutesToResolution === undefined
+        ? `${k.outcome}`
+        : `${k.outcome} ${k.minutesToResolution.toFixed(1)} min after the spike (target ≤ ${RESOLUTION_TARGET_MINUTES}: ${k.metResolution ? 'met' : 'missed'})`;
+    const ratio =
+      k.ratioAfter === undefined
+        ? 'no orders in the hour after'
+        : `ratio in the hour after ${percent(k.ratioAfter)} over ${k.ordersAfter} orders vs baseline ${percent(k.baselineRatio)} (${k.backToBaseline ? 'back to baseline' : 'not back'})`;
+    return `  ${k.scope}: ${resolution}; ${ratio}`;
+  });
+}

@@ -1,0 +1,109 @@
+import type { EventEnvelope } from '../../local/eventbridge/bus';
+import { alarmNotes } from '../../local/cloudwatch/timeline-notes';
+import { formatKpis, incidentKpis } from '../../local/kpi';
+import { formatTimeline } from '../../local/timeline';
+
+const at = (minute: number) => new Date(Date.parse('2026-11-20T10:00:00Z') + minute * 60_000).toISOString();
+let seq = 0;
+const envelope = (
+  minute: number,
+  source: string,
+  type: string,
+  detail: Record<string, unknown>,
+): EventEnvelope => ({
+  version: '0',
+  id: `e-${seq++}`,
+  'detail-type': type,
+  source,
+  account: '123456789012',
+  time: at(minute),
+  region: 'us-east-1',
+  resources: [],
+  detail,
+});
+const placed = (minute: number, orderId: string, warehouseId = 'WH-NYC') =>
+  envelope(minute, 'retail.orders', 'order_placed', { orderId, warehouseId, region: 'us-east' });
+const cancelled = (minute: number, orderId: string) =>
+  envelope(minute, 'retail.orders', 'order_cancelled', { orderId, warehouseId: 'WH-NYC' });
+const spike = (minute: number, correlationId: string) =>
+  envelope(minute, 'proactive.monitoring', 'order_cancellation_spike', {
+    correlationId,
+    scope: { type: 'warehouse', id: 'WH-NYC' },
+    baselineRatio: 0.05,
+  });
+
+describe('incidentKpis: time from spike to resolution, and the ratio back to baseline', () => {
+  it('closes an incident at its reroute, and measures the scope over the hour after it', () => {
+    const events = [
+      spike(0, 'inc-1'),
+      envelope(3, 'proactive.planning', 'approval_requested', { correlationId: 'inc-1' }),
+      envelope(12, 'proactive.fulfillment', 'reroute_complete', { correlationId: 'inc-1' }),
+      ...Array.from({ length: 20 }, (_, i) => placed(15 + i, `o-${i}`)),
+      cancelled(40, 'o-0'),
+      placed(20, 'elsewhere', 'WH-BOS'),
+      placed(80, 'too-late'),
+    ];
+    const [kpi] = incidentKpis(events);
+    expect(kpi).toEqual({
+      correlationId: 'inc-1',
+      scope: 'warehouse WH-NYC',
+      spikeAt: Date.parse(at(0)),
+      outcome: 'resolved',
+      closedAt: Date.parse(at(12)),
+      minutesToResolution: 12,
+      baselineRatio: 0.05,
+      ratioAfter: 0.05,
+      ordersAfter: 20,
+      metResolution: true,
+      backToBaseline: true,
+    });
+    expect(formatKpis([kpi!])).toEqual([
+      '  warehouse WH-NYC: resolved 12.0 min after the spike (target ≤ 30: met); ratio in the hour after 5.0% over 20 orders vs baseline 5.0% (back to baseline)',
+    ]);
+  });
+
+  it('prefers resolution to escalation to failure, and leaves an incident without any of them open', () => {
+    const events = [
+      spike(0, 'failed-then-escalated'),
+      envelope(5, 'proactive.planning', 'remediation_failed', { correlationId: 'failed-then-escalated' }),
+      envelope(45, 'proactive.planning', 'remediation_escalated', { correlationId: 'failed-then-escalated' }),
+      spike(1, 'open'),
+    ];
+    expect(
+      incidentKpis(events).map((k) => [k.correlationId, k.outcome, k.minutesToResolution, k.metResolution]),
+    ).toEqual([
+      ['failed-then-escalated', 'escalated', 45, false],
+      ['open', 'open', undefined, false],
+    ]);
+  });
+});
+
+describe('the timeline shows alarm state changes at their virtual time', () => {
+  it('places each change into or out of ALARM after the events of its instant', () => {
+    const transitions = [
+      {
+        time: Date.parse(at(1)),
+        logicalId: 'A',
+        alarmName: 'A',
+        from: 'INSUFFICIENT_DATA',
+        to: 'OK',
+        reason: 'fine',
+      },
+      {
+        time: Date.parse(at(5)),
+        logicalId: 'A',
+        alarmName: 'A',
+        from: 'OK',
+        to: 'ALARM',
+        reason: 'Threshold Crossed',
+      },
+      { time: Date.parse(at(30)), logicalId: 'A', alarmName: 'A', from: 'ALARM', to: 'OK', reason: 'back' },
+    ] as const;
+    const lines = formatTimeline([spike(5, 'inc-1'), placed(2, 'o-1')], alarmNotes(transitions));
+    expect(lines.filter((line) => line.includes('aws.cloudwatch') || line.includes('spike'))).toEqual([
+      expect.stringMatching(/^2026-11-20 10:05:00Z {2}proactive.monitoring +order_cancellation_spike/),
+      '2026-11-20 10:05:00Z  aws.cloudwatch         alarm ALARM               A: Threshold Crossed',
+      '2026-11-20 10:30:00Z  aws.cloudwatch         alarm OK                  A: recovered (back)',
+    ]);
+  });
+});
