@@ -1,10 +1,11 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { walkthroughPath } from '../../scenarios/generate-walkthrough';
 import type * as MonitoringAgent from '../../lambdas/handlers/monitoring-agent';
+import { sqsRecord } from '../events/sqs-record';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -24,22 +25,7 @@ function minuteBatches(until: string): { minute: string; bodies: string[] }[] {
 
 let sequence = 0;
 const sqsEvent = (bodies: readonly string[], receives = 1): SQSEvent => ({
-  Records: bodies.map((body): SQSRecord => ({
-    messageId: `m-${++sequence}`,
-    receiptHandle: 'r',
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receives),
-      SentTimestamp: '0',
-      SenderId: 'events',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:monitoring',
-    awsRegion: 'us-east-1',
-  })),
+  Records: bodies.map((body) => sqsRecord(`m-${++sequence}`, body, receives)),
 });
 
 /** Makes EventBridge refuse the next PutEvents call. */

@@ -6,6 +6,7 @@ import { DeadLetterRejector } from '../../lambdas/adapters/dead-letter-rejector'
 import type { ParsedEvent } from '../../lambdas/domain/contracts/parse';
 import { consumeStream } from '../../lambdas/handlers/shared/stream';
 import { eventFixture } from '../events/fixtures';
+import { sqsRecord } from '../events/sqs-record';
 
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/monitoring-dlq';
 const sqs = mockClient(SQSClient);
@@ -14,22 +15,8 @@ const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 /** An SQS record carrying an order_placed envelope for `orderId`, received `receives` times. */
 function record(orderId: string, receives = 1, body?: string): SQSRecord {
   const envelope = eventFixture('order_placed', 'from-order-service');
-  return {
-    messageId: `m-${orderId}`,
-    receiptHandle: `r-${orderId}`,
-    body: body ?? JSON.stringify({ ...envelope, detail: { ...(envelope.detail as object), orderId } }),
-    attributes: {
-      ApproximateReceiveCount: String(receives),
-      SentTimestamp: '0',
-      SenderId: 'events',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:monitoring',
-    awsRegion: 'us-east-1',
-  };
+  const order = JSON.stringify({ ...envelope, detail: { ...(envelope.detail as object), orderId } });
+  return sqsRecord(`m-${orderId}`, body ?? order, receives);
 }
 
 type Order = ParsedEvent<'order_placed'>;
