@@ -20,6 +20,8 @@ export interface InteractionApiProps {
   readonly ruleDeadLetterQueue: sqs.IQueue;
   /** Episodic memory: incidents and their decision traces (Scan for the listing, Query for one incident). */
   readonly episodic: dynamodb.ITableV2;
+  /** The monitoring agent's window counters: an incident's scope around it (Query on warehouse/region items). */
+  readonly counters: dynamodb.ITableV2;
   /** The inference firewall's budget ledger: each agent's spend today (GetItem on its own items). */
   readonly budgets: dynamodb.ITableV2;
   /** The remediation saga: its pending approvals (executions and histories) and their answers (task tokens). */
@@ -42,6 +44,7 @@ export interface InteractionApiProps {
 export const OPERATOR_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
   { method: apigwv2.HttpMethod.GET, path: '/incidents' },
   { method: apigwv2.HttpMethod.GET, path: '/incidents/{id}/timeline' },
+  { method: apigwv2.HttpMethod.GET, path: '/incidents/{id}/ratio' },
   { method: apigwv2.HttpMethod.GET, path: '/approvals' },
   { method: apigwv2.HttpMethod.POST, path: '/approvals/{id}' },
   { method: apigwv2.HttpMethod.GET, path: '/agents' },
@@ -76,6 +79,7 @@ export class InteractionApi extends Construct {
       environment: {
         EPISODIC_TABLE_NAME: props.episodic.tableName,
         BUDGETS_TABLE_NAME: props.budgets.tableName,
+        COUNTERS_TABLE_NAME: props.counters.tableName,
         SAGA_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         AGENT_NAMES: JSON.stringify(props.agentNames),
         ...governance.readerEnvironment(),
@@ -88,6 +92,14 @@ export class InteractionApi extends Construct {
       grantee: fn,
       actions: ['dynamodb:Scan', 'dynamodb:Query'],
       resourceArns: [props.episodic.tableArn],
+    });
+    // The ratio around an incident: Query on the counters of warehouses and regions only (not incidents, watches,
+    // memberships).
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:Query'],
+      resourceArns: [props.counters.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['warehouse#*', 'region#*'] } },
     });
     // Budget burn: GetItem on each listed agent's own ledger items only.
     iam.Grant.addToPrincipal({

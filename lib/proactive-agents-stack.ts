@@ -390,6 +390,7 @@ export class ProactiveAgentsStack extends Stack {
       ...common,
       apiName: `${prefix}-operator`,
       episodic: this.memory.episodic,
+      counters: this.memory.counters,
       budgets: this.memory.budgets,
       saga: this.saga,
       governance: this.governance,

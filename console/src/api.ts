@@ -56,6 +56,17 @@ export class ApiProblem extends Error {
   }
 }
 
+/** `GET /incidents/{id}/ratio`: the monitoring agent's counters of the incident's scope around it. */
+export interface IncidentRatio {
+  readonly scope: string;
+  readonly windows: readonly {
+    readonly start: string;
+    readonly placed: number;
+    readonly cancelled: number;
+    readonly ratio: number | null;
+  }[];
+}
+
 /** The operator HTTP API, as the console calls it (ids percent-encoded in paths, as the API asks). */
 export class OperatorApi {
   constructor(private readonly config: ConsoleConfig) {}
@@ -77,6 +88,10 @@ export class OperatorApi {
       decision,
       ...(reason ? { reason } : {}),
     });
+  }
+
+  async ratio(incidentId: string): Promise<IncidentRatio> {
+    return this.call('GET', `/incidents/${encodeURIComponent(incidentId)}/ratio`);
   }
 
   async agents(): Promise<AgentStatus[]> {

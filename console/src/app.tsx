@@ -3,7 +3,7 @@ import { OperatorApi, type AgentStatus, type IncidentSummary, type PendingApprov
 import type { ConsoleConfig } from './config';
 import { newestFirst, withEvent, type LiveIncident } from './incidents';
 import { subscribe } from './live';
-import { RatioWindows } from './ratio-windows';
+import { pointOf, RatioWindows, type RatioPoint } from './ratio-windows';
 import { AgentsPanel } from './views/agents';
 import { ApprovalsInbox } from './views/approvals';
 import { IncidentList } from './views/incident-list';
@@ -99,14 +99,36 @@ export function App({ config }: { config: ConsoleConfig }) {
 
   const list = newestFirst(incidents);
   const incident = selected === undefined ? undefined : incidents.get(selected);
+  // The monitoring agent's own counters (GET /incidents/{id}/ratio), read again every 10 s while the incident is
+  // shown; until they arrive (or where the API cannot be reached) what the stream showed this browser.
+  const [counted, setCounted] = useState<{ id: string; points: RatioPoint[] } | undefined>(undefined);
+  useEffect(() => {
+    if (incident?.spike === undefined) return undefined;
+    const id = incident.id;
+    let live = true;
+    const read = () =>
+      api
+        .ratio(id)
+        .then((answer) => {
+          if (live) setCounted({ id, points: answer.windows.map(pointOf) });
+        })
+        .catch(() => undefined);
+    void read();
+    const timer = setInterval(() => void read(), 10_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api, incident?.id, incident?.spike]);
   const ratio = useMemo(() => {
     const spike = incident?.spike;
     if (spike === undefined) return [];
+    if (counted !== undefined && counted.id === incident?.id) return counted.points;
     const start = Date.parse(spike.window.start);
     const end = Date.parse(spike.window.end);
     return ratios.current.series(`${spike.scope.type}#${spike.scope.id}`, start - BEFORE_MS, end + AFTER_MS);
     // ratioVersion: the windows changed (they are kept in a ref, not in state).
-  }, [incident?.spike, ratioVersion]);
+  }, [incident?.spike, incident?.id, counted, ratioVersion]);
 
   return (
     <div class="console">

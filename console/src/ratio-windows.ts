@@ -17,6 +17,21 @@ export interface RatioPoint {
   readonly cancelled: number;
 }
 
+/** A window as `GET /incidents/{id}/ratio` answers it, as a point of the chart. */
+export function pointOf(window: {
+  readonly start: string;
+  readonly placed: number;
+  readonly cancelled: number;
+  readonly ratio: number | null;
+}): RatioPoint {
+  return {
+    time: Date.parse(window.start) / 1000,
+    ratio: window.ratio,
+    placed: window.placed,
+    cancelled: window.cancelled,
+  };
+}
+
 /** Scopes counted: `warehouse#<id>` and `region#<id>`, as the monitoring agent counts them. */
 const scopesOf = (event: InputEventMessage): string[] => [
   ...(event.warehouseId === undefined ? [] : [`warehouse#${event.warehouseId}`]),

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
 import { DynamoBudgetLedger } from '../adapters/dynamodb-budget-ledger';
 import { DynamoIncidentReader } from '../adapters/dynamodb-incident-reader';
+import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
 import { ConfigurationError, jsonEnv, requireEnv } from './shared/environment';
 import { governanceReader } from './shared/governance';
 import { createObservability, instrument } from './shared/observability';
@@ -24,6 +25,7 @@ const app = operatorApi({
   stateMachineArn: requireEnv('SAGA_STATE_MACHINE_ARN'),
   governance: governanceReader(tracer),
   budgets: new DynamoBudgetLedger(requireEnv('BUDGETS_TABLE_NAME'), dynamodb),
+  windows: new DynamoWindowStore(requireEnv('COUNTERS_TABLE_NAME'), dynamodb),
   agents,
   logger,
   // Change management: the override rate is OperatorOverrides / OperatorDecisions (an alarm watches it).

@@ -23,6 +23,8 @@ import type { GovernanceConfig } from '../domain/governance/governance-config';
 import type { EpisodicRecord } from '../domain/memory/episodic';
 import { agentStatus, hasBudget } from '../domain/operator/agents';
 import { incidentSummaries, incidentTrace } from '../domain/operator/incidents';
+import { incidentWindow, ratioRange, ratioWindows } from '../domain/operator/ratio';
+import type { WindowCount } from '../domain/monitoring/windows';
 import {
   fieldProblems,
   internalProblem,
@@ -48,6 +50,8 @@ export interface OperatorApiPorts {
   readonly stateMachineArn: string;
   /** The governance configuration as AppConfig serves it now. */
   readonly governance: () => Promise<GovernanceConfig>;
+  /** The monitoring agent's window counters of a scope (DynamoWindowStore's history). */
+  readonly windows: { history(scope: string, from: string, to: string): Promise<WindowCount[]> };
   /** The inference firewall's budget ledger (DynamoBudgetLedger). */
   readonly budgets: { spent(agent: string, period: string): Promise<number> };
   /** The platform's agents, by service name. */
@@ -188,6 +192,20 @@ export function operatorApi(ports: OperatorApiPorts): Router {
       // Decision-trace records are X-Ray subsegments annotated with the incident.
       traceQuery: `annotation.correlationId = ${JSON.stringify(id)}`,
     });
+  });
+
+  app.get('/incidents/:id/ratio', async ({ params }) => {
+    const id = params.id!;
+    const opened = incidentWindow(id);
+    if (opened === undefined) {
+      throw new ResourceNotFound(
+        'incident',
+        `${id} is not an incident key (warehouse#<id>#<window start> or region#<id>#<window start>)`,
+      );
+    }
+    const range = ratioRange(opened.windowStart);
+    const windows = ratioWindows(await ports.windows.history(opened.scope, range.from, range.to));
+    return json({ incidentId: id, scope: opened.scope, openedAt: opened.windowStart, ...range, windows });
   });
 
   app.get('/approvals', async () => {

@@ -7,6 +7,7 @@ import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-st
 import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { parseGovernanceConfigText } from '../../lambdas/domain/governance/governance-config';
 import { operatorApi } from '../../lambdas/handlers/operator-routes';
+import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 
 const NOW = Date.parse('2026-11-20T13:00:00Z');
@@ -61,6 +62,13 @@ function httpEvent(method: string, rawPath: string, body?: string, caller: strin
 const context = { awsRequestId: 'req-1' } as Context;
 
 /** The routes against dynalite (the sandbox's DynamoDB), with episodic records as the agents write them. */
+const increment = (scope: string, windowStart: string, placed: string[], cancelled: string[]) => ({
+  scope,
+  windowStart,
+  placedOrderIds: placed,
+  cancelledOrderIds: cancelled,
+});
+
 describe('operator API routes', () => {
   let dynamo: LocalDynamo;
   let app: ReturnType<typeof operatorApi>;
@@ -77,7 +85,7 @@ describe('operator API routes', () => {
   };
 
   beforeAll(async () => {
-    dynamo = await startDynamo([pkSkTable('episodic'), pkSkTable('budgets')]);
+    dynamo = await startDynamo([pkSkTable('episodic'), pkSkTable('budgets'), pkSkTable('counters')]);
     const episodic = new DynamoEpisodicStore('episodic', dynamo.client);
     const plan = (correlationId: string, time: string, summary: string) =>
       episodic.record({
@@ -118,8 +126,19 @@ describe('operator API routes', () => {
     });
     const ledger = new DynamoBudgetLedger('budgets', dynamo.client);
     await ledger.reserve('planning-agent', '2026-11-20', 5_000_000, 20_000_000);
+    // The monitoring agent's counters of WH-NYC: quiet, then the spike; and another warehouse's, not to be read.
+    const windows = new DynamoWindowStore('counters', dynamo.client);
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    await windows.add([
+      increment('warehouse#WH-NYC', '2026-11-20T08:30:00Z', ids('early', 20), []),
+      increment('warehouse#WH-NYC', '2026-11-20T10:30:00Z', ids('a', 20), ids('a', 1)),
+      increment('warehouse#WH-NYC', '2026-11-20T10:35:00Z', ids('b', 20), ids('b', 9)),
+      increment('warehouse#WH-NYC', '2026-11-20T12:40:00Z', ids('late', 5), []),
+      increment('warehouse#WH-BOS', '2026-11-20T10:35:00Z', ids('c', 20), ids('c', 1)),
+    ]);
     app = operatorApi({
       incidents: new DynamoIncidentReader('episodic', dynamo.client),
+      windows,
       // No route under test here reaches Step Functions (the sandbox test answers approvals).
       sfn: new SFNClient({ endpoint: 'http://127.0.0.1:9', region: 'eu-west-1' }),
       stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:RemediationSaga',
@@ -242,6 +261,35 @@ describe('operator API routes', () => {
       status: 403,
       body: { type: 'urn:proactive-agents:problem:no-identity' },
     });
+  });
+
+  it('shows the cancellation ratio of an incident’s scope per window, two hours on either side of its opening', async () => {
+    const { status, body } = await call('GET', `/incidents/${encodeURIComponent(NYC)}/ratio`);
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      incidentId: NYC,
+      scope: 'warehouse#WH-NYC',
+      openedAt: '2026-11-20T10:35:00Z',
+      from: '2026-11-20T08:35:00Z',
+      to: '2026-11-20T12:35:00Z',
+      // 08:30 and 12:40 are outside the four hours; WH-BOS is another scope.
+      windows: [
+        { start: '2026-11-20T10:30:00Z', placed: 20, cancelled: 1, ratio: 0.05 },
+        { start: '2026-11-20T10:35:00Z', placed: 20, cancelled: 9, ratio: 0.45 },
+      ],
+    });
+  });
+
+  it('answers a ratio of something that is not an incident key with a 404 problem', async () => {
+    for (const id of ['nothing', 'store#1#2026-11-20T10:35:00Z', 'warehouse#WH-NYC#yesterday']) {
+      const { status, contentType } = await call('GET', `/incidents/${encodeURIComponent(id)}/ratio`);
+      expect({ id, status, contentType }).toEqual({
+        id,
+        status: 404,
+        contentType: 'application/problem+json',
+      });
+    }
   });
 
   it('answers an unknown route with a 404 problem', async () => {

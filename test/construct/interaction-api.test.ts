@@ -20,6 +20,7 @@ describe('InteractionApi (the operator HTTP API)', () => {
       'GET /agents',
       'GET /approvals',
       'GET /incidents',
+      'GET /incidents/{id}/ratio',
       'GET /incidents/{id}/timeline',
       'POST /approvals/{id}',
     ]);
@@ -103,6 +104,13 @@ describe('InteractionApi (the operator HTTP API)', () => {
           Action: ['dynamodb:Query', 'dynamodb:Scan'],
           Resource: arn(stack.memory.episodic),
         },
+        // GET /incidents/{id}/ratio Queries the counters of warehouses and regions, nothing else of that table.
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:Query'],
+          Resource: arn(stack.memory.counters),
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['warehouse#*', 'region#*'] } },
+        },
         // GET /agents: each agent's budget ledger items, read with GetItem.
         {
           Effect: 'Allow',
@@ -134,7 +142,7 @@ describe('InteractionApi (the operator HTTP API)', () => {
       ]),
     );
     // Beyond its basics (logs, X-Ray, DLQ), nothing else: no ListStateMachines, no writes to memory.
-    expect(statements).toHaveLength(3 + 6);
+    expect(statements).toHaveLength(3 + 7);
     expect(JSON.stringify(statements)).not.toMatch(/ListStateMachines|PutItem|UpdateItem|DeleteItem/);
   });
 });

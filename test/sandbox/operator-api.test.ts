@@ -177,6 +177,23 @@ describe('the operator HTTP API in the sandbox (governed scenario)', () => {
       },
       traceQuery: `annotation.correlationId = ${JSON.stringify(approval.id)}`,
     });
+    // The ratio around the incident, from the monitoring agent's counters (IAM: Query on warehouse/region items).
+    const ratio = await apiRequest(base, 'GET', `/incidents/${encodeURIComponent(approval.id)}/ratio`);
+    expect(ratio.status).toBe(200);
+    const windows = ratio.body.windows as {
+      start: string;
+      placed: number;
+      cancelled: number;
+      ratio: number;
+    }[];
+    expect(windows.length).toBeGreaterThan(20);
+    const opened = approval.id.slice(approval.id.lastIndexOf('#') + 1);
+    const before = windows.filter((w) => w.start < opened && w.ratio !== null);
+    const at = windows.find((w) => w.start === opened)!;
+    // The window it opened at cancels at several times the ratio of the hours before it.
+    const usual =
+      before.reduce((sum, w) => sum + w.cancelled, 0) / before.reduce((sum, w) => sum + w.placed, 0);
+    expect(at.ratio).toBeGreaterThan(3 * usual);
     const denTimeline = await apiRequest(base, 'GET', `/incidents/${encodeURIComponent(denId)}/timeline`);
     // From the refused task back to the first: its own revert (which finds nothing moved), then the rest.
     expect(denTimeline.body.saga.compensations.map((c: { detailType: string }) => c.detailType)).toEqual([

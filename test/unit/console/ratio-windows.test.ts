@@ -1,4 +1,4 @@
-import { RatioWindows } from '../../../console/src/ratio-windows';
+import { pointOf, RatioWindows } from '../../../console/src/ratio-windows';
 
 const order = (detailType: string, time: string, warehouseId = 'WH-ATL', region = 'us-southeast') => ({
   detailType,
@@ -42,5 +42,17 @@ describe('RatioWindows (the ratio chart counts)', () => {
       .series('warehouse#WH-ATL', Date.parse('2026-11-20T10:00:00Z'), Date.parse('2026-11-20T10:10:00Z'))
       .map((p) => p.placed);
     expect(placed).toEqual([0, 1, 1]);
+  });
+});
+
+describe('pointOf (the API’s counters as chart points)', () => {
+  it('takes a window of GET /incidents/{id}/ratio as a point at its start, in epoch seconds', () => {
+    expect(pointOf({ start: '2026-11-20T10:35:00Z', placed: 20, cancelled: 9, ratio: 0.45 })).toEqual({
+      time: Date.parse('2026-11-20T10:35:00Z') / 1000,
+      ratio: 0.45,
+      placed: 20,
+      cancelled: 9,
+    });
+    expect(pointOf({ start: '2026-11-20T10:40:00Z', placed: 0, cancelled: 0, ratio: null }).ratio).toBeNull();
   });
 });
