@@ -78,14 +78,19 @@ describe('decision trace on AWS (DynamoDB Query)', () => {
   beforeEach(() => dynamodb.reset());
 
   it("queries the incident entity's partition for its correlation id, page by page", async () => {
-    dynamodb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [plan], LastEvaluatedKey: { pk: 'warehouse#WH-NYC', sk: 'x' } })
-      .resolvesOnce({ Items: [reasoning(1, 'accepted', {}), approval] });
+    const pages = [
+      { Items: [plan], LastEvaluatedKey: { pk: 'warehouse#WH-NYC', sk: 'x' } },
+      { Items: [reasoning(1, 'accepted', {}), approval] },
+    ];
+    // Each request as it was sent (the SDK's paginator reuses one input object from page to page).
+    const queries: Record<string, unknown>[] = [];
+    dynamodb.on(QueryCommand).callsFake((input: Record<string, unknown>) => {
+      queries.push(JSON.parse(JSON.stringify(input)) as Record<string, unknown>);
+      return pages.shift();
+    });
 
     const records = await readDecisionTrace(client(), { correlationId, table: 'Episodic' });
 
-    const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(queries).toHaveLength(2);
     expect(queries[0]).toEqual({
       TableName: 'Episodic',

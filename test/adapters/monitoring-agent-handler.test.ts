@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { walkthroughPath } from '../../scenarios/generate-walkthrough';
@@ -27,6 +27,9 @@ let sequence = 0;
 const sqsEvent = (bodies: readonly string[], receives = 1): SQSEvent => ({
   Records: bodies.map((body) => sqsRecord(`m-${++sequence}`, body, receives)),
 });
+
+/** The invocation's context, as far as Powertools idempotency reads it (the time left, for in-progress records). */
+const context = { getRemainingTimeInMillis: () => 30_000 } as Context;
 
 /** Makes EventBridge refuse the next PutEvents call. */
 let failNextPublication = false;
@@ -96,7 +99,7 @@ describe('monitoring agent handler (dynalite)', () => {
     const batches = minuteBatches('2026-11-20T10:45:00Z');
     const opening = batches.findIndex((b) => b.minute === '2026-11-20T10:40');
     for (const { bodies } of batches.slice(0, opening)) {
-      expect((await run(sqsEvent(bodies))).batchItemFailures).toEqual([]);
+      expect((await run(sqsEvent(bodies), context)).batchItemFailures).toEqual([]);
     }
     expect(spikesPublished()).toEqual([]);
 
@@ -104,13 +107,13 @@ describe('monitoring agent handler (dynalite)', () => {
     failNextPublication = true;
     const { bodies } = batches[opening]!;
     const delivery = sqsEvent(bodies);
-    expect((await run(delivery)).batchItemFailures).toEqual([]);
+    expect((await run(delivery, context)).batchItemFailures).toEqual([]);
     // The batch failed, and its events were retried one by one in the same invocation: the incident, not saved
     // while its spike was unpublished, opened again and its spike went out.
     expect(spikesPublished()).toEqual(['warehouse#WH-NYC#2026-11-20T10:40:00Z']);
     // Delivered again (SQS is at-least-once): counted once, the incident already open, no second spike.
-    expect((await run(sqsEvent(bodies, 2))).batchItemFailures).toEqual([]);
-    for (const { bodies: later } of batches.slice(opening + 1)) await run(sqsEvent(later));
+    expect((await run(sqsEvent(bodies, 2), context)).batchItemFailures).toEqual([]);
+    for (const { bodies: later } of batches.slice(opening + 1)) await run(sqsEvent(later), context);
 
     expect(spikesPublished()).toEqual(['warehouse#WH-NYC#2026-11-20T10:40:00Z']);
   }, 120_000);
