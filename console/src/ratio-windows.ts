@@ -17,6 +17,13 @@ export interface RatioPoint {
   readonly cancelled: number;
 }
 
+/** The earliest window start of a scope (a loop: a scope may hold thousands of windows). */
+function oldestOf(windows: ReadonlyMap<number, WindowCount>): number {
+  let oldest = Infinity;
+  for (const start of windows.keys()) if (start < oldest) oldest = start;
+  return oldest;
+}
+
 /** A window as `GET /incidents/{id}/ratio` answers it, as a point of the chart. */
 export function pointOf(window: {
   readonly start: string;
@@ -66,7 +73,7 @@ export class RatioWindows {
       const count = windows.get(start) ?? { placed: 0, cancelled: 0 };
       count[kind]++;
       windows.set(start, count);
-      if (windows.size > this.maxWindows) windows.delete(Math.min(...windows.keys()));
+      if (windows.size > this.maxWindows) windows.delete(oldestOf(windows));
     }
   }
 

@@ -23,7 +23,8 @@ import type { GovernanceConfig } from '../domain/governance/governance-config';
 import type { EpisodicRecord } from '../domain/memory/episodic';
 import { agentStatus, hasBudget } from '../domain/operator/agents';
 import { incidentSummaries, incidentTrace } from '../domain/operator/incidents';
-import { incidentWindow, ratioRange, ratioWindows } from '../domain/operator/ratio';
+import { ratioRange, ratioWindows } from '../domain/operator/ratio';
+import { incidentKeyParts } from '../domain/monitoring/incidents';
 import type { WindowCount } from '../domain/monitoring/windows';
 import {
   fieldProblems,
@@ -196,7 +197,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
 
   app.get('/incidents/:id/ratio', async ({ params }) => {
     const id = params.id!;
-    const opened = incidentWindow(id);
+    const opened = incidentKeyParts(id);
     if (opened === undefined) {
       throw new ResourceNotFound(
         'incident',

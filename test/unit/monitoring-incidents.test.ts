@@ -9,6 +9,8 @@ import { ScopeMismatch } from '../../lambdas/domain/monitoring/errors';
 import {
   baselineCutoffFor,
   decideIncident,
+  incidentKeyOf,
+  incidentKeyParts,
   type IncidentDecision,
   type OpenIncident,
 } from '../../lambdas/domain/monitoring/incidents';
@@ -206,5 +208,23 @@ describe('detecting incidents window by window', () => {
     expect(opened).toHaveLength(1);
     expect(opened[0]).toMatchObject({ incident: { openedAt: windowAt(36) } });
     expect(closed).toHaveLength(1);
+  });
+});
+
+describe('incidentKeyParts', () => {
+  it('reads back the scope and window of a key incidentKeyOf wrote', () => {
+    expect(incidentKeyParts(incidentKeyOf('region#us-east', '2026-11-20T10:35:00Z'))).toEqual({
+      scope: 'region#us-east',
+      windowStart: '2026-11-20T10:35:00Z',
+    });
+  });
+
+  it.each([
+    'nothing',
+    'store#1#2026-11-20T10:35:00Z',
+    'warehouse#WH-NYC#yesterday',
+    'warehouse##2026-11-20T10:35:00Z',
+  ])('is undefined for %p, which is not an incident key', (key) => {
+    expect(incidentKeyParts(key)).toBeUndefined();
   });
 });

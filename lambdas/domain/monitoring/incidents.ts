@@ -1,6 +1,6 @@
 import type { DetectorConfig, SpikeAssessment } from './detector';
 import { ScopeMismatch } from './errors';
-import { addWindows, windowsBetween } from './windows';
+import { addWindows, parseScope, windowsBetween } from './windows';
 
 /** The one open incident of a scope, as the handler stores it (one item per scope, written conditionally). */
 export interface OpenIncident {
@@ -26,6 +26,23 @@ export type IncidentDecision =
 
 /** The deterministic incident key for a scope and the window that opened its incident. */
 export const incidentKeyOf = (scope: string, windowStart: string): string => `${scope}#${windowStart}`;
+
+/** The scope and window of an incident key ({@link incidentKeyOf}), or undefined when it is not one. */
+export function incidentKeyParts(incidentKey: string): { scope: string; windowStart: string } | undefined {
+  const hash = incidentKey.lastIndexOf('#');
+  if (hash < 0) return undefined;
+  const scope = incidentKey.slice(0, hash);
+  const windowStart = incidentKey.slice(hash + 1);
+  try {
+    parseScope(scope);
+  } catch {
+    return undefined;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(windowStart) || Number.isNaN(Date.parse(windowStart))) {
+    return undefined;
+  }
+  return { scope, windowStart };
+}
 
 /**
  * Once-per-incident deduplication as a state transition: given the newest assessment of a scope and its open

@@ -1,24 +1,7 @@
-import { epochMsOf, isoOf, parseScope, type WindowCount } from '../monitoring/windows';
+import { epochMsOf, isoOf, type WindowCount } from '../monitoring/windows';
 
 /** Hours of windows shown on each side of the window an incident opened at. */
 export const RATIO_HOURS_AROUND = 2;
-
-/** The window an incident opened at, and its scope, from its key (`warehouse#WH-NYC#2026-11-20T10:40:00Z`). */
-export function incidentWindow(incidentKey: string): { scope: string; windowStart: string } | undefined {
-  const hash = incidentKey.lastIndexOf('#');
-  if (hash < 0) return undefined;
-  const scope = incidentKey.slice(0, hash);
-  const windowStart = incidentKey.slice(hash + 1);
-  try {
-    parseScope(scope);
-  } catch {
-    return undefined;
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(windowStart) || Number.isNaN(Date.parse(windowStart))) {
-    return undefined;
-  }
-  return { scope, windowStart };
-}
 
 /** The range of windows read around an incident's first window. */
 export function ratioRange(windowStart: string): { from: string; to: string } {
