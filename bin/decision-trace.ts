@@ -19,7 +19,7 @@ export interface DecisionTraceQuery {
  * The incident's records in episodic memory: one Query of its entity's partition, filtered to its correlation
  * id (DynamoDB on AWS, or the sandbox's dynalite — the same calls).
  */
-export async function readDecisionTrace(
+async function readDecisionTrace(
   client: DynamoDBClient,
   query: DecisionTraceQuery,
 ): Promise<EpisodicRecord[]> {

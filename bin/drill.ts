@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     logDir: path.join(root, '.sandbox', 'logs'),
   });
   for (const line of formatVerdict(result)) console.log(line);
-  console.log('\nKPIs (each agent declares its own; see local/kpi.ts):');
+  console.log('\nKPIs (time from spike to resolution; cancellation ratio back to baseline: local/kpi.ts):');
   for (const line of formatKpis(result.incidents)) console.log(line);
   return result.passed ? 0 : 1;
 }

@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastRunDir, openLastRun, readRunManifest, readRunTraces } from '../local/last-run';
-import { incidentWaterfall } from '../local/xray/waterfall';
+import { incidentWaterfall } from '../local/xray/incident-waterfall';
 import { formatWaterfall } from '../local/xray/waterfall-format';
 import { decisionTraceReport, type DecisionTraceQuery } from './decision-trace';
 

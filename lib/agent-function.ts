@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { grantPutEventsAs, ignoreReplays } from './event-backbone';
 
 /** An SQS buffer between the rule and the function, for agents that consume a stream. */
-export interface StreamBufferProps {
+interface StreamBufferProps {
   /** @default 100 */
   readonly batchSize?: number;
   /** @default Duration.seconds(5) */

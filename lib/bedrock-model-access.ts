@@ -9,7 +9,7 @@ const GEOGRAPHIC_PROFILES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca'] as 
  * geographic cross-Region inference profile (`us.`, `eu.`, `apac.`, …: the model in any Region of that
  * geography) or through the global profile (`global.`: any commercial Region).
  */
-export function inferenceRoute(modelId: string): {
+function inferenceRoute(modelId: string): {
   kind: 'foundation-model' | 'geographic' | 'global';
   foundationModelId: string;
 } {
@@ -31,7 +31,7 @@ export function inferenceRoute(modelId: string): {
  * - the global profile: as geographic, plus the Region-less model ARN that global routing authorises against
  *   (`aws:RequestedRegion` = `unspecified`).
  */
-export function bedrockInvokeStatements(stack: Stack, modelId: string): iam.PolicyStatement[] {
+function bedrockInvokeStatements(stack: Stack, modelId: string): iam.PolicyStatement[] {
   const { partition, region, account } = stack;
   const route = inferenceRoute(modelId);
   const actions = ['bedrock:InvokeModel'];

@@ -14,7 +14,7 @@ import {
 import { AgentFunction } from './agent-function';
 
 /** Template metadata naming the file a hosted configuration came from: the sandbox serves (and reloads) it. */
-export const CONFIGURATION_FILE_METADATA = 'proactive:configuration-file';
+const CONFIGURATION_FILE_METADATA = 'proactive:configuration-file';
 
 export interface GovernanceProps {
   readonly bus: events.IEventBus;

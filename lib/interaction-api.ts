@@ -41,7 +41,7 @@ export interface InteractionApiProps {
 }
 
 /** The routes of the operator API: every one IAM-authorized, all served by one function. */
-export const OPERATOR_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
+const OPERATOR_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
   { method: apigwv2.HttpMethod.GET, path: '/incidents' },
   { method: apigwv2.HttpMethod.GET, path: '/incidents/{id}/timeline' },
   { method: apigwv2.HttpMethod.GET, path: '/incidents/{id}/ratio' },
@@ -186,18 +186,57 @@ export class InteractionApi extends Construct {
     return this.stage.url;
   }
 
-  /** Lets `grantee` call every route (execute-api:Invoke on this API's `$default` stage). */
+  /**
+   * Lets a browser app served from `origin` (e.g. `https://d123.cloudfront.net`) call the API: API Gateway answers
+   * its CORS preflight requests (before authorization, as preflights carry no signature) and adds the CORS headers,
+   * allowing the SigV4 headers the console signs with. Every request itself is still IAM-authorized.
+   */
+  public allowBrowserOrigin(origin: string): void {
+    const api = this.api.node.defaultChild as apigwv2.CfnApi;
+    api.corsConfiguration = {
+      allowOrigins: [origin],
+      allowMethods: [...new Set(OPERATOR_ROUTES.map((route) => String(route.method)))].sort(),
+      allowHeaders: [
+        'authorization',
+        'content-type',
+        'x-amz-content-sha256',
+        'x-amz-date',
+        'x-amz-security-token',
+      ],
+      exposeHeaders: ['content-type'],
+      maxAge: 3600,
+    };
+  }
+
+  /**
+   * Lets `grantee` call every route, and nothing else: `execute-api:Invoke` on each route's ARN
+   * (`<api>/$default/<METHOD>/<path>`), a path parameter matching any one value (`*`).
+   */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    const stack = Stack.of(this);
+    const routeArns = OPERATOR_ROUTES.map((route) =>
+      stack.formatArn({
+        service: 'execute-api',
+        resource: this.api.apiId,
+        resourceName: `$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`,
+      }),
+    );
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [
-        Stack.of(this).formatArn({
-          service: 'execute-api',
-          resource: this.api.apiId,
-          resourceName: '$default/*',
-        }),
-      ],
+      resourceArns: routeArns,
     });
+    if (grantee.grantPrincipal instanceof iam.Role) {
+      const apiId = stack.resolve((this.api.node.defaultChild as CfnResource).logicalId) as string;
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      for (const route of OPERATOR_ROUTES.filter((r) => r.path.includes('{'))) {
+        const path = route.path.replace(/\{[^}]+\}/g, '*');
+        Validations.of(grantee.grantPrincipal).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:<AWS::AccountId>:<${apiId}>/$default/${route.method}${path}]`,
+          reason: `The route ${route.method} ${route.path}: its path parameter is part of the ARN, so it is granted for any one value.`,
+        });
+      }
+    }
+    return grant;
   }
 }

@@ -40,7 +40,7 @@ export interface MemoryProps {
 }
 
 /** The semantic index's name in the collection. */
-export const SEMANTIC_INDEX_NAME = 'semantic-memory';
+const SEMANTIC_INDEX_NAME = 'semantic-memory';
 
 /** What an agent may do with the semantic index's documents: search them, or index them. */
 export type SemanticDocumentPermission = 'aoss:ReadDocument' | 'aoss:WriteDocument';

@@ -8,10 +8,23 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { OperatorSignIn, type OperatorSignInProps } from './operator-sign-in';
+
+/** The operator HTTP API as the console needs it (InteractionApi). */
+interface ConsoleApi {
+  /** Its URL: the console's `config.json` names it. */
+  readonly url: string;
+  /** Lets signed-in operators call it. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+  /** Lets the console's origin call it from the browser (CORS). */
+  allowBrowserOrigin(origin: string): void;
+}
 
 export interface OperatorConsoleProps {
-  /** The operator HTTP API's URL: the console's `config.json` names it. */
-  readonly apiUrl: string;
+  /** The operator HTTP API the console calls, with the credentials of a signed-in operator. */
+  readonly api: ConsoleApi;
+  /** How operators sign in (see OperatorSignIn). @default - a new user pool and identity pool */
+  readonly signIn?: Omit<OperatorSignInProps, 'consoleUrl' | 'removalPolicy'>;
   /** Shown in the console's header. @default - the stack's name */
   readonly environmentName?: string;
   /** How often the console reads the API again (it has no event stream on AWS). @default 10 */
@@ -30,8 +43,11 @@ const viteBin = (): string => path.join(path.dirname(require.resolve('vite/packa
 /**
  * The operator console on AWS (layer "interaction"): the built Vite app in a private S3 bucket (encrypted, public
  * access blocked, TLS only) served by CloudFront through origin access control, with a `config.json` beside it
- * naming the operator HTTP API. The console reads the API every `pollSeconds`: on AWS there is no event stream
- * to the browser yet.
+ * naming the operator HTTP API and how operators sign in. Operators sign in on Cognito's hosted page
+ * (OperatorSignIn); the console trades their ID token for AWS credentials of the operator role, which alone is
+ * granted `execute-api:Invoke`, and signs each API request with them (SigV4) from the console's origin, which the
+ * API allows (CORS). The console reads the API every `pollSeconds`: on AWS there is no event stream to the browser
+ * yet.
  */
 export class OperatorConsole extends Construct {
   public readonly bucket: s3.Bucket;
@@ -43,6 +59,8 @@ export class OperatorConsole extends Construct {
    * policy and writes its logs to its own log group only.
    */
   public readonly deploymentRole: iam.Role;
+  /** The operators' user pool, hosted sign-in and identity pool. */
+  public readonly signIn: OperatorSignIn;
 
   constructor(scope: Construct, id: string, props: OperatorConsoleProps) {
     super(scope, id);
@@ -109,6 +127,14 @@ export class OperatorConsole extends Construct {
       Validations.of(this.distribution).acknowledge({ id: findingId, reason });
     }
 
+    this.signIn = new OperatorSignIn(this, 'SignIn', {
+      ...props.signIn,
+      consoleUrl: this.url,
+      removalPolicy,
+    });
+    props.api.grantInvoke(this.signIn.operatorRole);
+    props.api.allowBrowserOrigin(`https://${this.distribution.distributionDomainName}`);
+
     const deploymentLogs = new logs.LogGroup(this, 'DeployLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -143,7 +169,8 @@ export class OperatorConsole extends Construct {
           },
         }),
         s3deploy.Source.jsonData('config.json', {
-          apiBase: props.apiUrl,
+          apiBase: props.api.url,
+          auth: this.signIn.settings,
           pollSeconds: props.pollSeconds ?? 10,
           region: Stack.of(this).region,
           traces: { kind: 'xray' },

@@ -51,7 +51,7 @@ export interface ProactiveAgentsStackProps extends StackProps {
 }
 
 /** Claude Haiku 4.5 through the global cross-Region inference profile (Active on Bedrock, December 2026). */
-export const DEFAULT_REASONER_MODEL_ID = 'global.anthropic.claude-haiku-4-5-20251001-v1:0';
+const DEFAULT_REASONER_MODEL_ID = 'global.anthropic.claude-haiku-4-5-20251001-v1:0';
 
 const handlers = path.join(__dirname, '..', 'lambdas', 'handlers');
 const orderEvents = { source: ['retail.orders'], detailType: ['order_placed', 'order_cancelled'] };
@@ -247,6 +247,8 @@ export class ProactiveAgentsStack extends Stack {
     });
     this.memory.grantOrderFacts(orderBook.function);
     this.memory.grantNetworkObserve(orderBook.function);
+    // The events it keeps in its DLQ for good, announced as the fulfillment context it belongs to.
+    orderBook.grantPutEvents(bus, sources.fulfillment, ['agent_error']);
 
     const networkAgent = new AgentFunction(this, 'NetworkAgent', {
       ...common,
@@ -260,6 +262,7 @@ export class ProactiveAgentsStack extends Stack {
       environment: networkEnvironment,
     });
     this.memory.grantNetworkMaintain(networkAgent.function);
+    networkAgent.grantPutEvents(bus, sources.fulfillment, ['agent_error']);
 
     const fulfillment = new AgentFunction(this, 'FulfillmentAgent', {
       ...common,
@@ -423,12 +426,17 @@ export class ProactiveAgentsStack extends Stack {
       value: this.operatorApi.url,
     });
     this.operatorConsole = new OperatorConsole(this, 'OperatorConsole', {
-      apiUrl: this.operatorApi.url,
+      api: this.operatorApi,
       removalPolicy,
     });
     new CfnOutput(this, 'OperatorConsoleUrl', {
       description: 'The operator console (CloudFront); it reads the operator API named in its config.json.',
       value: this.operatorConsole.url,
+    });
+    new CfnOutput(this, 'OperatorUserPoolId', {
+      description:
+        'Operators sign in to the console with users of this pool (no self sign-up): aws cognito-idp admin-create-user --user-pool-id <id> --username <name> --user-attributes Name=email,Value=<email>',
+      value: this.operatorConsole.signIn.userPool.userPoolId,
     });
     new CfnOutput(this, 'StateMachineArn', {
       description: 'The remediation saga: list its executions, or answer a waiting task (SendTaskSuccess).',

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -12,6 +10,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { sources } from '../lambdas/domain/contracts/registry';
 import { grantPutEventsAs, ignoreReplays } from './event-backbone';
+import { remediationSagaDefinition } from './saga-definition';
 
 export interface RemediationSagaProps {
   readonly bus: events.IEventBus;
@@ -22,18 +21,16 @@ export interface RemediationSagaProps {
   readonly policyFunction: lambda.IFunction;
   /** Where spikes that could not start an execution go. */
   readonly ruleDeadLetterQueue: sqs.IQueue;
-  /** @default path of statemachines/remediation-saga.asl.json */
-  readonly definitionPath?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
 
 /**
  * The remediation saga: a Standard state machine (JSONPath ASL from a file, ARNs through
- * DefinitionSubstitutions), started by each `order_cancellation_spike`. One definition runs every validated plan:
- * each task in order, authorized by the policy decision point (allow, deny, approval through the escalation chain,
- * or suggest only), as a command answered through a task token, and on a failure the compensations back to the
- * first task, in reverse order.
+ * DefinitionSubstitutions, each Task's Retry from its kind), started by each `order_cancellation_spike`. One
+ * definition runs every validated plan: each task in order, authorized by the policy decision point (allow, deny,
+ * approval through the escalation chain, or suggest only), as a command answered through a task token, and on a
+ * failure the compensations back to the first task, in reverse order.
  */
 export class RemediationSaga extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -42,16 +39,14 @@ export class RemediationSaga extends Construct {
 
   constructor(scope: Construct, id: string, props: RemediationSagaProps) {
     super(scope, id);
-    const definitionPath =
-      props.definitionPath ?? path.join(__dirname, '..', 'statemachines', 'remediation-saga.asl.json');
-
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(readFileSync(definitionPath, 'utf8')),
+      // The ASL file, each Task with the retry policy of its kind (lib/saga-retry-policies.ts).
+      definitionBody: sfn.DefinitionBody.fromString(remediationSagaDefinition()),
       definitionSubstitutions: {
         PlanningFunctionArn: props.planningFunction.functionArn,
         LearningFunctionArn: props.learningFunction.functionArn,

@@ -9,7 +9,7 @@ import type { ResolvedTemplate } from './template';
  * Template metadata on an `AWS::AppConfig::HostedConfigurationVersion` naming the file its content came from,
  * relative to the cloud assembly (as `aws:asset:path` is). `lib/governance.ts` writes it.
  */
-export const CONFIGURATION_FILE_METADATA = 'proactive:configuration-file';
+const CONFIGURATION_FILE_METADATA = 'proactive:configuration-file';
 
 export interface LocalAppConfigOptions {
   /**

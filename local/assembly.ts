@@ -6,7 +6,7 @@ import { newestMtime } from './template';
 /** What the synthesized template is made from: a change to any of these makes `cdk.out` stale. */
 const SOURCES = ['bin', 'lib', 'lambdas', 'statemachines', 'config', 'cdk.json', 'package-lock.json'];
 
-export function assemblyIsFresh(root: string, assemblyDir: string): boolean {
+function assemblyIsFresh(root: string, assemblyDir: string): boolean {
   const manifest = path.join(assemblyDir, 'manifest.json');
   if (!existsSync(manifest)) return false;
   const built = statSync(manifest).mtimeMs;

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { RejectedInput } from './sandbox';
 
@@ -64,21 +64,4 @@ export async function timeRangeOf(file: string): Promise<{ first: number; last: 
     if (time > last) last = time;
   }
   return Number.isFinite(first) ? { first, last } : undefined;
-}
-
-/**
- * Reads a whole NDJSON file (small files: tests, fixtures); a line that is not JSON is kept as a rejected input,
- * and an event without a usable time takes the last time of the file.
- */
-export function readEvents(file: string, rejected: RejectedInput[]): ReplayInput[] {
-  const inputs: ReplayInput[] = [];
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((text, index) => {
-      const input = inputOf(text, index + 1, (r) => rejected.push(r));
-      if (input) inputs.push(input);
-    });
-  const last = inputs.reduce((t, i) => (Number.isFinite(i.time) ? Math.max(t, i.time) : t), 0);
-  for (const input of inputs) if (!Number.isFinite(input.time)) input.time = last;
-  return inputs;
 }

@@ -79,7 +79,7 @@ export const DRILL_CATALOG: readonly DrillDefinition[] = [
   },
 ];
 
-export class DrillError extends Error {
+class DrillError extends Error {
   override readonly name = 'DrillError';
 }
 
@@ -91,7 +91,7 @@ export function drillNamed(name: string): DrillDefinition {
 }
 
 /** One check of a drill's verdict. */
-export interface DrillCheck {
+interface DrillCheck {
   readonly name: 'alarm' | 'response time' | 'resolution' | 'nothing lost';
   readonly passed: boolean;
   readonly detail: string;

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * `npm run approve` reach it without being told. The sandbox writes it once it is up and removes it on exit; a
  * file left by a process that died is ignored (its pid is not alive).
  */
-export const sandboxEndpointRecord = z.object({
+const sandboxEndpointRecord = z.object({
   /** The loopback endpoint of the AWS JSON APIs (Step Functions, EventBridge, SQS). */
   url: z.url(),
   /** The sandbox's process. */

@@ -7,7 +7,7 @@ import type { Activity } from './activity';
  * One AWS JSON-protocol service behind the endpoint: `operation` is the part of X-Amz-Target after the dot;
  * `traceHeader` the request's `X-Amzn-Trace-Id` (the X-Ray SDK adds it to traced clients' requests).
  */
-export type JsonService = (operation: string, body: Record<string, unknown>, traceHeader?: string) => unknown;
+type JsonService = (operation: string, body: Record<string, unknown>, traceHeader?: string) => unknown;
 
 /**
  * A REST service's answer: `body` is sent as JSON; `raw` (a blob payload, e.g. AppConfig's configuration) is
@@ -34,7 +34,7 @@ export type QueryService = (
 ) => Promise<{ status: number; xml: string }>;
 
 /** The access key id and service of a SigV4 `Authorization` header (`Credential=<key>/<date>/<region>/<service>/…`). */
-export function signatureScopeOf(
+function signatureScopeOf(
   authorization: string | undefined,
 ): { accessKeyId: string; service: string } | undefined {
   const match = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '');

@@ -10,12 +10,12 @@ export const DRILLS = [
 ] as const;
 
 /** The hung invocations: killed after this much wall time, for this long (virtual) from the first invocation. */
-export const LAMBDA_TIMEOUT = { timeoutSeconds: 0.25, forSeconds: 30 * 60 } as const;
+const LAMBDA_TIMEOUT = { timeoutSeconds: 0.25, forSeconds: 30 * 60 } as const;
 
 /** The slow consumer: this much virtual time per record, for this long from its first invocation. */
-export const SLOW_CONSUMER = { secondsPerRecord: 10, forSeconds: 30 * 60 } as const;
+const SLOW_CONSUMER = { secondsPerRecord: 10, forSeconds: 30 * 60 } as const;
 
-export class FaultSpecError extends Error {
+class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
 }
 

@@ -1,37 +1,20 @@
+/**
+ * The key performance indicators of the agents, measured on a run's events: what the platform promises an
+ * operator, so a drill can say whether the promise held under the fault and the timeline can show it.
+ * - Time to resolution (the remediation chain: planning agent, saga, fulfillment agent): resolved or escalated
+ *   within {@link RESOLUTION_TARGET_MINUTES} minutes of the spike.
+ * - Ratio back to baseline (the monitoring agent): in the hour after resolution, the scope cancels at most
+ *   {@link BASELINE_MULTIPLE} times its baseline ratio.
+ */
+
 import type { EventEnvelope } from './eventbridge/bus';
 
-/**
- * The key performance indicators the agents declare, measured on a run's events: what the platform promises
- * an operator, so a drill can say whether the promise held under the fault and the timeline can show it.
- */
-export interface AgentKpi {
-  readonly agent: string;
-  readonly name: string;
-  /** What "met" means, in words. */
-  readonly target: string;
-}
-
-export const AGENT_KPIS = {
-  /** The remediation chain (planning agent, saga, fulfillment agent): how long an incident stays open. */
-  timeToResolution: {
-    agent: 'planning-agent',
-    name: 'time from spike to resolution',
-    target: 'resolved or escalated within 30 minutes of the spike',
-  },
-  /** The monitoring agent: whether the remediated scope went back to normal. */
-  ratioBackToBaseline: {
-    agent: 'monitoring-agent',
-    name: 'cancellation ratio back to baseline',
-    target: 'in the hour after resolution, the scope cancels at most twice its baseline ratio',
-  },
-} as const satisfies Record<string, AgentKpi>;
-
 /** Minutes within which an incident should be resolved or escalated. */
-export const RESOLUTION_TARGET_MINUTES = 30;
+const RESOLUTION_TARGET_MINUTES = 30;
 /** The ratio after resolution may be at most this multiple of the baseline. */
-export const BASELINE_MULTIPLE = 2;
+const BASELINE_MULTIPLE = 2;
 
-export type IncidentOutcome = 'resolved' | 'escalated' | 'failed' | 'open';
+type IncidentOutcome = 'resolved' | 'escalated' | 'failed' | 'open';
 
 /** One incident's outcome and KPIs. */
 export interface IncidentKpi {

@@ -29,7 +29,7 @@ export interface QueuedMessage {
 }
 
 /** An SQS API error, rendered as `{"__type": name, "message"}` by the endpoint. */
-export class SqsError extends Error {
+class SqsError extends Error {
   /** Every SQS error the sandbox raises is the caller's (HTTP 400): EventBridge does not retry a target's 4xx. */
   readonly statusCode = 400;
 
@@ -40,7 +40,7 @@ export class SqsError extends Error {
 }
 
 /** A message's size as SQS counts it: the body plus each attribute's name, data type and value, in bytes. */
-export function messageSize(body: string, attributes: Record<string, MessageAttribute>): number {
+function messageSize(body: string, attributes: Record<string, MessageAttribute>): number {
   let size = Buffer.byteLength(body, 'utf8');
   for (const [name, attribute] of Object.entries(attributes)) {
     size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(attribute.DataType, 'utf8');
@@ -55,7 +55,7 @@ export function messageSize(body: string, attributes: Record<string, MessageAttr
 const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
 
 /** MD5 of message attributes, as SQS computes it (sorted names, length-prefixed fields). */
-export function md5OfMessageAttributes(attributes: Record<string, MessageAttribute>): string {
+function md5OfMessageAttributes(attributes: Record<string, MessageAttribute>): string {
   const parts: Buffer[] = [];
   const field = (value: Buffer) => {
     const length = Buffer.alloc(4);

@@ -20,7 +20,7 @@ export interface LocalEnvironment {
   readonly endpoint: string;
 }
 
-export class TemplateError extends Error {
+class TemplateError extends Error {
   override readonly name = 'TemplateError';
 }
 

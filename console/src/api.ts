@@ -1,4 +1,5 @@
 import type { ConsoleConfig } from './config';
+import type { ApiFetch } from './signed-fetch';
 
 /*
  * What the console reads of the API's answers (the handler's `lambdas/domain/operator/*` shapes; the console, a
@@ -45,7 +46,7 @@ export interface PendingApproval {
 }
 
 /** An RFC 9457 problem the API answered, as an error the views can show. */
-export class ApiProblem extends Error {
+class ApiProblem extends Error {
   override readonly name = 'ApiProblem';
   constructor(
     readonly status: number,
@@ -69,7 +70,14 @@ export interface IncidentRatio {
 
 /** The operator HTTP API, as the console calls it (ids percent-encoded in paths, as the API asks). */
 export class OperatorApi {
-  constructor(private readonly config: ConsoleConfig) {}
+  /**
+   * @param send how requests go out: plain `fetch` in the sandbox (its local server signs them), SigV4-signed with
+   *   the signed-in operator's credentials on AWS (signed-fetch.ts)
+   */
+  constructor(
+    private readonly config: ConsoleConfig,
+    private readonly send: ApiFetch = (url, init) => fetch(url, init),
+  ) {}
 
   async incidents(limit = 50): Promise<IncidentSummary[]> {
     return (await this.call<{ incidents: IncidentSummary[] }>('GET', `/incidents?limit=${limit}`)).incidents;
@@ -100,7 +108,7 @@ export class OperatorApi {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const base = this.config.apiBase.replace(/\/$/, '');
-    const response = await fetch(`${base}${path}`, {
+    const response = await this.send(`${base}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

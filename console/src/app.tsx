@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { OperatorApi, type AgentStatus, type IncidentSummary, type PendingApproval } from './api';
 import type { ConsoleConfig } from './config';
+import type { ApiFetch } from './signed-fetch';
 import { newestFirst, withEvent, type LiveIncident } from './incidents';
 import { subscribe } from './live';
 import { pointOf, RatioWindows, type RatioPoint } from './ratio-windows';
@@ -25,8 +26,17 @@ const fromSummary = (summary: IncidentSummary): LiveIncident => ({
   events: [],
 });
 
-export function App({ config }: { config: ConsoleConfig }) {
-  const api = useMemo(() => new OperatorApi(config), [config]);
+export function App({
+  config,
+  send,
+  onSignOut,
+}: {
+  config: ConsoleConfig;
+  send?: ApiFetch;
+  /** On AWS: ends the operator's sign-in (the header shows a sign-out button). */
+  onSignOut?: () => void;
+}) {
+  const api = useMemo(() => new OperatorApi(config, send), [config, send]);
   const [incidents, setIncidents] = useState<ReadonlyMap<string, LiveIncident>>(new Map());
   const [selected, setSelected] = useState<string | undefined>();
   const [approvals, setApprovals] = useState<PendingApproval[]>([]);
@@ -141,6 +151,11 @@ export function App({ config }: { config: ConsoleConfig }) {
           <span class={`live ${connected ? 'on' : 'off'}`} data-testid="live-status">
             {connected ? (finished ? 'live · replay finished' : 'live') : 'reconnecting…'}
           </span>
+        )}
+        {onSignOut === undefined ? null : (
+          <button type="button" class="sign-out" onClick={onSignOut}>
+            Sign out
+          </button>
         )}
       </header>
       {notice === undefined ? null : (

@@ -3,6 +3,8 @@
  * runs on AWS (S3 + CloudFront, the operator HTTP API's URL) and in the sandbox (`npm run console`, a local
  * server that signs API requests and streams the bus).
  */
+import type { CognitoSignIn } from './sign-in';
+
 export interface ConsoleConfig {
   /** Base URL of the operator HTTP API (`/api` in the sandbox; the API's URL on AWS). */
   readonly apiBase: string;
@@ -25,6 +27,11 @@ export interface ConsoleConfig {
         /** Where the view reads the trace's waterfall as JSON (the local server's `/local/traces/`). */
         readonly api: string;
       };
+  /**
+   * How operators sign in on AWS (the API is IAM-authorized: the console signs each request with the credentials the
+   * identity pool gives a signed-in operator). Absent in the sandbox, whose local server signs the requests.
+   */
+  readonly auth?: CognitoSignIn;
   /** Shown in the header: `sandbox` or the stack's name. */
   readonly environment: string;
 }

@@ -2,8 +2,55 @@ import { render } from 'preact';
 import { App } from './app';
 import type { ConsoleConfig } from './config';
 import { traceRequested } from './route';
+import {
+  authorizeUrl,
+  completeSignIn,
+  currentIdToken,
+  signOutUrl,
+  type BrowserSession,
+  type CognitoSignIn,
+} from './sign-in';
+import { operatorCredentials, signedFetch, type ApiFetch } from './signed-fetch';
 import './styles.css';
 import { TracePage } from './views/trace-page';
+
+/** The tab's storage, crypto and clock, as the sign-in flow uses them. */
+function browserSession(): BrowserSession {
+  return {
+    storage: window.sessionStorage,
+    fetch: (input, init) => fetch(input, init),
+    crypto: window.crypto,
+    now: Date.now,
+  };
+}
+
+/**
+ * On AWS, the operator signs in first (Cognito's hosted page, then back here with a code); the API requests are
+ * then signed with the operator's credentials. Undefined when the browser is being sent to the sign-in page.
+ */
+async function signedIn(auth: CognitoSignIn, root: HTMLElement): Promise<ApiFetch | undefined> {
+  const session = browserSession();
+  const here = new URL(window.location.href);
+  const redirectUri = `${window.location.origin}/`;
+  try {
+    if ((await completeSignIn(auth, here, session)) !== undefined) window.history.replaceState(null, '', '/');
+  } catch (error) {
+    root.textContent = `${(error as Error).message}. `;
+    const again = document.createElement('a');
+    again.href = redirectUri;
+    again.textContent = 'Sign in again';
+    root.append(again);
+    return undefined;
+  }
+  if ((await currentIdToken(auth, session)) === undefined) {
+    window.location.assign(await authorizeUrl(auth, redirectUri, session));
+    return undefined;
+  }
+  return signedFetch(
+    auth.region,
+    operatorCredentials(auth, () => currentIdToken(auth, session)),
+  );
+}
 
 /** `config.json` beside the console says where the API is (written by the stack on AWS, the server locally). */
 async function start(): Promise<void> {
@@ -15,10 +62,21 @@ async function start(): Promise<void> {
   }
   const config = (await response.json()) as ConsoleConfig;
   const traced = traceRequested(window.location.pathname);
-  render(
-    traced === undefined ? <App config={config} /> : <TracePage config={config} correlationId={traced} />,
-    root,
-  );
+  if (traced !== undefined) {
+    render(<TracePage config={config} correlationId={traced} />, root);
+    return;
+  }
+  const send = config.auth === undefined ? undefined : await signedIn(config.auth, root);
+  if (config.auth !== undefined && send === undefined) return;
+  const { auth } = config;
+  const signOut =
+    auth === undefined
+      ? {}
+      : {
+          onSignOut: () =>
+            window.location.assign(signOutUrl(auth, `${window.location.origin}/`, browserSession())),
+        };
+  render(<App config={config} {...(send === undefined ? {} : { send })} {...signOut} />, root);
 }
 
 void start();

@@ -1,7 +1,7 @@
 import type { InputEventMessage } from './live-messages';
 
 /** The monitoring agent's window: cancellation ratios are counted per 5 minutes of event time. */
-export const WINDOW_MS = 5 * 60 * 1000;
+const WINDOW_MS = 5 * 60 * 1000;
 
 /** Placed and cancelled orders of one scope in one window. */
 export interface WindowCount {

@@ -56,9 +56,9 @@ export interface TraceLayout {
 }
 
 /** A bar never drawn narrower than this (an event takes no time, yet it is there). */
-export const MIN_BAR_PCT = 0.4;
+const MIN_BAR_PCT = 0.4;
 /** Rows drawn at most (a monitoring agent's batch can hold hundreds of subsegments). */
-export const MAX_ROWS = 500;
+const MAX_ROWS = 500;
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
 
@@ -105,7 +105,7 @@ export function stillWriting(waterfall: TraceWaterfall): boolean {
 }
 
 /** Round gridline values (1, 2 or 5 × 10ⁿ ms apart) from 0 to `totalMs`, about `target` of them. */
-export function axisTicks(totalMs: number, target = 5): number[] {
+function axisTicks(totalMs: number, target = 5): number[] {
   if (!(totalMs > 0)) return [0];
   const raw = totalMs / target;
   const magnitude = 10 ** Math.floor(Math.log10(raw));

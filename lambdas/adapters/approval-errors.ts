@@ -12,7 +12,7 @@ export class ApprovalError extends Error {
 }
 
 /** One line per pending approval: what it asks, of whom, in which execution, and its token. */
-export function describePending(approval: PendingApproval): string {
+function describePending(approval: PendingApproval): string {
   const { request } = approval;
   return `${request.correlationId}: ${request.taskType} (tier ${request.tier.index + 1} ${request.tier.name}, asked of ${request.tier.approvers}; execution ${approval.executionName}; token ${approval.taskToken})`;
 }

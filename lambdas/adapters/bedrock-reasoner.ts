@@ -19,7 +19,7 @@ import type {
 import { ReasonerUnavailable } from '../domain/planning/errors';
 
 /** The tool the model calls when no catalog task fits: planning then escalates to an operator. */
-export const ESCALATE_TOOL = 'escalate_to_operator';
+const ESCALATE_TOOL = 'escalate_to_operator';
 
 export interface BedrockReasonerOptions {
   /** A model or inference profile that supports Converse tool use, e.g. `global.anthropic.claude-haiku-4-5-20251001-v1:0`. */

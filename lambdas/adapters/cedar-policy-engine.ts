@@ -18,7 +18,7 @@ const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const IMPLICIT_PERMIT = 'implicit:no-approval-needed';
 
 /** Cedar itself failed on a request (not a policy error): the request was built wrong. A bug, not bad input. */
-export class PolicyEngineFailure extends Error {
+class PolicyEngineFailure extends Error {
   override readonly name = 'PolicyEngineFailure';
 }
 

@@ -21,7 +21,7 @@ import { activePausesOf, intakeKey } from './dynamodb-intake-store';
 import { batchGetAll } from './dynamodb-paging';
 
 /** The GSI over route items: partition `warehouseId`, sort `routeRegion` (profiles have no `routeRegion`). */
-export const ROUTES_BY_WAREHOUSE = 'routesByWarehouse';
+const ROUTES_BY_WAREHOUSE = 'routesByWarehouse';
 const PROFILE = 'profile';
 const profileKey = (warehouseId: string) => ({ pk: `warehouse#${warehouseId}`, sk: PROFILE });
 const routeKey = (region: string, warehouseId: string) => ({

@@ -7,9 +7,7 @@ import { incidentPartition } from './dynamodb-incident-partition';
  * A notification item in the operations table, in its incident's partition: `pk = incident#<incident tag>`,
  * `sk = notification#<notificationId>`.
  */
-export const notificationKey = (
-  notification: Pick<CustomerNotification, 'notificationId' | 'correlationId'>,
-) => ({
+const notificationKey = (notification: Pick<CustomerNotification, 'notificationId' | 'correlationId'>) => ({
   pk: incidentPartition(notification.correlationId),
   sk: `notification#${notification.notificationId}`,
 });

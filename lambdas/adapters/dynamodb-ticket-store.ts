@@ -8,7 +8,7 @@ import { incidentPartition } from './dynamodb-incident-partition';
  * A ticket item in the operations table, in its incident's partition: `pk = incident#<incident tag>`,
  * `sk = ticket#<ticketId>` — so a task session may touch only its own incident's tickets.
  */
-export const ticketKey = (ticket: TicketRef) => ({
+const ticketKey = (ticket: TicketRef) => ({
   pk: incidentPartition(ticket.correlationId),
   sk: `ticket#${ticket.ticketId}`,
 });

@@ -16,7 +16,8 @@ import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll } from './dynamodb-paging';
-import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
+import type { Cell, WindowStore } from '../domain/monitoring/monitor';
+import type { WindowIncrement } from '../domain/monitoring/window-increments';
 import {
   epochMsOf,
   isoOf,

@@ -10,7 +10,7 @@ export interface OutgoingEvent {
   readonly resources?: string[];
 }
 
-export class PublishFailed extends Error {
+class PublishFailed extends Error {
   override readonly name = 'PublishFailed';
   constructor(readonly failures: { detailType: string; errorCode?: string; errorMessage?: string }[]) {
     super(

@@ -13,7 +13,7 @@ export interface LocalEmbedderOptions {
   readonly textWeight?: number;
 }
 
-export const DEFAULT_FEATURE_WEIGHTS: Readonly<Record<string, number>> = {
+const DEFAULT_FEATURE_WEIGHTS: Readonly<Record<string, number>> = {
   kind: 1,
   scopeType: 1,
   scope: 1.2,

@@ -1,5 +1,6 @@
 import type { OpenIncident } from '../domain/monitoring/incidents';
-import type { Cell, WindowIncrement, WindowStore } from '../domain/monitoring/monitor';
+import type { Cell, WindowStore } from '../domain/monitoring/monitor';
+import type { WindowIncrement } from '../domain/monitoring/window-increments';
 import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
 
 interface WindowSets {

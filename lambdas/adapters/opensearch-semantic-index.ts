@@ -40,7 +40,7 @@ export interface OpenSearchSemanticIndexOptions {
   readonly createIndex?: boolean;
 }
 
-export interface SigningCredentials {
+interface SigningCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly sessionToken?: string;
@@ -78,7 +78,7 @@ const storedDocument = z.object({
  * Converts a Faiss inner-product score back to the inner product: OpenSearch scores `1 + ip` when `ip ≥ 0` and
  * `1 / (1 - ip)` otherwise (k-NN "spaces" documentation). Vectors are unit length, so that is the cosine.
  */
-export function cosineFromScore(score: number): number {
+function cosineFromScore(score: number): number {
   return score >= 1 ? score - 1 : 1 - 1 / score;
 }
 

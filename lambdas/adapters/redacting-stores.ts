@@ -20,7 +20,7 @@ import type {
 } from '../domain/memory/semantic-index';
 
 /** Where a redaction happened, for a metric or a log line (never the redacted value). */
-export interface RedactionReport {
+interface RedactionReport {
   readonly port: 'episodic' | 'semantic' | 'procedural' | 'reasoner' | 'embedder';
   readonly redactions: readonly Redaction[];
 }
@@ -76,7 +76,7 @@ export class RedactingEpisodicStore implements EpisodicStore {
 }
 
 /** Semantic memory behind the firewall: text and metadata are redacted; vectors pass as they are. */
-export class RedactingSemanticIndex implements SemanticIndex {
+class RedactingSemanticIndex implements SemanticIndex {
   private readonly redacting;
 
   constructor(
@@ -105,7 +105,7 @@ export class RedactingSemanticIndex implements SemanticIndex {
 }
 
 /** Procedural memory behind the firewall: template tasks (literal parameters) are redacted. */
-export class RedactingProceduralStore implements ProceduralStore {
+class RedactingProceduralStore implements ProceduralStore {
   private readonly redacting;
 
   constructor(
@@ -135,7 +135,7 @@ export class RedactingProceduralStore implements ProceduralStore {
 }
 
 /** The firewall around the reasoner: the prompt's facts are redacted on the way in, its draft on the way out. */
-export class RedactingReasoner implements Reasoner {
+class RedactingReasoner implements Reasoner {
   private readonly redacting;
 
   constructor(
@@ -162,7 +162,7 @@ export class RedactingReasoner implements Reasoner {
 }
 
 /** The firewall around the embedder: text sent to a model is redacted (feature values too). */
-export class RedactingEmbedder implements Embedder {
+class RedactingEmbedder implements Embedder {
   private readonly redacting;
 
   constructor(

@@ -25,9 +25,9 @@ import {
  */
 
 /** The saga's state that asks a person (statemachines/remediation-saga.asl.json). */
-export const APPROVAL_STATE = 'RequestApproval';
+const APPROVAL_STATE = 'RequestApproval';
 /** How the saga's state machine is named, on AWS (`RemediationSagaStateMachine…-…`) and in the sandbox. */
-export const SAGA_NAME_CONTAINS = 'RemediationSaga';
+const SAGA_NAME_CONTAINS = 'RemediationSaga';
 
 /** An approval a saga execution waits on: what it asks (the `approval_requested` detail) and its task token. */
 export interface PendingApproval {
@@ -63,7 +63,7 @@ const ATTEMPT_ENDINGS: ReadonlySet<string> = new Set([
  * `…StateEntered`; a retried attempt's events lie in between) is `RequestApproval`. Stops reading at that state,
  * so a long history is read only as far back as its last task.
  */
-export async function awaitedApproval(
+async function awaitedApproval(
   newestFirst: AsyncIterable<HistoryEvent> | Iterable<HistoryEvent>,
   executionArn: string,
 ): Promise<{ request: ApprovalRequested; scheduledAt?: Date } | undefined> {
@@ -181,7 +181,7 @@ async function* historyNewestFirst(client: SFNClient, executionArn: string): Asy
 }
 
 /** The error name the saga's `RequestApproval` catches as a rejection. */
-export const APPROVAL_REJECTED = 'ApprovalRejected';
+const APPROVAL_REJECTED = 'ApprovalRejected';
 
 /** What to answer: an incident (correlation id) to look up, or a task token to use as is. */
 export type ApprovalTarget =

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 
 /** One event the saga put on the bus (a command, an announcement), and how its task ended. */
-export interface SagaStep {
+interface SagaStep {
   /** When the state scheduled it. */
   readonly time?: string;
   /** The saga's state (`RunTask`, `RunCompensation`, `RequestApproval`, `AnnouncePlan`, …). */
@@ -74,7 +74,7 @@ function entryOf(parameters: string | undefined): Pick<SagaStep, 'detailType' | 
 }
 
 /** The steps of a history read oldest first: each `events` task with the state that ran it and its ending. */
-export function sagaSteps(history: readonly HistoryEvent[]): SagaStep[] {
+function sagaSteps(history: readonly HistoryEvent[]): SagaStep[] {
   const steps: SagaStep[] = [];
   let state = '';
   let open: { index: number; step: SagaStep } | undefined;

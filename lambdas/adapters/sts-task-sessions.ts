@@ -2,7 +2,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { TaskSessionTags } from '../domain/governance/task-session';
 
 /** A session's temporary credentials, in the shape SDK clients take as `credentials`. */
-export interface SessionCredentials {
+interface SessionCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly sessionToken: string;

@@ -4,7 +4,7 @@ import { TRACE_METADATA_MAX_BYTES } from '../domain/memory/decision-trace';
 import type { EpisodicRecord, EpisodicStore } from '../domain/memory/episodic';
 
 /** The X-Ray metadata namespace of decision-trace records. */
-export const TRACE_METADATA_NAMESPACE = 'decision-trace';
+const TRACE_METADATA_NAMESPACE = 'decision-trace';
 
 /**
  * Episodic memory that also puts every record in the function's X-Ray trace: one subsegment per record

@@ -2,10 +2,9 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { EventPublisher } from '../adapters/event-publisher';
 import { StsTaskSessions } from '../adapters/sts-task-sessions';
@@ -24,36 +23,48 @@ import {
   type TagSource,
   type TaskSessionTags,
 } from '../domain/governance/task-session';
-import { commandFields, commandIdempotency, runCommand } from './shared/command';
-import { requireEnv } from './shared/environment';
-import { networkStoreFromEnv } from './shared/network';
+import { commandFields, commandIdempotency, commandVariables, runCommand } from './shared/command';
+import { parseConfig, requiredText } from './shared/config';
+import { networkStore, networkVariables } from './shared/network';
 import { countEventsOut, createObservability, instrument } from './shared/observability';
+import { deadLetterRejector } from './shared/rejections';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const AGENT = 'fulfillment-agent';
+const config = parseConfig(
+  z.object({
+    ORDERS_TABLE_NAME: requiredText,
+    TASK_ROLE_ARN: requiredText,
+    ...networkVariables,
+    ...commandVariables,
+  }),
+  process.env,
+);
 // The function's own role reads the network and keeps the idempotency records; the order book (orders, journals,
 // capacity ledgers) is written with the task's session, which may touch only its own reroute's journal.
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const network = networkStoreFromEnv(dynamodb);
-const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+const network = networkStore(dynamodb, config);
+const ordersTable = config.ORDERS_TABLE_NAME;
 const sessions = new StsTaskSessions({
-  roleArn: requireEnv('TASK_ROLE_ARN'),
+  roleArn: config.TASK_ROLE_ARN,
   sts: tracer.captureAWSv3Client(new STSClient({})),
   open: (credentials) =>
     new DynamoOrderBook(ordersTable, tracer.captureAWSv3Client(new DynamoDBClient({ credentials }))),
 });
 const publisher = new EventPublisher(
-  requireEnv('EVENT_BUS_NAME'),
+  config.EVENT_BUS_NAME,
   countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
-const rejector = new DeadLetterRejector(
-  requireEnv('DEAD_LETTER_QUEUE_URL'),
-  tracer.captureAWSv3Client(new SQSClient({})),
+const rejector = deadLetterRejector(
+  config.DEAD_LETTER_QUEUE_URL,
+  publisher,
+  sources.fulfillment,
+  observability,
 );
 
 // A command's effect happens once per idempotency key, however often EventBridge or Lambda redeliver it.
-const idempotency = commandIdempotency(dynamodb);
+const idempotency = commandIdempotency(dynamodb, config.IDEMPOTENCY_TABLE_NAME);
 type Command = RerouteOrders | RebalanceRegion | RevertReroute | RevertRebalance;
 
 /**

@@ -3,15 +3,17 @@ import { z } from 'zod';
 import { parseDetail } from '../domain/contracts/parse';
 import { OutcomeLearner, type FulfillmentFacts, type LearningResult } from '../domain/planning/learning';
 import { MAX_PLAN_TASKS } from '../domain/planning/task-catalog';
-import { memoryPorts, templateThreshold } from './shared/memory';
+import { parseConfig } from './shared/config';
+import { memoryConfig, memoryPorts } from './shared/memory';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-const ports = memoryPorts(tracer, (report) =>
+const config = parseConfig(memoryConfig({}), process.env);
+const ports = memoryPorts(tracer, config, (report) =>
   metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
 );
-const learner = new OutcomeLearner(ports, { templateThreshold: templateThreshold() });
+const learner = new OutcomeLearner(ports, { templateThreshold: config.TEMPLATE_SIMILARITY_THRESHOLD });
 
 const learningInput = z.object({
   spike: z.unknown(),

@@ -3,9 +3,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { z } from 'zod';
 import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
 import { EventPublisher } from '../adapters/event-publisher';
 import { SettledWindowCache } from '../adapters/settled-window-cache';
@@ -13,28 +12,52 @@ import { parseDetail } from '../domain/contracts/parse';
 import type { OrderCancellationSpike } from '../domain/contracts/platform';
 import { sources } from '../domain/contracts/registry';
 import { resolveDetectorConfig } from '../domain/monitoring/detector';
+import { InvalidDetectorConfig } from '../domain/monitoring/errors';
 import { observeOrders } from '../domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../domain/monitoring/windows';
-import { jsonEnv, requireEnv } from './shared/environment';
+import { jsonVariable, parseConfig, requiredText } from './shared/config';
 import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { consumeStream } from './shared/stream';
+import { deadLetterRejector } from './shared/rejections';
+import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-const config = resolveDetectorConfig(jsonEnv('DETECTOR_CONFIG', {}));
+/** The detector's overrides (`DETECTOR_CONFIG`, JSON), merged on its defaults and checked by the domain's rules. */
+const detectorConfig = z.unknown().transform((overrides, context) => {
+  try {
+    return resolveDetectorConfig(overrides ?? {});
+  } catch (error) {
+    if (!(error instanceof InvalidDetectorConfig)) throw error;
+    const path = error.field === '(config)' ? [] : [error.field];
+    context.addIssue({ code: 'custom', path, message: `expected ${error.expected}` });
+    return z.NEVER;
+  }
+});
+const config = parseConfig(
+  z.object({
+    COUNTERS_TABLE_NAME: requiredText,
+    IDEMPOTENCY_TABLE_NAME: requiredText,
+    DETECTOR_CONFIG: jsonVariable(detectorConfig),
+    ...streamVariables,
+  }),
+  process.env,
+);
+const detector = config.DETECTOR_CONFIG;
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 // Settled windows (over half an hour old) are read once per warm instance; see SettledWindowCache.
 const store = new SettledWindowCache(
-  new DynamoWindowStore(requireEnv('COUNTERS_TABLE_NAME'), dynamodb, undefined, config.windowMinutes),
-  6 * config.windowMinutes,
+  new DynamoWindowStore(config.COUNTERS_TABLE_NAME, dynamodb, undefined, detector.windowMinutes),
+  6 * detector.windowMinutes,
 );
 const publisher = new EventPublisher(
-  requireEnv('EVENT_BUS_NAME'),
+  config.EVENT_BUS_NAME,
   countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
-const rejector = new DeadLetterRejector(
-  requireEnv('DEAD_LETTER_QUEUE_URL'),
-  tracer.captureAWSv3Client(new SQSClient({})),
+const rejector = deadLetterRejector(
+  config.DEAD_LETTER_QUEUE_URL,
+  publisher,
+  sources.monitoring,
+  observability,
 );
 
 /**
@@ -64,7 +87,7 @@ const publishSpike = makeIdempotent(
   },
   {
     persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+      tableName: config.IDEMPOTENCY_TABLE_NAME,
       awsSdkV3Client: dynamodb,
     }),
     config: idempotency,
@@ -80,7 +103,7 @@ export async function run(event: SQSEvent, context?: Context): Promise<SQSBatchR
     accepted: ['order_placed', 'order_cancelled'],
     rejector,
     logger,
-    maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
     process: async (events) => {
       const detectedAt = events.reduce(
         (latest, e) => (Date.parse(e.time) > Date.parse(latest) ? e.time : latest),
@@ -88,9 +111,15 @@ export async function run(event: SQSEvent, context?: Context): Promise<SQSBatchR
       );
       // Warehouses and customer regions: a region-wide problem is one region incident, a warehouse's is its own.
       // Each spike is published as its incident opens, before the incident is saved.
-      await observeOrders(events.map(orderFactOf), store, config, warehouseAndRegionScopes, async (spike) => {
-        await publishSpike(spike, detectedAt);
-      });
+      await observeOrders(
+        events.map(orderFactOf),
+        store,
+        detector,
+        warehouseAndRegionScopes,
+        async (spike) => {
+          await publishSpike(spike, detectedAt);
+        },
+      );
       metrics.addMetric('OrderEventsCounted', MetricUnit.Count, events.length);
     },
   });

@@ -1,21 +1,31 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { z } from 'zod';
 import { mapLimited } from '../adapters/concurrency';
+import { EventPublisher } from '../adapters/event-publisher';
+import { sources } from '../domain/contracts/registry';
 import type { CapacityChanged, WarehouseUpdated } from '../domain/contracts/retail';
-import { requireEnv } from './shared/environment';
-import { networkStoreFromEnv } from './shared/network';
-import { createObservability, instrument } from './shared/observability';
-import { consumeStream } from './shared/stream';
+import { parseConfig } from './shared/config';
+import { networkStore, networkVariables } from './shared/network';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
+import { deadLetterRejector } from './shared/rejections';
+import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-const network = networkStoreFromEnv(tracer.captureAWSv3Client(new DynamoDBClient({})));
-const rejector = new DeadLetterRejector(
-  requireEnv('DEAD_LETTER_QUEUE_URL'),
-  tracer.captureAWSv3Client(new SQSClient({})),
+const config = parseConfig(z.object({ ...networkVariables, ...streamVariables }), process.env);
+const network = networkStore(tracer.captureAWSv3Client(new DynamoDBClient({})), config);
+const publisher = new EventPublisher(
+  config.EVENT_BUS_NAME,
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
+);
+const rejector = deadLetterRejector(
+  config.DEAD_LETTER_QUEUE_URL,
+  publisher,
+  sources.fulfillment,
+  observability,
 );
 
 /**
@@ -29,7 +39,7 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     accepted: ['warehouse_updated', 'capacity_changed'],
     rejector,
     logger,
-    maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
     process: async (events) => {
       const applied = await mapLimited(events, 8, (e) =>
         e.detailType === 'warehouse_updated'

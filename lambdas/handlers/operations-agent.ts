@@ -2,10 +2,9 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { z } from 'zod';
 import { DynamoIntakeStore } from '../adapters/dynamodb-intake-store';
 import { DynamoNotificationLog } from '../adapters/dynamodb-notification-log';
 import { DynamoTicketStore } from '../adapters/dynamodb-ticket-store';
@@ -29,20 +28,30 @@ import { OperationsError } from '../domain/operations/errors';
 import { pauseIntake, resumeIntake } from '../domain/operations/intake';
 import { notifyCustomers } from '../domain/operations/notifications';
 import { closeTicket, openTicket } from '../domain/operations/tickets';
-import { commandFields, commandIdempotency, runCommand } from './shared/command';
-import { requireEnv } from './shared/environment';
+import { commandFields, commandIdempotency, commandVariables, runCommand } from './shared/command';
+import { parseConfig, requiredText } from './shared/config';
 import { countEventsOut, createObservability, instrument } from './shared/observability';
+import { deadLetterRejector } from './shared/rejections';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const AGENT = 'operations-agent';
+const config = parseConfig(
+  z.object({
+    NETWORK_TABLE_NAME: requiredText,
+    OPERATIONS_TABLE_NAME: requiredText,
+    TASK_ROLE_ARN: requiredText,
+    ...commandVariables,
+  }),
+  process.env,
+);
 // The function's own role: the idempotency records, events and its dead-letter queue. Effects on intake items,
 // tickets and notifications run with the task's session (below), which may touch only the task's entities.
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const networkTable = requireEnv('NETWORK_TABLE_NAME');
-const operationsTable = requireEnv('OPERATIONS_TABLE_NAME');
+const networkTable = config.NETWORK_TABLE_NAME;
+const operationsTable = config.OPERATIONS_TABLE_NAME;
 const sessions = new StsTaskSessions({
-  roleArn: requireEnv('TASK_ROLE_ARN'),
+  roleArn: config.TASK_ROLE_ARN,
   sts: tracer.captureAWSv3Client(new STSClient({})),
   open: (credentials) => {
     const client = tracer.captureAWSv3Client(new DynamoDBClient({ credentials }));
@@ -54,17 +63,19 @@ const sessions = new StsTaskSessions({
   },
 });
 const publisher = new EventPublisher(
-  requireEnv('EVENT_BUS_NAME'),
+  config.EVENT_BUS_NAME,
   countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
-const rejector = new DeadLetterRejector(
-  requireEnv('DEAD_LETTER_QUEUE_URL'),
-  tracer.captureAWSv3Client(new SQSClient({})),
+const rejector = deadLetterRejector(
+  config.DEAD_LETTER_QUEUE_URL,
+  publisher,
+  sources.operations,
+  observability,
 );
 
 // Each command's effect happens once per idempotency key (`<task prefix>#<correlation id>`), however often
 // EventBridge, Lambda or the saga's retries deliver it.
-const idempotency = commandIdempotency(dynamodb);
+const idempotency = commandIdempotency(dynamodb, config.IDEMPOTENCY_TABLE_NAME);
 
 /** A command with the business time it was issued at (the envelope's `time`). */
 interface Issued<C> {

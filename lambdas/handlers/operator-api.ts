@@ -2,11 +2,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
+import { z } from 'zod';
 import { DynamoBudgetLedger } from '../adapters/dynamodb-budget-ledger';
 import { DynamoIncidentReader } from '../adapters/dynamodb-incident-reader';
 import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
-import { ConfigurationError, jsonEnv, requireEnv } from './shared/environment';
-import { governanceReader } from './shared/governance';
+import { jsonVariable, parseConfig, requiredText } from './shared/config';
+import { governanceReader, governanceVariables } from './shared/governance';
 import { createObservability, instrument } from './shared/observability';
 import { operatorApi } from './operator-routes';
 
@@ -14,19 +15,27 @@ const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 
-const agents = jsonEnv('AGENT_NAMES', []);
-if (!Array.isArray(agents) || !agents.every((name) => typeof name === 'string')) {
-  throw new ConfigurationError('environment variable AGENT_NAMES must be a JSON array of service names');
-}
+const config = parseConfig(
+  z.object({
+    EPISODIC_TABLE_NAME: requiredText,
+    SAGA_STATE_MACHINE_ARN: requiredText,
+    BUDGETS_TABLE_NAME: requiredText,
+    COUNTERS_TABLE_NAME: requiredText,
+    /** The agents `GET /agents` lists, by service name (JSON array). */
+    AGENT_NAMES: jsonVariable(z.array(z.string().min(1)).default([])),
+    ...governanceVariables,
+  }),
+  process.env,
+);
 
 const app = operatorApi({
-  incidents: new DynamoIncidentReader(requireEnv('EPISODIC_TABLE_NAME'), dynamodb),
+  incidents: new DynamoIncidentReader(config.EPISODIC_TABLE_NAME, dynamodb),
   sfn: tracer.captureAWSv3Client(new SFNClient({})),
-  stateMachineArn: requireEnv('SAGA_STATE_MACHINE_ARN'),
-  governance: governanceReader(tracer),
-  budgets: new DynamoBudgetLedger(requireEnv('BUDGETS_TABLE_NAME'), dynamodb),
-  windows: new DynamoWindowStore(requireEnv('COUNTERS_TABLE_NAME'), dynamodb),
-  agents,
+  stateMachineArn: config.SAGA_STATE_MACHINE_ARN,
+  governance: governanceReader(tracer, config),
+  budgets: new DynamoBudgetLedger(config.BUDGETS_TABLE_NAME, dynamodb),
+  windows: new DynamoWindowStore(config.COUNTERS_TABLE_NAME, dynamodb),
+  agents: config.AGENT_NAMES,
   logger,
   // Change management: the override rate is OperatorOverrides / OperatorDecisions (an alarm watches it).
   onApprovalAnswered: (approved) => {

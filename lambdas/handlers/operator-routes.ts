@@ -99,11 +99,20 @@ async function jsonBody(req: Request): Promise<unknown> {
   }
 }
 
-/** The caller as API Gateway's IAM authorization identified it (the signer of the request). */
+/**
+ * The caller as API Gateway's IAM authorization identified it (the signer of the request). An operator signed in to
+ * the console holds the identity pool's credentials, whose role session (`…/CognitoIdentityCredentials`) is the
+ * same for every operator: the person is named by the sign-in the identity pool records in the identity's
+ * authentication methods (`cognito-idp.<region>.amazonaws.com/<user pool>:CognitoSignIn:<user sub>`).
+ */
 function callerOf(reqCtx: RequestContext): string {
   const iam = (reqCtx.event as Partial<APIGatewayProxyEventV2WithIAMAuthorizer>).requestContext?.authorizer
     ?.iam;
-  const caller = iam?.userArn ?? iam?.callerId;
+  // The type says `null`: API Gateway sets it for callers with identity pool credentials.
+  const cognito = (iam as { cognitoIdentity?: { amr?: readonly string[] } | null } | undefined)
+    ?.cognitoIdentity;
+  const signIn = cognito?.amr?.find((method) => method.includes(':CognitoSignIn:'));
+  const caller = signIn ?? iam?.userArn ?? iam?.callerId;
   if (typeof caller !== 'string' || caller === '') {
     throw new OperatorProblem(
       403,

@@ -1,22 +1,35 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DeadLetterRejector } from '../adapters/dead-letter-rejector';
+import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
-import { requireEnv } from './shared/environment';
-import { networkStoreFromEnv } from './shared/network';
-import { createObservability, instrument } from './shared/observability';
-import { consumeStream } from './shared/stream';
+import { EventPublisher } from '../adapters/event-publisher';
+import { sources } from '../domain/contracts/registry';
+import { parseConfig, requiredText } from './shared/config';
+import { networkStore, networkVariables } from './shared/network';
+import { countEventsOut, createObservability, instrument } from './shared/observability';
+import { deadLetterRejector } from './shared/rejections';
+import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
+const config = parseConfig(
+  z.object({ ORDERS_TABLE_NAME: requiredText, ...networkVariables, ...streamVariables }),
+  process.env,
+);
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const book = new DynamoOrderBook(requireEnv('ORDERS_TABLE_NAME'), dynamodb);
-const network = networkStoreFromEnv(dynamodb);
-const rejector = new DeadLetterRejector(
-  requireEnv('DEAD_LETTER_QUEUE_URL'),
-  tracer.captureAWSv3Client(new SQSClient({})),
+const book = new DynamoOrderBook(config.ORDERS_TABLE_NAME, dynamodb);
+const network = networkStore(dynamodb, config);
+const publisher = new EventPublisher(
+  config.EVENT_BUS_NAME,
+  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
+);
+const rejector = deadLetterRejector(
+  config.DEAD_LETTER_QUEUE_URL,
+  publisher,
+  sources.fulfillment,
+  observability,
 );
 
 /**
@@ -30,7 +43,7 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
     accepted: ['order_placed', 'order_cancelled'],
     rejector,
     logger,
-    maxReceiveCount: Number(process.env.MAX_RECEIVE_COUNT ?? 3),
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
     process: async (events) => {
       await book.apply(
         events.map((e) => ({

@@ -10,27 +10,32 @@ import { budgetPolicyOf } from '../domain/governance/budget';
 import { BudgetedReasoner } from '../domain/governance/budgeted-reasoner';
 import { EscalationRequired } from '../domain/planning/errors';
 import { RemediationPlanner } from '../domain/planning/planner';
-import { requireEnv } from './shared/environment';
-import { governanceReader } from './shared/governance';
-import { memoryPorts, REASONER_MAX_TOKENS, templateThreshold } from './shared/memory';
+import { parseConfig, requiredText } from './shared/config';
+import { governanceReader, governanceVariables } from './shared/governance';
+import { memoryConfig, memoryPorts, REASONER_MAX_TOKENS } from './shared/memory';
 import { MeteredReasoner } from './shared/model-metrics';
 import { countEventsOut, createObservability, instrument } from './shared/observability';
 
 const AGENT = 'planning-agent';
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-const governance = governanceReader(tracer);
+const config = parseConfig(
+  memoryConfig({ BUDGETS_TABLE_NAME: requiredText, EVENT_BUS_NAME: requiredText, ...governanceVariables }),
+  process.env,
+);
+const governance = governanceReader(tracer, config);
 const ledger = new DynamoBudgetLedger(
-  requireEnv('BUDGETS_TABLE_NAME'),
+  config.BUDGETS_TABLE_NAME,
   tracer.captureAWSv3Client(new DynamoDBClient({})),
 );
 const publisher = new EventPublisher(
-  requireEnv('EVENT_BUS_NAME'),
+  config.EVENT_BUS_NAME,
   countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 const planner = new RemediationPlanner(
   memoryPorts(
     tracer,
+    config,
     (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
     // The inference firewall's cost ceiling: each call reserved on the agent's budget ledger, at the ceiling and
     // price the governance configuration sets now; past it, budget_exceeded and the rule planner instead.
@@ -66,7 +71,7 @@ const planner = new RemediationPlanner(
         metrics,
       ),
   ),
-  { templateThreshold: templateThreshold() },
+  { templateThreshold: config.TEMPLATE_SIMILARITY_THRESHOLD },
 );
 
 /**

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { DynamoEpisodicStore } from '../adapters/dynamodb-episodic-store';
 import { EventPublisher } from '../adapters/event-publisher';
@@ -16,34 +17,41 @@ import { BUILT_IN_RULES, decidePolicy, type PolicyDecision } from '../domain/gov
 import { parsePolicyRequest } from '../domain/governance/policy-request';
 import { policyDecisionRecord } from '../domain/memory/decision-trace';
 import { impactOf, stakeQuery } from '../domain/governance/value-at-stake';
-import { requireEnv } from './shared/environment';
-import { governanceDocuments } from './shared/governance';
+import { parseConfig, requiredText } from './shared/config';
+import { governanceDocuments, governanceVariables } from './shared/governance';
 import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { redactorFromEnv } from './shared/redaction';
+import { redactionVariables, redactorWith } from './shared/redaction';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
+const config = parseConfig(
+  z.object({
+    ORDERS_TABLE_NAME: requiredText,
+    EVENT_BUS_NAME: requiredText,
+    EPISODIC_TABLE_NAME: requiredText,
+    ...governanceVariables,
+    ...redactionVariables,
+  }),
+  process.env,
+);
 
-const governance = new GovernanceConfiguration(governanceDocuments(tracer));
+const governance = new GovernanceConfiguration(governanceDocuments(tracer, config));
 const orders = new DynamoOrderBook(
-  requireEnv('ORDERS_TABLE_NAME'),
+  config.ORDERS_TABLE_NAME,
   tracer.captureAWSv3Client(new DynamoDBClient({})),
 );
 const publisher = new EventPublisher(
-  requireEnv('EVENT_BUS_NAME'),
+  config.EVENT_BUS_NAME,
   countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
 );
 // The decision trace: every decision is also an episodic record of the incident's entity (and X-Ray metadata),
 // behind the redaction like every memory write.
 const episodic = new RedactingEpisodicStore(
   new TracedEpisodicStore(
-    new DynamoEpisodicStore(
-      requireEnv('EPISODIC_TABLE_NAME'),
-      tracer.captureAWSv3Client(new DynamoDBClient({})),
-    ),
+    new DynamoEpisodicStore(config.EPISODIC_TABLE_NAME, tracer.captureAWSv3Client(new DynamoDBClient({}))),
     tracer,
   ),
-  redactorFromEnv(),
+  redactorWith(config.REDACTION_KEY),
   (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
 );
 

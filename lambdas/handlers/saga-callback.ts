@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { CommandFailed } from '../domain/contracts/platform';
-import { parseEvent } from '../domain/contracts/parse';
 import { commandAnswers } from '../domain/contracts/registry';
+import { parseEventBridgeEvent } from './shared/event-envelope';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
@@ -30,7 +30,7 @@ const clip = (text: string, limit: number): string =>
  * `Catch` matches, its `reason` the cause).
  */
 export async function run(event: EventBridgeEvent<string, unknown>): Promise<void> {
-  const answer = parseEvent(event, commandAnswers);
+  const answer = parseEventBridgeEvent(event, commandAnswers);
   const { taskToken, ...output } = answer.detail;
   try {
     if (answer.detailType === 'command_failed') {

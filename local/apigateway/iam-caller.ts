@@ -64,7 +64,7 @@ const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
 /** The access key every sandbox tool signs with (`npm run approve`, the tests): the account's operator. */
-export const SANDBOX_ACCESS_KEY = 'sandbox';
+const SANDBOX_ACCESS_KEY = 'sandbox';
 
 /**
  * API Gateway's IAM authorization in the sandbox: the request must be SigV4-signed for `execute-api` by a caller
@@ -197,6 +197,13 @@ export class IamCallers {
       date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
     );
     if (Number.isNaN(signedAt.getTime())) return undefined;
+    // The signature covers the hash of the body as received. A signed `x-amz-content-sha256` header is part of the
+    // canonical headers, not a stand-in for the body: the signer would take its value as the payload's hash, so a
+    // changed body under the original header must not verify.
+    const declared = request.headers['x-amz-content-sha256'];
+    if (declared !== undefined && declared !== createHash('sha256').update(request.body).digest('hex')) {
+      return undefined;
+    }
     const headers = Object.fromEntries(key.signedHeaders.map((name) => [name, request.headers[name] ?? '']));
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of new URLSearchParams(request.rawQueryString)) {

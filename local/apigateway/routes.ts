@@ -25,7 +25,7 @@ export interface HttpApiDefinition {
 }
 
 /** A route key the sandbox cannot serve, or an integration other than Lambda proxy: the message names it. */
-export class HttpApiTemplateError extends Error {
+class HttpApiTemplateError extends Error {
   override readonly name = 'HttpApiTemplateError';
 }
 

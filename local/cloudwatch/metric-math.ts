@@ -7,12 +7,12 @@
  *
  * Syntax: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
  */
-export class MetricMathError extends Error {
+class MetricMathError extends Error {
   override readonly name = 'MetricMathError';
 }
 
 /** The value of each metric id in one period (undefined: no datapoint). */
-export type PeriodValues = (id: string) => number | undefined;
+type PeriodValues = (id: string) => number | undefined;
 export type CompiledExpression = {
   readonly ids: readonly string[];
   evaluate(values: PeriodValues): number | undefined;

@@ -13,7 +13,7 @@ export interface MetricIdentity {
 }
 
 /** The statistics the sandbox computes (percentiles and trimmed means are not kept). */
-export const STATISTICS = ['Sum', 'Average', 'Maximum', 'Minimum', 'SampleCount'] as const;
+const STATISTICS = ['Sum', 'Average', 'Maximum', 'Minimum', 'SampleCount'] as const;
 export type Statistic = (typeof STATISTICS)[number];
 
 export function isStatistic(value: string): value is Statistic {
@@ -30,7 +30,7 @@ interface Aggregate {
 const MINUTE = 60_000;
 
 /** The canonical key of a metric: dimensions sorted by name, so their order never makes two metrics. */
-export function metricKey(metric: MetricIdentity): string {
+function metricKey(metric: MetricIdentity): string {
   const dimensions = Object.keys(metric.dimensions)
     .sort()
     .map((name) => `${name}=${metric.dimensions[name]}`)

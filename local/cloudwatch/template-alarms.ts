@@ -10,7 +10,7 @@ import { compileExpression, type CompiledExpression } from './metric-math';
 import { isStatistic, type MetricIdentity, type MetricStore, type Statistic } from './metric-store';
 
 /** An `AWS::CloudWatch::Alarm` of the template the sandbox cannot evaluate faithfully, named with the reason. */
-export class AlarmDefinitionError extends Error {
+class AlarmDefinitionError extends Error {
   override readonly name = 'AlarmDefinitionError';
 }
 
@@ -45,7 +45,7 @@ export function templateAlarms(template: ResolvedTemplate): AlarmDefinition[] {
     );
 }
 
-export function alarmDefinition(logicalId: string, p: Record<string, unknown>): AlarmDefinition {
+function alarmDefinition(logicalId: string, p: Record<string, unknown>): AlarmDefinition {
   const fail = (what: string): never => {
     throw new AlarmDefinitionError(`alarm ${logicalId}: ${what}`);
   };

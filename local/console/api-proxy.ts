@@ -3,7 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '../apigateway/iam-caller';
 
 /** The sandbox's operator key (as `npm run approve` signs): allowed every route of the operator API. */
-export const SANDBOX_OPERATOR = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
+const SANDBOX_OPERATOR = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 
 /** A request body larger than this is refused (the API's own bodies are a few hundred bytes). */
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -6,7 +6,7 @@ import { newestMtime } from '../template';
 /** What the built console is made from: a change to any of these makes `console/dist` stale. */
 const SOURCES = ['src', 'index.html', 'vite.config.mts'];
 
-export function consoleIsFresh(consoleDir: string): boolean {
+function consoleIsFresh(consoleDir: string): boolean {
   const built = path.join(consoleDir, 'dist', 'index.html');
   if (!existsSync(built)) return false;
   const builtAt = statSync(built).mtimeMs;

@@ -8,10 +8,10 @@ import { serveStatic } from './static-files';
 import { serveTrace } from './trace-route';
 
 /** Where the console reads an incident's waterfall: `/local/traces/<correlationId>` (percent-encoded). */
-export const TRACE_ROUTE = '/local/traces/';
+const TRACE_ROUTE = '/local/traces/';
 
 /** The operator API's name in the template (`InteractionApi`'s `apiName`). */
-export const OPERATOR_API_NAME = 'proactive-agents-operator';
+const OPERATOR_API_NAME = 'proactive-agents-operator';
 
 export interface ConsoleServerOptions {
   /** The built console (`console/dist`). */

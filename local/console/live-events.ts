@@ -111,7 +111,7 @@ export class LiveEvents {
   }
 }
 
-export function platformMessage(event: EventEnvelope): PlatformEventMessage {
+function platformMessage(event: EventEnvelope): PlatformEventMessage {
   const detail = (event.detail ?? {}) as Record<string, unknown>;
   const correlationId = text(detail.correlationId);
   const safe = withoutTaskToken(detail);
@@ -137,7 +137,7 @@ function withoutTaskToken(detail: Record<string, unknown>): Record<string, unkno
   return rest;
 }
 
-export function inputMessage(event: EventEnvelope): InputEventMessage {
+function inputMessage(event: EventEnvelope): InputEventMessage {
   const detail = (event.detail ?? {}) as Record<string, unknown>;
   const warehouseId = text(detail.warehouseId);
   const region = text(detail.region);

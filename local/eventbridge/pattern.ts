@@ -23,24 +23,24 @@
  */
 
 /** EventBridge's limit on `$or` combinations (sub-rules) in one pattern. */
-export const MAX_OR_COMBINATIONS = 1000;
+const MAX_OR_COMBINATIONS = 1000;
 
 /**
  * EventBridge's per-pattern limit on wildcard complexity: the most wildcard-pattern states one value can keep
  * alive at once (event-ruler's README recommends 10 per rule; AWS rejects `*:*:*:*:*:event-bus/*`, 11, and
  * accepts `/Users/*\/dir/dir/dir/dir/dir/doc.txt`, 7).
  */
-export const MAX_WILDCARD_COMPLEXITY = 10;
+const MAX_WILDCARD_COMPLEXITY = 10;
 
 /**
  * Numeric matching is limited to values in [-5.0e9, 5.0e9] (user guide): a numeric or anything-but operand
  * outside it makes the pattern invalid, and an event number outside it never satisfies a numeric condition.
  * Within the range numbers are compared as IEEE-754 doubles, as event-ruler does today.
  */
-export const NUMERIC_LIMIT = 5e9;
+const NUMERIC_LIMIT = 5e9;
 
 /** Thrown for a pattern EventBridge would reject with `InvalidEventPatternException`. */
-export class InvalidEventPatternError extends Error {
+class InvalidEventPatternError extends Error {
   override readonly name = 'InvalidEventPatternException';
 
   constructor(message: string, options?: ErrorOptions) {

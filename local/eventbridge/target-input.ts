@@ -8,12 +8,12 @@ export interface TargetInput {
   };
 }
 
-export class InputTransformError extends Error {
+class InputTransformError extends Error {
   override readonly name = 'InputTransformError';
 }
 
 /** Reads a simple JSONPath (`$`, `$.a.b`, `$.a[0]`, `$['a-b']`) from `value`. */
-export function readJsonPath(value: unknown, jsonPath: string): unknown {
+function readJsonPath(value: unknown, jsonPath: string): unknown {
   if (!jsonPath.startsWith('$'))
     throw new InputTransformError(`invalid JSONPath "${jsonPath}": must start with $`);
   const tokens = jsonPath.slice(1).match(/\.[^.[\]]+|\[\d+\]|\['[^']*'\]|\["[^"]*"\]/g);

@@ -5,7 +5,7 @@ import type { EventEnvelope } from '../eventbridge/bus';
  * a recorded run and the current agents. Effects (commands, their outcomes, compensations) are not decisions:
  * they follow from these, and with side effects off they say nothing about the agents.
  */
-export type DecisionKind =
+type DecisionKind =
   | 'incident'
   | 'plan'
   | 'policy'

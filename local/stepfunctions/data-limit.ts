@@ -11,7 +11,7 @@ import { StateError } from './errors';
  * `Cause` is AWS's for a result or output ("The state/task '…' returned a result with a size exceeding the maximum
  * number of bytes service limit."); AWS publishes no wording for an oversized input, so that one is the sandbox's.
  */
-export function dataLimitExceeded(name: string, what: 'result' | 'input'): StateError {
+function dataLimitExceeded(name: string, what: 'result' | 'input'): StateError {
   const cause =
     what === 'result'
       ? `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`

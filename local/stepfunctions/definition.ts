@@ -8,7 +8,7 @@ export const ENGINE_MAX_TIMEOUT_SECONDS = 2_147_483;
 /** AWS's TimeoutSeconds for a Task that sets none (aws-local-stepfunctions would use 60). */
 export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
 /** The resource a Wait state becomes, so that it waits on the virtual clock instead of a wall-clock sleep. */
-export const VIRTUAL_WAIT_RESOURCE = 'arn:aws:states:::sandbox:wait';
+const VIRTUAL_WAIT_RESOURCE = 'arn:aws:states:::sandbox:wait';
 /**
  * aws-local-stepfunctions overwrites `$$.Execution.StartTime` with the wall clock; references to it are rewritten
  * to this field, which the sandbox fills with the virtual start time.
@@ -27,7 +27,7 @@ export const INJECTED = {
 export type DynamoDbOperation = 'putItem' | 'getItem' | 'updateItem' | 'deleteItem';
 
 /** What the sandbox does for a Task state (or a Wait state it runs as a task). */
-export type Integration =
+type Integration =
   | { readonly kind: 'lambda:invoke' }
   | { readonly kind: 'lambda:function' }
   | { readonly kind: 'events:putEvents' }

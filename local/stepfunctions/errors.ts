@@ -7,7 +7,7 @@
  */
 
 /** An error of the Step Functions API (StartExecution, SendTaskSuccess, …), named for its AWS error code. */
-export abstract class StepFunctionsApiError extends Error {
+abstract class StepFunctionsApiError extends Error {
   /** The HTTP status the JSON protocol answers with. */
   readonly statusCode: number = 400;
 }

@@ -13,7 +13,7 @@ export interface PutEventsEntry {
   TraceHeader?: string;
 }
 
-export interface PutEventsResult {
+interface PutEventsResult {
   FailedEntryCount: number;
   Entries: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[];
 }

@@ -1,6 +1,6 @@
 /** JSON values as the States Language moves them between states (the shape aws-local-stepfunctions uses). */
-export type JsonPrimitive = null | boolean | number | string;
-export type JsonArray = (JsonPrimitive | JsonArray | JsonObject)[];
+type JsonPrimitive = null | boolean | number | string;
+type JsonArray = (JsonPrimitive | JsonArray | JsonObject)[];
 export type JsonObject = { [key: string]: JsonPrimitive | JsonObject | JsonArray };
 export type Json = JsonPrimitive | JsonObject | JsonArray;
 

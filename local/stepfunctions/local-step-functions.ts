@@ -43,7 +43,7 @@ import { TaskTokenRegistry, type PendingTaskToken } from './task-tokens';
 import { timeoutErrorFactory, type TimeoutErrorFactory } from './timeout-error';
 import { tracedHost, type ExecutionTrace, type StepFunctionsTracing } from '../xray/execution-segments';
 
-export type { PutEventsEntry, PutEventsResult, StepFunctionsHost } from './host';
+export type { StepFunctionsHost } from './host';
 export type { PendingTaskToken } from './task-tokens';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';

@@ -2,7 +2,7 @@ import { wallSeconds, type SegmentSink } from './segment-sink';
 import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from './trace-header';
 
 /** The envelope fields an event's segment is annotated with. */
-export interface TracedEvent {
+interface TracedEvent {
   readonly id: string;
   readonly source: string;
   readonly 'detail-type': string;

@@ -3,7 +3,7 @@ import { causeOf, wallSeconds, type SegmentSink } from './segment-sink';
 import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from './trace-header';
 
 /** One Task state's run on the execution's trace. */
-export interface TaskTrace {
+interface TaskTrace {
   /** The header its service call carries (Lambda's `_X_AMZN_TRACE_ID`, a PutEvents entry's `TraceHeader`). */
   readonly traceHeader: string;
   /** Ends the state's subsegment; with the error it failed with, if any. */

@@ -9,7 +9,7 @@ export interface IncomingTrace {
 }
 
 /** One traced invocation: the `_X_AMZN_TRACE_ID` to run it with, and its end. */
-export interface InvocationSpan {
+interface InvocationSpan {
   readonly traceHeader: string;
   end(result: { readonly ok: true } | { readonly ok: false; errorType: string; errorMessage: string }): void;
 }
@@ -23,7 +23,7 @@ export interface FunctionTracing {
 export type TracingMode = 'Active' | 'PassThrough';
 
 /** X-Ray links a segment to at most 20 other traces (https://docs.aws.amazon.com/xray/latest/devguide/xray-tracelinking.html). */
-export const MAX_LINKS_PER_SEGMENT = 20;
+const MAX_LINKS_PER_SEGMENT = 20;
 
 /**
  * The function segment Lambda records for each invocation when tracing is on (the SDK in the function sends only

@@ -3,7 +3,8 @@ import { TraceCollector, type TraceCollectorOptions } from './collector';
 import { eventTracing, type EventTracing } from './event-segments';
 import { stepFunctionsTracing, type StepFunctionsTracing } from './execution-segments';
 import { functionTracing, type FunctionTracing, type TracingMode } from './lambda-segments';
-import { incidentWaterfall, type Waterfall } from './waterfall';
+import { incidentWaterfall } from './incident-waterfall';
+import type { Waterfall } from './waterfall';
 
 /** `GET /traces/<correlationId>`'s answer. */
 export interface IncidentTraceResponse {

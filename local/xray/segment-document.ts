@@ -91,9 +91,6 @@ const segmentDocumentSchema: z.ZodType<SegmentDocument> = z
     message: 'a subsegment sent on its own needs parent_id',
   });
 
-/** The header line of every datagram the X-Ray daemon accepts. */
-export const DAEMON_HEADER = '{"format":"json","version":1}';
-
 export type ParsedDatagram =
   { readonly ok: true; readonly document: SegmentDocument } | { readonly ok: false; readonly reason: string };
 

@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DeadLetterRejector } from '../../lambdas/adapters/dead-letter-rejector';
-import { EventPublisher, PublishFailed } from '../../lambdas/adapters/event-publisher';
+import { EventPublisher } from '../../lambdas/adapters/event-publisher';
 
 describe('EventPublisher', () => {
   const eventBridge = mockClient(EventBridgeClient);
@@ -47,7 +47,10 @@ describe('EventPublisher', () => {
         Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
       });
     const publish = new EventPublisher('bus-1', new EventBridgeClient({})).publish([event(1), event(2)]);
-    await expect(publish).rejects.toThrow(PublishFailed);
+    await expect(publish).rejects.toMatchObject({
+      name: 'PublishFailed',
+      failures: [{ detailType: 'thing', errorCode: 'ThrottlingException', errorMessage: 'slow down' }],
+    });
     const calls = eventBridge.commandCalls(PutEventsCommand);
     expect(calls[1]!.args[0].input.Entries).toHaveLength(1);
     expect(calls[1]!.args[0].input.Entries?.[0]?.Detail).toBe('{"n":2}');

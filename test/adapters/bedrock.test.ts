@@ -11,13 +11,16 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BedrockEmbedder } from '../../lambdas/adapters/bedrock-embedder';
-import { BedrockReasoner, ESCALATE_TOOL } from '../../lambdas/adapters/bedrock-reasoner';
+import { BedrockReasoner } from '../../lambdas/adapters/bedrock-reasoner';
+
 import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import { incidentFeatures } from '../../lambdas/domain/memory/incident-features';
 import type { ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
 import { ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { catalogTools } from '../../lambdas/domain/planning/task-catalog';
 
+/** The tool the model calls when no task fits (its wire name: the sandbox's Bedrock answers with it too). */
+const ESCALATE_TOOL = 'escalate_to_operator';
 const spike = () => spikeFixture();
 
 /** An InvokeModel response body as the SDK hands it over: bytes of JSON. */

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { decisionTraceReport, readDecisionTrace } from '../../bin/decision-trace';
+import { decisionTraceReport } from '../../bin/decision-trace';
 
 /**
  * `npm run trace -- <id> --table <name>` on AWS: DynamoDB is the boundary, answered here by aws-sdk-client-mock
@@ -89,7 +89,7 @@ describe('decision trace on AWS (DynamoDB Query)', () => {
       return pages.shift();
     });
 
-    const records = await readDecisionTrace(client(), { correlationId, table: 'Episodic' });
+    const report = await decisionTraceReport(client(), { correlationId, table: 'Episodic' });
 
     expect(queries).toHaveLength(2);
     expect(queries[0]).toEqual({
@@ -99,17 +99,22 @@ describe('decision trace on AWS (DynamoDB Query)', () => {
       ExpressionAttributeValues: { ':pk': 'warehouse#WH-NYC', ':correlationId': correlationId },
     });
     expect(queries[1]?.ExclusiveStartKey).toEqual({ pk: 'warehouse#WH-NYC', sk: 'x' });
-    expect(records.map((record) => [record.kind, record.time, record.discriminator])).toEqual([
-      ['plan', '2026-11-20T10:40:00Z', undefined],
-      ['reasoning', '2026-11-20T10:40:00Z', 'attempt-1'],
-      ['approval', '2026-11-20T10:42:00Z', 'task-1#decided#operator'],
+    // Every record of both pages, in the order of the partition.
+    expect(report.slice(0, 2)).toEqual([
+      `Decision trace — ${correlationId}`,
+      '  3 record(s) of warehouse#WH-NYC in episodic memory',
+    ]);
+    expect(report.filter((line) => /^(Plan|Model call|Approvals)/.test(line))).toEqual([
+      `Plan — 2026-11-20 10:40:00Z — by reasoner: plan#${correlationId}`,
+      'Model call 1 — 2026-11-20 10:40:00Z — accepted',
+      'Approvals',
     ]);
   });
 
   it('narrows the read to an entity and a time when asked', async () => {
     dynamodb.on(QueryCommand).resolves({ Items: [] });
 
-    await readDecisionTrace(client(), {
+    await decisionTraceReport(client(), {
       correlationId: 'incident-42',
       table: 'Episodic',
       entity: 'region#us-east',

@@ -17,7 +17,6 @@ import { Activity } from '../../local/activity';
 import { LocalAppConfig } from '../../local/appconfig';
 import { LocalEndpoint } from '../../local/endpoint';
 import { loadTemplate } from '../../local/template';
-import { CONFIGURATION_FILE_METADATA } from '../../lib/governance';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const assemblyDir = path.join(repoRoot, 'cdk.out');
@@ -75,7 +74,7 @@ describe('AppConfig stand-in and the governance configuration', () => {
     };
     // The hosted version names the file it came from, relative to the assembly.
     const [, hosted] = template.resourcesOfType('AWS::AppConfig::HostedConfigurationVersion')[0]!;
-    expect(path.resolve(assemblyDir, String(hosted.Metadata?.[CONFIGURATION_FILE_METADATA]))).toBe(
+    expect(path.resolve(assemblyDir, String(hosted.Metadata?.['proactive:configuration-file']))).toBe(
       path.join(repoRoot, 'config', 'governance.json'),
     );
   });

@@ -6,7 +6,7 @@ import { BedrockReasoner } from '../../lambdas/adapters/bedrock-reasoner';
 import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledger';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
-import { InMemorySemanticIndex } from '../../lambdas/adapters/in-memory-semantic-index';
+import { InMemorySemanticIndex } from './in-memory-semantic-index';
 import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import {

@@ -1,6 +1,6 @@
 import { spikeFixture } from '../events/fixtures';
 import fc from 'fast-check';
-import { InMemorySemanticIndex } from '../../lambdas/adapters/in-memory-semantic-index';
+import { InMemorySemanticIndex } from './in-memory-semantic-index';
 import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
 import { LocalReasoner } from '../../lambdas/adapters/local-reasoner';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';

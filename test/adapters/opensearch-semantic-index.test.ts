@@ -3,7 +3,7 @@ import { createServer, type ClientRequest, type IncomingHttpHeaders, type Incomi
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Client, Connection } from '@opensearch-project/opensearch';
-import { cosineFromScore, OpenSearchSemanticIndex } from '../../lambdas/adapters/opensearch-semantic-index';
+import { OpenSearchSemanticIndex } from '../../lambdas/adapters/opensearch-semantic-index';
 import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import type { SemanticDocument } from '../../lambdas/domain/memory/semantic-index';
 
@@ -317,10 +317,28 @@ describe('OpenSearchSemanticIndex on a collection endpoint', () => {
   });
 });
 
-describe('cosineFromScore', () => {
-  it('inverts the Faiss inner-product scoring on both sides of zero', () => {
-    expect(cosineFromScore(1.75)).toBeCloseTo(0.75);
-    expect(cosineFromScore(1)).toBe(0);
-    expect(cosineFromScore(1 / 1.5)).toBeCloseTo(-0.5);
+describe('OpenSearchSemanticIndex scores', () => {
+  it('inverts the Faiss inner-product scoring on both sides of zero', async () => {
+    const source = (docId: string) => ({
+      docId,
+      kind: 'incident',
+      text: docId,
+      metadata: '{}',
+      updatedAt: '2026-11-20T00:00:00Z',
+    });
+    const { client } = cluster([
+      { _id: 's1', _score: 1.75, _source: source('incident#a') },
+      { _id: 's2', _score: 1, _source: source('incident#b') },
+      { _id: 's3', _score: 1 / 1.5, _source: source('incident#c') },
+    ]);
+    const index = new OpenSearchSemanticIndex({ dimensions: 4, client });
+
+    const hits = await index.search([1, 0, 0, 0], { k: 3 });
+
+    expect(hits.map((hit) => [hit.id, hit.score])).toEqual([
+      ['incident#a', expect.closeTo(0.75, 10)],
+      ['incident#b', 0],
+      ['incident#c', expect.closeTo(-0.5, 10)],
+    ]);
   });
 });

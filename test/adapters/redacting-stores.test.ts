@@ -1,17 +1,13 @@
 import { spikeFixture } from '../events/fixtures';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
-import { InMemorySemanticIndex } from '../../lambdas/adapters/in-memory-semantic-index';
+import { InMemorySemanticIndex } from './in-memory-semantic-index';
 import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
 import {
   hmacPseudonymizer,
-  RedactingEmbedder,
   RedactingEpisodicStore,
-  RedactingProceduralStore,
-  RedactingReasoner,
-  RedactingSemanticIndex,
   withRedaction,
-  type RedactionReport,
+  type RedactionListener,
 } from '../../lambdas/adapters/redacting-stores';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import { createRedactor } from '../../lambdas/domain/governance/redaction';
@@ -34,6 +30,8 @@ const redactor = createRedactor({ pseudonymize });
 
 /** Every string a value holds, to assert that no PII is anywhere in it. */
 const serialized = (value: unknown) => JSON.stringify(value);
+
+type RedactionReport = Parameters<RedactionListener>[0];
 
 describe('redacting memory ports', () => {
   let dynamo: LocalDynamo;
@@ -91,7 +89,7 @@ describe('redacting memory ports', () => {
 
   it('stores semantic documents with redacted text and metadata, vectors untouched', async () => {
     const inner = new InMemorySemanticIndex();
-    const index = new RedactingSemanticIndex(inner, redactor, listener);
+    const index = withRedaction({ semantic: inner }, redactor, listener).semantic;
 
     await index.upsert([
       {
@@ -116,7 +114,7 @@ describe('redacting memory ports', () => {
 
   it('stores procedural templates with literal parameters redacted', async () => {
     const inner = new DynamoProceduralStore('Procedural', dynamo.client);
-    const store = new RedactingProceduralStore(inner, redactor, listener);
+    const store = withRedaction({ procedural: inner }, redactor, listener).procedural;
 
     const created = await store.upsertFromPlan({
       family: 'order_cancellation_spike/warehouse',
@@ -152,7 +150,7 @@ describe('redacting memory ports', () => {
       },
     };
 
-    const draft = await new RedactingReasoner(inner, redactor, listener).propose({
+    const draft = await withRedaction({ reasoner: inner }, redactor, listener).reasoner.propose({
       // An identifier carrying personal data: the incident's facts reach the prompt too.
       incident: { ...spike(), scope: { type: 'warehouse', id: `WH ${EMAIL}` } },
       description: 'spike',
@@ -181,7 +179,7 @@ describe('redacting memory ports', () => {
         return Promise.resolve(inputs.map(() => [1, 0]));
       },
     };
-    const embedder = new RedactingEmbedder(inner, redactor);
+    const embedder = withRedaction({ embedder: inner }, redactor).embedder;
 
     await embedder.embed([`customer ${EMAIL}`]);
 
@@ -189,23 +187,22 @@ describe('redacting memory ports', () => {
     expect([embedder.model, embedder.dimensions]).toEqual(['m/2', 2]);
   });
 
-  it('wraps every memory port and the reasoner in one call', () => {
-    const ports = withRedaction(
-      {
-        embedder: new LocalEmbedder(),
-        semantic: new InMemorySemanticIndex(),
-        episodic: new DynamoEpisodicStore('Episodic', dynamo.client),
-        procedural: new DynamoProceduralStore('Procedural', dynamo.client),
-        reasoner: { propose: () => Promise.resolve<DraftPlan>({ tasks: [] }) },
-      },
-      redactor,
-    );
+  it('wraps every memory port and the reasoner in one call, and only the ports it is given', () => {
+    const given = {
+      embedder: new LocalEmbedder(),
+      semantic: new InMemorySemanticIndex(),
+      episodic: new DynamoEpisodicStore('Episodic', dynamo.client),
+      procedural: new DynamoProceduralStore('Procedural', dynamo.client),
+      reasoner: { propose: () => Promise.resolve<DraftPlan>({ tasks: [] }) },
+    };
 
-    expect(ports.embedder).toBeInstanceOf(RedactingEmbedder);
-    expect(ports.semantic).toBeInstanceOf(RedactingSemanticIndex);
+    const ports = withRedaction(given, redactor);
+
+    // Each wrapper's redaction is specified above, reached through this same call.
+    for (const name of Object.keys(given) as (keyof typeof given)[])
+      expect(ports[name]).not.toBe(given[name]);
     expect(ports.episodic).toBeInstanceOf(RedactingEpisodicStore);
-    expect(ports.procedural).toBeInstanceOf(RedactingProceduralStore);
-    expect(ports.reasoner).toBeInstanceOf(RedactingReasoner);
+    expect(Object.keys(withRedaction({ episodic: given.episodic }, redactor))).toEqual(['episodic']);
   });
 
   it('keeps PII a reasoner echoes out of the plan and of every memory the planner and learner write', async () => {

@@ -3,8 +3,11 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoIntakeStore } from '../../lambdas/adapters/dynamodb-intake-store';
-import { StsTaskSessions, type SessionCredentials } from '../../lambdas/adapters/sts-task-sessions';
+import { StsTaskSessions, type StsTaskSessionsOptions } from '../../lambdas/adapters/sts-task-sessions';
 import type { TaskSessionTags } from '../../lambdas/domain/governance/task-session';
+
+/** What `open` receives: the session's temporary credentials. */
+type SessionCredentials = Parameters<StsTaskSessionsOptions<unknown>['open']>[0];
 
 const ROLE = 'arn:aws:iam::123456789012:role/OperationsTasks';
 const region = 'us-east-1';

@@ -1,8 +1,7 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { getNamespace, Segment } from 'aws-xray-sdk-core';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
-import { TRACE_METADATA_NAMESPACE, TracedEpisodicStore } from '../../lambdas/adapters/traced-episodic-store';
-import { utf8Bytes } from '../../lambdas/domain/memory/bounded-record';
+import { TracedEpisodicStore } from '../../lambdas/adapters/traced-episodic-store';
 import { reasoningRecord, TRACE_METADATA_MAX_BYTES } from '../../lambdas/domain/memory/decision-trace';
 import type { EpisodicRecord } from '../../lambdas/domain/memory/episodic';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
@@ -66,7 +65,7 @@ describe('TracedEpisodicStore', () => {
     expect(subsegments[0]).toMatchObject({
       name: '### episodic reasoning',
       annotations: { correlationId, recordKind: 'reasoning' },
-      metadata: { [TRACE_METADATA_NAMESPACE]: { reasoning: record } },
+      metadata: { ['decision-trace']: { reasoning: record } },
     });
     expect(await inner.history('warehouse#WH-NYC', '2026-11-20T10:40:00Z', '2026-11-20T10:40:00Z')).toEqual([
       expect.objectContaining({ kind: 'reasoning', discriminator: 'attempt-1', data: record.data }),
@@ -83,8 +82,8 @@ describe('TracedEpisodicStore', () => {
 
     const { subsegments } = await traced(new TracedEpisodicStore(inner, tracer), record);
 
-    const metadata = subsegments[0]!.metadata![TRACE_METADATA_NAMESPACE]!.reasoning;
-    expect(utf8Bytes(JSON.stringify(metadata))).toBeLessThanOrEqual(TRACE_METADATA_MAX_BYTES);
+    const metadata = subsegments[0]!.metadata!['decision-trace']!.reasoning;
+    expect(Buffer.byteLength(JSON.stringify(metadata), 'utf8')).toBeLessThanOrEqual(TRACE_METADATA_MAX_BYTES);
     expect(JSON.stringify(metadata)).toMatch(/characters kept\]/);
     const [stored] = await inner
       .history('warehouse#WH-NYC', '2026-11-20T10:40:00Z', '2026-11-20T10:40:00Z')

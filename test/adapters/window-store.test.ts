@@ -1,11 +1,12 @@
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
-import { defaultDetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import type { OrderFact } from '../../lambdas/domain/monitoring/windows';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 import { DAY_S, declaredTimeToLive, epochSecondsOf, nowSeconds, scanAll } from './time-to-live';
 
+const config = resolveDetectorConfig();
 const T0 = Date.parse('2026-11-20T08:00:00Z');
 const iso = (minutes: number, seconds = 0) => new Date(T0 + minutes * 60_000 + seconds * 1000).toISOString();
 
@@ -54,8 +55,8 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
   it('counts order ids per window as sets, so a redelivered batch adds nothing', async () => {
     const store = await freshStore();
     const facts = stream(1000, 10);
-    await observeOrders(facts, store, defaultDetectorConfig);
-    await observeOrders(facts.slice(0, 7), store, defaultDetectorConfig);
+    await observeOrders(facts, store, config);
+    await observeOrders(facts.slice(0, 7), store, config);
     const history = await store.history('warehouse#WH-A', '2026-11-20T08:00:00Z', '2026-11-20T08:05:00Z');
     expect(history).toEqual([
       { scope: 'warehouse#WH-A', windowStart: '2026-11-20T08:00:00Z', placed: 10, cancelled: 1 },
@@ -71,7 +72,7 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
       const batch = facts.filter(
         (f) => Date.parse(f.time) >= T0 + minute * 60_000 && Date.parse(f.time) < T0 + (minute + 1) * 60_000,
       );
-      const found = await observeOrders(batch, store, defaultDetectorConfig);
+      const found = await observeOrders(batch, store, config);
       spikes.push(...found.map((s) => ({ minute, spike: s })));
     }
     expect(spikes).toHaveLength(1);
@@ -157,7 +158,7 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
   it('reads short history ranges by key, as a Query reads them', async () => {
     const queried = await freshStore();
     const byKey = new DynamoWindowStore(queried.tableName, dynamo.client, 35, 5);
-    await observeOrders(stream(1000, 40), queried, defaultDetectorConfig);
+    await observeOrders(stream(1000, 40), queried, config);
     await queried.add([
       {
         scope: 'warehouse#WH-B',

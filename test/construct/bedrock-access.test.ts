@@ -1,8 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { grantModelInvoke, inferenceRoute } from '../../lib/bedrock-model-access';
-import { DEFAULT_REASONER_MODEL_ID, ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
+import { grantModelInvoke } from '../../lib/bedrock-model-access';
+import { ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
 import { synthStack } from './stack-fixture';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -30,8 +30,9 @@ describe('Bedrock model access', () => {
   const titan = 'arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0';
 
   it('defaults the reasoner to a current model through the global inference profile', () => {
-    expect(DEFAULT_REASONER_MODEL_ID).toBe(`global.${haiku}`);
-    expect(inferenceRoute(DEFAULT_REASONER_MODEL_ID)).toEqual({ kind: 'global', foundationModelId: haiku });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REASONER_MODEL_ID: `global.${haiku}` }) },
+    });
   });
 
   it('lets the planning agent invoke the embedding model and the reasoner through its profile, and nothing else', () => {
@@ -91,11 +92,26 @@ describe('Bedrock model access', () => {
   });
 
   it('reads a model id without a profile prefix as a foundation model in the stack Region', () => {
-    expect(inferenceRoute('amazon.titan-embed-text-v2:0')).toEqual({
-      kind: 'foundation-model',
-      foundationModelId: 'amazon.titan-embed-text-v2:0',
-    });
-    expect(inferenceRoute(`apac.${haiku}`)).toEqual({ kind: 'geographic', foundationModelId: haiku });
+    const app = new App();
+    const other = new Stack(app, 'Bare', { env: { account: '111122223333', region: 'ap-southeast-2' } });
+    const role = new iam.Role(other, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    grantModelInvoke(role, 'apac-tools.model-v1:0');
+    grantModelInvoke(role, `apac.${haiku}`);
+    const profile = `arn:aws:bedrock:ap-southeast-2:111122223333:inference-profile/apac.${haiku}`;
+    expect(bedrockStatements(Template.fromStack(other), other, role)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: 'arn:aws:bedrock:ap-southeast-2::foundation-model/apac-tools.model-v1:0',
+      },
+      { Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: profile },
+      {
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: `arn:aws:bedrock:*::foundation-model/${haiku}`,
+        Condition: { StringEquals: { 'bedrock:InferenceProfileArn': profile } },
+      },
+    ]);
   });
 });
 

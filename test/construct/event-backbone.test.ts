@@ -125,11 +125,13 @@ describe('EventBackbone', () => {
         Condition: { StringEquals: { 'events:source': source, 'events:detail-type': detailTypes } },
       },
     ];
+    // Every agent with a dead-letter queue announces what it keeps there for good (agent_error), as its own source.
     expect(putEvents(stack.agents.monitoring.role)).toEqual(
-      expected('proactive.monitoring', ['order_cancellation_spike']),
+      expected('proactive.monitoring', ['agent_error', 'order_cancellation_spike']),
     );
     expect(putEvents(stack.agents.fulfillment.role)).toEqual(
       expected('proactive.fulfillment', [
+        'agent_error',
         'command_failed',
         'rebalance_reverted',
         'region_rebalanced',
@@ -151,7 +153,11 @@ describe('EventBackbone', () => {
       expected('proactive.governance', ['budget_exceeded']),
     );
     const { learning, orderBook, network, sagaCallback } = stack.agents;
-    for (const agent of [learning, orderBook, network, sagaCallback]) {
+    // The order book and the network agent publish nothing but their rejections, as the fulfillment context.
+    for (const agent of [orderBook, network]) {
+      expect(putEvents(agent.role)).toEqual(expected('proactive.fulfillment', ['agent_error']));
+    }
+    for (const agent of [learning, sagaCallback]) {
       expect(putEvents(agent.role)).toEqual([]);
     }
   });

@@ -6,8 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { governanceConfigJsonSchema } from '../../lambdas/domain/governance/governance-config';
-import { CONFIGURATION_FILE_METADATA, Governance } from '../../lib/governance';
-import { CONFIGURATION_FILE_METADATA as SANDBOX_METADATA } from '../../local/appconfig';
+import { Governance } from '../../lib/governance';
 import { repoRoot, synthStack } from './stack-fixture';
 
 describe('Governance', () => {
@@ -45,8 +44,8 @@ describe('Governance', () => {
       ContentType: 'application/json',
       Content: readFileSync(configFile, 'utf8'),
     });
-    expect(CONFIGURATION_FILE_METADATA).toBe(SANDBOX_METADATA);
-    const relative = versions[0]!.Metadata[CONFIGURATION_FILE_METADATA] as string;
+    // The key the sandbox's AppConfig reads (test/adapters/governance-configuration.test.ts serves the file).
+    const relative = versions[0]!.Metadata['proactive:configuration-file'] as string;
     // Relative to the cloud assembly, as `aws:asset:path` is.
     expect(path.resolve((stack.node.root as App).outdir, relative)).toBe(configFile);
   });

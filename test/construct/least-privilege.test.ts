@@ -65,15 +65,17 @@ describe('Least privilege, role by role', () => {
   /** Lambda's SQS poller: the three calls the Lambda and SQS guides require, no ChangeMessageVisibility. */
   const buffer = (agent: AgentFunction): Allowed =>
     on(arn(agent.queue!), 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
-  const putEventsAs = (source: string): Allowed => ({
+  const putEventsAs = (source: string, only?: string[]): Allowed => ({
     ...on(arn(bus), 'events:PutEvents'),
     condition: {
       StringEquals: {
         'events:source': source,
-        'events:detail-type': Object.values(contracts)
-          .filter((contract) => producedBy(contract, source))
-          .map((contract) => contract.detailType)
-          .sort(),
+        'events:detail-type':
+          only ??
+          Object.values(contracts)
+            .filter((contract) => producedBy(contract, source))
+            .map((contract) => contract.detailType)
+            .sort(),
       },
     },
   });
@@ -97,6 +99,10 @@ describe('Least privilege, role by role', () => {
       stack.operatorApi.handler.role,
       // BucketDeployment's handler for the console; its statements: test/construct/operator-console.test.ts.
       stack.operatorConsole.deploymentRole,
+      // Signed-in operators' role, and the identity pool's unused role for guests (no policy; guests are refused).
+      // Their statements: test/construct/operator-sign-in.test.ts.
+      stack.operatorConsole.signIn.operatorRole,
+      stack.operatorConsole.signIn.identityPool.unauthenticatedRole,
     ];
     expect(Object.keys(roles).sort()).toEqual(covered.map(id).sort());
     for (const role of Object.values(roles)) {
@@ -134,7 +140,7 @@ describe('Least privilege, role by role', () => {
     );
   });
 
-  it('order book: its buffer, UpdateItem on orders (facts), conditional writes of observed network items', () => {
+  it('order book: its buffer, UpdateItem on orders (facts), conditional writes of observed network items, agent_error', () => {
     expect(allowedTo(agents.orderBook.role)).toEqual(
       inOrder([
         ...basics(agents.orderBook),
@@ -143,11 +149,13 @@ describe('Least privilege, role by role', () => {
         on(arn(memory.orders), 'dynamodb:UpdateItem'),
         // DynamoNetworkStore.observe: UpdateItem of a profile, PutItem of a route.
         on(arn(memory.network), 'dynamodb:UpdateItem', 'dynamodb:PutItem'),
+        // The events it keeps in its DLQ for good, announced: agent_error alone.
+        putEventsAs('proactive.fulfillment', ['agent_error']),
       ]),
     );
   });
 
-  it('network agent: its buffer, network item writes, and Query on the routesByWarehouse index only', () => {
+  it('network agent: its buffer, network item writes, Query on the routesByWarehouse index only, agent_error', () => {
     expect(allowedTo(agents.network.role)).toEqual(
       inOrder([
         ...basics(agents.network),
@@ -156,6 +164,7 @@ describe('Least privilege, role by role', () => {
         on(arn(memory.network), 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'),
         // declare: a warehouse's current routes, through the index; the table itself is never queried.
         on(`${arn(memory.network)}/index/routesByWarehouse`, 'dynamodb:Query'),
+        putEventsAs('proactive.fulfillment', ['agent_error']),
       ]),
     );
   });

@@ -266,11 +266,11 @@ describe('RemediationSaga', () => {
   const id = (construct: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(construct.node.defaultChild as never);
 
-  it('runs the JSONPath ASL file with ARNs through DefinitionSubstitutions, logging and tracing on', () => {
-    const asl = readFileSync(path.join(repoRoot, 'statemachines', 'remediation-saga.asl.json'), 'utf8');
+  it('runs the JSONPath ASL file, with ARNs through DefinitionSubstitutions, logging and tracing on', () => {
+    const deployed = new Capture();
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
-      DefinitionString: asl,
+      DefinitionString: deployed,
       DefinitionSubstitutions: {
         PlanningFunctionArn: { 'Fn::GetAtt': [id(stack.agents.planning.function), 'Arn'] },
         EventBusName: { Ref: id(stack.backbone.bus) },
@@ -280,6 +280,13 @@ describe('RemediationSaga', () => {
       // Every transition, but no inputs or outputs: they carry task tokens and order ids.
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
     });
+    // The file as written, plus each Task's Retry (its kind's policy: test/construct/saga-retries.test.ts).
+    const withoutRetries: unknown = JSON.parse(deployed.asString(), (key, value: unknown) =>
+      key === 'Retry' ? undefined : value,
+    );
+    expect(withoutRetries).toEqual(
+      JSON.parse(readFileSync(path.join(repoRoot, 'statemachines', 'remediation-saga.asl.json'), 'utf8')),
+    );
   });
 
   it('starts on every order_cancellation_spike, with a DLQ for starts that fail', () => {
@@ -372,9 +379,14 @@ describe('RemediationSaga', () => {
       Retry?: Retrier[];
       Parameters?: { FunctionName?: string };
     };
-    const definition = JSON.parse(
-      readFileSync(path.join(repoRoot, 'statemachines', 'remediation-saga.asl.json'), 'utf8'),
-    ) as { TimeoutSeconds?: number; States: Record<string, State> };
+    // The definition as deployed: the ASL file with each Task's Retry.
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+      Properties: { DefinitionString: string };
+    }[];
+    const definition = JSON.parse(machine!.Properties.DefinitionString) as {
+      TimeoutSeconds?: number;
+      States: Record<string, State>;
+    };
     const nested = (machine: { States: Record<string, State> }): [string, State][] =>
       Object.entries(machine.States).flatMap(([name, state]) => [
         [name, state] as [string, State],

@@ -203,6 +203,8 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
       // The operator console (CloudFront).
       'OperatorConsoleUrl',
       'OperatorTopicArn',
+      // The operators' user pool: administrators add the people who may sign in to the console.
+      'OperatorUserPoolId',
       'StateMachineArn',
     ]);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -16,7 +16,7 @@ export function synthStack(): { app: App; stack: ProactiveAgentsStack; template:
 }
 
 /** The stack id the fixture's names are rendered with (CloudFormation assigns one per deployment). */
-export const FIXTURE_STACK_ID =
+const FIXTURE_STACK_ID =
   'arn:aws:cloudformation:eu-west-1:123456789012:stack/ProactiveAgentsTest/1f2e3d4c-5b6a-4789-8abc-def012345678';
 
 /**

@@ -3,14 +3,23 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { decisionTraceReport, readDecisionTrace } from '../../bin/decision-trace';
+import { decisionTraceReport } from '../../bin/decision-trace';
+import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
+import { traceEntityOf } from '../../lambdas/domain/memory/decision-trace';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../../lambdas/domain/contracts/platform';
-import type { PolicyRequestInput } from '../../lambdas/domain/governance/policy-request';
+import type { PolicyRequestInput } from '../events/policy-request';
 import { ensureAssembly } from '../../local/assembly';
 import { openLastRun, resolvedOutputs, type RunManifest } from '../../local/last-run';
 import { Sandbox } from '../../local/sandbox';
 import { assemblyDir, repoRoot } from './sandbox-fixture';
+
+/** The incident's records, read as `npm run trace` reads them: its entity's partition, filtered to it. */
+const incidentRecords = (sandbox: Sandbox, correlationId: string, table: string) =>
+  new DynamoEpisodicStore(table, sandbox.dynamodb).incidentRecords(
+    traceEntityOf(correlationId),
+    correlationId,
+  );
 
 const MODEL = 'global.anthropic.claude-haiku-4-5-20251001-v1:0';
 
@@ -75,7 +84,7 @@ describe('decision trace in the sandbox', () => {
   });
 
   it('reads the plan, the model call and each policy decision back from episodic memory', async () => {
-    const records = await readDecisionTrace(sandbox!.dynamodb, { correlationId, table });
+    const records = await incidentRecords(sandbox!, correlationId, table);
 
     expect(records.map((record) => record.kind).sort()).toEqual([
       'plan',
@@ -185,7 +194,7 @@ describe('decision trace redaction in the sandbox', () => {
     await sandbox.functionByService('planning-agent').invoke({ spike, executionId: 'exec-pii' });
     await sandbox.settle();
 
-    const records = await readDecisionTrace(sandbox.dynamodb, { correlationId, table });
+    const records = await incidentRecords(sandbox, correlationId, table);
     const reasoning = records.filter((record) => record.kind === 'reasoning');
     expect(reasoning.length).toBeGreaterThan(0);
     expect(JSON.stringify(reasoning.map((record) => record.data))).toContain('WH-NYC [email]');

@@ -2,16 +2,16 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as path from 'node:path';
 import { ensureAssembly } from '../../local/assembly';
-import { readEvents } from '../../local/cli-input';
 import { drillNamed, runDrill, type DrillResult } from '../../local/drill';
 import { poisonPillEvent } from '../../local/faults';
 import type { Sandbox } from '../../local/sandbox';
 import { loadTemplate } from '../../local/template';
+import { readEventsFile } from './events-file';
 import { assemblyDir, repoRoot } from './sandbox-fixture';
 
 const walkthroughFile = path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson');
-const placedOrderIds = () =>
-  readEvents(walkthroughFile, [])
+const placedOrderIds = async () =>
+  (await readEventsFile(walkthroughFile))
     .map((i) => i.raw as { 'detail-type': string; detail: { orderId: string } })
     .filter((e) => e['detail-type'] === 'order_placed')
     .map((e) => e.detail.orderId);
@@ -44,7 +44,7 @@ async function expectCountedOnce(sandbox: Sandbox, extra: readonly string[] = []
   );
   const counted = windows.flatMap((w) => [...((w.placed as Set<string> | undefined) ?? [])]);
   expect(counted.length).toBe(new Set(counted).size);
-  expect(new Set(counted)).toEqual(new Set([...placedOrderIds(), ...extra]));
+  expect(new Set(counted)).toEqual(new Set([...(await placedOrderIds()), ...extra]));
 }
 
 /** Runs the drill as `npm run drill -- <name>` does, with `inspect` looking at the sandbox before it stops. */
@@ -98,6 +98,20 @@ describe('readiness drills (npm run drill): alarm, response time, resolution, no
       const [kept] = sandbox.deadLetterQueueOf('fulfillment-order-book').messages;
       expect(JSON.parse(kept!.body)).toMatchObject({ id: 'poison-pill-0001' });
       expect(kept!.messageAttributes.errorMessage?.StringValue).toMatch(/Size of hashkey has exceeded/);
+      // And announced once on the bus, by the order book as the fulfillment context, naming the pill only.
+      const announced = sandbox.bus.archive.filter((e) => e['detail-type'] === 'agent_error');
+      expect(announced).toEqual([
+        expect.objectContaining({
+          source: 'proactive.fulfillment',
+          detail: expect.objectContaining({
+            agent: 'fulfillment-order-book',
+            eventId: 'poison-pill-0001',
+            eventDetailType: 'order_placed',
+            reason: expect.stringMatching(/Size of hashkey has exceeded/),
+          }),
+        }),
+      ]);
+      expect(JSON.stringify(announced)).not.toContain('cust-poison');
       // The monitoring agent counts the pill too (its key is the window, not the order): it is no poison there.
       const pill = poisonPillEvent(0).detail as { orderId: string };
       await expectCountedOnce(sandbox, [pill.orderId]);

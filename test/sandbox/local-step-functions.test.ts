@@ -4,12 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VirtualClock } from '../../local/clock';
 import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '../../local/stepfunctions/errors';
-import {
-  LocalStepFunctions,
-  type PutEventsEntry,
-  type PutEventsResult,
-  type StepFunctionsHost,
-} from '../../local/stepfunctions/local-step-functions';
+import type { PutEventsEntry } from '../../local/stepfunctions/host';
+import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
 import {
   EVENT_BUS_NAME,
   LEARNING_FUNCTION_ARN,
@@ -130,7 +126,7 @@ beforeEach(() => {
       const { spike } = payload as { spike: { correlationId: string } };
       return Promise.resolve(planFor(spike.correlationId));
     },
-    putEvents: (entries): Promise<PutEventsResult> => {
+    putEvents: (entries): ReturnType<StepFunctionsHost['putEvents']> => {
       const results = entries.map((entry) => {
         if (entry.DetailType !== undefined && harness.rejectedDetailTypes.has(entry.DetailType)) {
           return { ErrorCode: 'InternalFailure', ErrorMessage: 'The bus rejected the entry.' };

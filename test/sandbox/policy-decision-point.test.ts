@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { GovernanceConfig } from '../../lambdas/domain/governance/governance-config';
-import type { PolicyRequestInput } from '../../lambdas/domain/governance/policy-request';
+import type { PolicyRequestInput } from '../events/policy-request';
 import { ensureAssembly } from '../../local/assembly';
 import type { LocalFunction } from '../../local/lambda/local-function';
 import { Sandbox } from '../../local/sandbox';

@@ -3,8 +3,8 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readEvents } from '../../local/cli-input';
 import type { RejectedInput, Sandbox } from '../../local/sandbox';
+import { readEventsFile } from './events-file';
 import { orderEvent, startSandbox } from './sandbox-fixture';
 
 const T0 = Date.parse('2026-11-20T08:00:00Z');
@@ -39,7 +39,7 @@ describe('malformed events in the sandbox', () => {
     ];
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'pa-')), 'bad.ndjson');
     writeFileSync(file, lines.join('\n'));
-    const inputs = readEvents(file, rejected);
+    const inputs = await readEventsFile(file, rejected);
     sandbox = await startSandbox(T0 - 1000);
     sandbox.rejectedInputs.push(...rejected);
     await sandbox.replay(inputs);
@@ -66,6 +66,33 @@ describe('malformed events in the sandbox', () => {
       .deadLetterQueueOf('fulfillment-order-book')
       .messages.map((m) => m.messageAttributes.field?.StringValue);
     expect(bookFields).toEqual(expect.arrayContaining(['detail.warehouseId', 'detail.items.0.quantity']));
+  });
+
+  it('announces each event an agent keeps as agent_error from that agent, naming it without its content', () => {
+    const announced = sandbox.bus.archive.filter((e) => e['detail-type'] === 'agent_error');
+    for (const [service, source] of [
+      ['monitoring-agent', 'proactive.monitoring'],
+      ['fulfillment-order-book', 'proactive.fulfillment'],
+    ] as const) {
+      const kept = sandbox.deadLetterQueueOf(service).messages.map((m) => ({
+        eventId: (JSON.parse(m.body) as { id: string }).id,
+        field: m.messageAttributes.field?.StringValue,
+      }));
+      expect(kept.length).toBeGreaterThan(0);
+      const mine = announced.filter((e) => (e.detail as { agent: string }).agent === service);
+      expect(mine.map((e) => e.source)).toEqual(kept.map(() => source));
+      expect(
+        mine.map((e) => {
+          const detail = e.detail as { eventId: string; field?: string; error: string };
+          return { eventId: detail.eventId, field: detail.field, error: detail.error };
+        }),
+      ).toEqual(kept.map((k) => ({ ...k, error: 'ContractViolation' })));
+    }
+    // Named, never copied: none of the rejected orders' customers or items reach the bus again.
+    const text = JSON.stringify(announced);
+    for (const value of ['cust-3', 'cust-4', 'SKU-2']) expect(text).not.toContain(value);
+    // And nothing consumed an announcement: no agent rejected one in turn.
+    expect(sandbox.invocationErrors).toEqual([]);
   });
 
   it('reports a line that is not JSON and a detail that is not an object, with line numbers', () => {

@@ -1,22 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { remediationSagaDefinition } from '../../lib/saga-definition';
 import { VirtualClock } from '../../local/clock';
-import {
-  LocalStepFunctions,
-  type PutEventsEntry,
-  type PutEventsResult,
-} from '../../local/stepfunctions/local-step-functions';
+import type { PutEventsEntry } from '../../local/stepfunctions/host';
+import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
 
-export const REGION = 'us-east-1';
-export const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
 export const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:planning-agent`;
 export const LEARNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:learning-agent`;
 export const POLICY_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:policy-agent`;
 export const EVENT_BUS_NAME = 'proactive-agents';
 const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
 
-/** The saga's ASL file with its DefinitionSubstitutions filled in, as CloudFormation would. */
+/** The saga's definition as the stack deploys it, its DefinitionSubstitutions filled in as CloudFormation would. */
 export function sagaDefinition(): string {
   const substitutions: Record<string, string> = {
     PlanningFunctionArn: PLANNING_FUNCTION_ARN,
@@ -24,8 +20,7 @@ export function sagaDefinition(): string {
     PolicyFunctionArn: POLICY_FUNCTION_ARN,
     EventBusName: EVENT_BUS_NAME,
   };
-  const template = readFileSync(join(__dirname, '../../statemachines/remediation-saga.asl.json'), 'utf8');
-  return template.replace(/\$\{(\w+)\}/g, (_, key: string) => {
+  return remediationSagaDefinition().replace(/\$\{(\w+)\}/g, (_, key: string) => {
     const value = substitutions[key];
     if (value === undefined) throw new Error(`No test value for substitution ${key}`);
     return value;
@@ -47,7 +42,7 @@ export interface PolicyAnswer {
 }
 
 /** The policy decision point allowing everything. */
-export const allowAll = (): PolicyAnswer => ({ decision: 'allow' });
+const allowAll = (): PolicyAnswer => ({ decision: 'allow' });
 
 /** A command the saga put on the bus and waits for: its detail-type, detail and token. */
 export interface SentCommand {
@@ -101,7 +96,7 @@ export class SagaHarness {
           }
           return Promise.resolve(this.plan);
         },
-        putEvents: (entries): Promise<PutEventsResult> => {
+        putEvents: (entries): ReturnType<StepFunctionsHost['putEvents']> => {
           this.published.push(...entries);
           return Promise.resolve({
             FailedEntryCount: 0,

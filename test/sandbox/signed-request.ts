@@ -19,7 +19,7 @@ export interface Signer {
 }
 
 /** The sandbox's operator key, as `npm run approve` signs. */
-export const OPERATOR: Signer = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+const OPERATOR: Signer = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
 /**
  * A request to an HTTP API at `base`, SigV4-signed as an SDK client signs for `execute-api` (or not at all, with

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { VirtualClock } from '../../local/clock';
-import { LocalStepFunctions, type PutEventsEntry } from '../../local/stepfunctions/local-step-functions';
+import type { PutEventsEntry } from '../../local/stepfunctions/host';
+import { LocalStepFunctions } from '../../local/stepfunctions/local-step-functions';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:Flow';
 const DOUBLE = 'arn:aws:lambda:us-east-1:123456789012:function:double';

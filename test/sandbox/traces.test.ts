@@ -1,9 +1,9 @@
 import { createSocket } from 'node:dgram';
 import * as path from 'node:path';
-import { readEvents } from '../../local/cli-input';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
 import type { SegmentDocument, SubsegmentDocument } from '../../local/xray/segment-document';
+import { readEventsFile } from './events-file';
 import { repoRoot, startSandbox, withWalkthroughNetwork } from './sandbox-fixture';
 
 /** A segment or subsegment with the trace and parent it hangs from (nested subsegments flattened). */
@@ -58,9 +58,9 @@ describe('X-Ray traces in the sandbox (the walk-through’s first incident)', ()
 
   beforeAll(async () => {
     const until = Date.parse('2026-11-20T10:50:00Z');
-    const inputs = readEvents(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'), []).filter(
-      (input) => input.time < until,
-    );
+    const inputs = (
+      await readEventsFile(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'))
+    ).filter((input) => input.time < until);
     sandbox = await startSandbox(inputs[0]!.time - 120_000, { traces: true });
     await sandbox.replay(withWalkthroughNetwork(inputs));
     await sandbox.traces!.collector.flush();

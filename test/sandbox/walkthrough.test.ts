@@ -3,12 +3,12 @@ import { sessionTagValue } from '../../lambdas/domain/governance/task-session';
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as path from 'node:path';
-import { readEvents } from '../../local/cli-input';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
 import { formatTimeline } from '../../local/timeline';
 import { decisionTraceReport } from '../../bin/decision-trace';
 import { resolvedOutputs } from '../../local/last-run';
+import { readEventsFile } from './events-file';
 import { repoRoot, startSandbox, withWalkthroughNetwork } from './sandbox-fixture';
 
 describe('the retail walk-through in the sandbox', () => {
@@ -18,7 +18,7 @@ describe('the retail walk-through in the sandbox', () => {
   const ofType = (type: string) => events.filter((e) => e['detail-type'] === type);
 
   beforeAll(async () => {
-    const inputs = readEvents(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'), []);
+    const inputs = await readEventsFile(path.join(repoRoot, 'scenarios', 'retail-walkthrough.ndjson'));
     inputCount = inputs.length;
     sandbox = await startSandbox(inputs[0]!.time - 120_000);
     await sandbox.replay(withWalkthroughNetwork(inputs));

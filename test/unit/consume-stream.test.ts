@@ -78,6 +78,40 @@ describe('consumeStream (every stream consumer’s SQS batch)', () => {
     ]);
   });
 
+  it('keeps an event whose EventBridge envelope is incomplete or unreadable in the DLQ, naming the field', async () => {
+    const { time: _time, ...withoutTime } = eventFixture('order_placed', 'from-order-service');
+    const untimed = record('O-2', 1, JSON.stringify(withoutTime));
+    const unreadable = record('O-3', 1, '{"detail-type": ');
+    const { calls, failed } = await consume([record('O-1'), untimed, unreadable]);
+    expect(calls).toEqual([['O-1']]);
+    expect(failed).toEqual([]);
+    expect(kept()).toEqual([
+      {
+        body: untimed.body,
+        errorType: 'ContractViolation',
+        errorMessage: expect.stringMatching(/^order_placed: time: /),
+      },
+      {
+        body: unreadable.body,
+        errorType: 'ContractViolation',
+        errorMessage: '(unknown): (event): not valid JSON',
+      },
+    ]);
+  });
+
+  it('keeps a detail-type the consumer does not handle in the DLQ, naming it', async () => {
+    const cancelled = record('O-2', 1, JSON.stringify(eventFixture('order_cancelled', 'from-order-service')));
+    const { calls } = await consume([record('O-1'), cancelled]);
+    expect(calls).toEqual([['O-1']]);
+    expect(kept()).toEqual([
+      {
+        body: cancelled.body,
+        errorType: 'ContractViolation',
+        errorMessage: 'order_cancelled: detail-type: no contract for detail-type "order_cancelled"',
+      },
+    ]);
+  });
+
   it('retries a failed batch event by event: only the poison pill fails, the others are done', async () => {
     const { calls, failed } = await consume([record('O-1'), record('O-2'), record('O-3')], ['O-2']);
     expect(calls).toEqual([['O-1', 'O-2', 'O-3'], ['O-1'], ['O-2'], ['O-3']]);

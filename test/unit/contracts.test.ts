@@ -3,12 +3,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { ContractViolation, UnknownDetailType } from '../../lambdas/domain/contracts/errors';
 import { parseDetail, parseEvent } from '../../lambdas/domain/contracts/parse';
-import {
-  contracts,
-  detailJsonSchema,
-  eventJsonSchema,
-  type DetailType,
-} from '../../lambdas/domain/contracts/registry';
+import { contracts, eventJsonSchema, type DetailType } from '../../lambdas/domain/contracts/registry';
 import { describeEvent } from '../../lambdas/domain/contracts/describe';
 
 const fixture = (detailType: string, name: string): Record<string, unknown> =>
@@ -124,8 +119,10 @@ describe('platform contracts', () => {
     );
     for (const detailType of Object.keys(contracts) as DetailType[]) {
       if (contracts[detailType].source.startsWith('retail.')) continue;
-      const schema = detailJsonSchema(detailType) as { required?: string[] };
-      expect(schema.required).toEqual(expect.arrayContaining(['schemaVersion', 'correlationId']));
+      const schema = eventJsonSchema(detailType) as { properties: { detail: { required?: string[] } } };
+      expect(schema.properties.detail.required).toEqual(
+        expect.arrayContaining(['schemaVersion', 'correlationId']),
+      );
     }
   });
 

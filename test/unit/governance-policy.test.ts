@@ -4,13 +4,13 @@ import fc from 'fast-check';
 import { CedarPolicyEngine } from '../../lambdas/adapters/cedar-policy-engine';
 import { GovernanceConfigurationInvalid, PolicyRequestInvalid } from '../../lambdas/domain/governance/errors';
 import {
-  parseGovernanceConfig,
   parseGovernanceConfigText,
   type AutonomyLevel,
   type GovernanceConfig,
 } from '../../lambdas/domain/governance/governance-config';
 import { BUILT_IN_RULES, decidePolicy } from '../../lambdas/domain/governance/policy-decision';
-import { parsePolicyRequest, type PolicyRequestInput } from '../../lambdas/domain/governance/policy-request';
+import { parsePolicyRequest } from '../../lambdas/domain/governance/policy-request';
+import type { PolicyRequestInput } from '../events/policy-request';
 import { riskScoreCents } from '../../lambdas/domain/governance/policy-risk-score';
 
 /** The configuration file as a document to break, field by field. */
@@ -324,7 +324,7 @@ describe('the governance configuration', () => {
   ])('refuses a bad configuration naming the field (%#)', (breakIt, field) => {
     const document = JSON.parse(readFileSync(configFile, 'utf8')) as EditableDocument;
     breakIt(document);
-    const attempt = () => parseGovernanceConfig(document);
+    const attempt = () => parseGovernanceConfigText(JSON.stringify(document));
     expect(attempt).toThrow(GovernanceConfigurationInvalid);
     expect(attempt).toThrow(expect.objectContaining({ field }) as Error);
   });

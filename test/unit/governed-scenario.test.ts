@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseEvent } from '../../lambdas/domain/contracts';
+import { parseEvent } from '../../lambdas/domain/contracts/parse';
 import { parseGovernanceConfigText } from '../../lambdas/domain/governance/governance-config';
 import { parseNetworkFile } from '../../lambdas/domain/fulfillment/network-file';
 import { generateGoverned, governed, governedPaths } from '../../scenarios/generate-governed';

@@ -69,7 +69,7 @@ const forbidden: [Layer, string][] = [
   ['domain', "import '../../../local/clock';"],
   ['domain', "import '../../../lib/memory';"],
   ['domain', "import '../../../bin/shadow';"],
-  ['adapters', "import '../handlers/shared/environment';"],
+  ['adapters', "import '../handlers/shared/config';"],
   ['adapters', "import '../../local/clock';"],
   ['adapters', "import '../../lib/memory';"],
   ['handlers', "import '../../local/clock';"],

@@ -3,19 +3,18 @@ import {
   rankCells,
   restOfRegionElevated,
   spreadEvidence,
-  spreadLogLikelihoodRatio,
   spreadOf,
   topIsKnown,
 } from '../../lambdas/domain/monitoring/attribution';
 import {
-  defaultDetectorConfig,
+  resolveDetectorConfig,
   ScopeHistory,
   type BlockQuery,
 } from '../../lambdas/domain/monitoring/detector';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
 const START = '2026-11-20T08:00:00Z';
-const config = { ...defaultDetectorConfig };
+const config = resolveDetectorConfig();
 const CALM_WINDOWS = 36;
 
 type Counts = readonly [placed: number, cancelled: number];
@@ -89,11 +88,11 @@ describe('topIsKnown', () => {
   });
 });
 
-describe('spreadLogLikelihoodRatio', () => {
+describe('spreadEvidence: the log-likelihood ratio', () => {
   it('favours the warehouse when its other customers cancel more and the rest of the region does not', () => {
     const { cell, region, warehouse } = network({ cell: true, rest: false, outside: true });
 
-    const evidence = spreadLogLikelihoodRatio(region, warehouse, cell, query, config);
+    const evidence = spreadEvidence(region, warehouse, cell, query, config).logLikelihoodRatio;
 
     expect(evidence).toBeLessThan(-config.spreadLogLikelihoodRatio);
     expect(spreadOf(evidence, config)).toBe('warehouse');
@@ -102,7 +101,7 @@ describe('spreadLogLikelihoodRatio', () => {
   it('favours the region when its other warehouses’ customers cancel more and the warehouse’s others do not', () => {
     const { cell, region, warehouse } = network({ cell: true, rest: true, outside: false });
 
-    const evidence = spreadLogLikelihoodRatio(region, warehouse, cell, query, config);
+    const evidence = spreadEvidence(region, warehouse, cell, query, config).logLikelihoodRatio;
 
     expect(evidence).toBeGreaterThan(config.spreadLogLikelihoodRatio);
     expect(spreadOf(evidence, config)).toBe('region');
@@ -112,7 +111,7 @@ describe('spreadLogLikelihoodRatio', () => {
     const { cell } = network({ cell: true, rest: false, outside: false });
     const only = history('cell#R#W', [20, 1], [20, 9]);
 
-    const evidence = spreadLogLikelihoodRatio(only, only, cell, query, config);
+    const evidence = spreadEvidence(only, only, cell, query, config).logLikelihoodRatio;
 
     expect(evidence).toBe(0);
     expect(spreadOf(evidence, config)).toBe('ambiguous');

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import {
   assessWindow,
-  defaultDetectorConfig,
   judgeWindow,
   resolveDetectorConfig,
   ScopeHistory,
@@ -14,7 +13,7 @@ import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/mo
 
 const SCOPE = 'warehouse#WH-NYC';
 const START = '2026-11-20T08:00:00Z';
-const config: DetectorConfig = { ...defaultDetectorConfig };
+const config: DetectorConfig = resolveDetectorConfig();
 
 /** Consecutive 5-minute windows from START; `undefined` leaves a gap (no counter item at all). */
 function series(
@@ -276,14 +275,17 @@ describe('assessWindow', () => {
 
 describe('resolveDetectorConfig', () => {
   it('returns the defaults when nothing is overridden', () => {
-    expect(resolveDetectorConfig()).toEqual(defaultDetectorConfig);
-    expect(resolveDetectorConfig({})).toEqual(defaultDetectorConfig);
+    const defaults = resolveDetectorConfig();
+
+    expect(resolveDetectorConfig({})).toEqual(defaults);
+    // The documented defaults (README "How the detector decides"): 5-minute windows, p ≤ 1e-4, lift ≥ 2.
+    expect(defaults).toMatchObject({ windowMinutes: 5, maxPValue: 1e-4, minLift: 2, baselineWindows: 144 });
   });
 
   it('merges overrides from configuration JSON onto the defaults', () => {
     const resolved = resolveDetectorConfig(JSON.parse('{"maxPValue":0.0001,"windowMinutes":15}'));
 
-    expect(resolved).toEqual({ ...defaultDetectorConfig, maxPValue: 0.0001, windowMinutes: 15 });
+    expect(resolved).toEqual({ ...resolveDetectorConfig(), maxPValue: 0.0001, windowMinutes: 15 });
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import {
   assessWindow,
-  defaultDetectorConfig,
+  resolveDetectorConfig,
   ScopeHistory,
   type DetectorConfig,
   type SpikeAssessment,
@@ -9,7 +9,6 @@ import { ScopeMismatch } from '../../lambdas/domain/monitoring/errors';
 import {
   baselineCutoffFor,
   decideIncident,
-  incidentKeyOf,
   incidentKeyParts,
   type IncidentDecision,
   type OpenIncident,
@@ -18,7 +17,7 @@ import { addWindows, type WindowCount } from '../../lambdas/domain/monitoring/wi
 
 const SCOPE = 'warehouse#WH-NYC';
 const START = '2026-11-20T10:00:00Z';
-const config: DetectorConfig = { ...defaultDetectorConfig };
+const config: DetectorConfig = resolveDetectorConfig();
 
 const windowAt = (index: number): string => addWindows(START, index, 5);
 
@@ -212,8 +211,8 @@ describe('detecting incidents window by window', () => {
 });
 
 describe('incidentKeyParts', () => {
-  it('reads back the scope and window of a key incidentKeyOf wrote', () => {
-    expect(incidentKeyParts(incidentKeyOf('region#us-east', '2026-11-20T10:35:00Z'))).toEqual({
+  it('reads back the scope and window of an incident key (`<scope>#<window start>`)', () => {
+    expect(incidentKeyParts('region#us-east#2026-11-20T10:35:00Z')).toEqual({
       scope: 'region#us-east',
       windowStart: '2026-11-20T10:35:00Z',
     });

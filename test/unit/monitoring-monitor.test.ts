@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { MemoryWindowStore } from '../../lambdas/adapters/memory-window-store';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
-import { parseEvent } from '../../lambdas/domain/contracts';
-import { defaultDetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { parseEvent } from '../../lambdas/domain/contracts/parse';
+import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import {
   orderFactOf,
@@ -12,7 +12,7 @@ import {
 } from '../../lambdas/domain/monitoring/windows';
 import { mulberry32, walkthrough, walkthroughPath } from '../../scenarios/generate-walkthrough';
 
-const config = { ...defaultDetectorConfig };
+const config = resolveDetectorConfig();
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-20T06:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -4,7 +4,7 @@ import {
   InvalidWindowLength,
   MonitoringError,
 } from '../../lambdas/domain/monitoring/errors';
-import { incrementsOf, type WindowIncrement } from '../../lambdas/domain/monitoring/monitor';
+import { incrementsOf, type WindowIncrement } from '../../lambdas/domain/monitoring/window-increments';
 import {
   addWindows,
   parseScope,

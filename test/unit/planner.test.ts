@@ -2,13 +2,13 @@ import { spikeFixture } from '../events/fixtures';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
-import { InMemorySemanticIndex } from '../../lambdas/adapters/in-memory-semantic-index';
+import { InMemorySemanticIndex } from '../adapters/in-memory-semantic-index';
 import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
 import { LocalReasoner } from '../../lambdas/adapters/local-reasoner';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../../lambdas/domain/contracts/platform';
 import type { DraftPlan, Reasoner, ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
-import { EscalationRequired, PlanningError, ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
+import { EscalationRequired, ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { OutcomeLearner, type FulfillmentFacts } from '../../lambdas/domain/planning/learning';
 import { rulePlan } from './rule-plan';
 import { RemediationPlanner, type PlanningResult } from '../../lambdas/domain/planning/planner';
@@ -272,7 +272,6 @@ describe('RemediationPlanner', () => {
       });
       expect(result.escalation.attempts.map((attempt) => attempt.draft)).toEqual([invalidDraft, unknownTask]);
       const error = new EscalationRequired(result.escalation);
-      expect(error).toBeInstanceOf(PlanningError);
       expect(error.name).toBe('EscalationRequired');
       expect(error.message).toBe(
         `incident ${spike.correlationId} needs an operator (reasoner_output_invalid): ${result.escalation.message}`,

@@ -2,7 +2,7 @@ import { spikeFixture } from '../events/fixtures';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import { outcomeEvidence } from '../../lambdas/domain/planning/evidence';
 import { ruleDraft } from '../../lambdas/domain/planning/plan';
-import { taskCatalog } from '../../lambdas/domain/planning/task-catalog';
+import { rerouteOrders } from '../../lambdas/domain/planning/catalog/fulfillment-tasks';
 import { rulePlan } from './rule-plan';
 
 const spike = () => spikeFixture();
@@ -31,8 +31,8 @@ describe('the rule plan', () => {
     expect(task).toMatchObject({
       taskType: 'reroute_orders',
       parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
-      costCents: taskCatalog.reroute_orders.baseCostCents,
-      timeoutSeconds: taskCatalog.reroute_orders.timeoutSeconds,
+      costCents: rerouteOrders.baseCostCents,
+      timeoutSeconds: rerouteOrders.timeoutSeconds,
       compensation: {
         taskType: 'revert_reroute',
         parameters: { fromWarehouseId: 'WH-NYC', rerouteIdempotencyKey: task!.idempotencyKey },

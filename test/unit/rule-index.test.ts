@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import {
-  compilePattern,
-  InvalidEventPatternError,
-  type CompiledPattern,
-} from '../../local/eventbridge/pattern';
+import { compilePattern, type CompiledPattern } from '../../local/eventbridge/pattern';
 import { RuleIndex } from '../../local/eventbridge/rule-index';
+
+/** What EventBridge answers for a pattern it refuses (`InvalidEventPatternException`). */
+const invalidPattern = expect.objectContaining({ name: 'InvalidEventPatternException' });
 
 /** What RuleIndex must equal: every rule matched in turn, in the order the ids were first added. */
 class LinearScan<T> {
@@ -129,7 +128,7 @@ describe('RuleIndex', () => {
     const index = new RuleIndex<number>();
     index.add('r', { source: ['shop.orders'] }, 1);
 
-    expect(() => index.add('r', { source: 'shop.orders' }, 2)).toThrow(InvalidEventPatternError);
+    expect(() => index.add('r', { source: 'shop.orders' }, 2)).toThrow(invalidPattern);
     expect(index.match({ source: 'shop.orders' })).toEqual([1]);
   });
 

@@ -1,4 +1,4 @@
-import { parseEvent } from '../../lambdas/domain/contracts';
+import { parseEvent } from '../../lambdas/domain/contracts/parse';
 import type { RetailEnvelope } from '../../scenarios/generate-walkthrough';
 import { dailyCycle, generateStream, presetSpec, type GeneratedStream } from '../../scenarios/generate';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { MemoryWindowStore } from '../../lambdas/adapters/memory-window-store';
 import { SettledWindowCache } from '../../lambdas/adapters/settled-window-cache';
-import type { WindowIncrement } from '../../lambdas/domain/monitoring/monitor';
+import type { WindowIncrement } from '../../lambdas/domain/monitoring/window-increments';
 import { addWindows } from '../../lambdas/domain/monitoring/windows';
 
 const START = '2026-11-20T08:00:00Z';

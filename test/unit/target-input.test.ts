@@ -1,4 +1,4 @@
-import { InputTransformError, readJsonPath, transformInput } from '../../local/eventbridge/target-input';
+import { transformInput } from '../../local/eventbridge/target-input';
 
 const event = {
   version: '0',
@@ -61,8 +61,15 @@ describe('rule target input (Input, InputPath, InputTransformer)', () => {
   });
 
   it('reads bracketed keys, and rejects a path that does not start at the root', () => {
-    expect(readJsonPath(event, "$['detail-type']")).toBe('order_cancelled');
-    expect(readJsonPath(event, '$.detail.missing.deeper')).toBeUndefined();
-    expect(() => readJsonPath(event, 'detail')).toThrow(InputTransformError);
+    const atPath = (inputPath: string) => JSON.parse(transformInput({ inputPath }, event)) as unknown;
+
+    expect(atPath("$['detail-type']")).toBe('order_cancelled');
+    expect(atPath('$.detail.missing.deeper')).toBeNull();
+    expect(() => atPath('detail')).toThrow(
+      expect.objectContaining({
+        name: 'InputTransformError',
+        message: 'invalid JSONPath "detail": must start with $',
+      }),
+    );
   });
 });

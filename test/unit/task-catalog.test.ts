@@ -5,12 +5,19 @@ import {
   MAX_PLAN_TASKS,
   catalogTools,
   materializeTasks,
-  taskCatalog,
   validateDraft,
 } from '../../lambdas/domain/planning/task-catalog';
+import { rebalanceRegion, rerouteOrders } from '../../lambdas/domain/planning/catalog/fulfillment-tasks';
+import {
+  notifyCustomers,
+  openIncidentTicket,
+  pauseWarehouseIntake,
+} from '../../lambdas/domain/planning/catalog/operations-tasks';
 import { eventFixture, spikeFixture } from '../events/fixtures';
 
 const warehouseSpike = spikeFixture;
+/** Every task spec the catalog is made of. */
+const specs = [openIncidentTicket, pauseWarehouseIntake, rerouteOrders, rebalanceRegion, notifyCustomers];
 const regionSpike = (): OrderCancellationSpike =>
   parseDetail('order_cancellation_spike', eventFixture('order_cancellation_spike', 'region').detail);
 
@@ -35,7 +42,7 @@ const errorOf = (plan: DraftPlan, spike = warehouseSpike()): string => {
 
 describe('the task catalog as data', () => {
   it('declares for every task a parameter schema, cost, risk, SLA, timeout, key prefix and either a compensation or irreversible', () => {
-    for (const spec of Object.values(taskCatalog)) {
+    for (const spec of specs) {
       expect([spec.taskType, spec.baseCostCents >= 0, spec.slaSeconds > 0, spec.timeoutSeconds > 0]).toEqual([
         spec.taskType,
         true,
@@ -49,7 +56,7 @@ describe('the task catalog as data', () => {
         spec.taskType === 'notify_customers' ? [spec.taskType, true, false] : [spec.taskType, false, true],
       );
     }
-    const prefixes = Object.values(taskCatalog).flatMap((spec) => [
+    const prefixes = specs.flatMap((spec) => [
       spec.idempotencyPrefix,
       ...(spec.compensation ? [spec.compensation.idempotencyPrefix] : []),
     ]);
@@ -58,7 +65,7 @@ describe('the task catalog as data', () => {
 
   it('shows the reasoner every task as a tool, saying how it is undone or that it is irreversible', () => {
     const byName = new Map(catalogTools.map((tool) => [tool.name, tool]));
-    expect([...byName.keys()].sort()).toEqual(Object.keys(taskCatalog).sort());
+    expect([...byName.keys()].sort()).toEqual(specs.map((spec) => spec.taskType).sort());
     expect(byName.get('notify_customers')!.description).toMatch(/irreversible: nothing undoes it\.$/);
     expect(byName.get('pause_warehouse_intake')!.description).toMatch(
       /undone by resume_warehouse_intake if the plan fails\.$/,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseEvent, type ParsedEvent } from '../../lambdas/domain/contracts';
+import { parseEvent, type ParsedEvent } from '../../lambdas/domain/contracts/parse';
 import { MemoryWindowStore } from '../../lambdas/adapters/memory-window-store';
-import { defaultDetectorConfig, type DetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig, type DetectorConfig } from '../../lambdas/domain/monitoring/detector';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../../lambdas/domain/monitoring/windows';
 import {
@@ -17,7 +17,7 @@ type RetailEvent = ParsedEvent<'order_placed' | 'order_cancelled'>;
 const text = readFileSync(walkthroughPath, 'utf8');
 const raw = text.trimEnd().split('\n');
 const events: RetailEvent[] = raw.map((line) => parseEvent(line, ['order_placed', 'order_cancelled']));
-const config: DetectorConfig = { ...defaultDetectorConfig };
+const config: DetectorConfig = resolveDetectorConfig();
 
 const minutesAfter = (iso: string, minutes: number): string =>
   new Date(Date.parse(iso) + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');

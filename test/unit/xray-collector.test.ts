@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { keepTraces, readRunTraces } from '../../local/last-run';
 import { TraceCollector } from '../../local/xray/collector';
-import { DAEMON_HEADER, parseDatagram, type SegmentDocument } from '../../local/xray/segment-document';
+import { parseDatagram, type SegmentDocument } from '../../local/xray/segment-document';
+
+/** The header line of every datagram the X-Ray daemon accepts (its UDP protocol). */
+const DAEMON_HEADER = '{"format":"json","version":1}';
 
 const TRACE = '1-6b002384-36ccc43bc62f30fedd9c7d03';
 const segment = (id: string, extra: Partial<SegmentDocument> = {}): SegmentDocument => ({

@@ -1,6 +1,9 @@
 import { eventTracing } from '../../local/xray/event-segments';
 import { stepFunctionsTracing } from '../../local/xray/execution-segments';
-import { batchTrace, functionTracing, MAX_LINKS_PER_SEGMENT } from '../../local/xray/lambda-segments';
+import { batchTrace, functionTracing } from '../../local/xray/lambda-segments';
+
+/** X-Ray's limit on the links of one segment. */
+const MAX_LINKS_PER_SEGMENT = 20;
 import type { SegmentDocument } from '../../local/xray/segment-document';
 import { formatTraceHeader, parseTraceHeader } from '../../local/xray/trace-header';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { SegmentDocument } from '../../local/xray/segment-document';
-import { buildWaterfall, incidentWaterfall, type WaterfallNode } from '../../local/xray/waterfall';
+import { incidentWaterfall } from '../../local/xray/incident-waterfall';
+import { buildWaterfall, type WaterfallNode } from '../../local/xray/waterfall';
 import { formatWaterfall } from '../../local/xray/waterfall-format';
 
 const TRACE = '1-6b002384-36ccc43bc62f30fedd9c7d03';

@@ -54,7 +54,6 @@ export const approvalDecidedV1 = z.object({
   /** Only with `expired`: the escalation chain's end. */
   then: z.enum(['compensate', 'deny']).optional(),
 });
-export type ApprovalDecided = z.infer<typeof approvalDecidedV1>;
 
 export const remediationSuggestedV1 = z.object({
   ...taskFields,
@@ -62,4 +61,3 @@ export const remediationSuggestedV1 = z.object({
   decisionId: z.string().min(1),
   reasons: z.array(z.string()),
 });
-export type RemediationSuggested = z.infer<typeof remediationSuggestedV1>;

@@ -69,7 +69,6 @@ export const budgetExceededV1 = z.object({
   /** What the agent does instead: the rule planner (which hands the incident to an operator when no rule fits). */
   fallback: z.enum(['rule']),
 });
-export type BudgetExceededEvent = z.infer<typeof budgetExceededV1>;
 
 /**
  * A task the governance configuration blocks (`blockedActions`) was refused before it ran: whatever the
@@ -87,4 +86,3 @@ export const actionBlockedV1 = z.object({
   decisionId: z.string().min(1),
   configurationVersion: z.string().min(1),
 });
-export type ActionBlockedEvent = z.infer<typeof actionBlockedV1>;

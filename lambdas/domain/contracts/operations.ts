@@ -17,7 +17,7 @@ const commandFields = {
   taskToken: z.string().min(1),
 };
 
-export const incidentScope = {
+const incidentScope = {
   scopeType: z.enum(['warehouse', 'region']),
   scopeId: z.string().min(1),
 };

@@ -15,7 +15,6 @@ export const approvalAnswerV1 = z.strictObject({
   /** Why, recorded in `approval_decided` (`by <caller>: <reason>`). @default "approved" / "rejected" */
   reason: z.string().trim().min(1).max(4096).optional(),
 });
-export type ApprovalAnswerBody = z.infer<typeof approvalAnswerV1>;
 
 /** `GET /incidents?limit=<n>`: how many incidents, newest first. */
 export const incidentListQueryV1 = z.strictObject({

@@ -3,7 +3,7 @@ import { ContractViolation, UnknownDetailType, type ContractIssue } from './erro
 import { contracts, type DetailOf, type DetailType } from './registry';
 
 /** The EventBridge envelope as targets receive it. */
-export const eventEnvelope = z.looseObject({
+const eventEnvelope = z.looseObject({
   version: z.string().optional(),
   id: z.string().min(1),
   'detail-type': z.string().min(1),
@@ -14,7 +14,6 @@ export const eventEnvelope = z.looseObject({
   resources: z.array(z.string()).optional(),
   detail: z.unknown(),
 });
-export type EventEnvelope = z.infer<typeof eventEnvelope>;
 
 export interface ParsedEvent<T extends DetailType> {
   readonly id: string;
@@ -45,6 +44,10 @@ export function parseDetail<T extends DetailType>(detailType: T, detail: unknown
 /**
  * Parses a whole event — a JSON string (an SQS body) or an object — into its envelope and typed detail.
  * `accepted` limits which detail-types the caller handles.
+ *
+ * Hand-written rather than the Powertools parser's `EventBridgeSchema`, which the Lambda handlers use
+ * (`handlers/shared/event-envelope.ts`): the domain stays free of AWS libraries (lint rule), and its readers of
+ * event files (benchmarks) take envelopes as services wrote them.
  */
 export function parseEvent<T extends DetailType>(raw: unknown, accepted: readonly T[]): ParsedEvent<T> {
   let value = raw;

@@ -16,7 +16,7 @@ const platformFields = {
 
 const isoTime = z.iso.datetime({ offset: true });
 
-export const spikeScope = z.object({
+const spikeScope = z.object({
   type: z.enum(['warehouse', 'region']),
   id: z.string().min(1),
 });
@@ -53,7 +53,7 @@ export const rerouteParameters = z.object({
   since: isoTime,
 });
 
-export const revertParameters = z.object({
+const revertParameters = z.object({
   fromWarehouseId: z.string().min(1),
   /** The idempotency key of the reroute to undo. */
   rerouteIdempotencyKey: z.string().min(1),
@@ -69,7 +69,7 @@ export const rebalanceParameters = z.object({
   since: isoTime,
 });
 
-export const revertRebalanceParameters = z.object({
+const revertRebalanceParameters = z.object({
   region: z.string().min(1),
   /** The idempotency key of the rebalance to undo. */
   rerouteIdempotencyKey: z.string().min(1),
@@ -83,13 +83,6 @@ const compensationFields = {
 /** How a task is undone: its compensation command, with its own key and timeout. */
 const compensationOf = <T extends string, P extends z.ZodType>(taskType: T, parameters: P) =>
   z.object({ taskType: z.literal(taskType), parameters, ...compensationFields });
-
-export const compensationSpec = z.discriminatedUnion('taskType', [
-  compensationOf('revert_reroute', revertParameters),
-  compensationOf('revert_rebalance', revertRebalanceParameters),
-  compensationOf('resume_warehouse_intake', resumeIntakeParameters),
-  compensationOf('close_incident_ticket', closeTicketParameters),
-]);
 
 const planTaskFields = {
   taskId: z.string().min(1),
@@ -112,7 +105,7 @@ const reversibleTask = <T extends string, P extends z.ZodType, C extends z.ZodTy
 const irreversibleTask = <T extends string, P extends z.ZodType>(taskType: T, parameters: P) =>
   z.object({ ...planTaskFields, taskType: z.literal(taskType), parameters, irreversible: z.literal(true) });
 
-export const planTask = z.discriminatedUnion('taskType', [
+const planTask = z.discriminatedUnion('taskType', [
   reversibleTask('reroute_orders', rerouteParameters, compensationOf('revert_reroute', revertParameters)),
   reversibleTask(
     'rebalance_region',
@@ -207,14 +200,12 @@ export const rerouteCompleteV2 = z.object({
   fromWarehouseId: z.string().min(1),
   ...rerouteResult,
 });
-export type RerouteComplete = z.infer<typeof rerouteCompleteV2>;
 
 export const rerouteRevertedV1 = z.object({
   ...commandFields,
   fromWarehouseId: z.string().min(1),
   restoredCount: z.number().int().nonnegative(),
 });
-export type RerouteReverted = z.infer<typeof rerouteRevertedV1>;
 
 export const regionRebalancedV2 = z.object({
   ...commandFields,
@@ -222,14 +213,12 @@ export const regionRebalancedV2 = z.object({
   fromWarehouseIds: z.array(z.string().min(1)).min(1),
   ...rerouteResult,
 });
-export type RegionRebalanced = z.infer<typeof regionRebalancedV2>;
 
 export const rebalanceRevertedV1 = z.object({
   ...commandFields,
   region: z.string().min(1),
   restoredCount: z.number().int().nonnegative(),
 });
-export type RebalanceReverted = z.infer<typeof rebalanceRevertedV1>;
 
 /**
  * A command could not be carried out (bad parameters, nothing can be planned): the saga's waiting task fails
@@ -263,14 +252,6 @@ export const remediationFailedV1 = z.object({
   stage: z.enum(['planning', 'execution', 'compensation']),
   error: z.string(),
   cause: z.string().optional(),
-});
-
-export const remediationCompensatedV1 = z.object({
-  ...platformFields,
-  planId: z.string().min(1),
-  compensatedTaskIds: z.array(z.string()),
-  reason: z.string(),
-  result: z.unknown().optional(),
 });
 
 /**
@@ -310,10 +291,21 @@ export const compensationFailedV1 = z.object({
   cause: z.string().optional(),
 });
 
+/**
+ * An agent kept an event in its dead-letter queue for good, with the reason. It names the event (find it in the
+ * DLQ by id) but never carries its content, which may be personal; `correlationId` is the event's own (a command's
+ * incident) or, for an event without one, its id.
+ */
 export const agentErrorV1 = z.object({
   ...platformFields,
   agent: z.string().min(1),
+  /** The error's type: `ContractViolation`, or the name of the error that failed the event on its last receive. */
   error: z.string().min(1),
+  /** The error's message, redacted and clipped. */
+  reason: z.string().max(1024),
+  /** The offending field, for a contract violation. */
   field: z.string().optional(),
-  event: z.unknown(),
+  /** The rejected event's id and detail-type, when it has them. */
+  eventId: z.string().optional(),
+  eventDetailType: z.string().optional(),
 });

@@ -288,9 +288,13 @@ export const contracts = {
   },
   agent_error: {
     detailType: 'agent_error',
-    source: 'proactive.agents',
+    // Each agent announces its own rejections, as the source it publishes as (the order book and the network
+    // agent as the fulfillment context they belong to).
+    source: sources.monitoring,
+    otherSources: [sources.fulfillment, sources.operations],
     version: 1,
-    description: 'An agent rejected an event; the event and the reason are kept.',
+    description:
+      'An agent kept an event in its dead-letter queue for good, with the reason; the event is named, not copied.',
     schema: agentErrorV1,
   },
   policy_decision: {
@@ -337,19 +341,13 @@ export type DetailType = keyof typeof contracts;
 export type DetailOf<T extends DetailType> = z.output<(typeof contracts)[T]['schema']>;
 
 /** The other sources a contract allows, if any. */
-export function producersBesides(contract: Contract): readonly string[] {
+function producersBesides(contract: Contract): readonly string[] {
   return contract.otherSources ?? [];
 }
 
 /** Whether `source` may emit `contract`'s detail-type. */
 export function producedBy(contract: Contract, source: string): boolean {
   return contract.source === source || producersBesides(contract).includes(source);
-}
-
-/** JSON Schema (draft 2020-12) of a contract's `detail`, for the EventBridge schema registry. */
-export function detailJsonSchema(detailType: DetailType): Record<string, unknown> {
-  const contract = contracts[detailType];
-  return z.toJSONSchema(contract.schema, { io: 'input', unrepresentable: 'any' });
 }
 
 /**

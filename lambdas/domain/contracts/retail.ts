@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Retail inputs, exactly as existing order services emit them (source `retail.orders`): no platform fields
  * required, unknown extra fields kept.
  */
-export const orderItem = z.looseObject({
+const orderItem = z.looseObject({
   sku: z.string().min(1),
   quantity: z.number().int().positive(),
 });
@@ -18,7 +18,6 @@ export const orderPlacedV1 = z.looseObject({
   total: z.number().nonnegative(),
   schemaVersion: z.literal(1).default(1),
 });
-export type OrderPlaced = z.infer<typeof orderPlacedV1>;
 
 export const orderCancelledV1 = z.looseObject({
   orderId: z.string().min(1),
@@ -27,7 +26,6 @@ export const orderCancelledV1 = z.looseObject({
   reason: z.string().min(1),
   schemaVersion: z.literal(1).default(1),
 });
-export type OrderCancelled = z.infer<typeof orderCancelledV1>;
 
 /**
  * The fulfillment network, as warehouse services describe it (source `retail.warehouses`). A warehouse's

@@ -7,7 +7,7 @@ import { FulfillmentInputError } from './errors';
  * warehouse service would describe it in a `warehouse_updated` event (warehouseId, region, capacity,
  * shippingCost per customer region in integer cents, optional status). `description` is free text.
  */
-export const networkFileSchema = z.object({
+const networkFileSchema = z.object({
   description: z.string().optional(),
   warehouses: z.array(warehouseUpdatedV1).max(100_000),
 });

@@ -160,7 +160,7 @@ async function finish(
 }
 
 /** The bounded summary of a reroute: counts and cost per destination, unassigned orders counted by reason. */
-export function summarize(
+function summarize(
   moved: readonly RerouteAssignment[],
   unassigned: readonly UnassignedOrder[],
   assignmentsRef: RerouteSummary['assignmentsRef'],

@@ -94,7 +94,7 @@ export class BudgetExceeded extends ReasonerUnavailable {
   }
 }
 
-export const formatUsd = (microUsd: number): string => `$${(microUsd / MICRO_USD_PER_USD).toFixed(4)}`;
+const formatUsd = (microUsd: number): string => `$${(microUsd / MICRO_USD_PER_USD).toFixed(4)}`;
 
 /** Port: the budget ledger (DynamoDB on AWS), updated atomically so concurrent calls never overspend. */
 export interface BudgetLedger {

@@ -16,15 +16,14 @@ const cents = z.number().int().nonnegative();
 const weight = z.number().positive().max(1000);
 
 /** One step of the escalation chain: who is asked, and how long they have before the next tier is. */
-export const escalationTier = z.strictObject({
+const escalationTier = z.strictObject({
   name: z.string().min(1),
   /** Who is asked at this tier (an operator group, a rota): the approval step notifies them. */
   approvers: z.string().min(1),
   timeoutSeconds: z.number().int().min(1).max(604_800),
 });
-export type EscalationTier = z.infer<typeof escalationTier>;
 
-export const escalationChain = z.strictObject({
+const escalationChain = z.strictObject({
   tiers: z.array(escalationTier).min(1).max(10),
   /** What happens when the last tier times out unanswered: undo what the plan did, or refuse the task. */
   onExhausted: z.enum(['compensate', 'deny']),
@@ -36,7 +35,7 @@ export type EscalationChain = z.infer<typeof escalationChain>;
  * default), read by the policy decision point at run time. Unknown keys are refused, so a misspelt setting
  * cannot be silently ignored.
  */
-export const governanceConfigV1 = z.strictObject({
+const governanceConfigV1 = z.strictObject({
   schemaVersion: z.literal(1),
   policies: z.strictObject({
     /** Cedar: `permit` and `forbid` decide allow or deny (nothing permitted is denied). */
@@ -86,7 +85,7 @@ export const governanceConfigV1 = z.strictObject({
 export type GovernanceConfig = z.infer<typeof governanceConfigV1>;
 
 /** Validates a configuration document; a bad one is refused with the first offending field named. */
-export function parseGovernanceConfig(value: unknown): GovernanceConfig {
+function parseGovernanceConfig(value: unknown): GovernanceConfig {
   const result = governanceConfigV1.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -4,13 +4,13 @@ import type { EntityRef, PolicyRequest } from './policy-request';
 import { riskScoreCents } from './policy-risk-score';
 
 /** What the policies decide on their own. */
-export type PolicyOutcome = 'allow' | 'deny' | 'require_approval';
+type PolicyOutcome = 'allow' | 'deny' | 'require_approval';
 
 /**
  * The decision the saga acts on: `allow` (run the task), `deny` (never run it), `require_approval` (wait for a
  * human, escalating through `escalation`), `suggest` (a suggest-only agent: publish the plan, do not execute).
  */
-export type Decision = PolicyOutcome | 'suggest';
+type Decision = PolicyOutcome | 'suggest';
 
 /**
  * Ids of the decision point's own rules, reported among the determining policies. Cedar policy ids are refused
@@ -46,12 +46,12 @@ export interface PolicyDecision {
 const entity = ({ type, id }: EntityRef): string => `${type}::${JSON.stringify(id)}`;
 
 /** The autonomy level configured for `agent`. */
-export function autonomyOf(config: GovernanceConfig, agent: string): AutonomyLevel {
+function autonomyOf(config: GovernanceConfig, agent: string): AutonomyLevel {
   return Object.hasOwn(config.agents, agent) ? config.agents[agent]!.autonomy : config.defaultAutonomy;
 }
 
 /** The Cedar request for a policy request under a configuration. */
-export function policyQuery(request: PolicyRequest, config: GovernanceConfig): PolicyQuery {
+function policyQuery(request: PolicyRequest, config: GovernanceConfig): PolicyQuery {
   return {
     principal: { type: 'Agent', id: request.agent },
     action: { type: 'Action', id: request.action },

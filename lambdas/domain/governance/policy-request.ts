@@ -8,7 +8,7 @@ const cents = z.number().int().nonnegative();
  * What the saga asks before each task (its `lambda:invoke` Payload): may `agent` run `task`, with this much at
  * stake? Extra fields (the rest of the plan's task, say) are ignored.
  */
-export const policyRequestV1 = z.object({
+const policyRequestV1 = z.object({
   /** The incident. */
   correlationId: z.string().min(1),
   planId: z.string().min(1).optional(),
@@ -48,8 +48,6 @@ export const policyRequestV1 = z.object({
   requestedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-export type PolicyRequestInput = z.input<typeof policyRequestV1>;
-
 /** A Cedar entity reference: `Type::"id"`. */
 export interface EntityRef {
   readonly type: string;
@@ -79,7 +77,7 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
 
 /** The entity a task affects when the caller does not say: see `policyRequestV1.resource`. */
-export function affectedEntity(
+function affectedEntity(
   correlationId: string,
   parameters: Readonly<Record<string, unknown>>,
 ): EntityRef & { readonly type: ResourceType } {

@@ -23,7 +23,7 @@ export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 export const RESOURCE_TYPES = ['Warehouse', 'Region', 'Incident'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
-export const PRINCIPAL_TYPE = 'Agent';
+const PRINCIPAL_TYPE = 'Agent';
 
 export function isPolicyAction(value: string): value is PolicyAction {
   return (POLICY_ACTIONS as readonly string[]).includes(value);

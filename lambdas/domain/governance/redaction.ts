@@ -14,7 +14,7 @@
  * alone: they are what memory is for.
  */
 
-export type PiiKind = 'email' | 'phone' | 'card' | 'ipv4' | 'ipv6' | 'named_field';
+type PiiKind = 'email' | 'phone' | 'card' | 'ipv4' | 'ipv6' | 'named_field';
 
 /** One redacted value: what it was and where — never the value itself. */
 export interface Redaction {
@@ -25,7 +25,7 @@ export interface Redaction {
   readonly field?: string;
 }
 
-export interface Redacted<T> {
+interface Redacted<T> {
   /** A redacted copy; the input is not modified. Values of named fields become strings. */
   readonly value: T;
   readonly redactions: readonly Redaction[];
@@ -54,7 +54,7 @@ export interface Redactor {
   redact<T>(value: T): Redacted<T>;
 }
 
-export const DEFAULT_PERSONAL_FIELDS: readonly string[] = [
+const DEFAULT_PERSONAL_FIELDS: readonly string[] = [
   'customerId',
   'customerName',
   'name',
@@ -93,7 +93,7 @@ const wholeIf = (ok: boolean, match: string): Span | undefined => (ok ? whole(ma
 const digitsOf = (text: string): string => text.replace(/\D/g, '');
 
 /** The Luhn checksum of card numbers (ISO/IEC 7812-1). */
-export function luhnValid(digits: string): boolean {
+function luhnValid(digits: string): boolean {
   if (!/^\d+$/.test(digits)) return false;
   let sum = 0;
   for (let i = 0; i < digits.length; i += 1) {
@@ -128,7 +128,7 @@ function cardSpan(match: string): Span | undefined {
 }
 
 /** Validates an IPv6 candidate: eight 16-bit groups, or fewer with one `::`, optionally ending in IPv4. */
-export function isIpv6(candidate: string): boolean {
+function isIpv6(candidate: string): boolean {
   let text = candidate;
   let tailGroups = 0;
   const ipv4Tail = /(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
@@ -169,7 +169,7 @@ function internationalPhoneSpan(match: string): Span | undefined {
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 
-export function isIpv4(candidate: string): boolean {
+function isIpv4(candidate: string): boolean {
   return new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`).test(candidate);
 }
 

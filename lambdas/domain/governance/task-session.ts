@@ -9,7 +9,7 @@ import { GovernanceError } from './errors';
 
 /** The session tag keys a task session may carry; the trust policies allow no other. */
 export const TASK_SESSION_TAG_KEYS = ['agent', 'incident', 'task', 'warehouse', 'region', 'journal'] as const;
-export type TaskSessionTagKey = (typeof TASK_SESSION_TAG_KEYS)[number];
+type TaskSessionTagKey = (typeof TASK_SESSION_TAG_KEYS)[number];
 
 /** The tags of one task session: `agent`, `incident` and `task` always; the entity keys when the task has one. */
 export type TaskSessionTags = Readonly<Partial<Record<TaskSessionTagKey, string>>> & {
@@ -19,7 +19,7 @@ export type TaskSessionTags = Readonly<Partial<Record<TaskSessionTagKey, string>
 };
 
 /** STS refuses a session tag value longer than this (characters). */
-export const MAX_TAG_VALUE_LENGTH = 256;
+const MAX_TAG_VALUE_LENGTH = 256;
 
 /** A value the task's session cannot be tagged with: `field` names the command field it came from. */
 export class TaskSessionTagInvalid extends GovernanceError {

@@ -4,11 +4,11 @@
  */
 
 /** How a shortened string ends: what was kept of how much. */
-export const truncationMarker = (kept: number, total: number): string =>
+const truncationMarker = (kept: number, total: number): string =>
   ` …[truncated: ${kept} of ${total} characters kept]`;
 
 /** The item an array shortened to `maxItems` ends with. */
-export const omittedItemsMarker = (omitted: number): string => `…[truncated: ${omitted} more item(s)]`;
+const omittedItemsMarker = (omitted: number): string => `…[truncated: ${omitted} more item(s)]`;
 
 export interface BoundOptions {
   /** The most bytes the record may take as JSON in UTF-8 (at least 1,024). */
@@ -28,7 +28,7 @@ export interface TruncatedRecord {
 const MIN_KEPT = 64;
 
 /** UTF-8 length of a string, without encoding it (a lone surrogate counts as U+FFFD, 3 bytes). */
-export function utf8Bytes(text: string): number {
+function utf8Bytes(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

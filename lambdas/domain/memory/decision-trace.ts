@@ -19,7 +19,7 @@ export const TRACE_KINDS = {
   reasoning: 'reasoning',
   /** One decision of the policy decision point (the policy agent). */
   policyDecision: 'policy_decision',
-  /** An approval asked for or answered (the saga's approval step): see {@link approvalRecord}. */
+  /** An approval asked for or answered (the saga's approval step): {@link approvalTraceV1}; nothing writes one yet. */
   approval: 'approval',
   /** How the remediation ended (the learning agent). */
   outcome: 'remediation_outcome',
@@ -52,7 +52,7 @@ export function traceEntityOf(correlationId: string): string {
 }
 
 /** How one model call ended for the planner. */
-export type ReasoningOutcome =
+type ReasoningOutcome =
   /** Its plan passed validation against the catalog. */
   | 'accepted'
   /** Its plan failed validation (the error says why). */
@@ -213,34 +213,3 @@ export const approvalTraceV1 = z.object({
   /** The policy decision that required the approval. */
   decisionId: z.string().min(1).optional(),
 });
-export type ApprovalTrace = z.input<typeof approvalTraceV1>;
-
-/**
- * The episodic record of an approval step, to write through the (redacting) episodic store. A malformed approval
- * is refused with the field named.
- *
- * @example
- * await episodic.record(approvalRecord({
- *   correlationId, time, stage: 'requested', taskId: 'task-3', taskType: 'notify_customers',
- *   tier: 'on-call', reason: 'irreversible task', timeoutSeconds: 3600, decisionId,
- * }));
- */
-export function approvalRecord(approval: ApprovalTrace): EpisodicRecord {
-  const parsed = approvalTraceV1.safeParse(approval);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new TraceRecordInvalid(issue.path.map(String).join('.') || '(approval)', issue.message);
-  }
-  const { correlationId, time, ...data } = parsed.data;
-  if (data.stage === 'decided' && data.outcome === undefined) {
-    throw new TraceRecordInvalid('outcome', 'a decided approval says approved, rejected or timed_out');
-  }
-  return {
-    entity: traceEntityOf(correlationId),
-    time,
-    kind: TRACE_KINDS.approval,
-    correlationId,
-    discriminator: [data.taskId, data.stage, data.tier].filter(Boolean).join('#'),
-    data: boundRecord(data, { maxBytes: TRACE_RECORD_MAX_BYTES }) as Record<string, unknown>,
-  };
-}

@@ -1,5 +1,5 @@
 /** Base error of the memory context. */
-export class MemoryError extends Error {
+class MemoryError extends Error {
   override name = 'MemoryError';
 }
 

@@ -22,7 +22,7 @@ export interface IncidentFeatures {
 const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
 
 /** `order_cancellation_spike/warehouse`, `order_cancellation_spike/region`. */
-export function incidentFamily(spike: OrderCancellationSpike): string {
+function incidentFamily(spike: OrderCancellationSpike): string {
   return `order_cancellation_spike/${spike.scope.type}`;
 }
 

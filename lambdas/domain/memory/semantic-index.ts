@@ -1,9 +1,9 @@
 import { DimensionMismatch } from './errors';
 
 /** What a semantic document remembers: past incidents, fulfillment history, policies. */
-export type SemanticKind = 'incident' | 'fulfillment' | 'policy';
+type SemanticKind = 'incident' | 'fulfillment' | 'policy';
 
-export type MetadataValue = string | number | boolean | null;
+type MetadataValue = string | number | boolean | null;
 
 export interface SemanticDocument {
   /** Stable id, e.g. `incident#<correlationId>`: writing the same id again replaces the document. */

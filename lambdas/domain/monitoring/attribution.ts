@@ -226,17 +226,6 @@ export function spreadEvidence(
   };
 }
 
-/** The generalized log-likelihood ratio of {@link spreadEvidence} alone. */
-export function spreadLogLikelihoodRatio(
-  region: ScopeHistory,
-  warehouse: ScopeHistory,
-  cell: CellEvidence,
-  query: BlockQuery,
-  config: AttributionConfig,
-): number {
-  return spreadEvidence(region, warehouse, cell, query, config).logLikelihoodRatio;
-}
-
 /**
  * Whether the rest of the region — its customers served by warehouses other than the top cell's — cancels
  * significantly above its baseline too (see `REST_OF_REGION_P_VALUE`), pooled over those warehouses: what makes a

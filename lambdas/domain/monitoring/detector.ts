@@ -107,7 +107,7 @@ export interface DetectorConfig {
  * threshold. Baseline half hours above the learned ratio at p ≤ 0.01 are left out (at 0.001, slow incidents leaked
  * into the baseline: one incident fewer found and one false alarm more on the same streams).
  */
-export const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
+const defaultDetectorConfig: Readonly<DetectorConfig> = Object.freeze({
   windowMinutes: 5,
   recentWindows: 2,
   longestRecentWindows: 8,
@@ -203,9 +203,7 @@ export function resolveDetectorConfig(overrides: unknown = {}): DetectorConfig {
 }
 
 /** The block lengths tested: recentWindows, doubled while within longestRecentWindows. */
-export function blockLengthsOf(
-  config: Pick<DetectorConfig, 'recentWindows' | 'longestRecentWindows'>,
-): number[] {
+function blockLengthsOf(config: Pick<DetectorConfig, 'recentWindows' | 'longestRecentWindows'>): number[] {
   const lengths = [config.recentWindows];
   for (let k = 2 * config.recentWindows; k <= config.longestRecentWindows; k *= 2) lengths.push(k);
   return lengths;
@@ -387,7 +385,7 @@ const chunkWindows = (windowMs: number): number => Math.max(1, Math.round(1_800_
  * expected count or more) is left out; two passes, so a long incident that inflated the first estimate is still
  * found. A slow drift moves the ratio a little per chunk and is learned; an incident that has closed is not.
  */
-export function learnBaseline(history: ScopeHistory, baselineEnd: number, config: BlockConfig): Baseline {
+function learnBaseline(history: ScopeHistory, baselineEnd: number, config: BlockConfig): Baseline {
   const size = chunkWindows(history.windowMs);
   const decay = Math.pow(2, -1 / config.baselineHalfLifeWindows);
   const chunks: { placed: number; cancelled: number; weightedPlaced: number; weightedCancelled: number }[] =

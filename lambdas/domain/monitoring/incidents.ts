@@ -25,7 +25,7 @@ export type IncidentDecision =
   | { action: 'none' };
 
 /** The deterministic incident key for a scope and the window that opened its incident. */
-export const incidentKeyOf = (scope: string, windowStart: string): string => `${scope}#${windowStart}`;
+const incidentKeyOf = (scope: string, windowStart: string): string => `${scope}#${windowStart}`;
 
 /** The scope and window of an incident key ({@link incidentKeyOf}), or undefined when it is not one. */
 export function incidentKeyParts(incidentKey: string): { scope: string; windowStart: string } | undefined {

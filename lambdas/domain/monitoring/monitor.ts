@@ -18,6 +18,7 @@ import {
   type SpikeAssessment,
 } from './detector';
 import { baselineCutoffFor, decideIncident, type OpenIncident } from './incidents';
+import { incrementsOf, type WindowIncrement } from './window-increments';
 import {
   addWindows,
   cellScope,
@@ -27,7 +28,6 @@ import {
   regionScope,
   warehouseScope,
   warehouseScopes,
-  windowStartOf,
   type OrderFact,
   type WindowCount,
 } from './windows';
@@ -36,17 +36,6 @@ import {
 export interface Cell {
   readonly region: string;
   readonly warehouseId: string;
-}
-
-/**
- * What one batch adds to one (scope, window) counter. Order ids, not counts: the store keeps them as sets, so a
- * redelivered message adds nothing and counting stays exact under at-least-once delivery.
- */
-export interface WindowIncrement {
-  readonly scope: string;
-  readonly windowStart: string;
-  readonly placedOrderIds: readonly string[];
-  readonly cancelledOrderIds: readonly string[];
 }
 
 /** The monitoring agent's state: window counters and the open incident per scope (DynamoDB on AWS). */
@@ -69,41 +58,11 @@ export interface WindowStore {
   saveIncident(scope: string, incident: OpenIncident | undefined): Promise<void>;
 }
 
-/** Groups facts into per-(scope, window) increments of order ids. */
-export function incrementsOf(
-  facts: readonly OrderFact[],
-  windowMinutes: number,
-  scopesOf: (fact: OrderFact) => readonly string[] = warehouseScopes,
-): WindowIncrement[] {
-  const byKey = new Map<
-    string,
-    { scope: string; windowStart: string; placed: Set<string>; cancelled: Set<string> }
-  >();
-  for (const fact of facts) {
-    const windowStart = windowStartOf(fact.time, windowMinutes);
-    for (const scope of scopesOf(fact)) {
-      const key = `${scope}|${windowStart}`;
-      let entry = byKey.get(key);
-      if (!entry) {
-        entry = { scope, windowStart, placed: new Set(), cancelled: new Set() };
-        byKey.set(key, entry);
-      }
-      (fact.kind === 'placed' ? entry.placed : entry.cancelled).add(fact.orderId);
-    }
-  }
-  return [...byKey.values()].map((entry) => ({
-    scope: entry.scope,
-    windowStart: entry.windowStart,
-    placedOrderIds: [...entry.placed].sort(),
-    cancelledOrderIds: [...entry.cancelled].sort(),
-  }));
-}
-
 /**
  * The spike event detail for an assessment that opened an incident: `window` is the block of windows tested, which
  * `placed`, `cancelled` and `observedRatio` cover.
  */
-export function spikeDetailOf(
+function spikeDetailOf(
   assessment: SpikeAssessment,
   incidentKey: string,
   contributors?: readonly Contributor[],

@@ -22,7 +22,7 @@ function checkArguments(k: number, shape: number, mean: number): void {
  * ln P(X = k) for X ~ NegativeBinomial(shape, mean): variance mean + mean² / shape; the Poisson limit as
  * shape → ∞. −Infinity where the probability is 0.
  */
-export function logNegativeBinomialPmf(k: number, shape: number, mean: number): number {
+function logNegativeBinomialPmf(k: number, shape: number, mean: number): number {
   checkArguments(k, shape, mean);
   if (k < 0) return -Infinity;
   if (mean === 0) return k === 0 ? 0 : -Infinity;

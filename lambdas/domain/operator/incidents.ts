@@ -7,7 +7,7 @@ import type { EpisodicRecord } from '../memory/episodic';
  */
 
 /** Where an incident stands, by the newest of its records. */
-export type IncidentStatus =
+type IncidentStatus =
   /** Planned; the saga runs (or ran) it and no outcome is recorded yet. */
   | 'planned'
   /** No plan: handed to an operator. */

@@ -1,7 +1,7 @@
 import { epochMsOf, isoOf, type WindowCount } from '../monitoring/windows';
 
 /** Hours of windows shown on each side of the window an incident opened at. */
-export const RATIO_HOURS_AROUND = 2;
+const RATIO_HOURS_AROUND = 2;
 
 /** The range of windows read around an incident's first window. */
 export function ratioRange(windowStart: string): { from: string; to: string } {

@@ -1,7 +1,7 @@
 import type { DraftPlan } from '../memory/reasoner';
 
 /** Base error of the planning context. */
-export class PlanningError extends Error {
+class PlanningError extends Error {
   override name = 'PlanningError';
 }
 

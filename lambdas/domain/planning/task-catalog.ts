@@ -5,14 +5,12 @@ import { rebalanceRegion, rerouteOrders } from './catalog/fulfillment-tasks';
 import { notifyCustomers, openIncidentTicket, pauseWarehouseIntake } from './catalog/operations-tasks';
 import type { ParametersOf, TaskSpec, TaskType } from './catalog/task-spec';
 
-export type { TaskSpec, TaskType } from './catalog/task-spec';
-
 /**
  * The task catalog: every action a plan may contain, as data — parameter schema, cost, risk, SLA, timeout,
  * idempotency-key derivation and either a compensation or `irreversible`. Plans are validated against it; the
  * reasoner sees it as its tools; the saga runs any plan of its tasks with one definition.
  */
-export const taskCatalog: { readonly [T in TaskType]: TaskSpec<T> } = {
+const taskCatalog: { readonly [T in TaskType]: TaskSpec<T> } = {
   open_incident_ticket: openIncidentTicket,
   pause_warehouse_intake: pauseWarehouseIntake,
   reroute_orders: rerouteOrders,

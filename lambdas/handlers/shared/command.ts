@@ -6,9 +6,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeadLetterRejector } from '../../adapters/dead-letter-rejector';
 import type { EventPublisher } from '../../adapters/event-publisher';
 import { ContractViolation } from '../../domain/contracts/errors';
-import { parseDetail, parseEvent, type ParsedEvent } from '../../domain/contracts/parse';
+import { parseDetail, type ParsedEvent } from '../../domain/contracts/parse';
 import type { DetailType } from '../../domain/contracts/registry';
-import { requireEnv } from './environment';
+import { requiredText } from './config';
+import { parseEventBridgeEvent } from './event-envelope';
 
 /** What every saga command carries; its answer echoes it (the task token resumes the saga). */
 export interface CommandEnvelope {
@@ -29,13 +30,20 @@ export const commandFields = (command: CommandEnvelope) => ({
   taskToken: command.taskToken,
 });
 
+/** The variables of a command agent (besides its effects'): its bus, its dead-letter queue, its idempotency table. */
+export const commandVariables = {
+  EVENT_BUS_NAME: requiredText,
+  DEAD_LETTER_QUEUE_URL: requiredText,
+  IDEMPOTENCY_TABLE_NAME: requiredText,
+};
+
 /**
  * Powertools idempotency for command handlers: one effect per idempotency key, however often EventBridge, Lambda
  * or the saga's retries deliver the command (records kept a week).
  */
-export const commandIdempotency = (dynamodb: DynamoDBClient) => ({
+export const commandIdempotency = (dynamodb: DynamoDBClient, tableName: string) => ({
   persistenceStore: new DynamoDBPersistenceLayer({
-    tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+    tableName,
     awsSdkV3Client: dynamodb,
   }),
   config: new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds: 7 * 86_400 }),
@@ -78,7 +86,7 @@ export async function runCommand<T extends DetailType, A extends CommandAnswer>(
   const { logger, metrics, publisher } = agent;
   let parsed: ParsedEvent<T>;
   try {
-    parsed = parseEvent(event, agent.commands);
+    parsed = parseEventBridgeEvent(event, agent.commands);
   } catch (error) {
     if (!(error instanceof ContractViolation)) throw error;
     logger.warn('command rejected', { reason: error.message, field: error.field });

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { DynamoNetworkStore } from '../../adapters/dynamodb-network-store';
 import { DEFAULT_NETWORK_DEFAULTS } from '../../domain/fulfillment/network';
-import { ConfigurationError, jsonEnv, requireEnv } from './environment';
+import { jsonVariable, requiredText } from './config';
 
 const networkDefaults = z.object({
   capacity: z.number().int().nonnegative().default(DEFAULT_NETWORK_DEFAULTS.capacity),
@@ -10,16 +10,16 @@ const networkDefaults = z.object({
 });
 
 /**
- * The fulfillment network table (`NETWORK_TABLE_NAME`) with the defaults for warehouses first seen in orders
- * (`NETWORK_DEFAULTS`, JSON `{ capacity, shippingCostCents }`), checked once at cold start.
+ * The variables of a function on the fulfillment network table (`NETWORK_TABLE_NAME`), with the defaults for
+ * warehouses first seen in orders (`NETWORK_DEFAULTS`, JSON `{ capacity, shippingCostCents }`, optional).
  */
-export function networkStoreFromEnv(client: DynamoDBClient): DynamoNetworkStore {
-  const parsed = networkDefaults.safeParse(jsonEnv('NETWORK_DEFAULTS', {}));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigurationError(
-      `environment variable NETWORK_DEFAULTS: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`,
-    );
-  }
-  return new DynamoNetworkStore(requireEnv('NETWORK_TABLE_NAME'), client, parsed.data);
+export const networkVariables = {
+  NETWORK_TABLE_NAME: requiredText,
+  NETWORK_DEFAULTS: jsonVariable(networkDefaults.prefault({})),
+};
+export type NetworkSettings = z.output<z.ZodObject<typeof networkVariables>>;
+
+/** The fulfillment network table with its defaults, as configured. */
+export function networkStore(client: DynamoDBClient, settings: NetworkSettings): DynamoNetworkStore {
+  return new DynamoNetworkStore(settings.NETWORK_TABLE_NAME, client, settings.NETWORK_DEFAULTS);
 }

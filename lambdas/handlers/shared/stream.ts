@@ -1,10 +1,24 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
 import type { DeadLetterRejector, Rejection } from '../../adapters/dead-letter-rejector';
 import { ContractViolation } from '../../domain/contracts/errors';
-import { parseEvent, type ParsedEvent } from '../../domain/contracts/parse';
+import type { ParsedEvent } from '../../domain/contracts/parse';
 import type { DetailType } from '../../domain/contracts/registry';
+import { numberOr, requiredText } from './config';
+import { parseEventRecord } from './event-envelope';
+
+/**
+ * The variables of a stream consumer (`AgentFunction` with a stream): its dead-letter queue, the queue's
+ * `maxReceiveCount` (default 3), on whose last receive a failing event is kept there with its reason, and the bus
+ * its rejections are announced on (`agent_error`).
+ */
+export const streamVariables = {
+  EVENT_BUS_NAME: requiredText,
+  DEAD_LETTER_QUEUE_URL: requiredText,
+  MAX_RECEIVE_COUNT: numberOr(3, z.number().int('must be a whole number').positive('must be positive')),
+};
 
 export interface StreamOptions<T extends DetailType> {
   readonly agent: string;
@@ -49,7 +63,7 @@ export async function consumeStream<T extends DetailType>(
   const valid: { record: SQSRecord; event: ParsedEvent<T> }[] = [];
   for (const record of event.Records) {
     try {
-      valid.push({ record, event: parseEvent(record.body, options.accepted) });
+      valid.push({ record, event: parseEventRecord(record, options.accepted) });
     } catch (error) {
       if (!(error instanceof ContractViolation)) throw error;
       options.logger.warn('event rejected', {

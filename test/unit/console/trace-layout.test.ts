@@ -1,13 +1,17 @@
 import {
-  axisTicks,
   formatDuration,
   layoutWaterfall,
-  MIN_BAR_PCT,
   stillWriting,
   type TraceWaterfall,
 } from '../../../console/src/trace-layout';
 import type { SegmentDocument } from '../../../local/xray/segment-document';
 import { buildWaterfall } from '../../../local/xray/waterfall';
+
+/** The narrowest bar drawn (percent of the axis): an event takes no time, yet it is there. */
+const MIN_BAR_PCT = 0.4;
+/** The time axis' gridlines (ms) of a waterfall lasting `durationMs`. */
+const axisTicks = (durationMs: number): number[] =>
+  layoutWaterfall({ traceIds: [], durationMs, nodeCount: 0, roots: [] }).ticks.map((tick) => tick.ms);
 
 const TRACE = '1-67560000-0123456789abcdef01234567';
 const OTHER = '1-67560000-fedcba9876543210fedcba98';
@@ -153,7 +157,7 @@ describe('stillWriting (the trace view reads the trace again)', () => {
   });
 });
 
-describe('axisTicks and formatDuration', () => {
+describe('the time axis and formatDuration', () => {
   it('puts gridlines 1, 2 or 5 × 10ⁿ apart, from 0 to at most the duration', () => {
     expect(axisTicks(1000)).toEqual([0, 200, 400, 600, 800, 1000]);
     expect(axisTicks(730)).toEqual([0, 200, 400, 600]);

@@ -15,7 +15,7 @@ type CompensationOf<T extends TaskType> =
     : never;
 
 /** How a reversible task is undone: the compensation command, its timeout and how its parameters derive. */
-export interface CompensationSpec<T extends TaskType> {
+interface CompensationSpec<T extends TaskType> {
   readonly taskType: CompensationOf<T> extends { taskType: infer C } ? C : never;
   readonly timeoutSeconds: number;
   /** Keys read `<prefix>#<correlation id>`, like the task's own. */

@@ -1,15 +1,15 @@
-import { DimensionMismatch } from '../domain/memory/errors';
+import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import {
   cosineSimilarity,
   type SemanticDocument,
   type SemanticHit,
   type SemanticIndex,
   type SemanticQuery,
-} from '../domain/memory/semantic-index';
+} from '../../lambdas/domain/memory/semantic-index';
 
 /**
- * Semantic memory in process: exact cosine search over every document (linear, fine while small — the
- * sandbox and tests). Same port and same scores as the OpenSearch adapter.
+ * Semantic memory in process, for tests: exact cosine search over every document (linear, fine while small).
+ * Same port and same scores as the OpenSearch adapter (test/adapters/local-memory.test.ts keeps it honest).
  */
 export class InMemorySemanticIndex implements SemanticIndex {
   private readonly documents = new Map<string, SemanticDocument>();
