@@ -30,6 +30,8 @@ export interface InteractionApiProps {
   readonly governance: Governance;
   /** The agents `GET /agents` lists, by service name. */
   readonly agentNames: readonly string[];
+  /** The override-rate alarm's threshold, which `GET /override-rate` shows beside the rate. */
+  readonly overrideRateThreshold: number;
   /** @default - the stack's name in kebab case, then `-operator` */
   readonly apiName?: string;
   /** Requests per second across all routes, and the burst above it. @default { rateLimit: 20, burstLimit: 40 } */
@@ -48,6 +50,7 @@ const OPERATOR_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly 
   { method: apigwv2.HttpMethod.GET, path: '/approvals' },
   { method: apigwv2.HttpMethod.POST, path: '/approvals/{id}' },
   { method: apigwv2.HttpMethod.GET, path: '/agents' },
+  { method: apigwv2.HttpMethod.GET, path: '/override-rate' },
 ];
 
 /**
@@ -82,6 +85,7 @@ export class InteractionApi extends Construct {
         COUNTERS_TABLE_NAME: props.counters.tableName,
         SAGA_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         AGENT_NAMES: JSON.stringify(props.agentNames),
+        OVERRIDE_RATE_THRESHOLD: String(props.overrideRateThreshold),
         ...governance.readerEnvironment(),
       },
     });
@@ -130,12 +134,19 @@ export class InteractionApi extends Construct {
       resourceArns: [executions],
     });
     saga.grantTaskResponse(fn);
+    // The override rate: its own decision metrics read back from CloudWatch (GetMetricData has no resource).
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['cloudwatch:GetMetricData'], resourceArns: ['*'] });
     // Agents: autonomy levels and ceilings from the governance configuration.
     governance.grantReadConfiguration(fn);
     // cdk-nag names the resource as the template writes it: tokens as <AWS::Partition>, <LogicalId.Attribute>.
     const stack = Stack.of(this);
     const sagaLogicalId = stack.resolve((stateMachine.node.defaultChild as CfnResource).logicalId) as string;
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    Validations.of(this.handler.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:GetMetricData supports no resource-level permission or condition key: GET /override-rate reads the operator decisions this function records.',
+    });
     Validations.of(this.handler.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:<${sagaLogicalId}.Name>:*]`,
       reason:

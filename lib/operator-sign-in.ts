@@ -17,7 +17,11 @@ export interface OperatorSignInProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** What the console needs to sign operators in and sign its API requests: written into its `config.json`. */
+/**
+ * What the console needs to sign operators in and sign its API requests: written into its `config.json`. The console
+ * reads it as its own `CognitoSignIn` (console/src/sign-in.ts; lib may not import the console): a construct test
+ * assigns one to the other, so the two cannot drift apart.
+ */
 export interface SignInSettings {
   readonly kind: 'cognito';
   readonly region: string;

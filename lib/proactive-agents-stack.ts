@@ -389,8 +389,11 @@ export class ProactiveAgentsStack extends Stack {
       operations: operationsAgent,
       policy: this.governance.policyAgent,
     };
+    // The override-rate alarm's threshold (Operations), which the operator API shows beside the rate.
+    const overrideRateThreshold = props.overrideRateThreshold ?? 0.25;
     this.operatorApi = new InteractionApi(this, 'OperatorApi', {
       ...common,
+      overrideRateThreshold,
       apiName: `${prefix}-operator`,
       episodic: this.memory.episodic,
       counters: this.memory.counters,
@@ -418,7 +421,7 @@ export class ProactiveAgentsStack extends Stack {
       modelCallers: [planning],
       policyAgent: this.governance.policyAgent,
       operatorApi: this.operatorApi.handler,
-      overrideRateThreshold: props.overrideRateThreshold,
+      overrideRateThreshold,
     });
     new CfnOutput(this, 'OperatorApiUrl', {
       description:

@@ -9,6 +9,7 @@ import { LocalHttpApis } from './apigateway/http-api';
 import { ApprovalHold, type ApprovalHoldOptions } from './approval-hold';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
+import { getMetricData } from './cloudwatch/get-metric-data';
 import { LocalCloudWatch } from './cloudwatch/local-cloudwatch';
 import { executionMetrics, queueMetrics } from './cloudwatch/stand-in-metrics';
 import { templateAlarms } from './cloudwatch/template-alarms';
@@ -447,6 +448,19 @@ export class Sandbox {
       onRefused: (profile, reason) => console.warn(`AppConfig ${profile}: ${reason}`),
     });
     this.http.restRoute('/appconfigdata', (method, path, body) => this.appConfig.handle(method, path, body));
+    // CloudWatch's API (AWS JSON 1.0): what the functions read back of their metrics.
+    this.http.route({
+      prefix: 'GraniteServiceVersion20100801',
+      jsonVersion: '1.0',
+      handle: (op, body) => {
+        if (op !== 'GetMetricData') {
+          throw Object.assign(new Error(`The sandbox's CloudWatch serves GetMetricData only, not ${op}.`), {
+            name: 'UnknownOperationException',
+          });
+        }
+        return getMetricData(this.cloudwatch.store, body);
+      },
+    });
     this.http.route({
       prefix: 'AmazonSQS',
       jsonVersion: '1.0',
@@ -576,6 +590,7 @@ export class Sandbox {
         AWS_ENDPOINT_URL_SQS: this.endpoint,
         AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `${this.http2Endpoint}/bedrock`,
         AWS_ENDPOINT_URL_APPCONFIGDATA: `${this.endpoint}/appconfigdata`,
+        AWS_ENDPOINT_URL_CLOUDWATCH: this.endpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_LAMBDA_FUNCTION_NAME: functionName,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),

@@ -68,6 +68,21 @@ export interface IncidentRatio {
   }[];
 }
 
+/** `GET /override-rate`: operator rejections over operator decisions, per hour and over the hours asked for. */
+export interface OverrideRate {
+  readonly hours: readonly {
+    readonly start: string;
+    readonly decisions: number;
+    readonly overrides: number;
+    readonly rate: number | null;
+  }[];
+  readonly decisions: number;
+  readonly overrides: number;
+  readonly rate: number | null;
+  /** The hourly rate above which the override-rate alarm fires. */
+  readonly threshold: number;
+}
+
 /** The operator HTTP API, as the console calls it (ids percent-encoded in paths, as the API asks). */
 export class OperatorApi {
   /**
@@ -100,6 +115,12 @@ export class OperatorApi {
 
   async ratio(incidentId: string): Promise<IncidentRatio> {
     return this.call('GET', `/incidents/${encodeURIComponent(incidentId)}/ratio`);
+  }
+
+  /** The hours ending with the one that holds `end` (ISO 8601; the API's default: now). */
+  async overrideRate(hours = 24, end?: string): Promise<OverrideRate> {
+    const query = new URLSearchParams({ hours: String(hours), ...(end === undefined ? {} : { end }) });
+    return this.call('GET', `/override-rate?${query.toString()}`);
   }
 
   async agents(): Promise<AgentStatus[]> {

@@ -1,11 +1,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { OperatorApi, type AgentStatus, type IncidentSummary, type PendingApproval } from './api';
+import {
+  OperatorApi,
+  type AgentStatus,
+  type IncidentSummary,
+  type OverrideRate,
+  type PendingApproval,
+} from './api';
 import type { ConsoleConfig } from './config';
 import type { ApiFetch } from './signed-fetch';
 import { newestFirst, withEvent, type LiveIncident } from './incidents';
 import { subscribe } from './live';
 import { pointOf, RatioWindows, type RatioPoint } from './ratio-windows';
 import { AgentsPanel } from './views/agents';
+import { OverrideRatePanel } from './views/override-rate';
 import { ApprovalsInbox } from './views/approvals';
 import { IncidentList } from './views/incident-list';
 import { IncidentView } from './views/timeline';
@@ -14,6 +21,8 @@ import { IncidentView } from './views/timeline';
 const REFRESH_ON = new Set(['approval_requested', 'approval_decided', 'remediation_planned']);
 /** How often the inbox and the agents are read anyway (an approval can lapse without an event here). */
 const REFRESH_MS = 3000;
+/** How often the override rate is read (hourly sums of metrics; GetMetricData is billed per metric read). */
+const OVERRIDE_RATE_MS = 60_000;
 /** The chart around an incident: two hours before the window it alarmed on, an hour after. */
 const BEFORE_MS = 2 * 3600_000;
 const AFTER_MS = 3600_000;
@@ -41,6 +50,9 @@ export function App({
   const [selected, setSelected] = useState<string | undefined>();
   const [approvals, setApprovals] = useState<PendingApproval[]>([]);
   const [agents, setAgents] = useState<AgentStatus[]>([]);
+  const [overrides, setOverrides] = useState<OverrideRate | undefined>();
+  // On the live stream (the sandbox) the platform's time is its events' (a replay's virtual clock), not the wall's.
+  const newestEventTime = useRef<string | undefined>(undefined);
   const [connected, setConnected] = useState(false);
   const [finished, setFinished] = useState(false);
   const [notice, setNotice] = useState<string | undefined>();
@@ -62,6 +74,20 @@ export function App({
     }
   }, [api, config.eventsUrl]);
 
+  const refreshOverrides = useCallback(async () => {
+    try {
+      setOverrides(await api.overrideRate(24, newestEventTime.current));
+    } catch (error) {
+      setNotice((error as Error).message);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void refreshOverrides();
+    const timer = setInterval(() => void refreshOverrides(), OVERRIDE_RATE_MS);
+    return () => clearInterval(timer);
+  }, [refreshOverrides]);
+
   useEffect(() => {
     void refresh();
     const timer = setInterval(
@@ -77,9 +103,11 @@ export function App({
     let redraw: ReturnType<typeof setTimeout> | undefined;
     return subscribe(config.eventsUrl, {
       platform: (event) => {
+        if (event.time > (newestEventTime.current ?? '')) newestEventTime.current = event.time;
         setIncidents((current) => withEvent(current, event));
         if (event.correlationId !== undefined) setSelected((current) => current ?? event.correlationId);
         if (REFRESH_ON.has(event.detailType)) void refresh();
+        if (event.detailType === 'approval_decided') void refreshOverrides();
       },
       input: (event) => {
         ratios.current.add(event);
@@ -92,7 +120,7 @@ export function App({
       finished: () => setFinished(true),
       connected: setConnected,
     });
-  }, [config, refresh]);
+  }, [config, refresh, refreshOverrides]);
 
   const answer = useCallback(
     async (id: string, decision: 'approve' | 'reject', reason: string) => {
@@ -102,9 +130,9 @@ export function App({
       } catch (error) {
         setNotice((error as Error).message);
       }
-      await refresh();
+      await Promise.all([refresh(), refreshOverrides()]);
     },
-    [api, refresh],
+    [api, refresh, refreshOverrides],
   );
 
   const list = newestFirst(incidents);
@@ -176,6 +204,7 @@ export function App({
         <aside>
           <ApprovalsInbox approvals={approvals} onAnswer={answer} />
           <AgentsPanel agents={agents} />
+          <OverrideRatePanel rate={overrides} />
         </aside>
       </main>
     </div>

@@ -1,12 +1,10 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
-import { EventPublisher } from '../adapters/event-publisher';
 import { StsTaskSessions } from '../adapters/sts-task-sessions';
 import type {
   RebalanceRegion,
@@ -26,8 +24,8 @@ import {
 import { commandFields, commandIdempotency, commandVariables, runCommand } from './shared/command';
 import { parseConfig, requiredText } from './shared/config';
 import { networkStore, networkVariables } from './shared/network';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { deadLetterRejector } from './shared/rejections';
+import { createObservability, instrument } from './shared/observability';
+import { streamPublishing } from './shared/rejections';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
@@ -52,16 +50,7 @@ const sessions = new StsTaskSessions({
   open: (credentials) =>
     new DynamoOrderBook(ordersTable, tracer.captureAWSv3Client(new DynamoDBClient({ credentials }))),
 });
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
-const rejector = deadLetterRejector(
-  config.DEAD_LETTER_QUEUE_URL,
-  publisher,
-  sources.fulfillment,
-  observability,
-);
+const { publisher, rejector } = streamPublishing(config, sources.fulfillment, observability);
 
 // A command's effect happens once per idempotency key, however often EventBridge or Lambda redeliver it.
 const idempotency = commandIdempotency(dynamodb, config.IDEMPOTENCY_TABLE_NAME);

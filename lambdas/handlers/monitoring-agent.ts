@@ -2,11 +2,9 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoWindowStore } from '../adapters/dynamodb-window-store';
-import { EventPublisher } from '../adapters/event-publisher';
 import { SettledWindowCache } from '../adapters/settled-window-cache';
 import { parseDetail } from '../domain/contracts/parse';
 import type { OrderCancellationSpike } from '../domain/contracts/platform';
@@ -16,8 +14,8 @@ import { InvalidDetectorConfig } from '../domain/monitoring/errors';
 import { observeOrders } from '../domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../domain/monitoring/windows';
 import { jsonVariable, parseConfig, requiredText } from './shared/config';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { deadLetterRejector } from './shared/rejections';
+import { createObservability, instrument } from './shared/observability';
+import { streamPublishing } from './shared/rejections';
 import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
@@ -49,16 +47,7 @@ const store = new SettledWindowCache(
   new DynamoWindowStore(config.COUNTERS_TABLE_NAME, dynamodb, undefined, detector.windowMinutes),
   6 * detector.windowMinutes,
 );
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
-const rejector = deadLetterRejector(
-  config.DEAD_LETTER_QUEUE_URL,
-  publisher,
-  sources.monitoring,
-  observability,
-);
+const { publisher, rejector } = streamPublishing(config, sources.monitoring, observability);
 
 /**
  * One spike per incident key, whatever publishes it: a batch redelivered after a failure, two batches of one

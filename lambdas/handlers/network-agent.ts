@@ -1,32 +1,21 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { mapLimited } from '../adapters/concurrency';
-import { EventPublisher } from '../adapters/event-publisher';
 import { sources } from '../domain/contracts/registry';
 import type { CapacityChanged, WarehouseUpdated } from '../domain/contracts/retail';
 import { parseConfig } from './shared/config';
 import { networkStore, networkVariables } from './shared/network';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { deadLetterRejector } from './shared/rejections';
+import { createObservability, instrument } from './shared/observability';
+import { streamPublishing } from './shared/rejections';
 import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const config = parseConfig(z.object({ ...networkVariables, ...streamVariables }), process.env);
 const network = networkStore(tracer.captureAWSv3Client(new DynamoDBClient({})), config);
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
-const rejector = deadLetterRejector(
-  config.DEAD_LETTER_QUEUE_URL,
-  publisher,
-  sources.fulfillment,
-  observability,
-);
+const { rejector } = streamPublishing(config, sources.fulfillment, observability);
 
 /**
  * Keeps the fulfillment network table current from the warehouse services' events: `warehouse_updated`

@@ -1,14 +1,12 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoIntakeStore } from '../adapters/dynamodb-intake-store';
 import { DynamoNotificationLog } from '../adapters/dynamodb-notification-log';
 import { DynamoTicketStore } from '../adapters/dynamodb-ticket-store';
-import { EventPublisher } from '../adapters/event-publisher';
 import { StsTaskSessions } from '../adapters/sts-task-sessions';
 import type {
   CloseIncidentTicket,
@@ -30,8 +28,8 @@ import { notifyCustomers } from '../domain/operations/notifications';
 import { closeTicket, openTicket } from '../domain/operations/tickets';
 import { commandFields, commandIdempotency, commandVariables, runCommand } from './shared/command';
 import { parseConfig, requiredText } from './shared/config';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { deadLetterRejector } from './shared/rejections';
+import { createObservability, instrument } from './shared/observability';
+import { streamPublishing } from './shared/rejections';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
@@ -62,16 +60,7 @@ const sessions = new StsTaskSessions({
     };
   },
 });
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
-const rejector = deadLetterRejector(
-  config.DEAD_LETTER_QUEUE_URL,
-  publisher,
-  sources.operations,
-  observability,
-);
+const { publisher, rejector } = streamPublishing(config, sources.operations, observability);
 
 // Each command's effect happens once per idempotency key (`<task prefix>#<correlation id>`), however often
 // EventBridge, Lambda or the saga's retries deliver it.

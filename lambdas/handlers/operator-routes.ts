@@ -17,12 +17,13 @@ import {
   pendingApprovals,
   type PendingApproval,
 } from '../adapters/step-functions-approvals';
-import { approvalAnswerV1, incidentListQueryV1 } from '../domain/contracts/operator-api';
+import { approvalAnswerV1, incidentListQueryV1, overrideRateQueryV1 } from '../domain/contracts/operator-api';
 import { budgetPeriod } from '../domain/governance/budget';
 import type { GovernanceConfig } from '../domain/governance/governance-config';
 import type { EpisodicRecord } from '../domain/memory/episodic';
 import { agentStatus, hasBudget } from '../domain/operator/agents';
 import { incidentSummaries, incidentTrace } from '../domain/operator/incidents';
+import { overrideRate, overrideRateRange, type HourOfDecisions } from '../domain/operator/override-rate';
 import { ratioRange, ratioWindows } from '../domain/operator/ratio';
 import { incidentKeyParts } from '../domain/monitoring/incidents';
 import type { WindowCount } from '../domain/monitoring/windows';
@@ -57,6 +58,10 @@ export interface OperatorApiPorts {
   readonly budgets: { spent(agent: string, period: string): Promise<number> };
   /** The platform's agents, by service name. */
   readonly agents: readonly string[];
+  /** The operator decisions recorded per hour (CloudWatchOperatorDecisions). */
+  readonly decisions: { hourly(start: number, end: number): Promise<HourOfDecisions[]> };
+  /** The hourly override rate at which the override-rate alarm fires. */
+  readonly overrideRateThreshold: number;
   /** @default Date.now */
   readonly now?: () => number;
   readonly logger?: Logger;
@@ -244,6 +249,13 @@ export function operatorApi(ports: OperatorApiPorts): Router {
       if (error instanceof ApprovalError) throw approvalProblem(error);
       throw error;
     }
+  });
+
+  app.get('/override-rate', async ({ req }) => {
+    const query = parseWith(overrideRateQueryV1, Object.fromEntries(new URL(req.url).searchParams));
+    const range = overrideRateRange(query.end === undefined ? now() : Date.parse(query.end), query.hours);
+    const recorded = await ports.decisions.hourly(range.start, range.end);
+    return json(overrideRate(recorded, range, ports.overrideRateThreshold));
   });
 
   app.get('/agents', async () => {

@@ -1,15 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
-import { EventPublisher } from '../adapters/event-publisher';
 import { sources } from '../domain/contracts/registry';
 import { parseConfig, requiredText } from './shared/config';
 import { networkStore, networkVariables } from './shared/network';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
-import { deadLetterRejector } from './shared/rejections';
+import { createObservability, instrument } from './shared/observability';
+import { streamPublishing } from './shared/rejections';
 import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
@@ -21,16 +19,7 @@ const config = parseConfig(
 const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 const book = new DynamoOrderBook(config.ORDERS_TABLE_NAME, dynamodb);
 const network = networkStore(dynamodb, config);
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
-const rejector = deadLetterRejector(
-  config.DEAD_LETTER_QUEUE_URL,
-  publisher,
-  sources.fulfillment,
-  observability,
-);
+const { rejector } = streamPublishing(config, sources.fulfillment, observability);
 
 /**
  * Keeps the fulfillment agent's order book (which warehouse holds which open order), and makes a warehouse

@@ -1,8 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoBudgetLedger } from '../adapters/dynamodb-budget-ledger';
-import { EventPublisher } from '../adapters/event-publisher';
 import type { RemediationPlan } from '../domain/contracts/platform';
 import { parseDetail } from '../domain/contracts/parse';
 import { sources } from '../domain/contracts/registry';
@@ -14,7 +12,7 @@ import { parseConfig, requiredText } from './shared/config';
 import { governanceReader, governanceVariables } from './shared/governance';
 import { memoryConfig, memoryPorts, REASONER_MAX_TOKENS } from './shared/memory';
 import { MeteredReasoner } from './shared/model-metrics';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
+import { createObservability, eventPublisher, instrument } from './shared/observability';
 
 const AGENT = 'planning-agent';
 const observability = createObservability();
@@ -28,10 +26,7 @@ const ledger = new DynamoBudgetLedger(
   config.BUDGETS_TABLE_NAME,
   tracer.captureAWSv3Client(new DynamoDBClient({})),
 );
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
+const publisher = eventPublisher(config.EVENT_BUS_NAME, observability);
 const planner = new RemediationPlanner(
   memoryPorts(
     tracer,

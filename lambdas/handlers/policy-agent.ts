@@ -1,12 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
 import { DynamoEpisodicStore } from '../adapters/dynamodb-episodic-store';
-import { EventPublisher } from '../adapters/event-publisher';
 import { GovernanceConfiguration } from '../adapters/governance-configuration';
 import { RedactingEpisodicStore } from '../adapters/redacting-stores';
 import { TracedEpisodicStore } from '../adapters/traced-episodic-store';
@@ -19,7 +17,7 @@ import { policyDecisionRecord } from '../domain/memory/decision-trace';
 import { impactOf, stakeQuery } from '../domain/governance/value-at-stake';
 import { parseConfig, requiredText } from './shared/config';
 import { governanceDocuments, governanceVariables } from './shared/governance';
-import { countEventsOut, createObservability, instrument } from './shared/observability';
+import { createObservability, eventPublisher, instrument } from './shared/observability';
 import { redactionVariables, redactorWith } from './shared/redaction';
 
 const observability = createObservability();
@@ -40,10 +38,7 @@ const orders = new DynamoOrderBook(
   config.ORDERS_TABLE_NAME,
   tracer.captureAWSv3Client(new DynamoDBClient({})),
 );
-const publisher = new EventPublisher(
-  config.EVENT_BUS_NAME,
-  countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
-);
+const publisher = eventPublisher(config.EVENT_BUS_NAME, observability);
 // The decision trace: every decision is also an episodic record of the incident's entity (and X-Ray metadata),
 // behind the redaction like every memory write.
 const episodic = new RedactingEpisodicStore(

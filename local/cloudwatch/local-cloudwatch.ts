@@ -48,8 +48,9 @@ export class LocalCloudWatch {
   ) {
     for (const alarm of alarms) this.states.set(alarm.logicalId, 'INSUFFICIENT_DATA');
     this.evaluatedAt = Math.floor(startTime / MINUTE) * MINUTE;
+    // A day at least: what an operator reads back (GET /override-rate), beyond what the alarms need.
     this.lookbackMs = Math.max(
-      60 * MINUTE,
+      24 * 60 * MINUTE,
       ...alarms.map((a) => a.periodMs * (evaluationRange(a.rule.evaluationPeriods) + 2)),
     );
   }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchOperatorDecisions } from '../../lambdas/adapters/cloudwatch-operator-decisions';
 import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledger';
 import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
@@ -65,6 +67,12 @@ describe('operator API: the caller of an approval answer', () => {
       ),
     budgets: new DynamoBudgetLedger('budgets', unreachable),
     agents: [],
+    decisions: new CloudWatchOperatorDecisions(
+      new CloudWatchClient({ endpoint: 'http://127.0.0.1:9', region: 'eu-west-1' }),
+      'ProactiveAgents',
+      'operator-api',
+    ),
+    overrideRateThreshold: 0.25,
     now: () => Date.parse('2026-11-20T13:00:00Z'),
   });
   const answer = async (decision: 'approve' | 'reject', iam: Record<string, unknown>) => {

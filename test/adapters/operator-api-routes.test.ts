@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchOperatorDecisions } from '../../lambdas/adapters/cloudwatch-operator-decisions';
 import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledger';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
@@ -145,10 +148,19 @@ describe('operator API routes', () => {
       governance: () => Promise.resolve(governance),
       budgets: ledger,
       agents: ['planning-agent', 'monitoring-agent'],
+      // CloudWatch is mocked at the AWS boundary (the sandbox test reads the metrics the function emitted).
+      decisions: new CloudWatchOperatorDecisions(
+        new CloudWatchClient({ region: 'eu-west-1' }),
+        'ProactiveAgents',
+        'operator-api',
+      ),
+      overrideRateThreshold: 0.25,
       now: () => NOW,
     });
   });
   afterAll(() => dynamo.stop());
+  const cloudwatch = mockClient(CloudWatchClient);
+  afterAll(() => cloudwatch.restore());
 
   it('lists the incidents of episodic memory newest first, with where each stands', async () => {
     const { status, body } = await call('GET', '/incidents');
@@ -290,6 +302,70 @@ describe('operator API routes', () => {
         contentType: 'application/problem+json',
       });
     }
+  });
+
+  it('shows the override rate per hour and over the hours asked for, with the alarm threshold', async () => {
+    // Two pages, as GetMetricData pages its results: decisions and overrides of the operator API's metrics.
+    const hour = (h: number) => new Date(Date.UTC(2026, 10, 20, h));
+    cloudwatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'decisions', Timestamps: [hour(10)], Values: [4] },
+          { Id: 'overrides', Timestamps: [hour(10)], Values: [1] },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'decisions', Timestamps: [hour(12)], Values: [2] },
+          { Id: 'overrides', Timestamps: [], Values: [] },
+        ],
+      });
+
+    const { status, body } = await call('GET', '/override-rate?hours=4');
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      hours: [
+        { start: '2026-11-20T10:00:00.000Z', decisions: 4, overrides: 1, rate: 0.25 },
+        { start: '2026-11-20T11:00:00.000Z', decisions: 0, overrides: 0, rate: null },
+        { start: '2026-11-20T12:00:00.000Z', decisions: 2, overrides: 0, rate: 0 },
+        { start: '2026-11-20T13:00:00.000Z', decisions: 0, overrides: 0, rate: null },
+      ],
+      decisions: 6,
+      overrides: 1,
+      rate: 1 / 6,
+      threshold: 0.25,
+    });
+    // Both pages were read (the SDK's paginator sends one input object, its NextToken updated in place).
+    const calls = cloudwatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({
+      StartTime: hour(10),
+      EndTime: hour(14),
+      ScanBy: 'TimestampAscending',
+      MetricDataQueries: ['decisions', 'overrides'].map((id) => ({
+        Id: id,
+        MetricStat: {
+          Metric: {
+            Namespace: 'ProactiveAgents',
+            MetricName: id === 'decisions' ? 'OperatorDecisions' : 'OperatorOverrides',
+            Dimensions: [{ Name: 'service', Value: 'operator-api' }],
+          },
+          Period: 3600,
+          Stat: 'Sum',
+        },
+        ReturnData: true,
+      })),
+    });
+  });
+
+  it('answers hours out of range with a problem naming the query field', async () => {
+    const { status, body } = await call('GET', '/override-rate?hours=169');
+
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([expect.objectContaining({ field: 'hours' })]);
   });
 
   it('answers an unknown route with a 404 problem', async () => {

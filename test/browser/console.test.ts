@@ -129,6 +129,14 @@ describe('the operator console in chromium', () => {
     await expect(
       page.getByTestId('agents').locator('tr', { hasText: 'planning-agent' }).textContent(),
     ).resolves.toMatch(/autonomous.*\$20\.00/);
+    // Change management: the approval is a decision, not an override (the rate is read back from CloudWatch).
+    await page
+      .getByTestId('override-rate')
+      .getByText(/0 of 1 decisions overridden/)
+      .waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('override-rate').textContent()).resolves.toMatch(
+      /0 of 1 decisions overridden \(0%\).*the alarm fires above 25%/,
+    );
 
     // Act 4: the incident's trace link opens the waterfall of the chain, drawn from the sandbox's X-Ray segments.
     const [tracePage] = await Promise.all([

@@ -22,6 +22,7 @@ describe('InteractionApi (the operator HTTP API)', () => {
       'GET /incidents',
       'GET /incidents/{id}/ratio',
       'GET /incidents/{id}/timeline',
+      'GET /override-rate',
       'POST /approvals/{id}',
     ]);
     for (const route of routes) {
@@ -67,6 +68,9 @@ describe('InteractionApi (the operator HTTP API)', () => {
           EPISODIC_TABLE_NAME: { Ref: id(stack.memory.episodic) },
           BUDGETS_TABLE_NAME: { Ref: id(stack.memory.budgets) },
           SAGA_STATE_MACHINE_ARN: { Ref: id(stack.saga.stateMachine) },
+          // The override-rate alarm's threshold (stack default), shown by GET /override-rate.
+          OVERRIDE_RATE_THRESHOLD: '0.25',
+          POWERTOOLS_METRICS_NAMESPACE: 'ProactiveAgents',
         }),
       },
     });
@@ -134,6 +138,8 @@ describe('InteractionApi (the operator HTTP API)', () => {
           Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
           Resource: `arn:aws:states:eu-west-1:123456789012:execution:<${id(stack.saga.stateMachine)}.Name>:*`,
         },
+        // GET /override-rate reads its own decision metrics back (GetMetricData has no resource-level permission).
+        { Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: '*' },
         {
           Effect: 'Allow',
           Action: ['appconfig:GetLatestConfiguration', 'appconfig:StartConfigurationSession'],
@@ -142,7 +148,7 @@ describe('InteractionApi (the operator HTTP API)', () => {
       ]),
     );
     // Beyond its basics (logs, X-Ray, DLQ), nothing else: no ListStateMachines, no writes to memory.
-    expect(statements).toHaveLength(3 + 7);
+    expect(statements).toHaveLength(3 + 8);
     expect(JSON.stringify(statements)).not.toMatch(/ListStateMachines|PutItem|UpdateItem|DeleteItem/);
   });
 });

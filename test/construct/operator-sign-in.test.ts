@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import type { CognitoSignIn } from '../../console/src/sign-in';
 import { rendered, synthStack } from './stack-fixture';
 
 /**
@@ -106,6 +107,7 @@ describe('OperatorSignIn (Cognito) and the console’s access to the operator AP
           `${api}/GET/approvals`,
           `${api}/POST/approvals/*`,
           `${api}/GET/agents`,
+          `${api}/GET/override-rate`,
         ],
       },
     ]);
@@ -143,5 +145,15 @@ describe('OperatorSignIn (Cognito) and the console’s access to the operator AP
       expect(markers).toContain(id(construct));
     }
     template.hasOutput('OperatorUserPoolId', { Value: { Ref: id(signIn.userPool) } });
+    // What the stack writes is what the console reads (a compile-time check: lib may not import the console).
+    const read: CognitoSignIn = signIn.settings;
+    expect(rendered(stack.resolve(read))).toEqual({
+      kind: 'cognito',
+      region: 'eu-west-1',
+      userPoolId: `<${id(signIn.userPool)}>`,
+      clientId: `<${id(signIn.client)}>`,
+      identityPoolId: `<${id(signIn.identityPool)}>`,
+      domain: expect.stringMatching(/^https:\/\/.*\.auth\.eu-west-1\.amazoncognito\.com$/),
+    });
   });
 });

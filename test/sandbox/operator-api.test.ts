@@ -230,5 +230,16 @@ describe('the operator HTTP API in the sandbox (governed scenario)', () => {
       t.logicalId.startsWith('OperationsOverrideRate'),
     );
     expect(overrideRate.map((t) => t.to)).toContain('ALARM');
+    // The same metrics, read back by GET /override-rate (the function's GetMetricData on the sandbox's CloudWatch),
+    // over the day ending at the replay's time: two decisions, one overridden, in the hours the answers fell in.
+    const end = new Date(sandbox.clock.now()).toISOString();
+    const rate = await apiRequest(base, 'GET', `/override-rate?hours=24&end=${encodeURIComponent(end)}`);
+    expect(rate.status).toBe(200);
+    expect(rate.body).toMatchObject({ decisions: 2, overrides: 1, rate: 0.5, threshold: 0.25 });
+    const hours = rate.body.hours as { decisions: number; overrides: number; rate: number | null }[];
+    expect(hours).toHaveLength(24);
+    const decided = hours.filter((hour) => hour.decisions > 0);
+    expect(decided.reduce((sum, hour) => sum + hour.overrides, 0)).toBe(1);
+    for (const hour of decided) expect(hour.rate).toBe(hour.overrides / hour.decisions);
   }, 600_000);
 });

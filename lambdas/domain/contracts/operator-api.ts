@@ -20,3 +20,12 @@ export const approvalAnswerV1 = z.strictObject({
 export const incidentListQueryV1 = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+
+/**
+ * `GET /override-rate?hours=<n>&end=<time>`: the hours of operator decisions to show, up to a week, ending with the
+ * hour that holds `end` (ISO 8601, e.g. a replay's time in the sandbox). @default end - now
+ */
+export const overrideRateQueryV1 = z.strictObject({
+  hours: z.coerce.number().int().min(1).max(168).default(24),
+  end: z.iso.datetime({ offset: true }).optional(),
+});

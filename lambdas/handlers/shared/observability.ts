@@ -5,8 +5,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
+import { EventPublisher } from '../../adapters/event-publisher';
 
 /** Logger, tracer and metrics of one function, created once per cold start (settings from POWERTOOLS_* env). */
 export interface Observability {
@@ -45,7 +46,7 @@ function countEventsIn(metrics: Metrics): middy.MiddlewareObj {
  * `EventsOut`: the entries EventBridge accepted from this client's PutEvents calls (a failed entry is not out).
  * Counted in the SDK's middleware stack, so every publisher built on the client is counted. Returns the client.
  */
-export function countEventsOut<C extends EventBridgeClient>(client: C, metrics: Metrics): C {
+function countEventsOut<C extends EventBridgeClient>(client: C, metrics: Metrics): C {
   client.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
@@ -57,4 +58,12 @@ export function countEventsOut<C extends EventBridgeClient>(client: C, metrics: 
     { step: 'initialize', name: 'countEventsOut' },
   );
   return client;
+}
+
+/** The function's publisher on `busName`: its PutEvents traced, and the entries accepted counted (`EventsOut`). */
+export function eventPublisher(busName: string, { tracer, metrics }: Observability): EventPublisher {
+  return new EventPublisher(
+    busName,
+    countEventsOut(tracer.captureAWSv3Client(new EventBridgeClient({})), metrics),
+  );
 }
