@@ -148,7 +148,6 @@ export class ProactiveAgentsStack extends Stack {
       SEMANTIC_INDEX: this.memory.semanticIndex.indexName,
       EMBEDDING_MODEL_ID: embeddingModelId,
       EMBEDDING_DIMENSIONS: String(props.embeddingDimensions ?? 1024),
-      REASONER_MODEL_ID: reasonerModelId,
       TEMPLATE_SIMILARITY_THRESHOLD: String(props.templateSimilarityThreshold ?? 0.85),
     };
     const memoryAgent = (
@@ -211,6 +210,8 @@ export class ProactiveAgentsStack extends Stack {
     if (props.reasonerGuardrail) new ReasonerGuardrail(this, 'ReasonerGuardrail').applyTo(planning.function);
     this.governance.grantReadConfiguration(planning.function);
     for (const [name, value] of Object.entries({
+      // The reasoner is the planning agent's alone (the learning agent embeds and writes memory only).
+      REASONER_MODEL_ID: reasonerModelId,
       BUDGETS_TABLE_NAME: this.memory.budgets.tableName,
       ...this.governance.readerEnvironment(),
     })) {

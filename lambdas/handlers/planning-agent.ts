@@ -10,7 +10,8 @@ import { EscalationRequired } from '../domain/planning/errors';
 import { RemediationPlanner } from '../domain/planning/planner';
 import { parseConfig, requiredText } from './shared/config';
 import { governanceReader, governanceVariables } from './shared/governance';
-import { memoryConfig, memoryPorts, REASONER_MAX_TOKENS } from './shared/memory';
+import type { RedactionListener } from '../adapters/redacting-stores';
+import { memoryPorts, reasonerPort, reasoningMemoryConfig, REASONER_MAX_TOKENS } from './shared/memory';
 import { MeteredReasoner } from './shared/model-metrics';
 import { createObservability, eventPublisher, instrument } from './shared/observability';
 
@@ -18,7 +19,11 @@ const AGENT = 'planning-agent';
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
 const config = parseConfig(
-  memoryConfig({ BUDGETS_TABLE_NAME: requiredText, EVENT_BUS_NAME: requiredText, ...governanceVariables }),
+  reasoningMemoryConfig({
+    BUDGETS_TABLE_NAME: requiredText,
+    EVENT_BUS_NAME: requiredText,
+    ...governanceVariables,
+  }),
   process.env,
 );
 const governance = governanceReader(tracer, config);
@@ -27,45 +32,50 @@ const ledger = new DynamoBudgetLedger(
   tracer.captureAWSv3Client(new DynamoDBClient({})),
 );
 const publisher = eventPublisher(config.EVENT_BUS_NAME, observability);
+const countRedactions: RedactionListener = (report) =>
+  metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length);
 const planner = new RemediationPlanner(
-  memoryPorts(
-    tracer,
-    config,
-    (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
-    // The inference firewall's cost ceiling: each call reserved on the agent's budget ledger, at the ceiling and
-    // price the governance configuration sets now; past it, budget_exceeded and the rule planner instead.
-    (reasoner, modelId) =>
-      new MeteredReasoner(
-        new BudgetedReasoner(reasoner, {
-          agent: AGENT,
-          ledger,
-          policy: async () => budgetPolicyOf(await governance(), AGENT, modelId),
-          maxOutputTokens: REASONER_MAX_TOKENS,
-          now: Date.now,
-          onExceeded: async (state, requestedMicroUsd, request) => {
-            metrics.addMetric('BudgetExceeded', MetricUnit.Count, 1);
-            await publisher.publish([
-              {
-                source: sources.governance,
-                detailType: 'budget_exceeded',
-                detail: parseDetail('budget_exceeded', {
-                  schemaVersion: 1,
-                  correlationId: request.incident.correlationId,
-                  agent: AGENT,
-                  modelId,
-                  period: state.period,
-                  spentMicroUsd: state.spentMicroUsd,
-                  ceilingMicroUsd: state.ceilingMicroUsd,
-                  requestedMicroUsd,
-                  fallback: 'rule',
-                }),
-              },
-            ]);
-          },
-        }),
-        metrics,
-      ),
-  ),
+  {
+    ...memoryPorts(tracer, config, countRedactions),
+    reasoner: reasonerPort(
+      tracer,
+      config,
+      countRedactions,
+      // The inference firewall's cost ceiling: each call reserved on the agent's budget ledger, at the ceiling and
+      // price the governance configuration sets now; past it, budget_exceeded and the rule planner instead.
+      (reasoner, modelId) =>
+        new MeteredReasoner(
+          new BudgetedReasoner(reasoner, {
+            agent: AGENT,
+            ledger,
+            policy: async () => budgetPolicyOf(await governance(), AGENT, modelId),
+            maxOutputTokens: REASONER_MAX_TOKENS,
+            now: Date.now,
+            onExceeded: async (state, requestedMicroUsd, request) => {
+              metrics.addMetric('BudgetExceeded', MetricUnit.Count, 1);
+              await publisher.publish([
+                {
+                  source: sources.governance,
+                  detailType: 'budget_exceeded',
+                  detail: parseDetail('budget_exceeded', {
+                    schemaVersion: 1,
+                    correlationId: request.incident.correlationId,
+                    agent: AGENT,
+                    modelId,
+                    period: state.period,
+                    spentMicroUsd: state.spentMicroUsd,
+                    ceilingMicroUsd: state.ceilingMicroUsd,
+                    requestedMicroUsd,
+                    fallback: 'rule',
+                  }),
+                },
+              ]);
+            },
+          }),
+          metrics,
+        ),
+    ),
+  },
   { templateThreshold: config.TEMPLATE_SIMILARITY_THRESHOLD },
 );
 

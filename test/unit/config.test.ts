@@ -7,7 +7,7 @@ import {
   requiredText,
   textOr,
 } from '../../lambdas/handlers/shared/config';
-import { memoryConfig } from '../../lambdas/handlers/shared/memory';
+import { memoryConfig, reasoningMemoryConfig } from '../../lambdas/handlers/shared/memory';
 
 /** A function's configuration as the handlers declare it: tables, a JSON document, a number with a default. */
 const schema = z.object({
@@ -115,7 +115,7 @@ describe('parseConfig (a function’s environment, checked once at cold start)',
   });
 });
 
-describe('memoryConfig (the planning and learning agents)', () => {
+describe('memoryConfig and reasoningMemoryConfig (the learning and planning agents)', () => {
   const memory = {
     AWS_REGION: 'us-east-1',
     EPISODIC_TABLE_NAME: 'Episodic',
@@ -123,7 +123,7 @@ describe('memoryConfig (the planning and learning agents)', () => {
     SEMANTIC_ENDPOINT: 'https://collection.aoss.amazonaws.com',
     REASONER_MODEL_ID: 'anthropic.claude-haiku-4-5-20251001-v1:0',
   };
-  const schema = memoryConfig({ BUDGETS_TABLE_NAME: requiredText });
+  const schema = reasoningMemoryConfig({ BUDGETS_TABLE_NAME: requiredText });
 
   it('fills in the defaults of a complete configuration', () => {
     expect(parseConfig(schema, { ...memory, BUDGETS_TABLE_NAME: 'Budgets' })).toMatchObject({
@@ -132,6 +132,14 @@ describe('memoryConfig (the planning and learning agents)', () => {
       TEMPLATE_SIMILARITY_THRESHOLD: 0.85,
       BUDGETS_TABLE_NAME: 'Budgets',
     });
+  });
+
+  it('asks a function that only remembers (the learning agent) for no reasoner', () => {
+    const { REASONER_MODEL_ID: _reasoner, ...stores } = memory;
+    expect(parseConfig(memoryConfig({}), stores)).not.toHaveProperty('REASONER_MODEL_ID');
+    expect(() => parseConfig(schema, { ...stores, BUDGETS_TABLE_NAME: 'Budgets' })).toThrow(
+      'invalid configuration: REASONER_MODEL_ID: required',
+    );
   });
 
   it('reports a guardrail without its version together with the other problems', () => {
