@@ -40,7 +40,7 @@ import { performance } from 'node:perf_hooks';
 import { MemoryWindowStore } from '../lambdas/adapters/memory-window-store';
 import type { OrderCancellationSpike } from '../lambdas/domain/contracts/platform';
 import { parseEvent, type ParsedEvent } from '../lambdas/domain/contracts/parse';
-import { resolveDetectorConfig, type DetectorConfig } from '../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig, type DetectorConfig } from '../lambdas/domain/monitoring/detector-config';
 import { observeOrders } from '../lambdas/domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../lambdas/domain/monitoring/windows';
 import { generateStream, presetSpec, writeStream } from '../scenarios/generate';

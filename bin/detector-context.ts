@@ -1,4 +1,4 @@
-import { resolveDetectorConfig } from '../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig } from '../lambdas/domain/monitoring/detector-config';
 
 /**
  * The `detectorConfig` context (`-c detectorConfig='{"maxPValue":1e-9}'`, or an object in cdk.json): overrides of

@@ -9,7 +9,7 @@ import { SettledWindowCache } from '../adapters/settled-window-cache';
 import { parseDetail } from '../domain/contracts/parse';
 import type { OrderCancellationSpike } from '../domain/contracts/platform';
 import { sources } from '../domain/contracts/registry';
-import { resolveDetectorConfig } from '../domain/monitoring/detector';
+import { resolveDetectorConfig } from '../domain/monitoring/detector-config';
 import { InvalidDetectorConfig } from '../domain/monitoring/errors';
 import { observeOrders } from '../domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../domain/monitoring/windows';

@@ -1,5 +1,5 @@
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
-import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import type { OrderFact } from '../../lambdas/domain/monitoring/windows';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';

@@ -6,11 +6,9 @@ import {
   spreadOf,
   topIsKnown,
 } from '../../lambdas/domain/monitoring/attribution';
-import {
-  resolveDetectorConfig,
-  ScopeHistory,
-  type BlockQuery,
-} from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
+import { type BlockQuery } from '../../lambdas/domain/monitoring/detector';
+import { ScopeHistory } from '../../lambdas/domain/monitoring/scope-history';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
 const START = '2026-11-20T08:00:00Z';

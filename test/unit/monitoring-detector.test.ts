@@ -1,13 +1,12 @@
 import fc from 'fast-check';
+import { resolveDetectorConfig, type DetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
 import {
   assessWindow,
   judgeWindow,
-  resolveDetectorConfig,
-  ScopeHistory,
   testBlock,
   type AssessOptions,
-  type DetectorConfig,
 } from '../../lambdas/domain/monitoring/detector';
+import { ScopeHistory } from '../../lambdas/domain/monitoring/scope-history';
 import { InvalidDetectorConfig, ScopeMismatch } from '../../lambdas/domain/monitoring/errors';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 

@@ -1,10 +1,6 @@
-import {
-  assessWindow,
-  resolveDetectorConfig,
-  ScopeHistory,
-  type DetectorConfig,
-  type SpikeAssessment,
-} from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig, type DetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
+import { assessWindow, type SpikeAssessment } from '../../lambdas/domain/monitoring/detector';
+import { ScopeHistory } from '../../lambdas/domain/monitoring/scope-history';
 import { ScopeMismatch } from '../../lambdas/domain/monitoring/errors';
 import {
   baselineCutoffFor,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MemoryWindowStore } from '../../lambdas/adapters/memory-window-store';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import { parseEvent } from '../../lambdas/domain/contracts/parse';
-import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import {
   orderFactOf,

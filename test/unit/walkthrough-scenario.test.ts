@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEvent, type ParsedEvent } from '../../lambdas/domain/contracts/parse';
 import { MemoryWindowStore } from '../../lambdas/adapters/memory-window-store';
-import { resolveDetectorConfig, type DetectorConfig } from '../../lambdas/domain/monitoring/detector';
+import { resolveDetectorConfig, type DetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../../lambdas/domain/monitoring/windows';
 import {

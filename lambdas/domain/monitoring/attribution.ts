@@ -25,13 +25,9 @@
  *    cells read (every cell the store has recorded for the scope, and the batch's) do not explain. Otherwise the decision waits
  *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.
  */
-import {
-  testBlock,
-  type BlockQuery,
-  type BlockStatistics,
-  type DetectorConfig,
-  type ScopeHistory,
-} from './detector';
+import { type DetectorConfig } from './detector-config';
+import { testBlock, type BlockQuery, type BlockStatistics } from './detector';
+import { type ScopeHistory } from './scope-history';
 
 /** A warehouse's share in a region incident, as published in the spike's `contributors`. */
 export interface Contributor {

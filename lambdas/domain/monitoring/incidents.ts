@@ -1,4 +1,5 @@
-import type { DetectorConfig, SpikeAssessment } from './detector';
+import type { DetectorConfig } from './detector-config';
+import type { SpikeAssessment } from './detector';
 import { ScopeMismatch } from './errors';
 import { addWindows, parseScope, windowsBetween } from './windows';
 

@@ -8,15 +8,15 @@ import {
   spreadOf,
   type Contributor,
 } from './attribution';
+import { type DetectorConfig } from './detector-config';
 import {
   assessWindow,
   judgeWindow,
-  ScopeHistory,
   type BlockQuery,
   type BlockVerdicts,
-  type DetectorConfig,
   type SpikeAssessment,
 } from './detector';
+import { ScopeHistory } from './scope-history';
 import { baselineCutoffFor, decideIncident, type OpenIncident } from './incidents';
 import { incrementsOf, type WindowIncrement } from './window-increments';
 import {
