@@ -44,7 +44,7 @@ export class EventPublisher {
             failures.push({
               detailType: sent.DetailType ?? '',
               errorCode: entry.ErrorCode,
-              errorMessage: entry.ErrorMessage,
+              ...(entry.ErrorMessage === undefined ? {} : { errorMessage: entry.ErrorMessage }),
             });
           }
         });

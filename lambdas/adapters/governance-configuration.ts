@@ -30,8 +30,8 @@ const sameDocument = (a: Uint8Array, b: Uint8Array): boolean =>
  * one is deployed; it is not parsed again while it stays current.
  */
 export class GovernanceConfiguration {
-  private current?: { bytes: Uint8Array; config: GovernanceConfig; version: string };
-  private refused?: { bytes: Uint8Array; error: Error };
+  private current: { bytes: Uint8Array; config: GovernanceConfig; version: string } | undefined;
+  private refused: { bytes: Uint8Array; error: Error } | undefined;
   private readonly engine: CedarPolicyEngine;
 
   constructor(

@@ -85,7 +85,10 @@ const planner = new RemediationPlanner(
  */
 export async function run(input: { spike?: unknown; executionId?: string }): Promise<RemediationPlan> {
   const spike = parseDetail('order_cancellation_spike', input.spike);
-  const result = await planner.plan({ spike, executionId: input.executionId });
+  const result = await planner.plan({
+    spike,
+    ...(input.executionId === undefined ? {} : { executionId: input.executionId }),
+  });
   if (result.status === 'escalated') {
     metrics.addMetric('PlanningEscalations', MetricUnit.Count, 1);
     throw new EscalationRequired(result.escalation);

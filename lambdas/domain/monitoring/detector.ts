@@ -22,7 +22,7 @@ export interface BlockQuery {
   /** Windows in the block. */
   length: number;
   /** Baseline windows end before this window index (exclusive), or before the block if earlier. */
-  baselineBefore?: number;
+  baselineBefore?: number | undefined;
   /** Share of the evaluated window already elapsed in event time, in (0, 1]; 1 for a finished window. */
   elapsed: number;
 }
@@ -223,7 +223,7 @@ export interface AssessOptions {
    * is open, the handler passes the window where it began, so the spike is not learned as normal and does not
    * end its own incident early (see `baselineCutoffFor` in incidents.ts).
    */
-  baselineBefore?: string;
+  baselineBefore?: string | undefined;
   /**
    * Event time up to which facts have been seen (the batch's newest): the evaluated window counts as elapsed up
    * to here when exposure is scaled. Default: the evaluated window is complete.
@@ -255,7 +255,7 @@ export function judgeWindow(
   history: ScopeHistory,
   evaluated: number,
   config: DetectorConfig,
-  options: { baselineBefore?: number; elapsed: number },
+  options: { baselineBefore?: number | undefined; elapsed: number },
 ): BlockVerdicts {
   const lengths = blockLengthsOf(config);
   const logTests = Math.log(lengths.length);

@@ -63,7 +63,7 @@ export function decideIncident(
   open: OpenIncident | undefined,
   config: Pick<DetectorConfig, 'windowMinutes' | 'quietWindowsToClose'> &
     Partial<Pick<DetectorConfig, 'minQuietOrders'>>,
-  quiet: { placedSinceLastAnomalous?: number } = {},
+  quiet: { placedSinceLastAnomalous?: number | undefined } = {},
 ): IncidentDecision {
   const { scope, window, anomalous } = assessment;
   if (open !== undefined && open.scope !== scope) throw new ScopeMismatch(open.scope, scope);
