@@ -1,5 +1,3 @@
-const { availableParallelism } = require('node:os');
-
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -17,7 +15,4 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120000,
-  // Jest's default is one worker fewer than the cores: one worker on a 2-core machine, where most of the suite's time
-  // is sandboxes waiting on their own threads (dynalite, the functions) and a browser; two workers overlap them.
-  maxWorkers: Math.max(2, availableParallelism() - 1),
 };
