@@ -409,7 +409,7 @@ function wildcardChars(value: string): number[] {
   const chars: number[] = [QUOTE];
   segments.forEach((segment, index) => {
     if (index > 0) chars.push(WILDCARD_CHAR);
-    chars.push(...encoder.encode(segment));
+    for (const byte of encoder.encode(segment)) chars.push(byte);
   });
   chars.push(QUOTE);
   return chars;
