@@ -63,6 +63,11 @@ export const reasoningMemoryConfig = <V extends z.ZodRawShape>(variables: V) =>
     },
   );
 
+/** One Bedrock runtime client per cold start, shared by the embedder and the reasoner (one connection pool). */
+let bedrock: BedrockRuntimeClient | undefined;
+const bedrockClient = (tracer: Tracer): BedrockRuntimeClient =>
+  (bedrock ??= tracer.captureAWSv3Client(new BedrockRuntimeClient({})));
+
 /**
  * The memory ports of a function, on AWS services (the sandbox stands in for them at the same endpoints): the
  * embedder, semantic, episodic and procedural memory, every one behind the PII redactor — nothing personal reaches
@@ -77,7 +82,7 @@ export function memoryPorts(
   const embedder = new BedrockEmbedder({
     modelId: config.EMBEDDING_MODEL_ID,
     dimensions: config.EMBEDDING_DIMENSIONS,
-    client: tracer.captureAWSv3Client(new BedrockRuntimeClient({})),
+    client: bedrockClient(tracer),
   });
   return withRedaction(
     {
@@ -113,7 +118,7 @@ export function reasonerPort(
   const reasoner = guard(
     new BedrockReasoner({
       modelId: config.REASONER_MODEL_ID,
-      client: tracer.captureAWSv3Client(new BedrockRuntimeClient({})),
+      client: bedrockClient(tracer),
       maxTokens: REASONER_MAX_TOKENS,
       ...(config.GUARDRAIL_ID && config.GUARDRAIL_VERSION
         ? { guardrail: { identifier: config.GUARDRAIL_ID, version: config.GUARDRAIL_VERSION } }
