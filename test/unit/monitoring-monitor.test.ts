@@ -299,7 +299,7 @@ describe('observeOrders with two warehouses of one region failing at once', () =
   it('still publishes one region incident when every warehouse of the region is hit through its customers', async () => {
     const facts = simulate({
       seed: 22,
-      minutes: 6 * 60,
+      minutes: 8 * 60,
       warehouses: threeInR,
       incident: { type: 'region', id: 'R', from: 300, to: 350, extra: 0.4 },
     });
@@ -478,5 +478,67 @@ describe('observeOrders with late and out-of-order events (property)', () => {
       }),
       { numRuns: 8 },
     );
+  });
+});
+
+/** The real in-memory store, recording which scopes' histories each batch reads. */
+class RecordingStore extends MemoryWindowStore {
+  readonly read = new Set<string>();
+  override history(scope: string, from: string, to: string) {
+    this.read.add(scope);
+    return super.history(scope, from, to);
+  }
+}
+
+describe('observeOrders judging only the scopes a batch can change', () => {
+  const calm = (seed: number) => simulate({ seed, minutes: 4 * 60, warehouses: network });
+
+  it('reads no history for scopes whose batch brought orders placed alone, and judges those with a cancellation', async () => {
+    const store = new RecordingStore();
+    await monitor(batchesOf(calm(21)), store);
+    const at = (minute: number) => iso(T0 + minute * MINUTE);
+    const placedOnly: OrderFact[] = [
+      { kind: 'placed', orderId: 'p1', warehouseId: 'A', region: 'R', time: at(240) },
+      { kind: 'placed', orderId: 'p2', warehouseId: 'C', region: 'S', time: at(240) },
+    ];
+    store.read.clear();
+
+    expect(await observeOrders(placedOnly, store, config, warehouseAndRegionScopes)).toEqual([]);
+    expect([...store.read]).toEqual([]);
+
+    const withCancellation: OrderFact[] = [
+      { kind: 'placed', orderId: 'p3', warehouseId: 'A', region: 'R', time: at(241) },
+      { kind: 'cancelled', orderId: 'p1', warehouseId: 'A', region: 'R', time: at(241) },
+      { kind: 'placed', orderId: 'p4', warehouseId: 'C', region: 'S', time: at(241) },
+    ];
+    await observeOrders(withCancellation, store, config, warehouseAndRegionScopes);
+
+    expect([...store.read].sort()).toEqual(['region#R', 'warehouse#A']);
+  });
+
+  it('still judges a scope with an open incident on orders placed alone, and closes it once they are normal', async () => {
+    const facts = simulate({
+      seed: 22,
+      minutes: 8 * 60,
+      warehouses: network,
+      incident: { type: 'warehouse', id: 'A', from: 300, to: 330, extra: 0.5 },
+    });
+    const store = new RecordingStore();
+    const { published } = await monitor(
+      batchesOf(facts.filter((f) => Date.parse(f.time) < T0 + 335 * MINUTE)),
+      store,
+    );
+    expect(published.map(scopeOf)).toEqual(['warehouse#A']);
+    expect(await store.openIncident('warehouse#A')).toBeDefined();
+
+    // Two and a half hours more of A's orders, none cancelled: A is judged on them, and its incident closes.
+    const placed = facts.filter(
+      (f) => f.kind === 'placed' && f.warehouseId === 'A' && Date.parse(f.time) >= T0 + 335 * MINUTE,
+    );
+    store.read.clear();
+    await monitor(batchesOf(placed), store);
+
+    expect(store.read).toContain('warehouse#A');
+    expect(await store.openIncident('warehouse#A')).toBeUndefined();
   });
 });

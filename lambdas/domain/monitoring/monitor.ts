@@ -340,18 +340,20 @@ export async function observeOrders(
   const latestWindow = Math.floor(newest / windowMs);
 
   const windowsByScope = new Map<string, Set<string>>();
-  for (const { scope, windowStart } of increments) {
+  const cancelledIn = new Set<string>();
+  for (const { scope, windowStart, cancelledOrderIds } of increments) {
     if (batch.cells.has(scope)) continue;
     const windows = windowsByScope.get(scope) ?? new Set<string>();
     windows.add(windowStart);
     windowsByScope.set(scope, windows);
+    if (cancelledOrderIds.length > 0) cancelledIn.add(scope);
   }
 
   const lookback =
     config.baselineWindows +
     Math.max(config.longestRecentWindows, config.baselineGuardWindows, config.exposureWindows) +
     1;
-  const scopes = [...windowsByScope.keys()].sort(evaluationOrder);
+  const touched = [...windowsByScope.keys()].sort(evaluationOrder);
   const rangeOf = (scope: string, open: OpenIncident | undefined, watch: OpenIncident | undefined) => {
     const evaluated = [...windowsByScope.get(scope)!].sort();
     // While an incident is open (or the scope watched) the baseline is frozen before it began: fetch back to
@@ -364,9 +366,15 @@ export async function observeOrders(
   // Read every scope's incident and history at once (the store serves them concurrently); each scope's own
   // incident is written only while that scope is evaluated, so what was read stays current until then.
   const opens: Map<string, OpenIncident | undefined> = await store.openIncidents([
-    ...scopes,
-    ...(config.watchWindows > 0 ? scopes.map(watchOf) : []),
+    ...touched,
+    ...(config.watchWindows > 0 ? touched.map(watchOf) : []),
   ]);
+  // Only cancellations can make a scope's windows anomalous: orders placed alone only lower its ratio. A scope
+  // without an open incident or a watch is judged again when the batch brings it a cancellation; one with either is
+  // judged on every batch, since placed orders can close what is open.
+  const scopes = touched.filter(
+    (scope) => cancelledIn.has(scope) || opens.has(scope) || opens.has(watchOf(scope)),
+  );
   await Promise.all(
     scopes.map((scope) => {
       const { range } = rangeOf(scope, opens.get(scope), opens.get(watchOf(scope)));
