@@ -1,3 +1,5 @@
+const { availableParallelism } = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -15,4 +17,9 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120000,
+  // Jest's default is one worker fewer than the cores: one worker on a 2-core machine, where most of the suite's time
+  // is sandboxes waiting on their own threads (dynalite, the functions) and a browser; two workers overlap them.
+  // Test files that run the CLIs give them a sandbox directory each (ownSandboxDir in test/sandbox/sandbox-fixture.ts),
+  // so two of them never share an endpoint record, a last run or logs.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
 };

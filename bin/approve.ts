@@ -5,8 +5,8 @@
  *   npm run approve -- <incident|token> [--reject] [--by <name>] [--comment <text>]
  *                      [--endpoint-url <url>] [--state-machine <arn>] [--region <region>]
  *
- * Against a running sandbox (`npm start`, found through .sandbox/endpoint.json) or, without one, AWS with the usual
- * credentials and region.
+ * Against a running sandbox (`npm start`, found through endpoint.json in the sandbox directory: `.sandbox/` unless
+ * PROACTIVE_AGENTS_SANDBOX_DIR names another) or, without one, AWS with the usual credentials and region.
  */
 import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import { userInfo } from 'node:os';
@@ -28,7 +28,8 @@ Answers the approval the remediation saga waits on for an incident (its correlat
 and the timeline show it), or for a task token: approves it (the task runs), or with --reject rejects it (what
 the plan did is compensated).
 
-Where: a running sandbox (npm start writes .sandbox/endpoint.json), else AWS with the usual credentials and
+Where: a running sandbox (npm start writes .sandbox/endpoint.json, or endpoint.json in the directory that
+PROACTIVE_AGENTS_SANDBOX_DIR names), else AWS with the usual credentials and
 region (states:ListStateMachines, ListExecutions, GetExecutionHistory, SendTaskSuccess, SendTaskFailure).
 
   --reject              reject instead of approving
@@ -157,7 +158,7 @@ async function main(): Promise<number> {
   const { config, where } = clientConfig(args);
   if (where === 'AWS') {
     console.error(
-      'No sandbox is running (no live .sandbox/endpoint.json): asking AWS, with the region and credentials of the environment (--region to choose).',
+      `No sandbox is running (no live ${path.relative(process.cwd(), endpointFile(root))}): asking AWS, with the region and credentials of the environment (--region to choose).`,
     );
   }
   const client = new SFNClient(config);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ensureAssembly } from '../local/assembly';
 import { DRILL_CATALOG, drillNamed, formatVerdict, runDrill } from '../local/drill';
 import { formatKpis } from '../local/kpi';
+import { sandboxDir } from '../local/sandbox-dir';
 import { loadTemplate } from '../local/template';
 
 const root = path.resolve(__dirname, '..');
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   const result = await runDrill(drill, {
     assemblyDir,
     services,
-    logDir: path.join(root, '.sandbox', 'logs'),
+    logDir: path.join(sandboxDir(root), 'logs'),
   });
   for (const line of formatVerdict(result)) console.log(line);
   console.log('\nKPIs (time from spike to resolution; cancellation ratio back to baseline: local/kpi.ts):');

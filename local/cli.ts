@@ -17,6 +17,7 @@ import {
 } from './last-run';
 import { REORDER_SECONDS, replayFile, writeArchive } from './replay-file';
 import type { Sandbox } from './sandbox';
+import { sandboxDir } from './sandbox-dir';
 import { resolveScenario, scenarioNames } from './scenario';
 import { loadTemplate } from './template';
 import { alarmNotes } from './cloudwatch/timeline-notes';
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
   // Read and checked before anything starts: a bad file is an error naming the field.
   const network = networkFile ? networkEvents(networkFile, new Date(0)) : [];
   const seeded = network.length;
-  const logDir = values.logs ? userPath(values.logs) : path.join(root, '.sandbox', 'logs');
+  const logDir = values.logs ? userPath(values.logs) : path.join(sandboxDir(root), 'logs');
   const faults = parseFaults(values.fault ?? [], serviceNames(assemblyDir));
 
   // The run's tables stay on disk after it (.sandbox/last-run), for `npm run trace`.

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { sandboxDir } from './sandbox-dir';
 
 /**
  * `.sandbox/endpoint.json`: where a running sandbox (`npm start`) serves its AWS endpoint, so tools such as
@@ -21,8 +22,8 @@ const sandboxEndpointRecord = z.object({
 });
 export type SandboxEndpointRecord = z.infer<typeof sandboxEndpointRecord>;
 
-/** `.sandbox/endpoint.json` under the repository. */
-export const endpointFile = (root: string): string => path.join(root, '.sandbox', 'endpoint.json');
+/** `endpoint.json` in the sandbox's directory (`.sandbox/` under the repository unless chosen: see sandboxDir). */
+export const endpointFile = (root: string): string => path.join(sandboxDir(root), 'endpoint.json');
 
 /** Announces this process's sandbox endpoint (replacing any record of an earlier one). */
 export function writeEndpointFile(root: string, record: SandboxEndpointRecord): void {

@@ -12,6 +12,7 @@ import {
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
+import { sandboxDir } from './sandbox-dir';
 import type { EventEnvelope } from './eventbridge/bus';
 import type { ResolvedTemplate } from './template';
 import type { TraceCollector } from './xray/collector';
@@ -41,8 +42,8 @@ const TABLES = 'dynamodb';
 /** The run's X-Ray segment documents, one per line (bounded by the collector's `maxBytes`). */
 const TRACES = 'traces.ndjson';
 
-/** `.sandbox/last-run` under the repository. */
-export const lastRunDir = (root: string): string => path.join(root, '.sandbox', 'last-run');
+/** `last-run` in the sandbox's directory (`.sandbox/` under the repository unless chosen: see sandboxDir). */
+export const lastRunDir = (root: string): string => path.join(sandboxDir(root), 'last-run');
 
 /** Whether a process is alive (signal 0 checks without signalling). */
 const alive = (pid: number): boolean => {
@@ -59,7 +60,7 @@ const alive = (pid: number): boolean => {
  * directories of runs that were killed before they finished (their process is gone) are removed.
  */
 export function newRunDir(root: string): { readonly dir: string; readonly tablesDir: string } {
-  const parent = path.join(root, '.sandbox');
+  const parent = sandboxDir(root);
   mkdirSync(parent, { recursive: true });
   for (const entry of readdirSync(parent)) {
     const pid = /^run-(\d+)-\d+$/.exec(entry)?.[1];

@@ -5,6 +5,7 @@ import { ensureAssembly } from '../assembly';
 import { removeEndpointFile, writeEndpointFile } from '../endpoint-file';
 import { replayFile } from '../replay-file';
 import type { Sandbox } from '../sandbox';
+import { sandboxDir } from '../sandbox-dir';
 import { resolveScenario, scenarioNames } from '../scenario';
 import { networkEvents } from '../../scenarios/network-events';
 import { ensureConsoleBuilt } from './console-build';
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
 
   const replay = await replayFile(eventsFile, {
     assemblyDir,
-    logDir: path.join(root, '.sandbox', 'logs'),
+    logDir: path.join(sandboxDir(root), 'logs'),
     // X-Ray, as npm start collects it: the console's trace view (/traces/<id>) draws an incident's waterfall.
     traces: values['no-traces'] !== true,
     prelude:

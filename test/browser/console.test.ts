@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { endpointFile as endpointFileOf } from '../../local/endpoint-file';
+import { ownSandboxDir } from '../sandbox/sandbox-fixture';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+ownSandboxDir();
 /** Debian's chromium (`.ci/run` installs it when missing); CHROMIUM_PATH names another. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'console');
@@ -38,16 +41,6 @@ function startConsole(): { child: ChildProcess; url: Promise<string>; output: ()
     child.once('exit', (code) => reject(new Error(`npm run console exited (${code}):\n${output}`)));
   });
   return { child, url, output: () => output };
-}
-
-/** Signal 0 checks that a process exists without touching it. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const shot = (page: Page, name: string) =>
@@ -200,11 +193,7 @@ describe('the operator console in chromium', () => {
     const exited = new Promise<number | null>((resolve) => run!.child.once('exit', resolve));
     run.child.kill('SIGINT');
     expect(await exited).toBe(0);
-    // No stale endpoint record is left (another sandbox started meanwhile in this checkout may have its own).
-    const endpointFile = path.join(repoRoot, '.sandbox', 'endpoint.json');
-    const recorded = existsSync(endpointFile)
-      ? (JSON.parse(readFileSync(endpointFile, 'utf8')) as { pid: number }).pid
-      : undefined;
-    expect(recorded === undefined || isAlive(recorded)).toBe(true);
+    // No endpoint record is left in this test's own sandbox directory.
+    expect(existsSync(endpointFileOf(repoRoot))).toBe(false);
   });
 });

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './sandbox-fixture';
+import { ownSandboxDir, repoRoot } from './sandbox-fixture';
 
 const run = promisify(execFile);
+ownSandboxDir();
 
 describe('npm start -- --events --out', () => {
   it('replays any file of envelopes and writes every event put on the bus', async () => {

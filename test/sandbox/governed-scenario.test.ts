@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { runningSandboxEndpoint } from '../../local/endpoint-file';
-import { repoRoot } from './sandbox-fixture';
+import * as path from 'node:path';
+import { endpointFile, runningSandboxEndpoint } from '../../local/endpoint-file';
+import { ownSandboxDir, repoRoot } from './sandbox-fixture';
 
 const run = promisify(execFile);
+ownSandboxDir();
 
 /**
  * The governed scenario end to end, as a person runs it: `npm start -- --scenario governed` in one process, holding
@@ -74,7 +76,7 @@ describe('npm start -- --scenario governed', () => {
     ]);
     for (const [index, said] of answers.entries()) {
       expect(said).toContain(`approved reroute_orders for ${answered[index]} at tier 1 (on-call`);
-      expect(said).toContain('.sandbox/endpoint.json');
+      expect(said).toContain(path.relative(repoRoot, endpointFile(repoRoot)));
     }
     // Each approval was announced once, and the file no longer names the finished run.
     expect(stdout.match(/^Approval requested: /gm)).toHaveLength(2);

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ensureAssembly } from '../../local/assembly';
 import { Sandbox } from '../../local/sandbox';
@@ -7,6 +9,18 @@ import { networkEvents } from '../../scenarios/network-events';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const assemblyDir = path.join(repoRoot, 'cdk.out');
+
+/**
+ * Gives the commands this test file runs (`npm start`, `npm run approve`, `npm run shadow` …) a sandbox directory
+ * of their own (`PROACTIVE_AGENTS_SANDBOX_DIR`, inherited by the processes it spawns): its endpoint record, last
+ * run and logs stay apart from those of other test files running at the same time. Jest gives each test file its
+ * own copy of `process.env`.
+ */
+export function ownSandboxDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pa-sandbox-dir-'));
+  process.env.PROACTIVE_AGENTS_SANDBOX_DIR = dir;
+  return dir;
+}
 
 /** Synthesizes once (reusing an up-to-date cdk.out) and starts a fresh sandbox on it. */
 export async function startSandbox(

@@ -8,9 +8,10 @@ import { replayFile, writeArchive } from '../../local/replay-file';
 import type { Sandbox } from '../../local/sandbox';
 import { shadowReplay } from '../../local/shadow/shadow-replay';
 import { networkEvents } from '../../scenarios/network-events';
-import { assemblyDir, repoRoot } from './sandbox-fixture';
+import { assemblyDir, ownSandboxDir, repoRoot } from './sandbox-fixture';
 
 const run = promisify(execFile);
+ownSandboxDir();
 const options = { cwd: repoRoot, env: { ...process.env, INIT_CWD: repoRoot }, maxBuffer: 16 * 1024 * 1024 };
 
 /** A copy of the assembly with the monitoring agent's detector settings changed, as `cdk synth -c detectorConfig` writes it. */
