@@ -14,6 +14,7 @@
  *   npx tsx bench/detection.ts --split training         # only the training seeds (what tuning may look at)
  *   npx tsx bench/detection.ts --split fresh            # seeds kept unseen until round 2's final report
  *   npx tsx bench/detection.ts --split round4           # seeds kept unseen until round 4's final report
+ *   npx tsx bench/detection.ts --split round5           # seeds kept unseen until round 5's final report
  *   npx tsx bench/detection.ts --generator fleet        # only one generator (`generate` or `fleet`)
  *   npx tsx bench/detection.ts --out /tmp/streams       # … and write the streams (events + ground truth) there
  *   npx tsx bench/detection.ts a.ndjson:a.truth.json …  # score streams from files (truth of either generator)
@@ -47,7 +48,7 @@ import { generateStream, presetSpec, writeStream } from '../scenarios/generate';
 import { fleetPresetSpec, generateFleetStream, writeFleetStream } from '../scenarios/generate-fleet';
 
 type Generator = 'generate' | 'fleet';
-type Split = 'training' | 'held-out' | 'fresh' | 'round4';
+type Split = 'training' | 'held-out' | 'fresh' | 'round4' | 'round5';
 
 /**
  * First seed of each split and generator (the presets take consecutive seeds). `held-out` (31–35, 101–104) was
@@ -56,22 +57,48 @@ type Split = 'training' | 'held-out' | 'fresh' | 'round4';
  * failures to understand them (every change was chosen on training seeds) and scored fresh once more, at its end,
  * without diagnosing any of its streams. Round 4 added `round4` (51–55, 301–304) before any of its streams was
  * scored: tuning looked at training seeds only (and at held-out failures, to understand them), and round4 was
- * scored once, for the final report.
+ * scored once, for the final report. Round 5 added `round5` (61–65, 401–404) before any of its streams was
+ * scored, under the same rules: changes were kept only when they helped training and held-out seeds alike
+ * (held-out, fresh and round4 have all been seen by now), and round5 was scored once, for the final report.
+ *
+ * Round 5 found no such change, and kept the defaults. Scored once at its end, round5 showed a failure that no
+ * earlier split had: in a thin region (`low-traffic-noisy`), three warehouses each opened an incident inside the
+ * region's open one, overruling it because "the region beyond the warehouses named" was empty and so showed no
+ * excess. The overrule now needs that rest to cancel significantly less than the region's lift would make it
+ * (attribution.ts, restBelowRegionWide): no change on training, held-out, fresh or round4 (every figure equal);
+ * round5, no longer unseen for it, went from 9 to 7 generate false alarms. Where the lag comes from: for 18 of the 21 training
+ * incidents of `generate.ts`, the spike was published in the batch where its scope first tested anomalous
+ * (attribution waited 2–9 minutes on the other three), so lag is the time a scope takes to reach the block
+ * test's threshold — about 8 cancellations in a block expecting one, about 11 minutes for a warehouse taking
+ * 2 orders a minute with 0.3 extra cancellations per order. What was tried (F1 / false alarms a day / lag p50;
+ * defaults: generate training 1.000 / 0.00 / 7.9, held-out 0.977 / 0.08 / 15.9; fleet training 0.955 / 0.18 /
+ * 5.7, held-out 0.920 / 0.27 / 5.4), each rejected:
+ * - the predictive's dispersion learnt from the scope's own baseline half hours (method of moments, shrunk
+ *   toward ratioVariation²): generate held-out lag 13.9, but fleet held-out 0.899 / 0.45 and training 0.932 —
+ *   regions then alarmed after promotions and under drift, which the fixed 20% ratio variation absorbs; widening
+ *   only (never below 20%) lost a fleet training region incident and changed nothing held-out;
+ * - baselineHalfLifeWindows 72 (a baseline twice as precise, slower to follow drifts): generate held-out lag
+ *   12.8, fleet held-out 0.932, but fleet training 0.944 and round4 0.945 → 0.913 (0.36 → 0.55 false alarms);
+ * - maxPValue 3e-4: generate held-out lag 10.9 but 0.933 / 0.25, fleet held-out 0.36 false alarms a day;
+ * - recentWindows 1 (a 5-minute block too): no lag gained on generate, a false alarm more on each generator;
+ * - spreadLogLikelihoodRatio 4.6 (attribution decided at once only at 100:1): fleet training 0.966 / 0.09, but
+ *   held-out unchanged and generate held-out lag 16.9.
  */
 const firstSeed: Record<Split, Record<Generator, number>> = {
   training: { generate: 11, fleet: 1 },
   'held-out': { generate: 31, fleet: 101 },
   fresh: { generate: 41, fleet: 201 },
   round4: { generate: 51, fleet: 301 },
+  round5: { generate: 61, fleet: 401 },
 };
 
 /**
  * The bench's streams: fixed seeds. Training seeds are what the detector's defaults were chosen on (for
- * `generate.ts`, the seeds this bench always had); held-out, fresh and round4 seeds are only for reporting
- * (see `firstSeed`). Without `--split`, training and held-out are run (fresh and round4 only when asked for).
+ * `generate.ts`, the seeds this bench always had); held-out, fresh, round4 and round5 seeds are only for
+ * reporting (see `firstSeed`). Without `--split`, training and held-out are run (the others only when asked for).
  */
 const benchStreams: readonly { generator: Generator; split: Split; preset: string; seed: number }[] = [
-  ...(['training', 'held-out', 'fresh', 'round4'] as const).flatMap((split) => [
+  ...(['training', 'held-out', 'fresh', 'round4', 'round5'] as const).flatMap((split) => [
     ...['baseline-day', 'warehouse-day', 'region-day', 'week', 'low-traffic-noisy'].map((preset, i) => ({
       generator: 'generate' as const,
       split,

@@ -16,7 +16,7 @@ import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll } from './dynamodb-paging';
-import type { Cell, WindowStore } from '../domain/monitoring/monitor';
+import type { Cell, WindowStore } from '../domain/monitoring/window-store';
 import type { WindowIncrement } from '../domain/monitoring/window-increments';
 import {
   epochMsOf,

@@ -1,5 +1,5 @@
 import type { OpenIncident } from '../domain/monitoring/incidents';
-import type { Cell, WindowStore } from '../domain/monitoring/monitor';
+import type { Cell, WindowStore } from '../domain/monitoring/window-store';
 import type { WindowIncrement } from '../domain/monitoring/window-increments';
 import { regionScope, warehouseScope, type WindowCount } from '../domain/monitoring/windows';
 

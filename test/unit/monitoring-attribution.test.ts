@@ -1,13 +1,14 @@
 import {
   contributorsOf,
   rankCells,
+  restBelowRegionWide,
   restOfRegionElevated,
   spreadEvidence,
   spreadOf,
   topIsKnown,
 } from '../../lambdas/domain/monitoring/attribution';
 import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
-import { type BlockQuery } from '../../lambdas/domain/monitoring/detector';
+import { testBlock, type BlockQuery } from '../../lambdas/domain/monitoring/detector';
 import { ScopeHistory } from '../../lambdas/domain/monitoring/scope-history';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
@@ -255,5 +256,33 @@ describe('contributorsOf, thin traffic', () => {
 
     expect(ranked[0]!.stats.logPValue).toBeGreaterThan(Math.log(0.01));
     expect(contributorsOf(ranked).map((c) => c.warehouseId)).toEqual(['thin']);
+  });
+});
+
+describe('restBelowRegionWide', () => {
+  // The rest of the region: 20 orders and 1 cancellation a calm window, so about 2 expected in the block.
+  const rest = (spike: Counts) => testBlock(history('region#R~rest', [20, 1], spike), query, config);
+
+  it('is true when the rest holds far fewer cancellations than the region’s lift would put there', () => {
+    const calm = rest([20, 1]);
+    expect(calm.cancelled).toBe(2);
+    expect(calm.expected).toBeCloseTo(2, 0);
+    // At a lift of 4, about 8 are expected region-wide: P(X ≤ 2) ≈ 0.014.
+    expect(restBelowRegionWide(calm, 4)).toBe(true);
+  });
+
+  it('is false when a mild region-wide lift would leave about as few there anyway', () => {
+    // At a lift of 1.5, about 3 are expected: P(X ≤ 2) ≈ 0.42.
+    expect(restBelowRegionWide(rest([20, 1]), 1.5)).toBe(false);
+  });
+
+  it('is false for an empty rest: no orders beyond the warehouses named is no evidence against the region', () => {
+    const empty = testBlock(history('region#R~rest', [0, 0]), query, config);
+    expect(empty.expected).toBe(0);
+    expect(restBelowRegionWide(empty, 10)).toBe(false);
+  });
+
+  it('is false when the rest shows an excess of its own', () => {
+    expect(restBelowRegionWide(rest([20, 5]), 4)).toBe(false);
   });
 });

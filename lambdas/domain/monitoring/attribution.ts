@@ -20,13 +20,15 @@
  *    concentrated: ONE warehouse incident, and the region opens nothing — nor while that warehouse's incident is
  *    open. In between, nothing opens until the anomaly has lasted `ambiguousWindows` more windows (15 minutes by
  *    default); then the sign decides. An open region incident is overruled by one of its warehouses only once
- *    the region beyond every warehouse the evidence names (`restBeyondWarehouses`) shows no excess at all.
+ *    the region beyond every warehouse the evidence names (`restBeyondWarehouses`) shows no excess at all, and
+ *    significantly less than a region-wide problem would put there (see {@link restBelowRegionWide}).
  * 4. The top cell must be known for sure: its excess must exceed every cancellation of the block that the
  *    cells read (every cell the store has recorded for the scope, and the batch's) do not explain. Otherwise the decision waits
  *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.
  */
 import { type DetectorConfig } from './detector-config';
 import { testBlock, type BlockQuery, type BlockStatistics } from './detector';
+import { logNegativeBinomialUpperTail } from './negative-binomial';
 import { type ScopeHistory } from './scope-history';
 
 /** A warehouse's share in a region incident, as published in the spike's `contributors`. */
@@ -232,6 +234,26 @@ export function restOfRegionElevated(evidence: SpreadEvidence): boolean {
   const rest = evidence.restOfRegion;
   return rest.cancelled > rest.expected && rest.logPValue <= Math.log(REST_OF_REGION_P_VALUE);
 }
+
+/**
+ * Whether the region beyond the warehouses the evidence names (`rest`) cancels significantly less than a
+ * region-wide problem would make it: no more than its baseline expects, and a one-sided Poisson probability of at
+ * most `REST_OF_REGION_P_VALUE` of so few cancellations at the region's own lift on the block (`regionLift`).
+ * What lets a warehouse overrule an open region incident. The rest must have had the orders to show a region-wide
+ * excess: when the warehouses named hold all of the region's orders, an empty rest "shows no excess" only because
+ * it holds nothing, which is no evidence against the region (bench/detection, round 5: three warehouses of a
+ * thin region each opened an incident inside the region's own).
+ */
+export function restBelowRegionWide(rest: BlockStatistics, regionLift: number): boolean {
+  if (rest.cancelled > rest.expected) return false;
+  const ifRegionWide = Math.max(1, regionLift) * rest.expected;
+  // P(X ≤ cancelled) = 1 − P(X ≥ cancelled + 1) at the region-wide expectation.
+  const atMost = -Math.expm1(logNegativeBinomialUpperTail(rest.cancelled + 1, POISSON_SHAPE, ifRegionWide));
+  return atMost <= REST_OF_REGION_P_VALUE;
+}
+
+/** A negative binomial shape so large that it is the Poisson distribution for any count here. */
+const POISSON_SHAPE = 1e12;
 
 /**
  * The warehouses with a significant excess in a region's block, largest first; the top cell always (it carries
