@@ -35,8 +35,14 @@ const layers = [
     target: './lib',
     from: './lambdas/domain',
     // What the infrastructure publishes: the contracts (schema registry, rule patterns), the governance
-    // configuration's schema (AppConfig validator) and the task session tags (IAM conditions).
-    except: ['./contracts', './governance/governance-config.ts', './governance/task-session.ts'],
+    // configuration's schema (AppConfig validator), the task session tags (IAM conditions) and the agents' KPI
+    // declarations (an alarm on each one a metric measures).
+    except: [
+      './contracts',
+      './governance/governance-config.ts',
+      './governance/task-session.ts',
+      './operator/kpis.ts',
+    ],
     message: 'lib knows the contracts and the configuration it publishes, not domain logic.',
   },
   {
@@ -55,22 +61,23 @@ const layers = [
   {
     target: './local',
     from: './lambdas/adapters',
-    // The sandbox's Bedrock answers with the offline embedder and reasoner (to move into local/: issue 14).
-    except: ['./local-embedder.ts', './local-reasoner.ts'],
     message: 'the sandbox stands in for AWS APIs; it does not run the product adapters.',
   },
   {
     target: './local',
     from: './lambdas/domain',
-    except: ['./contracts'],
+    // The sandbox's Bedrock (local/bedrock/): its embedder implements the Embedder port (tests plug it in), and
+    // its stand-in model answers with the rule the planner falls back to, over the facts the call carries. The
+    // timeline and drills report each incident against the agents' KPI declarations.
+    except: ['./contracts', './memory/embedder.ts', './planning/plan.ts', './operator/kpis.ts'],
     message: 'the sandbox knows the event contracts, not domain logic.',
   },
   { target: './local', from: ['./lib', './bin'], message: 'the sandbox reads cdk.out, not lib/.' },
   {
     target: './local',
     from: './console',
-    // What the console server sends the browser, and the configuration it serves it.
-    except: ['./src/config.ts', './src/live-messages.ts'],
+    // What the console server sends the browser (live events, traces), and the configuration it serves it.
+    except: ['./src/config.ts', './src/live-messages.ts', './src/trace-messages.ts'],
     message: 'the sandbox serves the built console; it shares only the shapes of what it sends it.',
   },
   {

@@ -18,7 +18,7 @@ export interface InteractionApiProps {
   /** The platform's bus (the function's environment names it; it publishes nothing). */
   readonly bus: events.IEventBus;
   readonly ruleDeadLetterQueue: sqs.IQueue;
-  /** Episodic memory: incidents and their decision traces (Scan for the listing, Query for one incident). */
+  /** Episodic memory: incidents and their decision traces (Query on the incidents index for the listing, on the table for one incident). */
   readonly episodic: dynamodb.ITableV2;
   /** The monitoring agent's window counters: an incident's scope around it (Query on warehouse/region items). */
   readonly counters: dynamodb.ITableV2;
@@ -91,10 +91,10 @@ export class InteractionApi extends Construct {
     });
     const fn = this.handler.function;
 
-    // Incidents: the listing Scans episodic memory (no index across entities), a timeline Queries one entity.
+    // Incidents: a timeline Queries one entity (the listing's Query on the incidents index is granted by Memory).
     iam.Grant.addToPrincipal({
       grantee: fn,
-      actions: ['dynamodb:Scan', 'dynamodb:Query'],
+      actions: ['dynamodb:Query'],
       resourceArns: [props.episodic.tableArn],
     });
     // The ratio around an incident: Query on the counters of warehouses and regions only (not incidents, watches,

@@ -116,7 +116,21 @@ export class Memory extends Construct {
         ...extra,
       });
 
-    this.episodic = table('Episodic', { timeToLiveAttribute: 'expiresAt' });
+    this.episodic = table('Episodic', {
+      timeToLiveAttribute: 'expiresAt',
+      // Sparse: only the records that list incidents (plans, escalations, outcomes) carry `listing`, one constant
+      // partition (a few writes per incident), newest first by `listedAt` (`<time>#<correlationId>`). GET /incidents
+      // Queries it instead of Scanning the table.
+      globalSecondaryIndexes: [
+        {
+          indexName: 'incidents',
+          partitionKey: { name: 'listing', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'listedAt', type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: ['kind', 'correlationId', 'detail'],
+        },
+      ],
+    });
     this.procedural = table('Procedural');
     this.counters = table('Counters', { timeToLiveAttribute: 'expiresAt' });
     this.idempotency = table('Idempotency', {
@@ -267,6 +281,18 @@ export class Memory extends Construct {
    * Lets `grantee` read what tasks put at stake: queries of the orders' `byWarehouse` index (open orders of a
    * warehouse since a time, their regions and totals), nothing on the table itself.
    */
+  /**
+   * Lets the operator API list incidents: Query on episodic memory's sparse `incidents` index only (the records
+   * that list incidents, newest first), never a Scan of the table.
+   */
+  public grantIncidentListing(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.episodic.tableArn}/index/incidents`],
+    });
+  }
+
   public grantOpenOrderQueries(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,

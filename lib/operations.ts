@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AGENT_KPIS } from '../lambdas/domain/operator/kpis';
 import type { AgentFunction } from './agent-function';
 import type { EventBackbone } from './event-backbone';
 import type { RemediationSaga } from './remediation-saga';
@@ -37,6 +38,8 @@ interface AlarmSpec {
   readonly description: string;
   readonly metric: cloudwatch.IMetric;
   readonly threshold: number;
+  /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
+  readonly comparison?: cloudwatch.ComparisonOperator;
 }
 
 /**
@@ -184,6 +187,26 @@ export class Operations extends Construct {
         threshold,
       });
     }
+    // The agents' KPIs that a metric measures (see lambdas/domain/operator/kpis.ts): an alarm once one is missed.
+    const reporters = new Map(Object.values(props.agents).map((agent) => [agent.serviceName, agent]));
+    for (const kpi of AGENT_KPIS) {
+      const reporter = kpi.metric && reporters.get(kpi.metric.reportedBy);
+      if (!kpi.metric || !reporter) continue;
+      const seconds = kpi.unit === 'minutes' ? kpi.target * 60 : kpi.target;
+      specs.push({
+        id: `Kpi${kpi.metric.name}`,
+        description: `KPI missed (${kpi.agent}, ${kpi.id}): ${kpi.description} Target: ${kpi.target} ${kpi.unit}.`,
+        metric: new cloudwatch.Metric({
+          namespace,
+          metricName: kpi.metric.name,
+          dimensionsMap: { service: reporter.serviceName },
+          period: Duration.hours(1),
+          statistic: 'Maximum',
+        }),
+        threshold: seconds,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
     const rules: [string, events.Rule][] = [['SagaStart', props.saga.rule]];
     for (const agent of Object.values(props.agents)) if (agent.rule) rules.push([labelOf(agent), agent.rule]);
     for (const [label, rule] of rules) {
@@ -207,7 +230,8 @@ export class Operations extends Construct {
         metric: spec.metric,
         threshold: spec.threshold,
         evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        comparisonOperator:
+          spec.comparison ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       alarm.addAlarmAction(notify);

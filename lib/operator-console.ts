@@ -20,14 +20,27 @@ interface ConsoleApi {
   allowBrowserOrigin(origin: string): void;
 }
 
+/** The push channel as the console needs it (LiveEventsApi). */
+interface ConsoleLiveChannel {
+  /** Its `wss://` URL: the console's `config.json` names it. */
+  readonly url: string;
+  /** Lets signed-in operators connect. */
+  grantConnect(grantee: iam.IGrantable): iam.Grant;
+}
+
 export interface OperatorConsoleProps {
   /** The operator HTTP API the console calls, with the credentials of a signed-in operator. */
   readonly api: ConsoleApi;
+  /**
+   * The WebSocket API that pushes the platform's events: the console connects with a presigned URL and reads the API
+   * every `pollSeconds` only while the socket is down. @default - none: the console polls the API
+   */
+  readonly live?: ConsoleLiveChannel;
   /** How operators sign in (see OperatorSignIn). @default - a new user pool and identity pool */
   readonly signIn?: Omit<OperatorSignInProps, 'consoleUrl' | 'removalPolicy'>;
   /** Shown in the console's header. @default - the stack's name */
   readonly environmentName?: string;
-  /** How often the console reads the API again (it has no event stream on AWS). @default 10 */
+  /** How often the console reads the API again when it has no live channel, or while it is down. @default 10 */
   readonly pollSeconds?: number;
   /** The console's sources (a Vite app); built at synth time like the functions' bundles. @default <repo>/console */
   readonly consoleDir?: string;
@@ -46,8 +59,9 @@ const viteBin = (): string => path.join(path.dirname(require.resolve('vite/packa
  * naming the operator HTTP API and how operators sign in. Operators sign in on Cognito's hosted page
  * (OperatorSignIn); the console trades their ID token for AWS credentials of the operator role, which alone is
  * granted `execute-api:Invoke`, and signs each API request with them (SigV4) from the console's origin, which the
- * API allows (CORS). The console reads the API every `pollSeconds`: on AWS there is no event stream to the browser
- * yet.
+ * API allows (CORS). With a live channel (LiveEventsApi) the console also connects to its WebSocket API with a URL
+ * presigned with the same credentials (operators are granted `$connect` only), so the platform's events arrive as
+ * they happen; it reads the API every `pollSeconds` only while the socket is down.
  */
 export class OperatorConsole extends Construct {
   public readonly bucket: s3.Bucket;
@@ -133,6 +147,7 @@ export class OperatorConsole extends Construct {
       removalPolicy,
     });
     props.api.grantInvoke(this.signIn.operatorRole);
+    props.live?.grantConnect(this.signIn.operatorRole);
     props.api.allowBrowserOrigin(`https://${this.distribution.distributionDomainName}`);
 
     const deploymentLogs = new logs.LogGroup(this, 'DeployLogs', {
@@ -170,6 +185,7 @@ export class OperatorConsole extends Construct {
         }),
         s3deploy.Source.jsonData('config.json', {
           apiBase: props.api.url,
+          ...(props.live === undefined ? {} : { liveUrl: props.live.url }),
           auth: this.signIn.settings,
           pollSeconds: props.pollSeconds ?? 10,
           region: Stack.of(this).region,

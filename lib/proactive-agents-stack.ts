@@ -8,6 +8,7 @@ import { grantModelInvoke } from './bedrock-model-access';
 import { EventBackbone } from './event-backbone';
 import { Governance } from './governance';
 import { InteractionApi } from './interaction-api';
+import { LiveEventsApi } from './live-events-api';
 import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
 import { OperatorConsole } from './operator-console';
@@ -78,6 +79,8 @@ export class ProactiveAgentsStack extends Stack {
   public readonly operatorApi: InteractionApi;
   /** The operator console: the built console on S3 behind CloudFront, reading the operator API. */
   public readonly operatorConsole: OperatorConsole;
+  /** The console's push channel: a WebSocket API (IAM on $connect) fed with the platform's events. */
+  public readonly liveEvents: LiveEventsApi;
   /** The roles the executing agents' tasks run with, in sessions tagged with each task (ABAC). */
   public readonly taskRoles: Record<'fulfillment' | 'operations', TaskExecutionRole>;
   public readonly agents: Record<
@@ -88,6 +91,7 @@ export class ProactiveAgentsStack extends Stack {
     | 'network'
     | 'fulfillment'
     | 'sagaCallback'
+    | 'approvalRecorder'
     | 'operations'
     | 'policy',
     AgentFunction
@@ -351,6 +355,23 @@ export class ProactiveAgentsStack extends Stack {
     });
     this.saga.grantTaskResponse(sagaCallback.function);
 
+    // The decision trace's approvals: the saga announces each request and answer on the bus only (whoever
+    // answers: the operator API, `npm run approve`, a tier's timeout), so they are recorded from the events.
+    const approvalRecorder = new AgentFunction(this, 'ApprovalRecorder', {
+      ...common,
+      entry: path.join(handlers, 'approval-recorder.ts'),
+      serviceName: 'approval-recorder',
+      description:
+        "Records each approval the saga asks for and each answer in the incident's decision trace.",
+      eventPattern: { source: [sources.planning], detailType: ['approval_requested', 'approval_decided'] },
+      environment: { EPISODIC_TABLE_NAME: this.memory.episodic.tableName },
+    });
+    iam.Grant.addToPrincipal({
+      grantee: approvalRecorder.function,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.memory.episodic.tableArn],
+    });
+
     new CfnOutput(this, 'NetworkTableName', {
       description:
         'The fulfillment network table: seed it with `npm run network:import -- <file> --table <name>`.',
@@ -387,6 +408,7 @@ export class ProactiveAgentsStack extends Stack {
       network: networkAgent,
       fulfillment,
       sagaCallback,
+      approvalRecorder,
       operations: operationsAgent,
       policy: this.governance.policyAgent,
     };
@@ -410,14 +432,34 @@ export class ProactiveAgentsStack extends Stack {
         'fulfillment-network',
         'fulfillment-agent',
         'saga-callback',
+        'approval-recorder',
         'operations-agent',
         'policy-agent',
       ],
     });
+    // GET /incidents Queries episodic memory's sparse incidents index (its table grants are the API's own).
+    this.memory.grantIncidentListing(this.operatorApi.handler.function);
+    // The platform's own events (every producer but the order and warehouse services), pushed to the consoles.
+    this.liveEvents = new LiveEventsApi(this, 'LiveEvents', {
+      ...common,
+      apiName: `${prefix}-live`,
+      sources: [
+        sources.monitoring,
+        sources.planning,
+        sources.fulfillment,
+        sources.operations,
+        sources.governance,
+      ],
+    });
     this.operations = new Operations(this, 'Operations', {
       backbone: this.backbone,
-      // The operator API's function is watched like an agent (its DLQ, errors and throttles).
-      agents: { ...this.agents, operatorApi: this.operatorApi.handler },
+      // The operator API's function and the live channel's are watched like agents (DLQs, errors, throttles, rules).
+      agents: {
+        ...this.agents,
+        operatorApi: this.operatorApi.handler,
+        livePush: this.liveEvents.push,
+        liveConnections: this.liveEvents.connectionHandler,
+      },
       saga: this.saga,
       modelCallers: [planning],
       policyAgent: this.governance.policyAgent,
@@ -431,7 +473,13 @@ export class ProactiveAgentsStack extends Stack {
     });
     this.operatorConsole = new OperatorConsole(this, 'OperatorConsole', {
       api: this.operatorApi,
+      live: this.liveEvents,
       removalPolicy,
+    });
+    new CfnOutput(this, 'OperatorLiveEventsUrl', {
+      description:
+        "The consoles' push channel (WebSocket): connect with a SigV4-presigned URL as the operator role; it sends each platform event.",
+      value: this.liveEvents.url,
     });
     new CfnOutput(this, 'OperatorConsoleUrl', {
       description: 'The operator console (CloudFront); it reads the operator API named in its config.json.',

@@ -1,18 +1,19 @@
 /**
- * The key performance indicators of the agents, measured on a run's events: what the platform promises an
- * operator, so a drill can say whether the promise held under the fault and the timeline can show it.
- * - Time to resolution (the remediation chain: planning agent, saga, fulfillment agent): resolved or escalated
- *   within {@link RESOLUTION_TARGET_MINUTES} minutes of the spike.
- * - Ratio back to baseline (the monitoring agent): in the hour after resolution, the scope cancels at most
- *   {@link BASELINE_MULTIPLE} times its baseline ratio.
+ * The agents' KPIs (declared with them: lambdas/domain/operator/kpis.ts), measured on a run's events, so a drill
+ * can say whether the promise held under the fault and the timeline can show it.
+ * - Time to resolution (the planning agent's, for the remediation chain: planning agent, saga, fulfillment agent):
+ *   resolved or escalated within its target minutes of the spike.
+ * - Ratio back to baseline (the monitoring agent's): in the hour after resolution, the scope cancels at most its
+ *   target multiple of its baseline ratio.
  */
 
+import { RATIO_BACK_TO_BASELINE, TIME_TO_RESOLUTION } from '../lambdas/domain/operator/kpis';
 import type { EventEnvelope } from './eventbridge/bus';
 
 /** Minutes within which an incident should be resolved or escalated. */
-const RESOLUTION_TARGET_MINUTES = 30;
+const RESOLUTION_TARGET_MINUTES = TIME_TO_RESOLUTION.target;
 /** The ratio after resolution may be at most this multiple of the baseline. */
-const BASELINE_MULTIPLE = 2;
+const BASELINE_MULTIPLE = RATIO_BACK_TO_BASELINE.target;
 
 type IncidentOutcome = 'resolved' | 'escalated' | 'failed' | 'open';
 
@@ -51,22 +52,16 @@ type OrderDetail = { orderId?: string; warehouseId?: string; region?: string };
  * reroute or rebalance completed (resolved), an escalation to a person (escalated), a failure or compensation
  * without either (failed), nothing (open) — the minutes from the spike to it, and the cancellation ratio of
  * the incident's scope in the hour after it (cancellations of orders placed in that hour, over those orders).
+ * Two passes over `archive` (it must be iterable again, as the bus archive is): the incidents first, then only the
+ * orders of their scopes in the hour after each closed — a run of millions of orders holds none of the others.
  */
 export function incidentKpis(archive: Iterable<EventEnvelope>): IncidentKpi[] {
   const spikes: { detail: SpikeDetail; at: number }[] = [];
   const closes = new Map<string, { outcome: IncidentOutcome; at: number }>();
-  const orders: { id: string; at: number; warehouse?: string; region?: string }[] = [];
-  const cancelled = new Set<string>();
   for (const event of archive) {
+    if (event.source === 'retail.orders') continue;
     const type = event['detail-type'];
     const at = Date.parse(event.time);
-    if (event.source === 'retail.orders') {
-      const detail = event.detail as OrderDetail;
-      if (type === 'order_placed' && detail.orderId)
-        orders.push({ id: detail.orderId, at, warehouse: detail.warehouseId, region: detail.region });
-      else if (type === 'order_cancelled' && detail.orderId) cancelled.add(detail.orderId);
-      continue;
-    }
     if (type === 'order_cancellation_spike') {
       spikes.push({ detail: event.detail as SpikeDetail, at });
       continue;
@@ -85,17 +80,45 @@ export function incidentKpis(archive: Iterable<EventEnvelope>): IncidentKpi[] {
     // An incident closes at the first occurrence of its best outcome: resolved, else escalated, else failed.
     if (!known || RANK[outcome] > RANK[known.outcome]) closes.set(id, { outcome, at });
   }
+
+  // The hour after each closed incident, in its scope: the orders placed then, and which of them were cancelled.
+  const hours = spikes.flatMap(({ detail }) => {
+    const closedAt = closes.get(detail.correlationId)?.at;
+    return closedAt === undefined
+      ? []
+      : [{ id: detail.correlationId, scope: detail.scope, from: closedAt, to: closedAt + 3_600_000 }];
+  });
+  const placedAfter = new Map<string, Set<string>>(hours.map((h) => [h.id, new Set<string>()]));
+  const cancelled = new Set<string>();
+  if (hours.length > 0) {
+    for (const event of archive) {
+      if (event.source !== 'retail.orders') continue;
+      const detail = event.detail as OrderDetail;
+      if (!detail.orderId) continue;
+      if (event['detail-type'] === 'order_cancelled') {
+        // Only cancellations of the orders counted (the archive is in event-time order: placed before cancelled).
+        const orderId = detail.orderId;
+        if (hours.some((h) => placedAfter.get(h.id)!.has(orderId))) cancelled.add(orderId);
+        continue;
+      }
+      if (event['detail-type'] !== 'order_placed') continue;
+      const at = Date.parse(event.time);
+      for (const hour of hours) {
+        const inScope =
+          hour.scope.type === 'warehouse'
+            ? detail.warehouseId === hour.scope.id
+            : detail.region === hour.scope.id;
+        if (inScope && at >= hour.from && at < hour.to) placedAfter.get(hour.id)!.add(detail.orderId);
+      }
+    }
+  }
+
   return spikes.map(({ detail, at: spikeAt }) => {
     const close = closes.get(detail.correlationId);
     const closedAt = close?.at;
-    const inScope = (o: (typeof orders)[number]) =>
-      detail.scope.type === 'warehouse' ? o.warehouse === detail.scope.id : o.region === detail.scope.id;
-    const after =
-      closedAt === undefined
-        ? []
-        : orders.filter((o) => o.at >= closedAt && o.at < closedAt + 3_600_000 && inScope(o));
+    const after = [...(placedAfter.get(detail.correlationId) ?? [])];
     const ratioAfter =
-      after.length === 0 ? undefined : after.filter((o) => cancelled.has(o.id)).length / after.length;
+      after.length === 0 ? undefined : after.filter((id) => cancelled.has(id)).length / after.length;
     const minutesToResolution = closedAt === undefined ? undefined : (closedAt - spikeAt) / 60_000;
     return {
       correlationId: detail.correlationId,

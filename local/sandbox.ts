@@ -1,12 +1,12 @@
 import './polyfills';
-import { DynamoDBClient, CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
 import { LocalHttpApis } from './apigateway/http-api';
-import { ApprovalHold, type ApprovalHoldOptions } from './approval-hold';
+import { ApprovalHold } from './approval-hold';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
 import { getMetricData } from './cloudwatch/get-metric-data';
@@ -14,14 +14,14 @@ import { LocalCloudWatch } from './cloudwatch/local-cloudwatch';
 import { executionMetrics, queueMetrics } from './cloudwatch/stand-in-metrics';
 import { templateAlarms } from './cloudwatch/template-alarms';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
-import { LocalBedrock } from './bedrock';
+import { LocalBedrock } from './bedrock/local-bedrock';
 import { LocalEndpoint } from './endpoint';
 import { DynamoDbAuthorizer, tableKeysOf } from './iam/dynamodb-authorizer';
 import { LocalSts, StsError } from './iam/local-sts';
 import { PolicyEvaluator } from './iam/policy-evaluator';
 import { TemplateIam } from './iam/template-iam';
 import { indexBodyOf, LocalOpenSearch } from './opensearch';
-import { archivePattern, EventBridgeApi } from './eventbridge/api';
+import { EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
 import {
   LambdaApiError,
@@ -30,138 +30,31 @@ import {
   payloadTooLarge,
   type InvokeResult,
 } from './lambda/local-function';
-import { ReplayBuffer } from './replay-buffer';
+import { replayByEventTime } from './event-time-replay';
 import { LocalQueue, LocalSqs, SqsEventSourceMapping, type MessageAttribute } from './sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
 import { loadTemplate, ResolvedTemplate } from './template';
-import type { TraceCollectorOptions } from './xray/collector';
 import { SandboxTracing } from './xray/sandbox-tracing';
+import { createTemplateQueues } from './template-queues';
+import { asEnvironment, sandboxFunctionEnvironment } from './function-environment';
+import { templateAsyncInvokeConfigs } from './template-async-invoke';
+import { templateArchives, templateRules } from './template-rules';
+import { createTemplateStateMachines } from './template-state-machines';
+import { createTemplateTables } from './template-tables';
+import type {
+  AsyncInvokeConfig,
+  DroppedDelivery,
+  RejectedInput,
+  ReplayEvent,
+  ReplayOptions,
+  ReplayStats,
+  SandboxOptions,
+} from './sandbox-options';
 
-export interface SandboxOptions {
-  /** The cloud assembly (`cdk.out`). */
-  readonly assemblyDir: string;
-  /** Where each function's logs go (one file per function). @default - discarded */
-  readonly logDir?: string;
-  /** @default 'us-east-1' */
-  readonly region?: string;
-  /** @default '123456789012' */
-  readonly accountId?: string;
-  /** Initial virtual time (ms). @default 2026-01-01T00:00:00Z */
-  readonly startTime?: number;
-  /** Fault drills. @default - none */
-  readonly faults?: SandboxFaults;
-  /** Deliver only to these agents (by service name) and state machines; other targets are left out. @default - all */
-  readonly onlyConsumers?: readonly string[];
-  /**
-   * Keep the DynamoDB tables on disk (LevelDB in a temporary directory, removed on stop) instead of in memory, so
-   * a long replay's order book and window counters do not grow the process. @default false
-   */
-  readonly tablesOnDisk?: boolean;
-  /**
-   * Keep the DynamoDB tables in this directory (emptied at start) and leave them there on stop, so the run's
-   * memory can be read afterwards (`npm run trace`). @default - see `tablesOnDisk`
-   */
-  readonly tablesDir?: string;
-  /**
-   * AppConfig: files to serve instead of the ones the template names, by configuration profile name (e.g.
-   * `{ governance: '/tmp/governance.json' }`). @default - each hosted configuration's own file (config/…)
-   */
-  readonly appConfigFiles?: Readonly<Record<string, string>>;
-  /**
-   * Human in the loop: before the virtual clock moves, wait in real time while a callback task of these states
-   * is pending (an approval), until it is answered or `realSeconds` have passed (local/approval-hold.ts).
-   * @default - the clock never waits for a person: an approval times out as soon as nothing else happens
-   */
-  readonly holdForApprovals?: ApprovalHoldOptions;
-  /**
-   * X-Ray: collect the segments of traced functions and state machines, carrying trace headers through EventBridge,
-   * SQS and Step Functions as AWS does (local/xray/). Costs an async hook per promise in every function: leave it
-   * off for large replays. @default false
-   */
-  readonly traces?: boolean | TraceCollectorOptions;
-}
-
-/** Faults the sandbox injects (`npm start -- --fault <name>`). */
-export interface SandboxFaults {
-  /**
-   * This agent spends `secondsPerRecord` of virtual time per record for `forSeconds` from its first invocation
-   * (its poller holds the batch meanwhile), so its stream backs up on the virtual clock.
-   */
-  readonly slowConsumer?: {
-    readonly service: string;
-    readonly secondsPerRecord: number;
-    readonly forSeconds: number;
-  };
-  /** Every rule target receives every event twice (EventBridge and SQS are at-least-once). */
-  readonly duplicateDelivery?: boolean;
-  /**
-   * Every other invocation of this agent hangs after its work until its (shortened) timeout kills it, for
-   * `forSeconds` of virtual time from its first invocation (for ever when absent).
-   */
-  readonly lambdaTimeout?: {
-    readonly service: string;
-    readonly timeoutSeconds: number;
-    readonly forSeconds?: number;
-  };
-  /** The model answers Converse with Bedrock's ThrottlingException. */
-  readonly llmThrottle?: boolean;
-}
-
-export interface AsyncInvokeConfig {
-  readonly maximumRetryAttempts: number;
-  readonly maximumEventAgeSeconds: number;
-  readonly onFailureArn?: string;
-}
-
-/** An input the sandbox refused, with the reason (nothing is dropped silently). */
-export interface RejectedInput {
-  readonly line?: number;
-  readonly reason: string;
-  readonly raw: string;
-}
-
-/** A record AWS would have dropped because its destination refused it (an oversized DLQ or on-failure message). */
-export interface DroppedDelivery {
-  /** The dead-letter queue or on-failure destination that refused it. */
-  readonly destination: string;
-  readonly eventId?: string;
-  /** Why the destination refused the record. */
-  readonly reason: string;
-  /** Why the record was written: the delivery's own failure (the dead-letter record's ERROR_CODE and message). */
-  readonly cause?: string;
-}
-
-/** One event to replay: the envelope, its event time (ms; NaN if it has none) and its line in the input. */
-export interface ReplayEvent {
-  readonly raw: unknown;
-  readonly time: number;
-  readonly line?: number;
-}
-
-export interface ReplayOptions {
-  /** How far out of event-time order a streamed event may arrive and still be replayed in order. @default 1800 */
-  readonly reorderSeconds?: number;
-  /** Events held at most before the earliest step runs anyway (bounds memory). @default 200000 */
-  readonly maxBuffered?: number;
-}
-
-/** What a replay put on the bus. */
-export interface ReplayStats {
-  /** Events read (timed or not). */
-  readonly events: number;
-  /** Events that arrived after their step had run: put on the bus late, with their own event time. */
-  readonly late: number;
-  /** Virtual-time steps run. */
-  readonly steps: number;
-  /** The most events held at once waiting for their step (the reorder window's worth, not the stream's). */
-  readonly maxBuffered: number;
-}
+// The options and records callers name come from here, as before the split.
+export type * from './sandbox-options';
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
-
-/** A resolved `Environment.Variables` map as Lambda keeps it: every value a string. */
-const asEnvironment = (variables: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(variables as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 
 /** The name an agent goes by in reports: its Powertools service name. */
 const consumerName = (fn: LocalFunction): string =>
@@ -269,71 +162,28 @@ export class Sandbox {
   }
 
   /**
-   * Replays events in event-time order: the clock moves to each step's time (firing due timers), the step's
-   * events go on the bus, and the sandbox settles before time moves on. Then pending timers (retries,
-   * visibility timeouts, task timeouts) run out within `horizonSeconds` after the last event.
-   *
-   * `events` may be a stream (an async iterable, e.g. a file read line by line): events are held only until
-   * their step runs. A step runs once an event `reorderSeconds` past its end has been read (or more than
-   * `maxBuffered` events are waiting), so events up to `reorderSeconds` out of order are replayed in event-time
-   * order; one that arrives later than that, after its step has run, goes on the bus in the current step with
-   * its own event time (a late event) and is counted in `late`. An array is sorted first, as a whole. Events
-   * without a usable time (NaN) go on the bus after the last step, where PutEvents stamps or refuses them.
+   * Replays events in event-time order on the virtual clock, step by step, then lets pending timers run out within
+   * `horizonSeconds` (local/event-time-replay.ts: reordering, late and untimed events).
    */
-  async replay(
+  replay(
     events: Iterable<ReplayEvent> | AsyncIterable<ReplayEvent>,
     stepSeconds = 60,
     horizonSeconds = 86_400,
     options: ReplayOptions = {},
   ): Promise<ReplayStats> {
-    const stepMs = stepSeconds * 1000;
-    const reorderMs = (options.reorderSeconds ?? 1800) * 1000;
-    const maxBuffered = options.maxBuffered ?? 200_000;
-    const source = Array.isArray(events)
-      ? [...(events as readonly ReplayEvent[])].sort((a, b) => a.time - b.time)
-      : events;
-    const buffer = new ReplayBuffer<ReplayEvent>();
-    const untimed: ReplayEvent[] = [];
-    const stats = { events: 0, late: 0, steps: 0, maxBuffered: 0 };
-    let newest = -Infinity;
-    let lastStepEnd = -Infinity;
-    const stepEndOf = (time: number) => Math.floor(time / stepMs) * stepMs + stepMs;
-    const runStep = async () => {
-      let stepEnd = stepEndOf(buffer.earliest()!);
-      if (stepEnd < lastStepEnd) stepEnd = lastStepEnd;
-      const batch = buffer.takeBefore(stepEnd);
-      if (stepEnd === lastStepEnd) stats.late += batch.length;
-      // The step's events keep their own times; the work they set off happens at the end of the step, like a
-      // batching window closing, so everything an agent emits is stamped at or after the facts it saw.
-      await this.advanceTo(stepEnd - 1);
-      for (const event of batch) this.put(event.raw, event.line);
-      await this.settle();
-      lastStepEnd = stepEnd;
-      stats.steps++;
-    };
-    for await (const event of source) {
-      stats.events++;
-      if (!Number.isFinite(event.time)) {
-        untimed.push(event);
-        continue;
-      }
-      buffer.push(event);
-      if (buffer.size > stats.maxBuffered) stats.maxBuffered = buffer.size;
-      if (event.time > newest) newest = event.time;
-      while (
-        buffer.size > 0 &&
-        (stepEndOf(buffer.earliest()!) + reorderMs <= newest || buffer.size > maxBuffered)
-      ) {
-        await runStep();
-      }
-    }
-    while (buffer.size > 0) await runStep();
-    if (untimed.length > 0) {
-      for (const event of untimed) this.put(event.raw, event.line);
-      await this.settle();
-    }
-    await this.drain(this.clock.now() + horizonSeconds * 1000);
-    return stats;
+    return replayByEventTime(
+      {
+        put: (raw, line) => this.put(raw, line),
+        advanceTo: (ms) => this.advanceTo(ms),
+        settle: () => this.settle(),
+        drain: (until) => this.drain(until),
+        now: () => this.clock.now(),
+      },
+      events,
+      stepSeconds,
+      horizonSeconds,
+      options,
+    );
   }
 
   /** Runs pending timers in time order until none is left before `until`. */
@@ -480,34 +330,7 @@ export class Sandbox {
   }
 
   private async createTables(): Promise<void> {
-    const tables = [
-      ...this.template.resourcesOfType('AWS::DynamoDB::GlobalTable'),
-      ...this.template.resourcesOfType('AWS::DynamoDB::Table'),
-    ];
-    for (const [logicalId, resource] of tables) {
-      const p = resource.Properties ?? {};
-      const indexes = (p.GlobalSecondaryIndexes ?? []) as {
-        IndexName: string;
-        KeySchema: unknown;
-        Projection: unknown;
-      }[];
-      const input = {
-        TableName: this.template.physicalName(logicalId),
-        KeySchema: p.KeySchema,
-        AttributeDefinitions: p.AttributeDefinitions,
-        BillingMode: 'PAY_PER_REQUEST',
-        ...(indexes.length > 0
-          ? {
-              GlobalSecondaryIndexes: indexes.map((i) => ({
-                IndexName: i.IndexName,
-                KeySchema: i.KeySchema,
-                Projection: i.Projection,
-              })),
-            }
-          : {}),
-      } as CreateTableCommandInput;
-      await this.dynamodb.send(new CreateTableCommand(input));
-    }
+    await createTemplateTables(this.template, this.dynamodb);
   }
 
   /**
@@ -534,28 +357,7 @@ export class Sandbox {
   }
 
   private createQueues(): void {
-    const queues = this.template.resourcesOfType('AWS::SQS::Queue');
-    for (const [logicalId, resource] of queues) {
-      const visibility = Number(resource.Properties?.VisibilityTimeout ?? 30);
-      this.sqs.add(
-        new LocalQueue(
-          this.template.physicalName(logicalId),
-          this.template.arn(logicalId),
-          this.template.queueUrl(logicalId),
-          visibility,
-          this.clock,
-        ),
-      );
-    }
-    for (const [logicalId, resource] of queues) {
-      const redrive = this.template.resolve(resource.Properties?.RedrivePolicy) as
-        { deadLetterTargetArn: string; maxReceiveCount: number } | undefined;
-      if (!redrive) continue;
-      const queue = this.sqs.byArnOrUrl(this.template.arn(logicalId))!;
-      const deadLetterQueue = this.sqs.byArnOrUrl(redrive.deadLetterTargetArn);
-      if (deadLetterQueue)
-        queue.redrive = { deadLetterQueue, maxReceiveCount: Number(redrive.maxReceiveCount) };
-    }
+    createTemplateQueues(this.template, this.sqs, this.clock);
   }
 
   private createFunctions(dynamoUrl: string, region: string): void {
@@ -576,28 +378,16 @@ export class Sandbox {
       const timeoutSeconds = Number(p.Timeout ?? 3);
       // CreateFunction refuses a function whose variables exceed 4 KB (the ones the sandbox adds are Lambda's own).
       checkEnvironmentSize(functionName, asEnvironment(awsShaped.resolve(templateVariables)));
-      const environment: Record<string, string> = {
-        ...asEnvironment(variables),
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
+      const environment = sandboxFunctionEnvironment(asEnvironment(variables), {
+        region,
+        functionName,
+        memorySize,
         // Signed as the function's role: STS knows the caller by its access key id.
-        AWS_ACCESS_KEY_ID: this.sts.accessKeyFor(String(this.template.resolve(p.Role))) ?? 'sandbox',
-        AWS_SECRET_ACCESS_KEY: 'sandbox',
-        AWS_ENDPOINT_URL_STS: this.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
-        AWS_ENDPOINT_URL_EVENTBRIDGE: this.endpoint,
-        AWS_ENDPOINT_URL_SFN: this.endpoint,
-        AWS_ENDPOINT_URL_SQS: this.endpoint,
-        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `${this.http2Endpoint}/bedrock`,
-        AWS_ENDPOINT_URL_APPCONFIGDATA: `${this.endpoint}/appconfigdata`,
-        AWS_ENDPOINT_URL_CLOUDWATCH: this.endpoint,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_LAMBDA_FUNCTION_NAME: functionName,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-        TZ: 'UTC',
-      };
+        accessKeyId: this.sts.accessKeyFor(String(this.template.resolve(p.Role))) ?? 'sandbox',
+        endpoint: this.endpoint,
+        http2Endpoint: this.http2Endpoint,
+        dynamoUrl,
+      });
       const codeDir = this.template.assetDir(logicalId);
       const handler = typeof p.Handler === 'string' ? p.Handler : 'index.handler';
       // X-Ray (option `traces`): the function's TracingConfig decides, as on AWS.
@@ -622,15 +412,8 @@ export class Sandbox {
       if (traces && tracingMode) fn.tracing = traces.forFunction(fn.config, tracingMode);
       this.functions.set(logicalId, fn);
     }
-    for (const [, resource] of this.template.resourcesOfType('AWS::Lambda::EventInvokeConfig')) {
-      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
-        ?.OnFailure?.Destination;
-      this.asyncConfigs.set(String(p.FunctionName), {
-        maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? 2),
-        maximumEventAgeSeconds: Number(p.MaximumEventAgeInSeconds ?? 21_600),
-        onFailureArn: destination,
-      });
+    for (const [functionName, config] of templateAsyncInvokeConfigs(this.template)) {
+      this.asyncConfigs.set(functionName, config);
     }
     for (const [, resource] of this.template.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
       const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
@@ -742,20 +525,7 @@ export class Sandbox {
       { region, accountId },
     );
     this.sfn.tracing = this.traces?.forStepFunctions();
-    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
-      const p = resource.Properties ?? {};
-      let definition = str(this.template.resolve(p.DefinitionString ?? p.Definition));
-      const substitutions = this.template.resolve(p.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
-      for (const [key, value] of Object.entries(substitutions))
-        definition = definition.split(`\${${key}}`).join(String(value));
-      this.sfn.createStateMachine({
-        stateMachineArn: this.template.arn(logicalId),
-        name: this.template.physicalName(logicalId),
-        definition,
-        type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
-        tracingEnabled: (p.TracingConfiguration as { Enabled?: unknown } | undefined)?.Enabled === true,
-      });
-    }
+    createTemplateStateMachines(this.template, this.sfn);
   }
 
   private createBus(region: string, accountId: string): void {
@@ -793,44 +563,11 @@ export class Sandbox {
       },
     );
     this.bus.tracing = this.traces?.forBus(this.bus.name);
-    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::Events::Rule')) {
-      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      if (p.EventBusName !== this.bus.name && p.EventBusName !== this.bus.arn) continue;
-      if (p.State === 'DISABLED' || !p.EventPattern) continue;
-      const targets = ((p.Targets ?? []) as Record<string, unknown>[]).map((t): RuleTarget => ({
-        id: String(t.Id),
-        arn: String(t.Arn),
-        input: t.Input as string | undefined,
-        inputPath: t.InputPath as string | undefined,
-        inputTransformer: t.InputTransformer
-          ? {
-              inputPathsMap: (t.InputTransformer as { InputPathsMap?: Record<string, string> }).InputPathsMap,
-              inputTemplate: String((t.InputTransformer as { InputTemplate: string }).InputTemplate),
-            }
-          : undefined,
-        maximumRetryAttempts: Number(
-          (t.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts ?? 185,
-        ),
-        maximumEventAgeSeconds: Number(
-          (t.RetryPolicy as { MaximumEventAgeInSeconds?: number } | undefined)?.MaximumEventAgeInSeconds ??
-            86_400,
-        ),
-        deadLetterArn: (t.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,
-      }));
-      const kept = targets.filter((target) => this.consumerWanted(target.arn));
-      if (kept.length > 0)
-        this.bus.addRule(typeof p.Name === 'string' ? p.Name : logicalId, p.EventPattern, kept);
+    for (const rule of templateRules(this.template, this.bus)) {
+      const kept = rule.targets.filter((target) => this.consumerWanted(target.arn));
+      if (kept.length > 0) this.bus.addRule(rule.name, rule.pattern, kept);
     }
-    const archives = this.template.resourcesOfType('AWS::Events::Archive').map(([logicalId, resource]) => {
-      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      const name = typeof p.ArchiveName === 'string' ? p.ArchiveName : logicalId;
-      return {
-        name,
-        arn: `arn:aws:events:${region}:${accountId}:archive/${name}`,
-        pattern: archivePattern(p.EventPattern),
-        retentionDays: Number(p.RetentionDays ?? 0),
-      };
-    });
+    const archives = templateArchives(this.template, region, accountId);
     this.eventsApi = new EventBridgeApi(this.bus, archives, { region, accountId });
   }
 

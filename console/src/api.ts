@@ -28,6 +28,13 @@ export interface AgentStatus {
     /** Spend over ceiling; null when the ceiling is 0 yet something was spent. */
     readonly burn: number | null;
   };
+  /** The KPIs the agent is held to (lambdas/domain/operator/kpis.ts): at most `target` `unit`. */
+  readonly kpis?: readonly {
+    readonly id: string;
+    readonly description: string;
+    readonly target: number;
+    readonly unit: string;
+  }[];
 }
 
 /** A pending approval as `GET /approvals` lists it (the task token stays with the saga). */

@@ -8,8 +8,11 @@ import {
 } from './api';
 import type { ConsoleConfig } from './config';
 import type { ApiFetch } from './signed-fetch';
+import { withListing } from './incident-listing';
 import { newestFirst, withEvent, type LiveIncident } from './incidents';
 import { subscribe } from './live';
+import type { PlatformEventMessage } from './live-messages';
+import { connectLiveSocket } from './live-socket';
 import { pointOf, RatioWindows, type RatioPoint } from './ratio-windows';
 import { AgentsPanel } from './views/agents';
 import { OverrideRatePanel } from './views/override-rate';
@@ -27,25 +30,34 @@ const OVERRIDE_RATE_MS = 60_000;
 const BEFORE_MS = 2 * 3600_000;
 const AFTER_MS = 3600_000;
 
-/** An incident the API lists (AWS without the live stream): shown with its summary, without events. */
-const fromSummary = (summary: IncidentSummary): LiveIncident => ({
-  id: summary.id,
-  openedAt: summary.openedAt,
-  status: summary.status,
-  events: [],
-});
+/**
+ * How the console hears of new events: the sandbox's server-sent events (`eventsUrl`), the AWS WebSocket push channel
+ * (`liveUrl`, with a presigner), or neither (it polls the API).
+ */
+type LiveChannel = 'stream' | 'socket' | 'poll';
 
 export function App({
   config,
   send,
+  presign,
   onSignOut,
 }: {
   config: ConsoleConfig;
   send?: ApiFetch;
+  /** On AWS: presigns the push channel's URL with the operator's credentials (SigV4 in the query string). */
+  presign?: (url: string) => Promise<string>;
   /** On AWS: ends the operator's sign-in (the header shows a sign-out button). */
   onSignOut?: () => void;
 }) {
   const api = useMemo(() => new OperatorApi(config, send), [config, send]);
+  const channel: LiveChannel =
+    config.eventsUrl !== undefined
+      ? 'stream'
+      : config.liveUrl !== undefined && presign !== undefined
+        ? 'socket'
+        : 'poll';
+  // Whether the push channel is open now: the API's incident listing is read only while it is not.
+  const socketOpen = useRef(false);
   const [incidents, setIncidents] = useState<ReadonlyMap<string, LiveIncident>>(new Map());
   const [selected, setSelected] = useState<string | undefined>();
   const [approvals, setApprovals] = useState<PendingApproval[]>([]);
@@ -60,19 +72,23 @@ export function App({
   const ratios = useRef(new RatioWindows());
   const [ratioVersion, setRatioVersion] = useState(0);
 
-  const refresh = useCallback(async () => {
-    try {
-      const [pending, agentList] = await Promise.all([api.approvals(), api.agents()]);
-      setApprovals(pending);
-      setAgents(agentList);
-      if (config.eventsUrl === undefined) {
-        const listed = await api.incidents();
-        setIncidents(new Map(listed.map((summary) => [summary.id, fromSummary(summary)])));
+  /** Reads the inbox and the agents; and the incidents when no channel brings their events (or to catch up). */
+  const refresh = useCallback(
+    async (catchUp = false) => {
+      try {
+        const [pending, agentList] = await Promise.all([api.approvals(), api.agents()]);
+        setApprovals(pending);
+        setAgents(agentList);
+        if (channel === 'poll' || (channel === 'socket' && (catchUp || !socketOpen.current))) {
+          const listed: IncidentSummary[] = await api.incidents();
+          setIncidents((current) => withListing(current, listed));
+        }
+      } catch (error) {
+        setNotice((error as Error).message);
       }
-    } catch (error) {
-      setNotice((error as Error).message);
-    }
-  }, [api, config.eventsUrl]);
+    },
+    [api, channel],
+  );
 
   const refreshOverrides = useCallback(async () => {
     try {
@@ -92,23 +108,44 @@ export function App({
     void refresh();
     const timer = setInterval(
       () => void refresh(),
-      config.eventsUrl === undefined ? (config.pollSeconds ?? 10) * 1000 : REFRESH_MS,
+      channel === 'stream' ? REFRESH_MS : (config.pollSeconds ?? 10) * 1000,
     );
     return () => clearInterval(timer);
-  }, [refresh, config]);
+  }, [refresh, config, channel]);
+
+  /** One platform event, from either channel, into the incident fold. */
+  const onPlatform = useCallback(
+    (event: PlatformEventMessage) => {
+      if (event.time > (newestEventTime.current ?? '')) newestEventTime.current = event.time;
+      setIncidents((current) => withEvent(current, event));
+      if (event.correlationId !== undefined) setSelected((current) => current ?? event.correlationId);
+      if (REFRESH_ON.has(event.detailType)) void refresh();
+      if (event.detailType === 'approval_decided') void refreshOverrides();
+    },
+    [refresh, refreshOverrides],
+  );
+
+  useEffect(() => {
+    const { liveUrl } = config;
+    if (channel !== 'socket' || liveUrl === undefined || presign === undefined) return undefined;
+    return connectLiveSocket(() => presign(liveUrl), {
+      platform: onPlatform,
+      connected: (open) => {
+        socketOpen.current = open;
+        setConnected(open);
+        // What happened while the socket was down (or before it opened) is read from the API once.
+        if (open) void refresh(true);
+      },
+      problem: (error) => setNotice(error.message),
+    });
+  }, [config, channel, presign, onPlatform, refresh]);
 
   useEffect(() => {
     if (config.eventsUrl === undefined) return undefined;
     // The chart redraws at most twice a second, however fast orders arrive.
     let redraw: ReturnType<typeof setTimeout> | undefined;
     return subscribe(config.eventsUrl, {
-      platform: (event) => {
-        if (event.time > (newestEventTime.current ?? '')) newestEventTime.current = event.time;
-        setIncidents((current) => withEvent(current, event));
-        if (event.correlationId !== undefined) setSelected((current) => current ?? event.correlationId);
-        if (REFRESH_ON.has(event.detailType)) void refresh();
-        if (event.detailType === 'approval_decided') void refreshOverrides();
-      },
+      platform: onPlatform,
       input: (event) => {
         ratios.current.add(event);
         redraw ??= setTimeout(() => {
@@ -120,7 +157,7 @@ export function App({
       finished: () => setFinished(true),
       connected: setConnected,
     });
-  }, [config, refresh, refreshOverrides]);
+  }, [config, onPlatform]);
 
   const answer = useCallback(
     async (id: string, decision: 'approve' | 'reject', reason: string) => {
@@ -173,8 +210,12 @@ export function App({
       <header class="top">
         <h1>Proactive Agents — operator console</h1>
         <span class="environment">{config.environment}</span>
-        {config.eventsUrl === undefined ? (
+        {channel === 'poll' ? (
           <span class="live">polling every {config.pollSeconds ?? 10} s</span>
+        ) : channel === 'socket' ? (
+          <span class={`live ${connected ? 'on' : 'off'}`} data-testid="live-status">
+            {connected ? 'live' : `reconnecting… (polling every ${config.pollSeconds ?? 10} s)`}
+          </span>
         ) : (
           <span class={`live ${connected ? 'on' : 'off'}`} data-testid="live-status">
             {connected ? (finished ? 'live · replay finished' : 'live') : 'reconnecting…'}

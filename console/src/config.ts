@@ -1,7 +1,7 @@
 /**
  * `config.json`, served beside the console: where its API is and how it hears about new events. The same build
- * runs on AWS (S3 + CloudFront, the operator HTTP API's URL) and in the sandbox (`npm run console`, a local
- * server that signs API requests and streams the bus).
+ * runs on AWS (S3 + CloudFront, the operator HTTP API's URL and its WebSocket push channel) and in the sandbox
+ * (`npm run console`, a local server that signs API requests and streams the bus as server-sent events).
  */
 import type { CognitoSignIn } from './sign-in';
 
@@ -9,10 +9,16 @@ export interface ConsoleConfig {
   /** Base URL of the operator HTTP API (`/api` in the sandbox; the API's URL on AWS). */
   readonly apiBase: string;
   /**
-   * Server-sent events of every event put on the bus (the sandbox's `/events`). Without it the console polls the
-   * API every `pollSeconds`.
+   * Server-sent events of every event put on the bus (the sandbox's `/events`). Without it (or `liveUrl`) the console
+   * polls the API every `pollSeconds`.
    */
   readonly eventsUrl?: string;
+  /**
+   * On AWS: the WebSocket API that pushes each platform event (`wss://<api id>.execute-api.<region>.amazonaws.com/live`).
+   * The console connects with a URL presigned with the operator's credentials (`auth`), reconnects with backoff, and
+   * polls the API every `pollSeconds` only while the socket is down.
+   */
+  readonly liveUrl?: string;
   /** @default 10 */
   readonly pollSeconds?: number;
   /** The region the platform runs in (for X-Ray console links). */

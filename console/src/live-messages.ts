@@ -1,20 +1,13 @@
 /**
  * What the sandbox's `/events` stream sends (`local/console/live-events.ts`): one server-sent event per event put
- * on the bus.
+ * on the bus. On AWS the WebSocket channel sends platform events only (`LiveSocketFrame`).
  */
 
-/** `event: platform` — an event the platform emitted, with the incident it belongs to and its one-line summary. */
-export interface PlatformEventMessage {
-  readonly id: string;
-  /** Event time (ISO 8601). */
-  readonly time: string;
-  readonly source: string;
-  readonly detailType: string;
-  readonly correlationId?: string;
-  readonly summary: string;
-  /** The event's detail, without task tokens. */
-  readonly detail: unknown;
-}
+/**
+ * `event: platform` — an event the platform emitted, with the incident it belongs to and its one-line summary. The
+ * AWS push channel (WebSocket) sends the same message, built by the same code.
+ */
+export type { LiveSocketFrame, PlatformEventMessage } from '../../lambdas/domain/contracts/live-message';
 
 /** `event: input` — an order or warehouse event from an existing service, compacted to what the ratio counts. */
 export interface InputEventMessage {

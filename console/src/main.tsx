@@ -10,6 +10,7 @@ import {
   type BrowserSession,
   type CognitoSignIn,
 } from './sign-in';
+import { presignedSocketUrl } from './live-socket';
 import { operatorCredentials, signedFetch, type ApiFetch } from './signed-fetch';
 import './styles.css';
 import { TracePage } from './views/trace-page';
@@ -25,10 +26,14 @@ function browserSession(): BrowserSession {
 }
 
 /**
- * On AWS, the operator signs in first (Cognito's hosted page, then back here with a code); the API requests are
- * then signed with the operator's credentials. Undefined when the browser is being sent to the sign-in page.
+ * On AWS, the operator signs in first (Cognito's hosted page, then back here with a code); the API requests, and the
+ * push channel's URL, are then signed with the operator's credentials. Undefined when the browser is being sent to
+ * the sign-in page.
  */
-async function signedIn(auth: CognitoSignIn, root: HTMLElement): Promise<ApiFetch | undefined> {
+async function signedIn(
+  auth: CognitoSignIn,
+  root: HTMLElement,
+): Promise<{ send: ApiFetch; presign: (url: string) => Promise<string> } | undefined> {
   const session = browserSession();
   const here = new URL(window.location.href);
   const redirectUri = `${window.location.origin}/`;
@@ -46,10 +51,11 @@ async function signedIn(auth: CognitoSignIn, root: HTMLElement): Promise<ApiFetc
     window.location.assign(await authorizeUrl(auth, redirectUri, session));
     return undefined;
   }
-  return signedFetch(
-    auth.region,
-    operatorCredentials(auth, () => currentIdToken(auth, session)),
-  );
+  const credentials = operatorCredentials(auth, () => currentIdToken(auth, session));
+  return {
+    send: signedFetch(auth.region, credentials),
+    presign: (url) => presignedSocketUrl(url, auth.region, credentials),
+  };
 }
 
 /** `config.json` beside the console says where the API is (written by the stack on AWS, the server locally). */
@@ -66,8 +72,8 @@ async function start(): Promise<void> {
     render(<TracePage config={config} correlationId={traced} />, root);
     return;
   }
-  const send = config.auth === undefined ? undefined : await signedIn(config.auth, root);
-  if (config.auth !== undefined && send === undefined) return;
+  const signed = config.auth === undefined ? undefined : await signedIn(config.auth, root);
+  if (config.auth !== undefined && signed === undefined) return;
   const { auth } = config;
   const signOut =
     auth === undefined
@@ -76,7 +82,7 @@ async function start(): Promise<void> {
           onSignOut: () =>
             window.location.assign(signOutUrl(auth, `${window.location.origin}/`, browserSession())),
         };
-  render(<App config={config} {...(send === undefined ? {} : { send })} {...signOut} />, root);
+  render(<App config={config} {...(signed ?? {})} {...signOut} />, root);
 }
 
 void start();

@@ -1,43 +1,8 @@
 /*
- * What the trace view reads of the sandbox's `GET /traces/<correlationId>` answer (`local/xray/waterfall.ts`'s
- * `Waterfall`; the console, a browser app, knows the answer's shape only), and where each row's bar goes.
+ * Where each row's bar of the trace view goes, from the sandbox's `GET /traces/<correlationId>` answer (its shape:
+ * `trace-messages.ts`).
  */
-
-/** One segment or subsegment; times in milliseconds from the waterfall's first start. */
-export interface TraceNode {
-  readonly id: string;
-  readonly parentId?: string;
-  /** The event's detail-type, `Lambda <function>`, `Step Functions <state machine>`, `DynamoDB Query`, … */
-  readonly label: string;
-  readonly kind: 'segment' | 'subsegment';
-  readonly origin?: string;
-  readonly offsetMs: number;
-  /** Undefined while the segment is in progress. */
-  readonly durationMs?: number;
-  readonly inProgress: boolean;
-  readonly error: boolean;
-  readonly fault: boolean;
-  readonly throttle: boolean;
-  readonly errorMessage?: string;
-  /** Spans of other traces (an SQS batch's other producers). */
-  readonly links: readonly { readonly traceId: string; readonly id: string }[];
-  /** Its parent was never received: it is drawn as a root. */
-  readonly missingParent: boolean;
-  readonly children: readonly TraceNode[];
-}
-
-export interface TraceWaterfall {
-  readonly traceIds: readonly string[];
-  readonly durationMs: number;
-  readonly nodeCount: number;
-  readonly roots: readonly TraceNode[];
-}
-
-/** `GET /traces/<correlationId>`'s body. */
-export interface IncidentTrace {
-  readonly correlationId: string;
-  readonly waterfall: TraceWaterfall;
-}
+import type { TraceNode, TraceWaterfall } from './trace-messages';
 
 /** A row of the drawing: the node, its depth, and its bar in percent of the shared time axis. */
 export interface TraceRow {

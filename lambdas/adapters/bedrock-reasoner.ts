@@ -17,6 +17,7 @@ import type {
   ReasoningRequest,
 } from '../domain/memory/reasoner';
 import { ReasonerUnavailable } from '../domain/planning/errors';
+import { incidentRequestMetadata } from './bedrock-request-metadata';
 
 /** The tool the model calls when no catalog task fits: planning then escalates to an operator. */
 const ESCALATE_TOOL = 'escalate_to_operator';
@@ -182,7 +183,7 @@ const exchangeMessages = (messages: readonly Message[]): ExchangeMessage[] =>
 /**
  * The reasoner on AWS: Bedrock `Converse` with tool use, the task catalog as the tools (each with the JSON
  * Schema of its parameters). A retry replays the rejected calls with error results, so the model sees what it
- * proposed and why it was refused.
+ * proposed and why it was refused. Each call is tagged with its incident (`requestMetadata`), for invocation logs.
  */
 export class BedrockReasoner implements Reasoner {
   private readonly client: BedrockRuntimeClient;
@@ -229,6 +230,7 @@ export class BedrockReasoner implements Reasoner {
           system: [{ text: SYSTEM_PROMPT }],
           messages,
           inferenceConfig: { maxTokens: this.options.maxTokens ?? 1024, temperature: 0 },
+          requestMetadata: incidentRequestMetadata(request.incident),
           ...(this.options.guardrail && {
             guardrailConfig: {
               guardrailIdentifier: this.options.guardrail.identifier,

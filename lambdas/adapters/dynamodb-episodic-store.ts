@@ -6,13 +6,19 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { EpisodicRecord, EpisodicStore } from '../domain/memory/episodic';
+import { INCIDENT_LISTING_KINDS } from '../domain/operator/incidents';
 
 const DAY_S = 86_400;
+
+/** The partition of the sparse `incidents` index (lib/memory.ts) that every incident-listing record carries. */
+export const INCIDENT_LISTING = 'incident';
 
 /**
  * Episodic memory in DynamoDB: `pk` = entity, `sk` = `<time>#<kind>#<correlationId>[#<discriminator>]` so a time
  * range is one Query. Every record carries the table's TTL attribute `expiresAt` (epoch seconds), `retentionDays` after the
- * record's time: a replayed record expires when the original would have.
+ * record's time: a replayed record expires when the original would have. The records that list incidents (plans,
+ * escalations, outcomes) also carry the keys of the sparse `incidents` index: `listing` ({@link INCIDENT_LISTING})
+ * and `listedAt` (`<time>#<correlationId>`), so the operator API lists incidents newest first with a Query.
  */
 export class DynamoEpisodicStore implements EpisodicStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -37,6 +43,10 @@ export class DynamoEpisodicStore implements EpisodicStore {
           ...(record.discriminator === undefined ? {} : { discriminator: record.discriminator }),
           detail: JSON.stringify(record.data),
           expiresAt: Math.floor(Date.parse(record.time) / 1000) + this.retentionDays * DAY_S,
+          ...(INCIDENT_LISTING_KINDS.includes(record.kind) && {
+            listing: INCIDENT_LISTING,
+            listedAt: `${record.time}#${record.correlationId}`,
+          }),
         },
       }),
     );

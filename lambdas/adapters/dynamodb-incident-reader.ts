@@ -1,18 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { traceEntityOf } from '../domain/memory/decision-trace';
 import type { EpisodicRecord } from '../domain/memory/episodic';
-import { INCIDENT_LISTING_KINDS } from '../domain/operator/incidents';
-import { DynamoEpisodicStore } from './dynamodb-episodic-store';
+import { INCIDENT_OPENING_KINDS } from '../domain/operator/incidents';
+import { DynamoEpisodicStore, INCIDENT_LISTING } from './dynamodb-episodic-store';
+
+/** Listing records read per incident asked for (a plan or escalation, and an outcome), per page. */
+const RECORDS_PER_INCIDENT = 3;
 
 /**
- * Incidents in episodic memory, for the operator API: the records that list them (plans, escalations, outcomes)
- * and one incident's whole decision trace.
+ * Incidents in episodic memory, for the operator API: the records that list the newest incidents (plans,
+ * escalations, outcomes) and one incident's whole decision trace.
  *
- * The listing is a Scan filtered to those kinds: episodic memory is keyed by entity and time, with no index
- * across entities. It reads the whole table (paged), which is fine for an operator's occasional look at a table
- * whose items expire, and is the first thing to replace (a sparse index on the plan records) when the table
- * grows large.
+ * The listing Queries the sparse `incidents` index (lib/memory.ts) newest first and stops once it holds the
+ * `limit` newest incidents: it reads a few records per incident listed, however large the table grows (the
+ * console polls it every 10 s).
  */
 export class DynamoIncidentReader {
   private readonly doc: DynamoDBDocumentClient;
@@ -26,33 +28,46 @@ export class DynamoIncidentReader {
     this.episodic = new DynamoEpisodicStore(tableName, client);
   }
 
-  /** The records that say which incidents exist and where each stands. */
-  async listingRecords(): Promise<EpisodicRecord[]> {
-    const kinds = Object.fromEntries(INCIDENT_LISTING_KINDS.map((kind, i) => [`:k${i}`, kind]));
-    const input: ScanCommandInput = {
-      TableName: this.tableName,
-      FilterExpression: `#kind IN (${Object.keys(kinds).join(', ')})`,
-      ProjectionExpression: 'pk, sk, #kind, correlationId, detail',
-      ExpressionAttributeNames: { '#kind': 'kind' },
-      ExpressionAttributeValues: kinds,
-    };
-    const records: EpisodicRecord[] = [];
-    let startKey: ScanCommandInput['ExclusiveStartKey'];
-    do {
-      const page = await this.doc.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+  /**
+   * The listing records of the `limit` most recently opened incidents: read newest first until `limit` incidents
+   * have their opening record (and the records of the same instant, so ties are complete); an outcome of an
+   * older incident read on the way is left out.
+   */
+  async listingRecords(limit: number): Promise<EpisodicRecord[]> {
+    const byIncident = new Map<string, EpisodicRecord[]>();
+    const opened = new Set<string>();
+    let oldestWanted: string | undefined;
+    const pages = paginateQuery(
+      { client: this.doc, pageSize: Math.min(1000, limit * RECORDS_PER_INCIDENT) },
+      {
+        TableName: this.tableName,
+        IndexName: 'incidents',
+        KeyConditionExpression: 'listing = :listing',
+        ExpressionAttributeValues: { ':listing': INCIDENT_LISTING },
+        ScanIndexForward: false,
+      },
+    );
+    reading: for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const sk = String(item.sk);
-        records.push({
+        const record: EpisodicRecord = {
           entity: String(item.pk),
           time: sk.slice(0, sk.indexOf('#')),
           kind: String(item.kind),
           correlationId: String(item.correlationId),
           data: parseDetail(item.detail),
-        });
+        };
+        if (oldestWanted !== undefined && record.time < oldestWanted) break reading;
+        const records = byIncident.get(record.correlationId) ?? [];
+        records.push(record);
+        byIncident.set(record.correlationId, records);
+        if (INCIDENT_OPENING_KINDS.includes(record.kind)) {
+          opened.add(record.correlationId);
+          if (opened.size >= limit) oldestWanted ??= record.time;
+        }
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+    }
+    return [...byIncident].filter(([id]) => opened.has(id)).flatMap(([, records]) => records);
   }
 
   /** Every record of one incident, oldest first: one Query of its entity's partition (as `npm run trace` reads it). */

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { parseDetail } from '../domain/contracts/parse';
+import { TIME_TO_RESOLUTION } from '../domain/operator/kpis';
 import { OutcomeLearner, type FulfillmentFacts, type LearningResult } from '../domain/planning/learning';
 import { MAX_PLAN_TASKS } from '../domain/planning/task-catalog';
 import { parseConfig } from './shared/config';
@@ -20,6 +21,8 @@ const learningInput = z.object({
   plan: z.unknown(),
   outcome: z.enum(['succeeded', 'compensated']),
   time: z.string().min(1),
+  /** The spike event's time: a remediation that succeeded reports its time to resolution (a KPI) from it. */
+  spikeAt: z.iso.datetime({ offset: true }).optional(),
   /** The agents' answers to the plan's tasks, as the saga stacks them (newest first), when the plan ran. */
   answers: z.unknown().optional(),
   /** The saga's error (`Error`, `Cause`) when the remediation was compensated. */
@@ -84,6 +87,11 @@ export async function run(input: unknown): Promise<LearningResult> {
     }),
     ...(fulfillment && { fulfillment }),
   });
+  const resolvedInMs =
+    parsed.spikeAt === undefined ? Number.NaN : Date.parse(parsed.time) - Date.parse(parsed.spikeAt);
+  if (parsed.outcome === 'succeeded' && resolvedInMs >= 0) {
+    metrics.addMetric(TIME_TO_RESOLUTION.metric.name, MetricUnit.Seconds, resolvedInMs / 1000);
+  }
   logger.info('outcome learned', { outcome: parsed.outcome, template: result.template });
   return result;
 }

@@ -43,7 +43,7 @@ import {
 export interface OperatorApiPorts {
   /** Episodic memory's incidents (DynamoIncidentReader). */
   readonly incidents: {
-    listingRecords(): Promise<EpisodicRecord[]>;
+    listingRecords(limit: number): Promise<EpisodicRecord[]>;
     incidentRecords(correlationId: string): Promise<EpisodicRecord[]>;
   };
   /** Step Functions: the saga's executions, their histories and task tokens. */
@@ -188,7 +188,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
 
   app.get('/incidents', async ({ req }) => {
     const query = parseWith(incidentListQueryV1, Object.fromEntries(new URL(req.url).searchParams));
-    const incidents = incidentSummaries(await ports.incidents.listingRecords(), query.limit);
+    const incidents = incidentSummaries(await ports.incidents.listingRecords(query.limit), query.limit);
     return json({ incidents });
   });
 

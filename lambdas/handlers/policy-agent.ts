@@ -4,10 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
-import { DynamoEpisodicStore } from '../adapters/dynamodb-episodic-store';
 import { GovernanceConfiguration } from '../adapters/governance-configuration';
-import { RedactingEpisodicStore } from '../adapters/redacting-stores';
-import { TracedEpisodicStore } from '../adapters/traced-episodic-store';
 import type { PolicyDecisionEvent } from '../domain/contracts/governance';
 import { parseDetail } from '../domain/contracts/parse';
 import { sources } from '../domain/contracts/registry';
@@ -18,7 +15,8 @@ import { impactOf, stakeQuery } from '../domain/governance/value-at-stake';
 import { parseConfig, requiredText } from './shared/config';
 import { governanceDocuments, governanceVariables } from './shared/governance';
 import { createObservability, eventPublisher, instrument } from './shared/observability';
-import { redactionVariables, redactorWith } from './shared/redaction';
+import { decisionTraceStore } from './shared/decision-trace-store';
+import { redactionVariables } from './shared/redaction';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
@@ -39,16 +37,8 @@ const orders = new DynamoOrderBook(
   tracer.captureAWSv3Client(new DynamoDBClient({})),
 );
 const publisher = eventPublisher(config.EVENT_BUS_NAME, observability);
-// The decision trace: every decision is also an episodic record of the incident's entity (and X-Ray metadata),
-// behind the redaction like every memory write.
-const episodic = new RedactingEpisodicStore(
-  new TracedEpisodicStore(
-    new DynamoEpisodicStore(config.EPISODIC_TABLE_NAME, tracer.captureAWSv3Client(new DynamoDBClient({}))),
-    tracer,
-  ),
-  redactorWith(config.REDACTION_KEY),
-  (report) => metrics.addMetric('PiiRedacted', MetricUnit.Count, report.redactions.length),
-);
+// The decision trace: every decision is also an episodic record of the incident's entity.
+const episodic = decisionTraceStore(config.EPISODIC_TABLE_NAME, config.REDACTION_KEY, observability);
 
 /**
  * What the saga gets back: the decision (`allow`, `deny`, `require_approval` with its escalation chain, or

@@ -1,6 +1,7 @@
 import '../polyfills';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { webSocketApisNotServed } from '../apigateway/websocket-apis';
 import { ensureAssembly } from '../assembly';
 import { removeEndpointFile, writeEndpointFile } from '../endpoint-file';
 import { replayFile } from '../replay-file';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     onStart: (started) => {
       sandbox = started;
       server.attach(started);
+      for (const line of webSocketApisNotServed(started.template)) console.log(line);
       // `npm run approve` finds this sandbox too.
       writeEndpointFile(root, {
         url: started.endpoint,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { describeEvent } from '../../lambdas/domain/contracts/describe';
-import type { InputEventMessage, PlatformEventMessage } from '../../console/src/live-messages';
+import { platformEventMessage } from '../../lambdas/domain/contracts/live-message';
+import type { InputEventMessage } from '../../console/src/live-messages';
 import type { EventEnvelope } from '../eventbridge/bus';
 
 /** Sources whose events are inputs from existing services (orders, warehouses), not the platform's decisions. */
@@ -79,7 +79,7 @@ export class LiveEvents {
       }
       return;
     }
-    const frame = this.frame('platform', platformMessage(event));
+    const frame = this.frame('platform', platformEventMessage(event));
     this.backlog.push(frame);
     if (this.backlog.length > this.backlogSize) this.backlog.shift();
     for (const client of this.clients) this.write(client, frame);
@@ -109,32 +109,6 @@ export class LiveEvents {
   private frame(kind: string, message: unknown): string {
     return `id: ${++this.sent}\nevent: ${kind}\ndata: ${JSON.stringify(message)}\n\n`;
   }
-}
-
-function platformMessage(event: EventEnvelope): PlatformEventMessage {
-  const detail = (event.detail ?? {}) as Record<string, unknown>;
-  const correlationId = text(detail.correlationId);
-  const safe = withoutTaskToken(detail);
-  return {
-    id: event.id,
-    time: event.time,
-    source: event.source,
-    detailType: event['detail-type'],
-    ...(correlationId === undefined ? {} : { correlationId }),
-    // Summarised without the token too: a detail the summary cannot read is shown raw.
-    summary: describeEvent(event['detail-type'], safe),
-    detail: safe,
-  };
-}
-
-/**
- * A task token answers a waiting saga: it stays with the sandbox (the console answers through the operator API,
- * as the signed operator), never in a browser.
- */
-function withoutTaskToken(detail: Record<string, unknown>): Record<string, unknown> {
-  if (!('taskToken' in detail)) return detail;
-  const { taskToken: _token, ...rest } = detail;
-  return rest;
 }
 
 function inputMessage(event: EventEnvelope): InputEventMessage {

@@ -1,3 +1,4 @@
+import type { IncidentTrace } from '../../console/src/trace-messages';
 import type { VirtualClock } from '../clock';
 import { TraceCollector, type TraceCollectorOptions } from './collector';
 import { eventTracing, type EventTracing } from './event-segments';
@@ -6,9 +7,8 @@ import { functionTracing, type FunctionTracing, type TracingMode } from './lambd
 import { incidentWaterfall } from './incident-waterfall';
 import type { Waterfall } from './waterfall';
 
-/** `GET /traces/<correlationId>`'s answer. */
-export interface IncidentTraceResponse {
-  readonly correlationId: string;
+/** `GET /traces/<correlationId>`'s answer: the console's `IncidentTrace`, with the sandbox's whole waterfall. */
+export interface IncidentTraceResponse extends IncidentTrace {
   readonly waterfall: Waterfall;
 }
 

@@ -1,51 +1,27 @@
+import type { TraceNode, TraceWaterfall } from '../../console/src/trace-messages';
 import type { SegmentDocument, SubsegmentDocument } from './segment-document';
 
 /**
- * One segment or subsegment of a waterfall. Times are milliseconds from the waterfall's first start.
+ * One segment or subsegment of a waterfall: what the console draws (`TraceNode`, the shape the console owns)
+ * and what the sandbox's own reports read besides (trace, name, annotations).
  *
  * @example
  * { id: 'a1b2…', traceId: '1-6756…', name: 'fulfillment-agent', label: 'Lambda fulfillment-agent',
  *   kind: 'segment', origin: 'AWS::Lambda::Function', offsetMs: 12.5, durationMs: 240.1, inProgress: false,
  *   error: false, fault: false, throttle: false, annotations: {}, links: [], missingParent: false, children: […] }
  */
-export interface WaterfallNode {
-  readonly id: string;
+export interface WaterfallNode extends TraceNode {
   readonly traceId: string;
-  /** The parent's id as the document names it (even when that parent was never received). */
-  readonly parentId?: string;
   readonly name: string;
-  /** What to show: the event's detail-type, the function, the state machine, `DynamoDB Query`, … */
-  readonly label: string;
-  readonly kind: 'segment' | 'subsegment';
-  /** `AWS::Lambda::Function`, `AWS::Events`, `AWS::StepFunctions::StateMachine`, … */
-  readonly origin?: string;
-  readonly offsetMs: number;
-  /** Undefined while the segment is in progress (no end time yet). */
-  readonly durationMs?: number;
-  readonly inProgress: boolean;
-  /** A client error (4xx), a fault (5xx, a function error, a failed execution), a throttle. */
-  readonly error: boolean;
-  readonly fault: boolean;
-  readonly throttle: boolean;
-  /** The first exception's `type: message`, when the segment records one. */
-  readonly errorMessage?: string;
   readonly annotations: Readonly<Record<string, string | number | boolean>>;
-  /** Spans of other traces this one is linked to (an SQS batch's other producers). */
-  readonly links: readonly { readonly traceId: string; readonly id: string }[];
-  /** Its parent id names a segment that is not among the documents: it is shown as a root. */
-  readonly missingParent: boolean;
   /** Ordered by start time. */
   readonly children: readonly WaterfallNode[];
 }
 
 /** A trace (or several) as a tree of segments, ready to draw. */
-export interface Waterfall {
-  readonly traceIds: readonly string[];
+export interface Waterfall extends TraceWaterfall {
   /** Epoch seconds of the first start (0 when empty). */
   readonly startTime: number;
-  /** From the first start to the last end. */
-  readonly durationMs: number;
-  readonly nodeCount: number;
   /** Segments without a parent among the documents, ordered by start time. */
   readonly roots: readonly WaterfallNode[];
 }

@@ -93,6 +93,40 @@ describe('BedrockReasoner', () => {
     toolUse: { toolUseId, name: 'reroute_orders', input: input as never },
   });
 
+  it("tags each call with its incident's facts as request metadata, leaving out a value Bedrock would refuse", async () => {
+    bedrock.on(ConverseCommand).resolves(reply([{ text: 'no plan' }]));
+    const reasoner = new BedrockReasoner({
+      modelId: 'anthropic.claude-test',
+      client: new BedrockRuntimeClient({}),
+    });
+    const region = {
+      ...spike(),
+      scope: { type: 'region' as const, id: 'us-east' },
+      contributors: [
+        { warehouseId: 'WH-NYC', cancelled: 9, expectedCancelled: 1 },
+        { warehouseId: 'WH-BOS', cancelled: 4, expectedCancelled: 1 },
+      ],
+    };
+
+    await reasoner.propose({ ...request(), incident: region });
+    await reasoner.propose({
+      ...request(),
+      incident: { ...spike(), scope: { type: 'warehouse', id: 'WH "north"' } },
+    });
+
+    const [tagged, refused] = bedrock.commandCalls(ConverseCommand).map((call) => call.args[0].input);
+    expect(tagged?.requestMetadata).toEqual({
+      correlationId: region.correlationId,
+      scopeType: 'region',
+      scopeId: 'us-east',
+      windowStart: region.window.start,
+      windowEnd: region.window.end,
+      contributors: 'WH-NYC,WH-BOS',
+    });
+    expect(refused?.requestMetadata).not.toHaveProperty('scopeId');
+    expect(refused?.requestMetadata).toMatchObject({ scopeType: 'warehouse' });
+  });
+
   it('offers the task catalog as tools, each with the JSON Schema of its parameters, and requires a tool call', async () => {
     bedrock
       .on(ConverseCommand)

@@ -7,7 +7,7 @@ import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledge
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
 import { InMemorySemanticIndex } from './in-memory-semantic-index';
-import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
+import { LocalEmbedder } from '../../local/bedrock/local-embedder';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import {
   BudgetExceeded,

@@ -1,13 +1,11 @@
 import { spikeFixture } from '../events/fixtures';
 import fc from 'fast-check';
 import { InMemorySemanticIndex } from './in-memory-semantic-index';
-import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
-import { LocalReasoner } from '../../lambdas/adapters/local-reasoner';
+import { LocalEmbedder } from '../../local/bedrock/local-embedder';
 import type { OrderCancellationSpike } from '../../lambdas/domain/contracts/platform';
 import { DimensionMismatch } from '../../lambdas/domain/memory/errors';
 import { incidentFeatures } from '../../lambdas/domain/memory/incident-features';
 import { cosineSimilarity, type SemanticDocument } from '../../lambdas/domain/memory/semantic-index';
-import { catalogTools, validateDraft } from '../../lambdas/domain/planning/task-catalog';
 
 const spike = (overrides: Partial<OrderCancellationSpike> = {}): OrderCancellationSpike => ({
   ...spikeFixture(),
@@ -113,67 +111,5 @@ describe('InMemorySemanticIndex', () => {
 
     await expect(index.upsert([doc('a', 'incident', [1, 0])])).rejects.toThrow(DimensionMismatch);
     await expect(index.search([1, 0], { k: 1 })).rejects.toThrow(DimensionMismatch);
-  });
-});
-
-describe('LocalReasoner', () => {
-  const request = (s: OrderCancellationSpike) => ({
-    incident: s,
-    description: incidentFeatures(s).text,
-    evidence: [],
-    catalog: catalogTools,
-  });
-
-  it('proposes a ticket, an intake pause and a reroute of the warehouse open orders, a draft that passes catalog validation', async () => {
-    const draft = await new LocalReasoner().propose(request(spike()));
-
-    expect(draft.tasks).toEqual([
-      {
-        taskType: 'open_incident_ticket',
-        parameters: { scopeType: 'warehouse', scopeId: 'WH-NYC', severity: 'sev2' },
-      },
-      { taskType: 'pause_warehouse_intake', parameters: { warehouseId: 'WH-NYC' } },
-      {
-        taskType: 'reroute_orders',
-        parameters: { fromWarehouseId: 'WH-NYC', since: '2026-11-20T08:35:00.000Z' },
-      },
-    ]);
-    expect(validateDraft(draft, spike()).ok).toBe(true);
-  });
-
-  it('declines a region-scoped spike that names no contributing warehouse, asking for an operator', async () => {
-    const draft = await new LocalReasoner().propose(
-      request(spike({ scope: { type: 'region', id: 'us-east' } })),
-    );
-
-    expect(draft).toEqual({
-      tasks: [],
-      escalation: 'region us-east: the incident names no contributing warehouse to move orders away from',
-    });
-  });
-
-  it('rebalances a region-scoped spike away from the warehouses it names as contributors', async () => {
-    const draft = await new LocalReasoner().propose(
-      request(
-        spike({
-          scope: { type: 'region', id: 'us-east' },
-          contributors: [
-            { warehouseId: 'WH-NYC', cancelled: 9, expectedCancelled: 1 },
-            { warehouseId: 'WH-BOS', cancelled: 4, expectedCancelled: 1 },
-          ],
-        }),
-      ),
-    );
-
-    expect(draft.tasks).toEqual([
-      {
-        taskType: 'open_incident_ticket',
-        parameters: { scopeType: 'region', scopeId: 'us-east', severity: 'sev1' },
-      },
-      {
-        taskType: 'rebalance_region',
-        parameters: { region: 'us-east', fromWarehouseIds: ['WH-NYC', 'WH-BOS'], since: expect.any(String) },
-      },
-    ]);
   });
 });

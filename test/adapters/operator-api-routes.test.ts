@@ -12,6 +12,7 @@ import { parseGovernanceConfigText } from '../../lambdas/domain/governance/gover
 import { operatorApi } from '../../lambdas/handlers/operator-routes';
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
+import { declaredTable } from './declared-table';
 
 const NOW = Date.parse('2026-11-20T13:00:00Z');
 const OPERATOR = 'arn:aws:iam::123456789012:user/ops';
@@ -88,7 +89,11 @@ describe('operator API routes', () => {
   };
 
   beforeAll(async () => {
-    dynamo = await startDynamo([pkSkTable('episodic'), pkSkTable('budgets'), pkSkTable('counters')]);
+    dynamo = await startDynamo([
+      declaredTable('episodic', 'episodic'),
+      pkSkTable('budgets'),
+      pkSkTable('counters'),
+    ]);
     const episodic = new DynamoEpisodicStore('episodic', dynamo.client);
     const plan = (correlationId: string, time: string, summary: string) =>
       episodic.record({
@@ -223,7 +228,7 @@ describe('operator API routes', () => {
     expect(body).toMatchObject({ title: 'No such incident', detail: expect.stringContaining('WH-XX') });
   });
 
-  it('lists agents with their autonomy level and budget burn', async () => {
+  it('lists agents with their autonomy level, budget burn and the KPIs each is held to', async () => {
     const { body } = await call('GET', '/agents');
 
     expect(body.agents).toEqual([
@@ -231,6 +236,16 @@ describe('operator API routes', () => {
         name: 'planning-agent',
         autonomy: 'autonomous',
         autonomySource: 'configured',
+        kpis: [
+          {
+            agent: 'planning-agent',
+            id: 'time-to-resolution',
+            description: expect.stringContaining('within this many minutes of its spike'),
+            target: 30,
+            unit: 'minutes',
+            metric: { name: 'TimeToResolution', reportedBy: 'learning-agent', unit: 'Seconds' },
+          },
+        ],
         budget: {
           period: '2026-11-20',
           spentMicroUsd: 5_000_000,
@@ -240,7 +255,20 @@ describe('operator API routes', () => {
           burn: 0.25,
         },
       },
-      { name: 'monitoring-agent', autonomy: 'revoked', autonomySource: 'default' },
+      {
+        name: 'monitoring-agent',
+        autonomy: 'revoked',
+        autonomySource: 'default',
+        kpis: [
+          {
+            agent: 'monitoring-agent',
+            id: 'ratio-back-to-baseline',
+            description: expect.stringContaining('In the hour after an incident is resolved'),
+            target: 2,
+            unit: 'times the baseline ratio',
+          },
+        ],
+      },
     ]);
   });
 

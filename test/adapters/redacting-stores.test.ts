@@ -2,7 +2,7 @@ import { spikeFixture } from '../events/fixtures';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
 import { InMemorySemanticIndex } from './in-memory-semantic-index';
-import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
+import { LocalEmbedder } from '../../local/bedrock/local-embedder';
 import {
   hmacPseudonymizer,
   RedactingEpisodicStore,

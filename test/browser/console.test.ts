@@ -114,14 +114,14 @@ describe('the operator console in chromium', () => {
     );
     await expect(page.getByTestId('incident-status').textContent()).resolves.toBe('rerouted');
     await expect(page.locator('[data-approval-id^="warehouse#WH-ATL#"]').count()).resolves.toBe(0);
-    // The ratio chart around the incident, the local trace link, the agents with autonomy and budget.
+    // The ratio chart around the incident, the local trace link, the agents with autonomy, budget and KPI.
     await expect(page.getByTestId('ratio-chart').locator('canvas').count()).resolves.toBeGreaterThan(0);
     await expect(page.getByTestId('trace-link').getAttribute('href')).resolves.toMatch(
       /^\/traces\/warehouse%23WH-ATL%232026-11-20T10%3A35%3A00Z$/,
     );
     await expect(
       page.getByTestId('agents').locator('tr', { hasText: 'planning-agent' }).textContent(),
-    ).resolves.toMatch(/autonomous.*\$20\.00/);
+    ).resolves.toMatch(/autonomous.*\$20\.00.*time-to-resolution ≤ 30 minutes/);
     // Change management: the approval is a decision, not an override (the rate is read back from CloudWatch).
     await page
       .getByTestId('override-rate')

@@ -13,8 +13,14 @@ describe('InteractionApi (the operator HTTP API)', () => {
   const api = stack.operatorApi;
   const apiId = id(api.api);
 
+  /** This API's resources of `type` (the stack has a second API Gateway API: the consoles' WebSocket channel). */
+  const ofThisApi = (type: string) =>
+    Object.values(template.findResources(type)).filter(
+      (resource) => JSON.stringify(resource.Properties.ApiId) === JSON.stringify({ Ref: apiId }),
+    );
+
   it('authorizes every route with AWS_IAM, and serves exactly the operator routes', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const routes = ofThisApi('AWS::ApiGatewayV2::Route');
 
     expect(routes.map((route) => String(route.Properties.RouteKey)).sort()).toEqual([
       'GET /agents',
@@ -37,11 +43,11 @@ describe('InteractionApi (the operator HTTP API)', () => {
       IntegrationUri: { 'Fn::GetAtt': [id(api.handler.function), 'Arn'] },
       PayloadFormatVersion: '2.0',
     });
-    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Integration'))).toHaveLength(1);
+    expect(ofThisApi('AWS::ApiGatewayV2::Integration')).toHaveLength(1);
   });
 
   it('throttles the $default stage and writes JSON access logs with the caller to their own log group', () => {
-    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const [stage] = ofThisApi('AWS::ApiGatewayV2::Stage');
 
     expect(stage!.Properties).toMatchObject({
       ApiId: { Ref: apiId },
@@ -76,13 +82,16 @@ describe('InteractionApi (the operator HTTP API)', () => {
     });
   });
 
-  it('lists every agent of the stack in AGENT_NAMES', () => {
+  it('lists every agent of the stack in AGENT_NAMES (not the functions of the API and the live channel)', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     const variables = (fn: (typeof functions)[number]) =>
       (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
     const services = functions
       .map((fn) => variables(fn).POWERTOOLS_SERVICE_NAME)
-      .filter((name): name is string => typeof name === 'string' && name !== 'operator-api');
+      .filter(
+        (name): name is string =>
+          typeof name === 'string' && !['operator-api', 'live-push', 'live-connections'].includes(name),
+      );
     const operator = functions.find((fn) => variables(fn).POWERTOOLS_SERVICE_NAME === 'operator-api')!;
 
     expect(JSON.parse(variables(operator).AGENT_NAMES as string).sort()).toEqual(services.sort());
@@ -102,11 +111,17 @@ describe('InteractionApi (the operator HTTP API)', () => {
 
     expect(statements).toEqual(
       expect.arrayContaining([
-        // GET /incidents Scans episodic memory (filtered to plans, escalations, outcomes); a timeline Queries it.
+        // A timeline Queries episodic memory; nothing Scans it.
         {
           Effect: 'Allow',
-          Action: ['dynamodb:Query', 'dynamodb:Scan'],
+          Action: ['dynamodb:Query'],
           Resource: arn(stack.memory.episodic),
+        },
+        // GET /incidents Queries episodic memory's sparse incidents index, newest first (Memory.grantIncidentListing).
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:Query'],
+          Resource: `${arn(stack.memory.episodic)}/index/incidents`,
         },
         // GET /incidents/{id}/ratio Queries the counters of warehouses and regions, nothing else of that table.
         {
@@ -148,7 +163,7 @@ describe('InteractionApi (the operator HTTP API)', () => {
       ]),
     );
     // Beyond its basics (logs, X-Ray, DLQ), nothing else: no ListStateMachines, no writes to memory.
-    expect(statements).toHaveLength(3 + 8);
+    expect(statements).toHaveLength(3 + 9);
     expect(JSON.stringify(statements)).not.toMatch(/ListStateMachines|PutItem|UpdateItem|DeleteItem/);
   });
 });

@@ -97,6 +97,11 @@ describe('Least privilege, role by role', () => {
       stack.taskRoles.operations.role,
       // Its statements: test/construct/interaction-api.test.ts.
       stack.operatorApi.handler.role,
+      // The consoles' push channel: its two functions, and API Gateway's CloudWatch role for its access logs.
+      // Their statements: test/construct/live-events-api.test.ts.
+      stack.liveEvents.connectionHandler.role,
+      stack.liveEvents.push.role,
+      stack.liveEvents.node.findChild('ApiGatewayLogsRole'),
       // BucketDeployment's handler for the console; its statements: test/construct/operator-console.test.ts.
       stack.operatorConsole.deploymentRole,
       // Signed-in operators' role, and the identity pool's unused role for guests (no policy; guests are refused).
@@ -387,6 +392,12 @@ describe('Least privilege, role by role', () => {
     );
   });
 
+  it("approval recorder: PutItem of the approvals' records on episodic memory, nothing on the bus or the saga", () => {
+    expect(allowedTo(agents.approvalRecorder.role)).toEqual(
+      inOrder([...basics(agents.approvalRecorder), on(arn(memory.episodic), 'dynamodb:PutItem')]),
+    );
+  });
+
   it('policy agent: exactly its AppConfig configuration (session, latest), decisions as proactive.governance and episodic records', () => {
     const { application, environment, configuration } = stack.governance;
     const profile = `<${stack.getLogicalId(configuration.node.findChild('ConfigurationProfile') as never)}>`;
@@ -448,8 +459,9 @@ describe('Least privilege, role by role', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> } };
     }[];
-    // The agents, the operator API's function and the console's BucketDeployment handler (it logs no events).
-    expect(functions).toHaveLength(Object.keys(agents).length + 2);
+    // The agents, the operator API's function, the live channel's two and the console's BucketDeployment handler
+    // (it logs no events).
+    expect(functions).toHaveLength(Object.keys(agents).length + 4);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
     }

@@ -11,7 +11,8 @@ describe('Memory', () => {
 
   it('keeps every table on demand, encrypted, with point-in-time recovery', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(8);
+    // Memory's eight, and the live channel's connections.
+    expect(Object.keys(tables)).toHaveLength(9);
     for (const table of Object.values(tables) as { Properties: Record<string, unknown> }[]) {
       expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
@@ -49,6 +50,43 @@ describe('Memory', () => {
         }),
       ],
     });
+  });
+
+  it('indexes the records that list incidents (sparse), newest first in one partition, projecting what a listing reads', () => {
+    const episodic = template.toJSON().Resources[id(stack.memory.episodic)].Properties as {
+      GlobalSecondaryIndexes: unknown[];
+    };
+    expect(episodic.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'incidents',
+        KeySchema: [
+          { AttributeName: 'listing', KeyType: 'HASH' },
+          { AttributeName: 'listedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['kind', 'correlationId', 'detail'] },
+      },
+    ]);
+  });
+
+  it('lets the operator API Query the incidents index, and no other role', () => {
+    const index = `<${id(stack.memory.episodic)}.Arn>/index/incidents`;
+    const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+        .filter((statement) => JSON.stringify(rendered(statement.Resource)).includes(index))
+        .map((statement) => ({
+          roles: rendered(policy.Properties.Roles),
+          actions: [statement.Action].flat(),
+          resources: [rendered(statement.Resource)].flat(),
+        })),
+    );
+
+    expect(grants).toEqual([
+      {
+        roles: [`<${stack.getLogicalId(stack.operatorApi.handler.role.node.defaultChild as never)}>`],
+        actions: ['dynamodb:Query'],
+        resources: [index],
+      },
+    ]);
   });
 
   it('creates a vector search collection after its encryption and network policies, named per deployment', () => {

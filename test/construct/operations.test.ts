@@ -30,8 +30,13 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
       )
       .map((alarm) => `${alarm.Namespace}/${alarm.MetricName}`)
       .sort();
-  // The operator API's function is watched like every agent.
-  const agents = [...Object.values(stack.agents), stack.operatorApi.handler];
+  // The operator API's function and the live channel's are watched like every agent.
+  const agents = [
+    ...Object.values(stack.agents),
+    stack.operatorApi.handler,
+    stack.liveEvents.push,
+    stack.liveEvents.connectionHandler,
+  ];
   /** The alarm with this construct id under Operations. */
   const resources = (template.toJSON() as { Resources: Record<string, { Properties: Alarm }> }).Resources;
   const alarmNamed = (name: string) => resources[id(stack.operations.node.findChild(name))]!.Properties;
@@ -40,10 +45,12 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
     const topic = { Ref: id(stack.operations.topic) };
     expect(alarms.length).toBeGreaterThan(0);
     for (const alarm of alarms) {
+      // A count or a rate alarms once it reaches its threshold; a KPI's bound is still met at its target.
+      const kpi = String(alarm.MetricName) === 'TimeToResolution';
       expect(alarm).toMatchObject({
         AlarmActions: [topic],
         OKActions: [topic],
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        ComparisonOperator: kpi ? 'GreaterThanThreshold' : 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
       });
     }
@@ -103,6 +110,22 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
         Period: 300,
         EvaluationPeriods: 1,
         Threshold: 1,
+      }),
+    );
+  });
+
+  it('alarms when a remediation misses its KPI: resolved more than 30 minutes after its spike', () => {
+    expect(alarmNamed('KpiTimeToResolution')).toEqual(
+      expect.objectContaining({
+        Namespace: 'ProactiveAgents',
+        MetricName: 'TimeToResolution',
+        Dimensions: [{ Name: 'service', Value: 'learning-agent' }],
+        Statistic: 'Maximum',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        Threshold: 1800,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmDescription: expect.stringContaining('planning-agent, time-to-resolution'),
       }),
     );
   });
@@ -202,6 +225,8 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
       'OperatorApiUrl',
       // The operator console (CloudFront).
       'OperatorConsoleUrl',
+      // The consoles' push channel (WebSocket, IAM on $connect).
+      'OperatorLiveEventsUrl',
       'OperatorTopicArn',
       // The operators' user pool: administrators add the people who may sign in to the console.
       'OperatorUserPoolId',

@@ -85,7 +85,7 @@ describe('OperatorSignIn (Cognito) and the console’s access to the operator AP
     });
   });
 
-  it('lets the operator role invoke each route of the operator API and nothing else', () => {
+  it('lets the operator role invoke each route of the operator API, connect to the live channel, and nothing else', () => {
     const roleId = id(signIn.operatorRole);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) =>
@@ -109,6 +109,12 @@ describe('OperatorSignIn (Cognito) and the console’s access to the operator AP
           `${api}/GET/agents`,
           `${api}/GET/override-rate`,
         ],
+      },
+      // The push channel: $connect on its stage only (test/construct/live-events-api.test.ts).
+      {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: `arn:aws:execute-api:eu-west-1:123456789012:<${id(stack.liveEvents.api)}>/live/$connect`,
       },
     ]);
     const attachment = Object.values(template.findResources('AWS::Cognito::IdentityPoolRoleAttachment'));

@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as path from 'node:path';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
+import { incidentKpis } from '../../local/kpi';
 import { formatTimeline } from '../../local/timeline';
 import { decisionTraceReport } from '../../bin/decision-trace';
 import { resolvedOutputs } from '../../local/last-run';
@@ -151,6 +152,29 @@ describe('the retail walk-through in the sandbox', () => {
     expect(records).toEqual(
       expect.arrayContaining([expect.objectContaining({ pk: 'warehouse#WH-NYC', kind: 'plan' })]),
     );
+  });
+
+  it("reports each remediated incident's time to resolution as the KPI metric the stack alarms on", () => {
+    // The learning agent's EMF metric (its Learn task, once the saga has rerouted), read from the sandbox's
+    // CloudWatch, against the same KPI measured independently from the bus archive (spike to reroute_complete).
+    const metric = {
+      namespace: 'ProactiveAgents',
+      metricName: 'TimeToResolution',
+      dimensions: { service: 'learning-agent' },
+    };
+    const first = Date.parse(events[0]!.time);
+    const hours = Math.ceil((sandbox.clock.now() - first) / 3_600_000) + 1;
+    const start = Math.floor(first / 60_000) * 60_000;
+    const samples = sandbox.cloudwatch.store.statistic(metric, 'SampleCount', start, hours * 3_600_000);
+    const slowest = sandbox.cloudwatch.store.statistic(metric, 'Maximum', start, hours * 3_600_000);
+    const resolved = incidentKpis(events).filter((kpi) => kpi.outcome === 'resolved');
+
+    expect(resolved).toHaveLength(2);
+    expect(samples).toBe(resolved.length);
+    const slowestFromArchive = Math.max(resolved[0]!.minutesToResolution!, resolved[1]!.minutesToResolution!);
+    // The Learn task starts just after reroute_complete is published: within a minute of it.
+    expect(slowest! / 60).toBeGreaterThanOrEqual(slowestFromArchive);
+    expect(slowest! / 60).toBeLessThan(slowestFromArchive + 1);
   });
 
   it('loses nothing: every input is on the bus, no DLQ holds a message, no invocation failed', () => {

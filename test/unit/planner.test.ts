@@ -3,13 +3,13 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
 import { InMemorySemanticIndex } from '../adapters/in-memory-semantic-index';
-import { LocalEmbedder } from '../../lambdas/adapters/local-embedder';
-import { LocalReasoner } from '../../lambdas/adapters/local-reasoner';
+import { LocalEmbedder } from '../../local/bedrock/local-embedder';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../../lambdas/domain/contracts/platform';
 import type { DraftPlan, Reasoner, ReasoningRequest } from '../../lambdas/domain/memory/reasoner';
 import { EscalationRequired, ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { OutcomeLearner, type FulfillmentFacts } from '../../lambdas/domain/planning/learning';
+import { ruleDraft } from '../../lambdas/domain/planning/plan';
 import { rulePlan } from './rule-plan';
 import { RemediationPlanner, type PlanningResult } from '../../lambdas/domain/planning/planner';
 import { pkSkTable, startDynamo, type LocalDynamo } from '../adapters/dynalite';
@@ -34,14 +34,13 @@ const spikeAt = (start: string, warehouse = 'WH-NYC', overrides: Partial<OrderCa
   };
 };
 
-/** The local reasoner, counting what it was asked. */
+/** A reasoner that answers with the rule (as the sandbox's model does), counting what it was asked. */
 class RecordingReasoner implements Reasoner {
   readonly requests: ReasoningRequest[] = [];
-  private readonly local = new LocalReasoner();
 
   propose(request: ReasoningRequest): Promise<DraftPlan> {
     this.requests.push(request);
-    return this.local.propose(request);
+    return Promise.resolve(ruleDraft(request.incident));
   }
 }
 

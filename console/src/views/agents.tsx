@@ -1,6 +1,6 @@
 import type { AgentStatus } from '../api';
 
-/** Each agent's autonomy level and today's model spend against its ceiling. */
+/** Each agent's autonomy level, today's model spend against its ceiling, and the KPIs it is held to. */
 export function AgentsPanel({ agents }: { agents: readonly AgentStatus[] }) {
   return (
     <section class="agents" aria-label="Agents">
@@ -11,6 +11,7 @@ export function AgentsPanel({ agents }: { agents: readonly AgentStatus[] }) {
             <th>agent</th>
             <th>autonomy</th>
             <th>budget today</th>
+            <th>KPI</th>
           </tr>
         </thead>
         <tbody>
@@ -31,6 +32,15 @@ export function AgentsPanel({ agents }: { agents: readonly AgentStatus[] }) {
                     burn={agent.budget.burn}
                   />
                 )}
+              </td>
+              <td class="kpis">
+                {(agent.kpis ?? []).length === 0
+                  ? '–'
+                  : (agent.kpis ?? []).map((kpi) => (
+                      <span key={kpi.id} title={kpi.description}>
+                        {kpi.id} ≤ {kpi.target} {kpi.unit}
+                      </span>
+                    ))}
               </td>
             </tr>
           ))}

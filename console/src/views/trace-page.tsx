@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleConfig } from '../config';
-import { formatDuration, stillWriting, type IncidentTrace } from '../trace-layout';
+import { formatDuration, stillWriting } from '../trace-layout';
+import type { IncidentTrace } from '../trace-messages';
 import { WaterfallChart } from './trace-waterfall';
 
 /** While the trace is not there yet, or a segment is still open, it is read again this often. */

@@ -1,10 +1,5 @@
-import {
-  formatDuration,
-  layoutWaterfall,
-  type TraceNode,
-  type TraceRow,
-  type TraceWaterfall,
-} from '../trace-layout';
+import { formatDuration, layoutWaterfall, type TraceRow } from '../trace-layout';
+import type { TraceNode, TraceWaterfall } from '../trace-messages';
 
 /** The marks a segment carries: a fault (5xx, a function error, a failed execution), an error (4xx), a throttle. */
 function marks(node: TraceNode): string[] {

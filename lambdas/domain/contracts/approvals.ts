@@ -54,6 +54,7 @@ export const approvalDecidedV1 = z.object({
   /** Only with `expired`: the escalation chain's end. */
   then: z.enum(['compensate', 'deny']).optional(),
 });
+export type ApprovalDecided = z.infer<typeof approvalDecidedV1>;
 
 export const remediationSuggestedV1 = z.object({
   ...taskFields,

@@ -19,7 +19,7 @@ export const TRACE_KINDS = {
   reasoning: 'reasoning',
   /** One decision of the policy decision point (the policy agent). */
   policyDecision: 'policy_decision',
-  /** An approval asked for or answered (the saga's approval step): {@link approvalTraceV1}; nothing writes one yet. */
+  /** An approval asked for or answered (the approval recorder, from the saga's approval events): {@link approvalTraceV1}. */
   approval: 'approval',
   /** How the remediation ended (the learning agent). */
   outcome: 'remediation_outcome',
@@ -188,8 +188,8 @@ export function policyDecisionRecord(decision: PolicyDecisionEvent, time: string
 }
 
 /**
- * An approval in the decision trace: asked for (`requested`, with why and of whom) or answered (`decided`, with
- * the outcome and by whom; `timed_out` when a tier's timeout ran out).
+ * An approval in the decision trace: asked for (`requested`, with what is at stake, why and of whom) or answered
+ * (`decided`, with the outcome, by whom and why; `escalated` or `expired` when a tier's timeout ran out).
  */
 export const approvalTraceV1 = z.object({
   /** The incident: the record is filed under its entity (see {@link traceEntityOf}). */
@@ -203,8 +203,10 @@ export const approvalTraceV1 = z.object({
   /** The escalation tier that was asked or that answered. */
   tier: z.string().min(1).optional(),
   /** `decided` only. */
-  outcome: z.enum(['approved', 'rejected', 'timed_out']).optional(),
-  /** Who answered (an operator, or the escalation policy on a timeout). */
+  outcome: z.enum(['approved', 'rejected', 'escalated', 'expired']).optional(),
+  /** `expired` only: how the escalation chain ended. */
+  then: z.enum(['compensate', 'deny']).optional(),
+  /** Who answered (the operator the answer names); absent when a tier lapsed. */
   decidedBy: z.string().min(1).optional(),
   /** What was asked and why (requested), or the answer's reason (decided). */
   reason: z.string().optional(),
@@ -212,4 +214,9 @@ export const approvalTraceV1 = z.object({
   timeoutSeconds: z.number().int().positive().optional(),
   /** The policy decision that required the approval. */
   decisionId: z.string().min(1).optional(),
+  /** `requested` only: who is asked at the tier (an operator group, a rota). */
+  approvers: z.string().min(1).optional(),
+  /** `requested` only: what is at stake, as the plan has it. */
+  costCents: z.number().int().nonnegative().optional(),
+  risk: z.enum(['low', 'medium', 'high']).optional(),
 });

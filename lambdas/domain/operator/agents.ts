@@ -1,5 +1,6 @@
 import { MICRO_USD_PER_USD } from '../governance/budget';
 import type { AutonomyLevel, GovernanceConfig } from '../governance/governance-config';
+import { kpisOf, type KpiDeclaration } from './kpis';
 
 /** One agent as operators see it: its autonomy level and, if it has a ceiling, today's model spend against it. */
 export interface AgentStatus {
@@ -8,6 +9,8 @@ export interface AgentStatus {
   readonly autonomy: AutonomyLevel;
   /** `configured`: the configuration names the agent; `default`: its `defaultAutonomy` applies. */
   readonly autonomySource: 'configured' | 'default';
+  /** The KPIs the agent is held to (see kpis.ts); empty when it owns none. */
+  readonly kpis: readonly KpiDeclaration[];
   /** The budget ledger's period (UTC day) and spend; absent for an agent without a daily ceiling. */
   readonly budget?: {
     readonly period: string;
@@ -41,6 +44,7 @@ export function agentStatus(
     name,
     autonomy: configured?.autonomy ?? config.defaultAutonomy,
     autonomySource: configured === undefined ? 'default' : 'configured',
+    kpis: kpisOf(name),
     ...(ceilingMicroUsd !== undefined && {
       budget: {
         period,

@@ -43,6 +43,13 @@ export const INCIDENT_LISTING_KINDS: readonly string[] = [
   TRACE_KINDS.outcome,
 ];
 
+/**
+ * The kinds that open an incident's listing: the planning's answer, a plan or an escalation, written before any
+ * outcome. Reading listing records newest first, the `limit` newest incidents are those of the first `limit`
+ * opening records; an outcome met before is kept only if its incident's opening record follows.
+ */
+export const INCIDENT_OPENING_KINDS: readonly string[] = [TRACE_KINDS.plan, TRACE_KINDS.planningEscalated];
+
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];

@@ -9,8 +9,17 @@ export interface PlanningOptions {
   readonly lookbackMinutes?: number;
 }
 
+/**
+ * What the rule reads of an incident: where, when, and which warehouses a region's cancellations concentrate
+ * at. Narrower than the spike, so a caller holding only these facts (the sandbox's stand-in model, which gets
+ * them as Converse request metadata) runs the same rule without inventing the rest.
+ */
+export type RuleFacts = Pick<OrderCancellationSpike, 'scope' | 'window'> & {
+  readonly contributors?: readonly { readonly warehouseId: string }[] | undefined;
+};
+
 /** The ticket every rule plan opens first. */
-const ticketFor = (spike: OrderCancellationSpike, severity: 'sev1' | 'sev2') => ({
+const ticketFor = (spike: RuleFacts, severity: 'sev1' | 'sev2') => ({
   taskType: 'open_incident_ticket',
   parameters: { scopeType: spike.scope.type, scopeId: spike.scope.id, severity },
 });
@@ -22,7 +31,7 @@ const ticketFor = (spike: OrderCancellationSpike, severity: 'sev1' | 'sev2') => 
  * warehouses the incident names as contributors. A region incident naming no contributor asks for a human.
  * Customers are never notified by the rule: that is irreversible, left to the reasoner and policy.
  */
-export function ruleDraft(spike: OrderCancellationSpike, options: PlanningOptions = {}): DraftPlan {
+export function ruleDraft(spike: RuleFacts, options: PlanningOptions = {}): DraftPlan {
   const lookbackMs = (options.lookbackMinutes ?? 120) * 60_000;
   const since = new Date(Date.parse(spike.window.start) - lookbackMs).toISOString();
   if (spike.scope.type === 'region') {

@@ -1,9 +1,5 @@
-import {
-  formatDuration,
-  layoutWaterfall,
-  stillWriting,
-  type TraceWaterfall,
-} from '../../../console/src/trace-layout';
+import { formatDuration, layoutWaterfall, stillWriting } from '../../../console/src/trace-layout';
+import type { TraceWaterfall } from '../../../console/src/trace-messages';
 import type { SegmentDocument } from '../../../local/xray/segment-document';
 import { buildWaterfall } from '../../../local/xray/waterfall';
 

@@ -1,4 +1,4 @@
-import type { Embedder, EmbeddingInput } from '../domain/memory/embedder';
+import type { Embedder, EmbeddingInput } from '../../lambdas/domain/memory/embedder';
 
 export interface LocalEmbedderOptions {
   /** Vector length; collisions fall as it grows. @default 512 */
@@ -41,7 +41,7 @@ const SIGN_SEED = 0x5bd1e995;
 const tokensOf = (text: string): string[] => text.toLowerCase().match(/[a-z][a-z0-9_-]*/g) ?? [];
 
 /**
- * A self-contained embedder for the sandbox and tests: signed feature hashing (the "hashing trick") of an
+ * The sandbox's stand-in for Titan Text Embeddings (and the embedder of tests): signed feature hashing (the "hashing trick") of an
  * incident's categorical features and its words, L2-normalised. Deterministic, offline, no model weights; good
  * at "same kind of incident at the same place", which is what template reuse asks.
  */
