@@ -269,6 +269,8 @@ describe('LocalStepFunctions running the remediation saga', () => {
         plan: planFor(CORRELATION_ID),
         outcome: 'succeeded',
         time: '2026-11-20T10:36:12.000Z',
+        // The spike's time: the learning agent reports the time to resolution (a KPI) from it.
+        spikeAt: spikeEvent().time,
         // The answers of the plan's tasks, newest first: `{}` ends the stack.
         answers: {
           taskId: 'task-reroute-1',
