@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -10,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { jsonAccessLogs } from './access-logs';
 import { AgentFunction } from './agent-function';
 import type { Governance } from './governance';
 import type { RemediationSaga } from './remediation-saga';
@@ -168,23 +168,10 @@ export class InteractionApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 20, burstLimit: 40 },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
-        format: apigw.AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            caller: '$context.identity.userArn',
-            sourceIp: '$context.identity.sourceIp',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationError: '$context.integrationErrorMessage',
-            error: '$context.error.message',
-          }),
-        ),
-      },
+      accessLogSettings: jsonAccessLogs(this.accessLogs, {
+        responseLength: '$context.responseLength',
+        latencyMs: '$context.responseLatency',
+      }),
     });
     const integration = new HttpLambdaIntegration('Operator', fn);
     for (const route of OPERATOR_ROUTES) {

@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { jsonAccessLogs } from './access-logs';
 import { AgentFunction } from './agent-function';
 
 export interface LiveEventsApiProps {
@@ -121,24 +122,11 @@ export class LiveEventsApi extends Construct {
       stageName,
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 10, burstLimit: 20 },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
-        format: apigw.AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            eventType: '$context.eventType',
-            connectionId: '$context.connectionId',
-            status: '$context.status',
-            caller: '$context.identity.userArn',
-            sourceIp: '$context.identity.sourceIp',
-            authorizeError: '$context.authorize.error',
-            integrationError: '$context.integrationErrorMessage',
-            error: '$context.error.message',
-          }),
-        ),
-      },
+      accessLogSettings: jsonAccessLogs(this.accessLogs, {
+        eventType: '$context.eventType',
+        connectionId: '$context.connectionId',
+        authorizeError: '$context.authorize.error',
+      }),
     });
     if (props.accountLogRole ?? true) this.setAccountLogRole();
 
