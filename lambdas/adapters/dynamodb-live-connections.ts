@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LiveConnections } from '../domain/operator/live-broadcast';
 
 /** A console's connection to the WebSocket API, as `$connect` records it. */
@@ -59,23 +59,16 @@ export class DynamoLiveConnections implements LiveConnections {
   }
 
   async *pages(): AsyncIterable<readonly string[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          Limit: this.pageSize,
-          ProjectionExpression: 'pk',
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
+    for await (const page of paginateScan(
+      { client: this.doc, pageSize: this.pageSize },
+      { TableName: this.tableName, ProjectionExpression: 'pk' },
+    )) {
       const ids: string[] = [];
       for (const item of page.Items ?? []) {
         const id: unknown = item.pk;
         if (typeof id === 'string') ids.push(id);
       }
       if (ids.length > 0) yield ids;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
   }
 }

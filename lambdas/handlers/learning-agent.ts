@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { parseDetail } from '../domain/contracts/parse';
-import { TIME_TO_RESOLUTION } from '../domain/operator/kpis';
+import { resolutionSeconds, TIME_TO_RESOLUTION } from '../domain/operator/kpis';
 import { OutcomeLearner, type FulfillmentFacts, type LearningResult } from '../domain/planning/learning';
 import { MAX_PLAN_TASKS } from '../domain/planning/task-catalog';
 import { parseConfig } from './shared/config';
@@ -87,10 +87,9 @@ export async function run(input: unknown): Promise<LearningResult> {
     }),
     ...(fulfillment && { fulfillment }),
   });
-  const resolvedInMs =
-    parsed.spikeAt === undefined ? Number.NaN : Date.parse(parsed.time) - Date.parse(parsed.spikeAt);
-  if (parsed.outcome === 'succeeded' && resolvedInMs >= 0) {
-    metrics.addMetric(TIME_TO_RESOLUTION.metric.name, MetricUnit.Seconds, resolvedInMs / 1000);
+  const seconds = resolutionSeconds(parsed.spikeAt, parsed.time);
+  if (parsed.outcome === 'succeeded' && seconds !== undefined) {
+    metrics.addMetric(TIME_TO_RESOLUTION.metric.name, MetricUnit.Seconds, seconds);
   }
   logger.info('outcome learned', { outcome: parsed.outcome, template: result.template });
   return result;

@@ -1,11 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { apiGatewayPost } from '../adapters/apigateway-live-push';
 import { DynamoLiveConnections } from '../adapters/dynamodb-live-connections';
-import { ContractViolation } from '../domain/contracts/errors';
 import {
   fitFrame,
   platformEventMessage,
@@ -14,6 +12,7 @@ import {
 } from '../domain/contracts/live-message';
 import { broadcast, BroadcastFailed } from '../domain/operator/live-broadcast';
 import { numberOr, parseConfig, requiredText } from './shared/config';
+import { parseEventBridgeEnvelope } from './shared/event-envelope';
 import { createObservability, instrument } from './shared/observability';
 
 const observability = createObservability();
@@ -48,25 +47,15 @@ const post = apiGatewayPost(
  * Lambda retries it and then keeps it in the function's dead-letter queue.
  */
 export async function run(event: unknown): Promise<void> {
-  const envelope = EventBridgeSchema.safeParse(event);
-  if (!envelope.success) {
-    const claimed = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
-    throw new ContractViolation(
-      typeof claimed === 'string' ? claimed.slice(0, 256) : '(unknown)',
-      envelope.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.') || '(event)',
-        message: issue.message,
-      })),
-    );
-  }
+  const envelope = parseEventBridgeEnvelope(event);
   const frame = fitFrame(
-    platformEventMessage(envelope.data),
+    platformEventMessage(envelope),
     (message): LiveSocketFrame => ({ kind: 'platform', message }),
     WEBSOCKET_MESSAGE_LIMIT_BYTES,
   );
   if (frame.message.truncated !== undefined) {
     logger.warn('message cut to fit a WebSocket message', {
-      eventId: envelope.data.id,
+      eventId: envelope.id,
       truncated: frame.message.truncated,
     });
   }
@@ -80,7 +69,7 @@ export async function run(event: unknown): Promise<void> {
       metrics.addMetric('ConnectionsGone', MetricUnit.Count, error.outcome.gone);
       metrics.addMetric('PushFailures', MetricUnit.Count, error.outcome.failed);
       logger.error('some consoles could not be sent the event', {
-        eventId: envelope.data.id,
+        eventId: envelope.id,
         ...error.outcome,
         failures: error.failures.map(({ connectionId, error: cause }) => ({
           connectionId,

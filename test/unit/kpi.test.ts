@@ -1,3 +1,4 @@
+import { resolutionSeconds } from '../../lambdas/domain/operator/kpis';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import { alarmNotes } from '../../local/cloudwatch/timeline-notes';
 import { formatKpis, incidentKpis } from '../../local/kpi';
@@ -105,5 +106,14 @@ describe('the timeline shows alarm state changes at their virtual time', () => {
       '2026-11-20 10:05:00Z  aws.cloudwatch         alarm ALARM               A: Threshold Crossed',
       '2026-11-20 10:30:00Z  aws.cloudwatch         alarm OK                  A: recovered (back)',
     ]);
+  });
+});
+
+describe('resolutionSeconds: the time-to-resolution the learning agent reports', () => {
+  it('counts seconds from the spike to the end, and nothing without a readable, earlier spike', () => {
+    expect(resolutionSeconds('2026-11-20T10:35:00Z', '2026-11-20T10:48:30.500Z')).toBe(810.5);
+    expect(resolutionSeconds(undefined, '2026-11-20T10:48:30Z')).toBeUndefined();
+    expect(resolutionSeconds('not a time', '2026-11-20T10:48:30Z')).toBeUndefined();
+    expect(resolutionSeconds('2026-11-20T10:50:00Z', '2026-11-20T10:48:30Z')).toBeUndefined();
   });
 });

@@ -32,6 +32,16 @@ export const TIME_TO_RESOLUTION = {
   metric: { name: 'TimeToResolution', reportedBy: 'learning-agent', unit: 'Seconds' },
 } as const satisfies KpiDeclaration;
 
+/**
+ * The time-to-resolution a remediation reports (seconds from its spike to its end), or undefined when either time
+ * is missing or unreadable, or the end comes before the spike.
+ */
+export function resolutionSeconds(spikeAt: string | undefined, endedAt: string): number | undefined {
+  if (spikeAt === undefined) return undefined;
+  const ms = Date.parse(endedAt) - Date.parse(spikeAt);
+  return ms >= 0 ? ms / 1000 : undefined;
+}
+
 /** The scope's cancellation ratio in the hour after resolution, as a multiple of its baseline. */
 export const RATIO_BACK_TO_BASELINE = {
   agent: 'monitoring-agent',

@@ -68,10 +68,18 @@ export function parseEventBridgeEvent<T extends DetailType>(
   event: unknown,
   accepted: readonly T[],
 ): ParsedEvent<T> {
+  return withContract(parseEventBridgeEnvelope(event), accepted);
+}
+
+/**
+ * The envelope alone, for a target that takes any detail-type it is routed (the consoles' live push): checked with
+ * the Powertools parser's `EventBridgeSchema`. Throws {@link ContractViolation} naming the field.
+ */
+export function parseEventBridgeEnvelope(event: unknown): Envelope {
   const envelope = EventBridgeSchema.safeParse(event);
   if (!envelope.success)
     throw new ContractViolation(claimedDetailType(event), issuesOf(envelope.error, true));
-  return withContract(envelope.data, accepted);
+  return envelope.data;
 }
 
 /**
