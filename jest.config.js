@@ -7,13 +7,13 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
-    // middy ships ES modules only: compiled to CommonJS for jest, so handlers can be tested as they are.
-    '^.+/node_modules/@middy/.+\\.js$': [
+    // middy and jose (the sandbox's Cognito tokens) ship ES modules only: compiled to CommonJS for jest.
+    '^.+/node_modules/(@middy|jose)/.+\\.js$': [
       '@swc/jest',
       { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@middy/|jose/)'],
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120000,

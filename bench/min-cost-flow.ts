@@ -285,15 +285,19 @@ function netgenNetwork(
 
 /** DIMACS `min` format: the source supplies `flow` units and the sink takes them. */
 function dimacs(network: Network, flow: number): string {
-  const id = new Map(network.nodes.map((name, index) => [name, index + 1]));
+  const ids = new Map(network.nodes.map((name, index) => [name, index + 1]));
+  const id = (name: string): number => {
+    const found = ids.get(name);
+    if (found === undefined) throw new Error(`arc end ${name} is not a node of the network`);
+    return found;
+  };
   const lines = [
     `c ${network.nodes.length} nodes, ${network.arcs.length} arcs: bench/min-cost-flow.ts`,
     `p min ${network.nodes.length} ${network.arcs.length}`,
-    `n ${id.get(network.source)} ${flow}`,
-    `n ${id.get(network.sink)} ${-flow}`,
+    `n ${id(network.source)} ${flow}`,
+    `n ${id(network.sink)} ${-flow}`,
   ];
-  for (const arc of network.arcs)
-    lines.push(`a ${id.get(arc.from)} ${id.get(arc.to)} 0 ${arc.capacity} ${arc.cost}`);
+  for (const arc of network.arcs) lines.push(`a ${id(arc.from)} ${id(arc.to)} 0 ${arc.capacity} ${arc.cost}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -445,7 +449,7 @@ async function againstReference(command: string | undefined, runs: number): Prom
         'cpu ours / LEMON':
           theirsCpu.length === 0 ? '-' : `${(median(oursCpu) / median(theirsCpu)).toFixed(2)}x`,
         'LEMON process ms': Number(median(theirsWall).toFixed(0)),
-        'cost = LEMON': referenceCost === result.cost ? 'same' : `DIFFERS (${referenceCost})`,
+        'cost = LEMON': referenceCost === result.cost ? 'same' : `DIFFERS (${String(referenceCost)})`,
         'flow + 1': oneMore.cost === undefined ? 'infeasible' : 'FEASIBLE',
       });
     }
@@ -459,7 +463,9 @@ async function againstReference(command: string | undefined, runs: number): Prom
       'file reading excluded).',
   );
   console.table(table);
-  if (table.some((row) => /DIFFERS|FEASIBLE/.test(`${row['cost = LEMON']} ${row['flow + 1']}`)))
+  if (
+    table.some((row) => /DIFFERS|FEASIBLE/.test(`${String(row['cost = LEMON'])} ${String(row['flow + 1'])}`))
+  )
     process.exitCode = 1;
 }
 

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     void Promise.all([
       ...[...(running?.functions.values() ?? [])].map(async (fn) => {
         const heap = await fn.heap();
-        return heap ? `${fn.config.environment.POWERTOOLS_SERVICE_NAME} ${(heap.used / MiB).toFixed(0)}` : '';
+        return heap
+          ? `${fn.config.environment.POWERTOOLS_SERVICE_NAME ?? fn.config.functionName} ${(heap.used / MiB).toFixed(0)}`
+          : '';
       }),
       running?.dynamo?.heap().then((heap) => `dynalite ${(heap.used / MiB).toFixed(0)}`) ?? '',
     ]).then((heaps) =>

@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   }
   const time = values.time ? new Date(values.time) : new Date();
   if (!Number.isFinite(time.getTime()))
-    throw new Error(`--time must be an ISO 8601 time, got ${values.time}`);
+    throw new Error(`--time must be an ISO 8601 time, got ${String(values.time)}`);
   const events = networkEvents(path.resolve(process.env.INIT_CWD ?? process.cwd(), file), time);
   const client = new EventBridgeClient(values['endpoint-url'] ? { endpoint: values['endpoint-url'] } : {});
 
@@ -54,7 +54,9 @@ async function main(): Promise<number> {
       const failed = entries.filter((_, index) => Entries[index]?.ErrorCode !== undefined);
       if (attempt >= 5 && failed.length > 0) {
         const first = Entries.find((entry) => entry.ErrorCode !== undefined);
-        throw new Error(`${failed.length} warehouse(s) not put: ${first?.ErrorCode}: ${first?.ErrorMessage}`);
+        throw new Error(
+          `${failed.length} warehouse(s) not put: ${first?.ErrorCode ?? ''}: ${first?.ErrorMessage ?? ''}`,
+        );
       }
       put += entries.length - failed.length;
       entries = failed;

@@ -27,7 +27,11 @@ new ProactiveAgentsStack(app, context('stackName') ?? 'ProactiveAgents', {
   detectorConfig: detectorConfigFromContext(app.node.tryGetContext('detectorConfig')),
   // `cdk deploy -c reasonerGuardrail=true`: a Bedrock guardrail on every reasoner call.
   reasonerGuardrail: context('reasonerGuardrail') === 'true',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  // Environment-agnostic in whatever the CLI does not name (no credentials, no default region).
+  env: {
+    ...(process.env.CDK_DEFAULT_ACCOUNT === undefined ? {} : { account: process.env.CDK_DEFAULT_ACCOUNT }),
+    ...(process.env.CDK_DEFAULT_REGION === undefined ? {} : { region: process.env.CDK_DEFAULT_REGION }),
+  },
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

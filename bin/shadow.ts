@@ -61,11 +61,13 @@ async function main(): Promise<number> {
   console.log(`\nShadow replay — ${name}`);
   console.log(
     `  ${report.archiveEvents} archived event(s): ${report.inputs} input(s) replayed through the current agents` +
-      `${report.unreadable > 0 ? `, ${report.unreadable} unreadable line(s) skipped` : ''}`,
+      (report.unreadable > 0 ? `, ${report.unreadable} unreadable line(s) skipped` : ''),
   );
   console.log(
     `  decisions: ${report.recorded.length} recorded, ${report.shadow.length} by the current agents` +
-      `${report.approvalsReplayed > 0 ? ` (${report.approvalsReplayed} approval answer(s) given as recorded)` : ''}`,
+      (report.approvalsReplayed > 0
+        ? ` (${report.approvalsReplayed} approval answer(s) given as recorded)`
+        : ''),
   );
   if (report.changes.length > 0) {
     console.log('\nDecisions that differ (- recorded only, + current agents only, ~ changed):');

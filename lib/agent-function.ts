@@ -43,7 +43,7 @@ export interface AgentFunctionProps {
   /** @default 512 */
   readonly memorySize?: number;
   /** @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   /** @default 'ProactiveAgents' */
   readonly metricsNamespace?: string;
   readonly environment?: Record<string, string>;

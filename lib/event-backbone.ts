@@ -10,12 +10,13 @@ import {
   producedBy,
   type DetailType,
 } from '../lambdas/domain/contracts/registry';
+import { asEventBusInterface } from './cdk-interfaces';
 
 export interface EventBackboneProps {
   /** Name of the bus; the schema registry is `<busName>-contracts`. @default 'proactive-agents' */
   readonly busName?: string;
   /** How long the archive keeps every event, for replays. @default Duration.days(30) */
-  readonly archiveRetention?: Duration;
+  readonly archiveRetention?: Duration | undefined;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -61,7 +62,7 @@ export function ignoreReplays(rule: events.Rule): void {
 
 /** The EventBridge bus every service and agent talks through, with its archive, DLQ and schema registry. */
 export class EventBackbone extends Construct {
-  public readonly bus: events.EventBus;
+  public readonly bus: events.IEventBus;
   public readonly archive: events.Archive;
   /** Events that a rule could not deliver to its target after retries. */
   public readonly deadLetterQueue: sqs.Queue;
@@ -77,7 +78,9 @@ export class EventBackbone extends Construct {
       );
     }
 
-    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'proactive-agents' });
+    this.bus = asEventBusInterface(
+      new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? 'proactive-agents' }),
+    );
     this.archive = this.bus.archive('Archive', {
       description: 'Every event on the bus, for replay and audit.',
       // An archive needs a pattern; every event on this bus carries this account.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, type CfnResource, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -29,7 +29,7 @@ export interface GovernanceProps {
   /** How long the function reuses a configuration before asking AppConfig again. @default Duration.seconds(30) */
   readonly configurationMaxAge?: Duration;
   /** @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
 }
 
 /**
@@ -90,10 +90,10 @@ export class Governance extends Construct {
     });
     // The sandbox serves this file through its AppConfig data API and reloads it on change.
     const outdir = Stage.of(this)?.outdir ?? process.cwd();
-    (this.configuration.node.findChild('Resource') as CfnResource).addMetadata(
-      CONFIGURATION_FILE_METADATA,
-      path.relative(outdir, file),
-    );
+    const resource = this.configuration.node.findChild('Resource');
+    if (!(resource instanceof CfnResource))
+      throw new Error(`${this.configuration.node.path} has no CfnResource`);
+    resource.addMetadata(CONFIGURATION_FILE_METADATA, path.relative(outdir, file));
 
     this.policyAgent = new AgentFunction(this, 'PolicyAgent', {
       bus: props.bus,

@@ -37,7 +37,7 @@ export interface InteractionApiProps {
   /** Requests per second across all routes, and the burst above it. @default { rateLimit: 20, burstLimit: 40 } */
   readonly throttle?: apigwv2.ThrottleSettings;
   /** @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -158,7 +158,7 @@ export class InteractionApi extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.api = new apigwv2.HttpApi(this, 'Api', {
-      apiName: props.apiName,
+      ...(props.apiName === undefined ? {} : { apiName: props.apiName }),
       description: 'Operator API: incidents, timelines, approvals, agents. Every route is IAM-authorized.',
       defaultAuthorizer: new HttpIamAuthorizer(),
       createDefaultStage: false,
@@ -193,7 +193,7 @@ export class InteractionApi extends Construct {
     const api = this.api.node.defaultChild as apigwv2.CfnApi;
     api.corsConfiguration = {
       allowOrigins: [origin],
-      allowMethods: [...new Set(OPERATOR_ROUTES.map((route) => String(route.method)))].sort(),
+      allowMethods: [...new Set(OPERATOR_ROUTES.map((route) => route.method))].sort(),
       allowHeaders: [
         'authorization',
         'content-type',

@@ -42,7 +42,7 @@ export interface LiveEventsApiProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /** @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -106,7 +106,7 @@ export class LiveEventsApi extends Construct {
 
     const integration = new WebSocketLambdaIntegration('Connections', this.connectionHandler.function);
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
-      apiName: props.apiName,
+      ...(props.apiName === undefined ? {} : { apiName: props.apiName }),
       description:
         "Operator console live events: $connect is IAM-authorized; the platform's events are pushed.",
       connectRouteOptions: { integration, authorizer: new WebSocketIamAuthorizer() },

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
 import { Construct } from 'constructs';
 import { semanticIndexBody } from '../lambdas/adapters/semantic-index-mapping';
+import { asTableInterface } from './cdk-interfaces';
 
 /**
  * An OpenSearch create-index body in the CfnIndex's property names: `space_type` → `spaceType`,
@@ -31,7 +32,7 @@ export interface MemoryProps {
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
   /** Dimensions of the embeddings the semantic index holds (Titan Text Embeddings v2: 256, 512, 1024). @default 1024 */
-  readonly embeddingDimensions?: number;
+  readonly embeddingDimensions?: number | undefined;
   /**
    * Principals that create and update the semantic index: CloudFormation deploys it. @default the CDK
    * bootstrap's CloudFormation execution role (DefaultStackSynthesizer)
@@ -54,46 +55,46 @@ export class Memory extends Construct {
    * Events, decisions and outcomes per entity and time (pk entity, sk time). Every item expires through
    * `expiresAt` (epoch seconds): 400 days after the record's time.
    */
-  public readonly episodic: dynamodb.TableV2;
+  public readonly episodic: dynamodb.ITableV2;
   /**
    * Parameterised remediation templates with success and failure counts. No TTL: templates are what the
    * platform has learned, kept until deleted; their outcome counts, not their age, decide whether one is reused.
    */
-  public readonly procedural: dynamodb.TableV2;
+  public readonly procedural: dynamodb.ITableV2;
   /**
    * Event-time window counters and incident state of the monitoring agent. Every item expires through
    * `expiresAt` (epoch seconds), 35 days after its window's start (counters), its last anomalous window (open
    * incidents and watches) or its write (cell memberships, spike publication claims).
    */
-  public readonly counters: dynamodb.TableV2;
+  public readonly counters: dynamodb.ITableV2;
   /**
    * Powertools idempotency records (key `id`). Powertools writes the expiry in `expiration` (epoch seconds,
    * `expiresAfterSeconds` after the call), which is therefore the table's TTL attribute.
    */
-  public readonly idempotency: dynamodb.TableV2;
+  public readonly idempotency: dynamodb.ITableV2;
   /**
    * The fulfillment agent's view of open orders, indexed by warehouse and placement time. Items expire through
    * `expiresAt` (epoch seconds).
    */
-  public readonly orders: dynamodb.TableV2;
+  public readonly orders: dynamodb.ITableV2;
   /**
    * The fulfillment network as data: warehouse profiles (`warehouse#<id>`/`profile`) and routes
    * (`region#<region>`/`warehouse#<id>`), with the sparse index `routesByWarehouse` over routes. No TTL: a
    * warehouse's declaration (`warehouse_updated`, `capacity_changed`) holds until a newer one replaces it, and a
    * warehouse or route first seen in orders until a declaration does (its orders may still be open).
    */
-  public readonly network: dynamodb.TableV2;
+  public readonly network: dynamodb.ITableV2;
   /**
    * What the operations agent records, per incident (`pk = incident#<incident tag>`): incident tickets
    * (`sk = ticket#<id>`, with a status) and customer notifications (`sk = notification#<id>`). No TTL: tickets
    * and notifications sent are the operators' record.
    */
-  public readonly operations: dynamodb.TableV2;
+  public readonly operations: dynamodb.ITableV2;
   /**
    * The inference firewall's budget ledger: model spend per agent and UTC day (`pk = budget#<agent>`,
    * `sk = <day>`), reserved by conditional updates so concurrent calls never pass a ceiling; TTL `expiresAt`.
    */
-  public readonly budgets: dynamodb.TableV2;
+  public readonly budgets: dynamodb.ITableV2;
   public readonly collection: aoss.CfnCollection;
   /**
    * The k-NN index of semantic memory, declared here so it exists before any agent runs: agents read and write
@@ -105,16 +106,25 @@ export class Memory extends Construct {
   constructor(scope: Construct, id: string, props: MemoryProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const table = (name: string, extra: Partial<dynamodb.TablePropsV2> = {}) =>
-      new dynamodb.TableV2(this, name, {
-        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-        billing: dynamodb.Billing.onDemand(),
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-        removalPolicy,
-        ...extra,
-      });
+    // Keyed by pk and sk unless told otherwise; `sortKey: 'none'` for a table keyed by its partition key alone.
+    const table = (
+      name: string,
+      {
+        sortKey = { name: 'sk', type: dynamodb.AttributeType.STRING },
+        ...extra
+      }: Omit<Partial<dynamodb.TablePropsV2>, 'sortKey'> & { sortKey?: dynamodb.Attribute | 'none' } = {},
+    ) =>
+      asTableInterface(
+        new dynamodb.TableV2(this, name, {
+          partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+          ...(sortKey === 'none' ? {} : { sortKey }),
+          billing: dynamodb.Billing.onDemand(),
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+          removalPolicy,
+          ...extra,
+        }),
+      );
 
     this.episodic = table('Episodic', {
       timeToLiveAttribute: 'expiresAt',
@@ -135,12 +145,12 @@ export class Memory extends Construct {
     this.counters = table('Counters', { timeToLiveAttribute: 'expiresAt' });
     this.idempotency = table('Idempotency', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      sortKey: undefined,
+      sortKey: 'none',
       timeToLiveAttribute: 'expiration',
     });
     this.orders = table('Orders', {
       partitionKey: { name: 'orderId', type: dynamodb.AttributeType.STRING },
-      sortKey: undefined,
+      sortKey: 'none',
       timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {

@@ -192,7 +192,8 @@ export class Operations extends Construct {
     for (const kpi of AGENT_KPIS) {
       const reporter = kpi.metric && reporters.get(kpi.metric.reportedBy);
       if (!kpi.metric || !reporter) continue;
-      const seconds = kpi.unit === 'minutes' ? kpi.target * 60 : kpi.target;
+      // The metric is in seconds where the target is in minutes, else in the target's own unit.
+      const threshold = kpi.unit === 'minutes' ? kpi.target * 60 : kpi.target;
       specs.push({
         id: `Kpi${kpi.metric.name}`,
         description: `KPI missed (${kpi.agent}, ${kpi.id}): ${kpi.description} Target: ${kpi.target} ${kpi.unit}.`,
@@ -203,7 +204,7 @@ export class Operations extends Construct {
           period: Duration.hours(1),
           statistic: 'Maximum',
         }),
-        threshold: seconds,
+        threshold,
         comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
     }

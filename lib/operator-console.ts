@@ -8,6 +8,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { asBucketInterface } from './cdk-interfaces';
 import { OperatorSignIn, type OperatorSignInProps } from './operator-sign-in';
 
 /** The operator HTTP API as the console needs it (InteractionApi). */
@@ -64,10 +65,10 @@ const viteBin = (): string => path.join(path.dirname(require.resolve('vite/packa
  * they happen; it reads the API every `pollSeconds` only while the socket is down.
  */
 export class OperatorConsole extends Construct {
-  public readonly bucket: s3.Bucket;
+  public readonly bucket: s3.IBucket;
   public readonly distribution: cloudfront.Distribution;
   /** Access logs of the distribution and the bucket. */
-  public readonly accessLogs: s3.Bucket;
+  public readonly accessLogs: s3.IBucket;
   /**
    * The role BucketDeployment's handler copies the build with: this construct's own, so that it carries no managed
    * policy and writes its logs to its own log group only.
@@ -84,7 +85,7 @@ export class OperatorConsole extends Construct {
     // LogDeliveryWrite ACL (the CDK's behaviour behind this flag).
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
-    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -93,12 +94,13 @@ export class OperatorConsole extends Construct {
       lifecycleRules: [{ expiration: Duration.days(props.accessLogDays ?? 90) }],
       removalPolicy,
     });
+    this.accessLogs = asBucketInterface(accessLogs);
     Validations.of(this.accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This bucket is the access-log destination; logging its own access would log itself.',
     });
 
-    this.bucket = new s3.Bucket(this, 'Assets', {
+    const assets = new s3.Bucket(this, 'Assets', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -108,6 +110,7 @@ export class OperatorConsole extends Construct {
       versioned: true,
       removalPolicy,
     });
+    this.bucket = asBucketInterface(assets);
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Proactive Agents operator console',

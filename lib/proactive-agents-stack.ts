@@ -13,6 +13,7 @@ import { Memory, type SemanticDocumentPermission } from './memory';
 import { Operations } from './operations';
 import { OperatorConsole } from './operator-console';
 import { ReasonerGuardrail } from './reasoner-guardrail';
+import { RecoveryWatch } from './recovery-watch';
 import { RemediationSaga } from './remediation-saga';
 import { TaskExecutionRole } from './task-execution-role';
 
@@ -20,7 +21,7 @@ export interface ProactiveAgentsStackProps extends StackProps {
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
   /** Overrides of the monitoring detector's thresholds, passed to the agent as JSON. @default - the detector's defaults */
-  readonly detectorConfig?: Record<string, number>;
+  readonly detectorConfig?: Record<string, number> | undefined;
   /**
    * What a warehouse first seen in orders is assumed to have until a `warehouse_updated` describes it.
    * @default - 1,000 open orders, 1,000 cents per order to each region it ships to
@@ -37,18 +38,18 @@ export interface ProactiveAgentsStackProps extends StackProps {
    * not enabled, throttled), planning falls back to the rule planner and says why in the plan's evidence.
    * @default 'global.anthropic.claude-haiku-4-5-20251001-v1:0'
    */
-  readonly reasonerModelId?: string;
+  readonly reasonerModelId?: string | undefined;
   /**
    * A Bedrock guardrail (prompt-attack and content filters) applied to every reasoner call.
    * @default false
    */
   readonly reasonerGuardrail?: boolean;
   /** Titan Text Embeddings v2 dimensions (256, 512 or 1024). @default 1024 */
-  readonly embeddingDimensions?: number;
+  readonly embeddingDimensions?: number | undefined;
   /** Cosine similarity at or above which a procedural template is reused. @default 0.85 */
-  readonly templateSimilarityThreshold?: number;
+  readonly templateSimilarityThreshold?: number | undefined;
   /** Share of an hour's operator decisions overridden (rejected) at which the override-rate alarm fires. @default 0.25 */
-  readonly overrideRateThreshold?: number;
+  readonly overrideRateThreshold?: number | undefined;
 }
 
 /** Claude Haiku 4.5 through the global cross-Region inference profile (Active on Bedrock, December 2026). */
@@ -79,6 +80,8 @@ export class ProactiveAgentsStack extends Stack {
   public readonly operatorApi: InteractionApi;
   /** The operator console: the built console on S3 behind CloudFront, reading the operator API. */
   public readonly operatorConsole: OperatorConsole;
+  /** The hour after each remediation, measured against the incident's baseline (the ratio-back-to-baseline KPI). */
+  public readonly recoveryWatch: RecoveryWatch;
   /** The console's push channel: a WebSocket API (IAM on $connect) fed with the platform's events. */
   public readonly liveEvents: LiveEventsApi;
   /** The roles the executing agents' tasks run with, in sessions tagged with each task (ABAC). */
@@ -334,9 +337,17 @@ export class ProactiveAgentsStack extends Stack {
     this.memory.grantIdempotency(operationsAgent.function);
     operationsAgent.grantPutEvents(bus, sources.operations);
 
+    this.recoveryWatch = new RecoveryWatch(this, 'RecoveryWatch', {
+      bus,
+      ruleDeadLetterQueue,
+      counters: this.memory.counters,
+      ...(props.detectorConfig === undefined ? {} : { detectorConfig: props.detectorConfig }),
+      logLevel: props.logLevel,
+    });
     this.saga = new RemediationSaga(this, 'RemediationSaga', {
       bus,
       ruleDeadLetterQueue,
+      recoveryWatch: this.recoveryWatch,
       planningFunction: planning.function,
       learningFunction: learning.function,
       policyFunction: this.governance.policyAgent.function,
@@ -458,6 +469,7 @@ export class ProactiveAgentsStack extends Stack {
         ...this.agents,
         operatorApi: this.operatorApi.handler,
         livePush: this.liveEvents.push,
+        recoveryWatch: this.recoveryWatch.check,
         liveConnections: this.liveEvents.connectionHandler,
       },
       saga: this.saga,

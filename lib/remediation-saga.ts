@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,11 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { sources } from '../lambdas/domain/contracts/registry';
 import { grantPutEventsAs, ignoreReplays } from './event-backbone';
+import type { RecoveryWatch } from './recovery-watch';
 import { remediationSagaDefinition } from './saga-definition';
+import { tracedStateMachine } from './traced-state-machine';
 
 export interface RemediationSagaProps {
   readonly bus: events.IEventBus;
@@ -19,6 +20,8 @@ export interface RemediationSagaProps {
   readonly learningFunction: lambda.IFunction;
   /** The policy decision point, invoked before each task. */
   readonly policyFunction: lambda.IFunction;
+  /** Started once an incident is remediated: it measures the hour after (the ratio-back-to-baseline KPI). */
+  readonly recoveryWatch: RecoveryWatch;
   /** Where spikes that could not start an execution go. */
   readonly ruleDeadLetterQueue: sqs.IQueue;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -39,37 +42,21 @@ export class RemediationSaga extends Construct {
 
   constructor(scope: Construct, id: string, props: RemediationSagaProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = tracedStateMachine(this, {
       // The ASL file, each Task with the retry policy of its kind (lib/saga-retry-policies.ts).
-      definitionBody: sfn.DefinitionBody.fromString(remediationSagaDefinition()),
-      definitionSubstitutions: {
+      definition: remediationSagaDefinition(),
+      substitutions: {
         PlanningFunctionArn: props.planningFunction.functionArn,
         LearningFunctionArn: props.learningFunction.functionArn,
         PolicyFunctionArn: props.policyFunction.functionArn,
+        RecoveryWatchArn: props.recoveryWatch.stateMachine.stateMachineArn,
         EventBusName: props.bus.eventBusName,
       },
-      tracingEnabled: true,
-      // Every state transition, without inputs and outputs: those carry task tokens and order ids.
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      invokes: [props.planningFunction, props.learningFunction, props.policyFunction],
+      logRetention: props.logRetention,
       timeout: Duration.days(1),
-    });
-    // A file definition gives CDK nothing to derive a policy from: grant exactly what the ASL uses.
-    // The ASL invokes the unqualified ARN; grantInvoke would add `:*` (every version) as well.
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          props.planningFunction.functionArn,
-          props.learningFunction.functionArn,
-          props.policyFunction.functionArn,
-        ],
-      }),
-    );
+    }));
+    props.recoveryWatch.grantStart(this.stateMachine);
     // The saga speaks for planning: plans, commands, compensations, failures (compensation_failed too) and escalations.
     grantPutEventsAs(this.stateMachine, props.bus, sources.planning);
 
@@ -87,12 +74,6 @@ export class RemediationSaga extends Construct {
         maxEventAge: Duration.hours(24),
       }),
     );
-
-    Validations.of(this.stateMachine).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Step Functions logging (logs:*LogDelivery*, DescribeResourcePolicies) and X-Ray tracing APIs have no resource-level permissions.',
-    });
   }
 
   /** Lets `grantee` answer the saga's task tokens (SendTaskSuccess and SendTaskFailure on this state machine). */

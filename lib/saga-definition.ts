@@ -7,7 +7,7 @@ const REMEDIATION_SAGA_ASL = path.join(__dirname, '..', 'statemachines', 'remedi
 
 /**
  * The saga's Tasks whose resource does not tell their kind: the three that wait for a task token. Every other
- * Task is a `lambda:invoke` or a plain `events:putEvents` (see {@link kindOfResource}).
+ * Task is a `lambda:invoke`, a plain `events:putEvents` or a `states:startExecution` (see {@link kindOfResource}).
  */
 const REMEDIATION_TASK_KINDS: Readonly<Record<string, SagaTaskKind>> = {
   RequestApproval: 'approval',
@@ -19,6 +19,7 @@ const REMEDIATION_TASK_KINDS: Readonly<Record<string, SagaTaskKind>> = {
 const kindOfResource: Readonly<Record<string, SagaTaskKind>> = {
   'arn:aws:states:::lambda:invoke': 'invoke',
   'arn:aws:states:::events:putEvents': 'publish',
+  'arn:aws:states:::states:startExecution': 'start',
 };
 
 type AslState = Record<string, unknown>;

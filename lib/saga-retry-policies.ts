@@ -5,7 +5,7 @@
  */
 
 /** What a Task state does, as far as retrying it is concerned. */
-export type SagaTaskKind = 'invoke' | 'publish' | 'approval' | 'command' | 'compensation';
+export type SagaTaskKind = 'invoke' | 'publish' | 'start' | 'approval' | 'command' | 'compensation';
 
 /** One ASL retrier (JSONPath and JSONata alike), with the fields the saga uses. */
 export interface Retrier {
@@ -32,6 +32,16 @@ const LAMBDA_SERVICE_ERRORS = [
 /** PutEvents refused, or an entry it did not accept (`FailedEntryCount` > 0): the event was not published. */
 const EVENTBRIDGE_ERRORS = ['EventBridge.EventBridgeException', 'EventBridge.FailedEntry'] as const;
 
+/**
+ * StartExecution refused by the service, not by its input: throttled, or too many open executions. The execution
+ * is named, so a start that did happen answers the retry as the same execution.
+ */
+const STEP_FUNCTIONS_ERRORS = [
+  'StepFunctions.AWSStepFunctionsException',
+  'StepFunctions.SdkClientException',
+  'StepFunctions.ExecutionLimitExceededException',
+] as const;
+
 /** Fast, short retries for a service hiccup: 1 s, 2 s, 4 s. */
 const transient = (errors: readonly string[]): Retrier => ({
   ErrorEquals: errors,
@@ -46,6 +56,8 @@ const policies: Readonly<Record<SagaTaskKind, readonly Retrier[]>> = {
   // A fire-and-forget event. A timed-out PutEvents is sent again: EventBridge delivers at least once, so every
   // consumer already takes a second copy of an event in its stride.
   publish: [transient([...EVENTBRIDGE_ERRORS, 'States.Timeout'])],
+  // A nested execution started and left to run (the recovery watch).
+  start: [transient([...STEP_FUNCTIONS_ERRORS, 'States.Timeout'])],
   // A question to a person, answered through the task token. Its timeout is the tier lapsing (the Catch asks
   // the next tier) and ApprovalRejected is an answer: neither is retried.
   approval: [transient(EVENTBRIDGE_ERRORS)],

@@ -16,7 +16,7 @@ export interface LocalAppConfigOptions {
    * Files to serve instead of the ones the template names, by configuration profile name (tests serve a copy).
    * @default - the file in each hosted version's metadata, else its inline content
    */
-  readonly files?: Readonly<Record<string, string>>;
+  readonly files?: Readonly<Record<string, string>> | undefined;
   /** Told when a changed file is refused (invalid JSON, or its profile's JSON Schema validator says no). */
   readonly onRefused?: (profile: string, reason: string) => void;
 }

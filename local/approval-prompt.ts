@@ -29,7 +29,7 @@ export function approvalPrompt(
   if (request === undefined) {
     // No approval_requested event carries the token (the state put none): it can still be answered by token.
     return [
-      `Waiting on ${pending.stateName} (execution ${pending.executionArn.split(':').pop()}).`,
+      `Waiting on ${pending.stateName} (execution ${pending.executionArn.split(':').at(-1) ?? pending.executionArn}).`,
       `  ${wait}`,
       `  Approve:  npm run approve -- ${pending.token}`,
       `  Reject:   npm run approve -- ${pending.token} --reject`,

@@ -29,7 +29,7 @@ export function ensureAssembly(root: string, assemblyDir: string, log: (line: st
     encoding: 'utf8',
   });
   if (result.status !== 0) {
-    throw new Error(`cdk synth failed (exit ${result.status}):\n${result.stderr || result.stdout}`);
+    throw new Error(`cdk synth failed (exit ${String(result.status)}):\n${result.stderr || result.stdout}`);
   }
   return (Date.now() - started) / 1000;
 }

@@ -163,8 +163,10 @@ async function main(): Promise<number> {
     removeEndpointFile(root);
     await sandbox.stop();
     if (manifest && sandbox.traces) {
-      await keepTraces(run.dir, sandbox.traces.collector).catch((error: Error) =>
-        console.warn(`could not keep this run's traces: ${error.message}`),
+      await keepTraces(run.dir, sandbox.traces.collector).catch((error: unknown) =>
+        console.warn(
+          `could not keep this run's traces: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
     }
     keepRun(run.dir, manifest);

@@ -57,10 +57,12 @@ export class VirtualClock {
   /** Moves time forward (never backward) and fires every timer due by then, in time order. */
   advanceTo(ms: number): number {
     const target = Math.max(this.nowMs, ms);
-    for (this.prune(); this.heap.length > 0 && this.heap[0]!.at <= target; this.prune()) {
+    this.prune();
+    while (this.heap.length > 0 && this.heap[0]!.at <= target) {
       const entry = this.pop()!;
       this.nowMs = Math.max(this.nowMs, entry.at);
       entry.fn();
+      this.prune();
     }
     this.nowMs = target;
     return this.nowMs;

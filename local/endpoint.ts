@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Activity } from './activity';
 
 /**
@@ -41,6 +42,19 @@ function signatureScopeOf(
   return match ? { accessKeyId: match[1]!, service: match[2]! } : undefined;
 }
 
+/**
+ * A service that reads the request itself (its headers, for SigV4) and answers it: API Gateway's management API.
+ * `body` is the request's body, already read.
+ */
+type RawService = (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void>;
+
+/** A WebSocket upgrade request, as node:http's `upgrade` event gives it. */
+type UpgradeService = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Whether `url` is `prefix` or below it. */
+const under = (url: string, prefix: string) =>
+  url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`);
+
 export interface ServiceRoute {
   /** The X-Amz-Target prefix, e.g. `AWSEvents`, `AWSStepFunctions`, `AmazonSQS`. */
   readonly prefix: string;
@@ -55,10 +69,14 @@ export interface ServiceRoute {
  */
 export class LocalEndpoint {
   private server?: Server;
-  private http2?: Http2Server;
+  private http2: Http2Server | undefined;
   private readonly routes = new Map<string, ServiceRoute>();
   private readonly restRoutes = new Map<string, RestService>();
   private readonly queryRoutes = new Map<string, QueryService>();
+  private readonly rawRoutes = new Map<string, RawService>();
+  private readonly upgradeRoutes = new Map<string, UpgradeService>();
+  /** Sockets handed to an upgrade route: the server no longer tracks them, so close() ends them. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly activity: Activity) {}
 
@@ -76,11 +94,32 @@ export class LocalEndpoint {
     this.queryRoutes.set(service, handle);
   }
 
+  /** Serves requests under `prefix` with `handle`, which reads the request and answers it itself. */
+  rawRoute(prefix: string, handle: RawService): void {
+    this.rawRoutes.set(prefix, handle);
+  }
+
+  /** Hands WebSocket upgrade requests under `prefix` to `handle`; any other upgrade is answered 404. */
+  upgradeRoute(prefix: string, handle: UpgradeService): void {
+    this.upgradeRoutes.set(prefix, handle);
+  }
+
   async listen(port = 0): Promise<string> {
     this.server = createServer((request, response) => {
       this.activity.begin();
       response.once('close', () => this.activity.end());
       void this.serve(request, response);
+    });
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = request.url ?? '/';
+      const prefix = [...this.upgradeRoutes.keys()].find((p) => under(url, p));
+      if (prefix === undefined) {
+        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+        return;
+      }
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      this.upgradeRoutes.get(prefix)!(request, socket, head);
     });
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
@@ -109,6 +148,7 @@ export class LocalEndpoint {
       await new Promise<void>((resolve) => http2.close(() => resolve()));
     }
     if (!this.server) return;
+    for (const socket of this.upgraded) socket.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
@@ -160,6 +200,24 @@ export class LocalEndpoint {
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = request.url ?? '/';
+    const raw = [...this.rawRoutes.keys()].find((p) => under(url, p));
+    if (raw !== undefined) {
+      await this.rawRoutes.get(raw)!(request, response, Buffer.concat(chunks)).catch((error: unknown) => {
+        if (response.headersSent) {
+          response.end();
+          return;
+        }
+        const text = JSON.stringify({ message: (error as Error).message });
+        response.writeHead(500, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          'x-amzn-errortype': 'InternalServerErrorException',
+        });
+        response.end(text);
+      });
+      return;
+    }
     const target = String(request.headers['x-amz-target'] ?? '');
     const scope = signatureScopeOf(request.headers.authorization);
     const query = scope && !target ? this.queryRoutes.get(scope.service) : undefined;
@@ -167,9 +225,9 @@ export class LocalEndpoint {
       const { status, xml } = await query(
         new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
         scope?.accessKeyId,
-      ).catch((error: Error) => ({
+      ).catch((error: unknown) => ({
         status: 500,
-        xml: `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>${error.message.replace(/[<&>]/g, ' ')}</Message></Error></ErrorResponse>`,
+        xml: `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>${(error instanceof Error ? error.message : String(error)).replace(/[<&>]/g, ' ')}</Message></Error></ErrorResponse>`,
       }));
       response.writeHead(status, {
         'content-type': 'text/xml',

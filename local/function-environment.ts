@@ -1,3 +1,5 @@
+import { localExecuteApiUrl } from './apigateway/execute-api-url';
+
 /** A resolved `Environment.Variables` map as Lambda keeps it: every value a string. */
 export const asEnvironment = (variables: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(variables as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
@@ -20,14 +22,16 @@ export interface SandboxFunctionContext {
 /**
  * The environment a function runs with in the sandbox: the template's variables, what the Lambda runtime sets
  * (region, function name, memory, version), fake credentials of its role, and the AWS SDK pointed at the
- * sandbox's stand-ins service by service (`AWS_ENDPOINT_URL_*`).
+ * sandbox's stand-ins service by service (`AWS_ENDPOINT_URL_*`). A variable holding an API Gateway URL (a WebSocket
+ * stage's callback URL, which code hands its management API client as the endpoint, where `AWS_ENDPOINT_URL_*`
+ * cannot reach) holds the sandbox's address of the same API instead.
  */
 export function sandboxFunctionEnvironment(
   variables: Readonly<Record<string, string>>,
   fn: SandboxFunctionContext,
 ): Record<string, string> {
   return {
-    ...variables,
+    ...withLocalExecuteApiUrls(variables, fn.endpoint),
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
     AWS_ACCESS_KEY_ID: fn.accessKeyId,
@@ -47,4 +51,14 @@ export function sandboxFunctionEnvironment(
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     TZ: 'UTC',
   };
+}
+
+/** The variables with each `https://<api id>.execute-api.…` URL replaced by the sandbox endpoint's address of it. */
+function withLocalExecuteApiUrls(
+  variables: Readonly<Record<string, string>>,
+  endpoint: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, localExecuteApiUrl(value, endpoint) ?? value]),
+  );
 }

@@ -4,16 +4,20 @@
  * - Time to resolution (the planning agent's, for the remediation chain: planning agent, saga, fulfillment agent):
  *   resolved or escalated within its target minutes of the spike.
  * - Ratio back to baseline (the monitoring agent's): in the hour after resolution, the scope cancels at most its
- *   target multiple of its baseline ratio.
+ *   target multiple of its baseline ratio — counted as the recovery watch counts it on AWS (`recoveryHour`,
+ *   `recoveryMeasurement`), from the bus archive instead of the window counters.
  */
 
-import { RATIO_BACK_TO_BASELINE, TIME_TO_RESOLUTION } from '../lambdas/domain/operator/kpis';
+import {
+  recoveryHour,
+  recoveryMeasurement,
+  recoveryWindowMinutes,
+  TIME_TO_RESOLUTION,
+} from '../lambdas/domain/operator/kpis';
 import type { EventEnvelope } from './eventbridge/bus';
 
 /** Minutes within which an incident should be resolved or escalated. */
 const RESOLUTION_TARGET_MINUTES = TIME_TO_RESOLUTION.target;
-/** The ratio after resolution may be at most this multiple of the baseline. */
-const BASELINE_MULTIPLE = RATIO_BACK_TO_BASELINE.target;
 
 type IncidentOutcome = 'resolved' | 'escalated' | 'failed' | 'open';
 
@@ -51,11 +55,15 @@ type OrderDetail = { orderId?: string; warehouseId?: string; region?: string };
  * Measures every incident of a run (one per `order_cancellation_spike`) from the bus archive: its outcome — a
  * reroute or rebalance completed (resolved), an escalation to a person (escalated), a failure or compensation
  * without either (failed), nothing (open) — the minutes from the spike to it, and the cancellation ratio of
- * the incident's scope in the hour after it (cancellations of orders placed in that hour, over those orders).
+ * the incident's scope in the hour after it (of the orders placed in the whole `windowMinutes` windows of that
+ * hour, the share cancelled in it, as the recovery watch measures it on AWS).
  * Two passes over `archive` (it must be iterable again, as the bus archive is): the incidents first, then only the
  * orders of their scopes in the hour after each closed — a run of millions of orders holds none of the others.
  */
-export function incidentKpis(archive: Iterable<EventEnvelope>): IncidentKpi[] {
+export function incidentKpis(
+  archive: Iterable<EventEnvelope>,
+  windowMinutes = recoveryWindowMinutes(),
+): IncidentKpi[] {
   const spikes: { detail: SpikeDetail; at: number }[] = [];
   const closes = new Map<string, { outcome: IncidentOutcome; at: number }>();
   for (const event of archive) {
@@ -81,34 +89,42 @@ export function incidentKpis(archive: Iterable<EventEnvelope>): IncidentKpi[] {
     if (!known || RANK[outcome] > RANK[known.outcome]) closes.set(id, { outcome, at });
   }
 
-  // The hour after each closed incident, in its scope: the orders placed then, and which of them were cancelled.
+  // The hour after each closed incident, in its scope: the orders placed then, and which of them were cancelled then.
   const hours = spikes.flatMap(({ detail }) => {
     const closedAt = closes.get(detail.correlationId)?.at;
-    return closedAt === undefined
-      ? []
-      : [{ id: detail.correlationId, scope: detail.scope, from: closedAt, to: closedAt + 3_600_000 }];
+    if (closedAt === undefined) return [];
+    const { fromMs, toMs } = recoveryHour(closedAt, windowMinutes);
+    return [
+      {
+        id: detail.correlationId,
+        scope: detail.scope,
+        fromMs,
+        toMs,
+        placed: new Set<string>(),
+        cancelled: [] as string[],
+      },
+    ];
   });
-  const placedAfter = new Map<string, Set<string>>(hours.map((h) => [h.id, new Set<string>()]));
-  const cancelled = new Set<string>();
+  const hourOf = new Map(hours.map((hour) => [hour.id, hour]));
   if (hours.length > 0) {
     for (const event of archive) {
       if (event.source !== 'retail.orders') continue;
+      const type = event['detail-type'];
       const detail = event.detail as OrderDetail;
-      if (!detail.orderId) continue;
-      if (event['detail-type'] === 'order_cancelled') {
-        // Only cancellations of the orders counted (the archive is in event-time order: placed before cancelled).
-        const orderId = detail.orderId;
-        if (hours.some((h) => placedAfter.get(h.id)!.has(orderId))) cancelled.add(orderId);
-        continue;
-      }
-      if (event['detail-type'] !== 'order_placed') continue;
+      if ((type !== 'order_placed' && type !== 'order_cancelled') || !detail.orderId) continue;
       const at = Date.parse(event.time);
       for (const hour of hours) {
+        if (at < hour.fromMs || at >= hour.toMs) continue;
+        if (type === 'order_cancelled') {
+          // Only cancellations of the hour's orders count (the archive is in event-time order: placed first).
+          if (hour.placed.has(detail.orderId)) hour.cancelled.push(detail.orderId);
+          continue;
+        }
         const inScope =
           hour.scope.type === 'warehouse'
             ? detail.warehouseId === hour.scope.id
             : detail.region === hour.scope.id;
-        if (inScope && at >= hour.from && at < hour.to) placedAfter.get(hour.id)!.add(detail.orderId);
+        if (inScope) hour.placed.add(detail.orderId);
       }
     }
   }
@@ -116,26 +132,24 @@ export function incidentKpis(archive: Iterable<EventEnvelope>): IncidentKpi[] {
   return spikes.map(({ detail, at: spikeAt }) => {
     const close = closes.get(detail.correlationId);
     const closedAt = close?.at;
-    const after = [...(placedAfter.get(detail.correlationId) ?? [])];
-    const ratioAfter =
-      after.length === 0 ? undefined : after.filter((id) => cancelled.has(id)).length / after.length;
+    const hour = hourOf.get(detail.correlationId);
+    const after = hour && recoveryMeasurement(hour.placed, hour.cancelled, detail.baselineRatio);
     const minutesToResolution = closedAt === undefined ? undefined : (closedAt - spikeAt) / 60_000;
     return {
       correlationId: detail.correlationId,
       scope: `${detail.scope.type} ${detail.scope.id}`,
       spikeAt,
       outcome: close?.outcome ?? 'open',
-      ...(closedAt === undefined ? {} : { closedAt, minutesToResolution }),
+      ...(closedAt === undefined ? {} : { closedAt }),
+      ...(minutesToResolution === undefined ? {} : { minutesToResolution }),
       baselineRatio: detail.baselineRatio,
-      ...(ratioAfter === undefined ? {} : { ratioAfter }),
-      ordersAfter: after.length,
+      ...(after === undefined ? {} : { ratioAfter: after.ratio }),
+      ordersAfter: hour?.placed.size ?? 0,
       metResolution:
         (close?.outcome === 'resolved' || close?.outcome === 'escalated') &&
         minutesToResolution !== undefined &&
         minutesToResolution <= RESOLUTION_TARGET_MINUTES,
-      ...(ratioAfter === undefined
-        ? {}
-        : { backToBaseline: ratioAfter <= BASELINE_MULTIPLE * Math.max(detail.baselineRatio, 0.01) }),
+      ...(after === undefined ? {} : { backToBaseline: after.backToBaseline }),
     };
   });
 }
@@ -147,7 +161,7 @@ export function formatKpis(kpis: readonly IncidentKpi[]): string[] {
   return kpis.map((k) => {
     const resolution =
       k.minutesToResolution === undefined
-        ? `${k.outcome}`
+        ? k.outcome
         : `${k.outcome} ${k.minutesToResolution.toFixed(1)} min after the spike (target ≤ ${RESOLUTION_TARGET_MINUTES}: ${k.metResolution ? 'met' : 'missed'})`;
     const ratio =
       k.ratioAfter === undefined

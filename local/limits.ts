@@ -60,11 +60,11 @@ export function jsonBytes(value: unknown): number {
 
 /** A PutEvents entry's fields as EventBridge sizes them. */
 export interface SizedPutEventsEntry {
-  readonly Source?: string;
-  readonly DetailType?: string;
-  readonly Detail?: string;
+  readonly Source?: string | undefined;
+  readonly DetailType?: string | undefined;
+  readonly Detail?: string | undefined;
   readonly Time?: unknown;
-  readonly Resources?: readonly string[];
+  readonly Resources?: readonly string[] | undefined;
 }
 
 /**

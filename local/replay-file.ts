@@ -18,7 +18,7 @@ export interface FileReplayOptions extends Omit<SandboxOptions, 'startTime'> {
    * Events put on the bus a minute before the file's first event, e.g. the reference data its producers would
    * already have published (the fulfillment network). @default - none
    */
-  readonly prelude?: (time: Date) => readonly unknown[];
+  readonly prelude?: ((time: Date) => readonly unknown[]) | undefined;
   /** Wraps the input stream, e.g. to pace it in real time for a person watching (`npm run console`). @default - none */
   readonly pace?: (inputs: AsyncIterable<ReplayInput>) => AsyncIterable<ReplayInput>;
 }

@@ -16,7 +16,7 @@ export interface SandboxOptions {
   /** @default '123456789012' */
   readonly accountId?: string;
   /** Initial virtual time (ms). @default 2026-01-01T00:00:00Z */
-  readonly startTime?: number;
+  readonly startTime?: number | undefined;
   /** Fault drills. @default - none */
   readonly faults?: SandboxFaults;
   /** Deliver only to these agents (by service name) and state machines; other targets are left out. @default - all */
@@ -48,6 +48,12 @@ export interface SandboxOptions {
    * off for large replays. @default false
    */
   readonly traces?: boolean | TraceCollectorOptions;
+  /**
+   * Where the console is served locally (`npm run console`'s `http://127.0.0.1:<port>`): the origin that stands in
+   * for the template's CloudFront distribution in the user pool client's callback URLs and the HTTP API's CORS
+   * origins (local/distribution-origins.ts). @default - the template's URLs as they are
+   */
+  readonly consoleOrigin?: string;
 }
 
 /** Faults the sandbox injects (`npm start -- --fault <name>`). */
@@ -79,7 +85,8 @@ export interface SandboxFaults {
 export interface AsyncInvokeConfig {
   readonly maximumRetryAttempts: number;
   readonly maximumEventAgeSeconds: number;
-  readonly onFailureArn?: string;
+  /** The on-failure destination; undefined when the template's EventInvokeConfig names none. */
+  readonly onFailureArn?: string | undefined;
 }
 
 /** An input the sandbox refused, with the reason (nothing is dropped silently). */
@@ -87,6 +94,13 @@ export interface RejectedInput {
   readonly line?: number;
   readonly reason: string;
   readonly raw: string;
+}
+
+/** A function invocation that failed (a handler error, a timeout, a crash): reports and tests read them. */
+export interface InvocationError {
+  readonly functionName: string;
+  readonly errorType: string;
+  readonly errorMessage: string;
 }
 
 /** A record AWS would have dropped because its destination refused it (an oversized DLQ or on-failure message). */

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
 import { LocalHttpApis } from './apigateway/http-api';
+import { LocalWebSocketApis } from './apigateway/websocket-apis';
 import { ApprovalHold } from './approval-hold';
+import { LocalCognito } from './cognito/local-cognito';
+import { distributionOrigins } from './distribution-origins';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
 import { getMetricData } from './cloudwatch/get-metric-data';
@@ -20,30 +23,29 @@ import { DynamoDbAuthorizer, tableKeysOf } from './iam/dynamodb-authorizer';
 import { LocalSts, StsError } from './iam/local-sts';
 import { PolicyEvaluator } from './iam/policy-evaluator';
 import { TemplateIam } from './iam/template-iam';
-import { indexBodyOf, LocalOpenSearch } from './opensearch';
+import { LocalOpenSearch } from './opensearch';
 import { EventBridgeApi } from './eventbridge/api';
-import { LocalEventBus, type RuleTarget } from './eventbridge/bus';
-import {
-  LambdaApiError,
-  LocalFunction,
-  checkEnvironmentSize,
-  payloadTooLarge,
-  type InvokeResult,
-} from './lambda/local-function';
+import { LocalEventBus } from './eventbridge/bus';
 import { replayByEventTime } from './event-time-replay';
-import { LocalQueue, LocalSqs, SqsEventSourceMapping, type MessageAttribute } from './sqs';
+import { FaultInjection } from './fault-injection';
+import type { LocalFunction } from './lambda/local-function';
+import { LocalQueue, LocalSqs, SqsEventSourceMapping } from './sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
+import { consumerName, TargetDelivery } from './target-delivery';
 import { loadTemplate, ResolvedTemplate } from './template';
 import { SandboxTracing } from './xray/sandbox-tracing';
 import { createTemplateQueues } from './template-queues';
-import { asEnvironment, sandboxFunctionEnvironment } from './function-environment';
 import { templateAsyncInvokeConfigs } from './template-async-invoke';
+import { createTemplateMappings } from './template-event-source-mappings';
+import { createTemplateFunctions } from './template-functions';
+import { createTemplateIndexes } from './template-indexes';
 import { templateArchives, templateRules } from './template-rules';
 import { createTemplateStateMachines } from './template-state-machines';
 import { createTemplateTables } from './template-tables';
 import type {
   AsyncInvokeConfig,
   DroppedDelivery,
+  InvocationError,
   RejectedInput,
   ReplayEvent,
   ReplayOptions,
@@ -55,10 +57,6 @@ import type {
 export type * from './sandbox-options';
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
-
-/** The name an agent goes by in reports: its Powertools service name. */
-const consumerName = (fn: LocalFunction): string =>
-  fn.config.environment.POWERTOOLS_SERVICE_NAME ?? fn.config.functionName;
 
 /**
  * Runs the synthesized template on this machine: DynamoDB tables in dynalite, queues and event source mappings,
@@ -73,7 +71,7 @@ export class Sandbox {
   readonly asyncConfigs = new Map<string, AsyncInvokeConfig>();
   readonly mappings: SqsEventSourceMapping[] = [];
   readonly rejectedInputs: RejectedInput[] = [];
-  readonly invocationErrors: { functionName: string; errorType: string; errorMessage: string }[] = [];
+  readonly invocationErrors: InvocationError[] = [];
   /** Dead-letter and on-failure records their queue refused (too large for SQS): AWS drops them, with a metric. */
   readonly droppedDeliveries: DroppedDelivery[] = [];
   readonly accounting = new DeliveryAccounting();
@@ -82,8 +80,9 @@ export class Sandbox {
   bedrock!: LocalBedrock;
   /** CloudWatch: the functions' EMF metrics and the stand-ins' AWS metrics; the template's alarms evaluated. */
   cloudwatch!: LocalCloudWatch;
-  /** Virtual time at which a time-boxed fault first acted (the slow or hanging agent's first invocation). */
-  faultStartedAt?: number;
+  /** Delivery to rule targets, Lambda destinations and Step Functions' invokes (local/target-delivery.ts). */
+  private readonly delivery: TargetDelivery;
+  private faults?: FaultInjection;
   /** The AppConfig data API: hosted configurations served from their files, reloaded when they change. */
   appConfig!: LocalAppConfig;
   bus!: LocalEventBus;
@@ -99,6 +98,10 @@ export class Sandbox {
   private readonly http: LocalEndpoint;
   /** The template's HTTP APIs (API Gateway), each on its own loopback port: `httpApis.endpoints` names them. */
   httpApis?: LocalHttpApis;
+  /** The template's WebSocket APIs, on the endpoint under `/execute-api/`: `webSocketApis.stages` lists their URLs. */
+  webSocketApis?: LocalWebSocketApis;
+  /** Cognito (local/cognito/): the template's user pool, hosted sign-in and identity pool, on the endpoint. */
+  cognito: LocalCognito | undefined;
   /** DynamoDB (dynalite in its own thread): its request counts and heap, for reports. */
   dynamo?: DynaliteThread;
   private tablesDir?: string;
@@ -109,6 +112,24 @@ export class Sandbox {
   private constructor(private readonly options: SandboxOptions) {
     this.clock = new VirtualClock(options.startTime);
     this.http = new LocalEndpoint(this.activity);
+    this.delivery = new TargetDelivery({
+      clock: this.clock,
+      activity: this.activity,
+      sqs: this.sqs,
+      accounting: this.accounting,
+      asyncConfigs: this.asyncConfigs,
+      consumerOfQueue: this.consumerOfQueue,
+      functionNamed: (reference) => this.functionNamed(reference),
+      startExecution: (input) => this.sfn.startExecution(input),
+      putMetric: (metric, value) => this.cloudwatch.put(metric, value, this.clock.now()),
+      invocationErrors: this.invocationErrors,
+      droppedDeliveries: this.droppedDeliveries,
+    });
+  }
+
+  /** Virtual time at which a time-boxed fault first acted (the slow or hanging agent's first invocation). */
+  get faultStartedAt(): number | undefined {
+    return this.faults?.startedAt;
   }
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
@@ -154,7 +175,7 @@ export class Sandbox {
     const result = this.bus.putEnvelope(raw);
     if (result.ErrorCode) {
       this.rejectedInputs.push({
-        line,
+        ...(line === undefined ? {} : { line }),
         reason: `${result.ErrorCode}: ${result.ErrorMessage ?? ''}`,
         raw: str(raw),
       });
@@ -214,6 +235,8 @@ export class Sandbox {
   }
 
   async stop(): Promise<void> {
+    // Before the functions stop: the consoles' connections close without $disconnect.
+    this.webSocketApis?.close();
     await Promise.all([...this.functions.values()].map((fn) => fn.close()));
     await this.sfn?.close();
     await this.http.close();
@@ -256,9 +279,14 @@ export class Sandbox {
 
     await this.createTables();
     this.serveSessions(region, accountId);
+    this.cognito = await LocalCognito.fromTemplate(this.template, {
+      sts: this.sts,
+      rewriteUrl: distributionOrigins(this.template, this.options.consoleOrigin),
+    });
+    this.cognito?.mount(this.http);
     this.createQueues();
     this.createFunctions(dynamoUrl, region);
-    this.applyFaults();
+    this.faults = new FaultInjection(this.options.faults ?? {}, this);
     this.createStepFunctions(region, accountId);
     this.createBus(region, accountId);
     this.cloudwatch = new LocalCloudWatch(templateAlarms(this.template), this.clock.now());
@@ -281,17 +309,7 @@ export class Sandbox {
       );
     }
     // Indexes the template declares exist before any function runs, as CloudFormation creates them.
-    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::OpenSearchServerless::Index')) {
-      const properties = this.template.resolve(resource.Properties) as {
-        IndexName: string;
-        Settings?: unknown;
-        Mappings?: unknown;
-      };
-      const created = this.opensearch.handle('PUT', `/${properties.IndexName}`, indexBodyOf(properties));
-      if (created.status !== 200) {
-        throw new Error(`${logicalId}: the index could not be created: ${JSON.stringify(created.body)}`);
-      }
-    }
+    createTemplateIndexes(this.template, this.opensearch);
     // AppConfig (local/appconfig.ts): a change the profile's validator refuses is reported and not served.
     this.appConfig = LocalAppConfig.fromTemplate(this.template, {
       files: this.options.appConfigFiles,
@@ -325,7 +343,16 @@ export class Sandbox {
       template: this.template,
       activity: this.activity,
       sts: this.sts,
-      invoke: (functionArn, event) => this.invokeSync(functionArn, event),
+      invoke: (functionArn, event) => this.delivery.invokeSync(functionArn, event),
+      rewriteUrl: distributionOrigins(this.template, this.options.consoleOrigin),
+    });
+    this.webSocketApis = LocalWebSocketApis.start({
+      template: this.template,
+      activity: this.activity,
+      sts: this.sts,
+      mount: this.http,
+      endpointUrl: this.endpoint,
+      invoke: (functionArn, event) => this.delivery.invokeSync(functionArn, event),
     });
   }
 
@@ -361,136 +388,32 @@ export class Sandbox {
   }
 
   private createFunctions(dynamoUrl: string, region: string): void {
-    // Environment sizes are measured with queue URLs as AWS spells them, not with the sandbox's loopback address
-    // (whose port varies). Referenced names stay the sandbox's (logical ids), which are shorter than the names
-    // CloudFormation generates: a function within a few dozen bytes per reference of 4 KB may pass here only.
-    const awsShaped = new ResolvedTemplate(
-      this.template.template,
-      { ...this.template.env, endpoint: `https://sqs.${region}.amazonaws.com` },
-      this.template.assemblyDir,
-    );
-    for (const [logicalId, resource] of this.template.resourcesOfType('AWS::Lambda::Function')) {
-      const p = resource.Properties ?? {};
-      const templateVariables = (p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {};
-      const variables = this.template.resolve(templateVariables) as Record<string, unknown>;
-      const functionName = this.template.physicalName(logicalId);
-      const memorySize = Number(p.MemorySize ?? 128);
-      const timeoutSeconds = Number(p.Timeout ?? 3);
-      // CreateFunction refuses a function whose variables exceed 4 KB (the ones the sandbox adds are Lambda's own).
-      checkEnvironmentSize(functionName, asEnvironment(awsShaped.resolve(templateVariables)));
-      const environment = sandboxFunctionEnvironment(asEnvironment(variables), {
-        region,
-        functionName,
-        memorySize,
-        // Signed as the function's role: STS knows the caller by its access key id.
-        accessKeyId: this.sts.accessKeyFor(String(this.template.resolve(p.Role))) ?? 'sandbox',
-        endpoint: this.endpoint,
-        http2Endpoint: this.http2Endpoint,
-        dynamoUrl,
-      });
-      const codeDir = this.template.assetDir(logicalId);
-      const handler = typeof p.Handler === 'string' ? p.Handler : 'index.handler';
-      // X-Ray (option `traces`): the function's TracingConfig decides, as on AWS.
-      const mode = (p.TracingConfig as { Mode?: unknown } | undefined)?.Mode;
-      const tracingMode = mode === 'Active' || mode === 'PassThrough' ? mode : undefined;
-      const traces = tracingMode ? this.traces : undefined;
-      if (traces) Object.assign(environment, traces.functionEnvironment(codeDir, handler));
-      const fn = new LocalFunction(
-        {
-          functionName,
-          functionArn: this.template.arn(logicalId),
-          codeDir,
-          handler,
-          timeoutSeconds,
-          memorySize,
-          environment,
-        },
-        this.options.logDir ? path.join(this.options.logDir, `${functionName}.log`) : undefined,
-      );
+    const functions = createTemplateFunctions(this.template, {
+      region,
+      endpoint: this.endpoint,
+      http2Endpoint: this.http2Endpoint,
+      dynamoUrl,
+      accessKeyFor: (roleArn) => this.sts.accessKeyFor(roleArn),
+      traces: this.traces,
+      logDir: this.options.logDir,
       // Powertools Metrics writes EMF records to stdout: CloudWatch reads them at the invocation's virtual time.
-      fn.onStdout = (line) => this.cloudwatch?.ingestLog(line, this.clock.now());
-      if (traces && tracingMode) fn.tracing = traces.forFunction(fn.config, tracingMode);
-      this.functions.set(logicalId, fn);
-    }
+      onStdout: (line) => this.cloudwatch?.ingestLog(line, this.clock.now()),
+    });
+    for (const [logicalId, fn] of functions) this.functions.set(logicalId, fn);
     for (const [functionName, config] of templateAsyncInvokeConfigs(this.template)) {
       this.asyncConfigs.set(functionName, config);
     }
-    for (const [, resource] of this.template.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
-      const p = this.template.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      const queue = this.sqs.byArnOrUrl(String(p.EventSourceArn));
-      const fn = this.functionNamed(String(p.FunctionName));
-      if (!queue || !fn) continue;
-      this.mappings.push(
-        new SqsEventSourceMapping(
-          queue,
-          fn,
-          {
-            batchSize: Number(p.BatchSize ?? 10),
-            batchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
-            reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
-              'ReportBatchItemFailures',
-            ),
-            region,
-          },
-          this.activity,
-          this.clock,
-          (result, messages, failed) => {
-            this.noteResult(fn, result);
-            const ids = (list: readonly { body: string; eventId?: string }[]) =>
-              list.map((m) => m.eventId ?? eventIdOf(m.body)).filter((id): id is string => id !== undefined);
-            this.accounting.delivered(
-              consumerName(fn),
-              ids(messages.filter((m) => !failed.has(m.messageId))),
-              {
-                ids: ids(messages.filter((m) => failed.has(m.messageId))),
-                error: result.ok
-                  ? 'reported as a batch item failure'
-                  : `${result.errorType}: ${result.errorMessage}`,
-              },
-            );
-          },
-        ),
-      );
+    const mappings = createTemplateMappings(this.template, {
+      sqs: this.sqs,
+      functionNamed: (reference) => this.functionNamed(reference),
+      region,
+      activity: this.activity,
+      clock: this.clock,
+      onResult: (fn, result, messages, failed) => this.delivery.batchResult(fn, result, messages, failed),
+    });
+    for (const { queue, fn, mapping } of mappings) {
+      this.mappings.push(mapping);
       this.consumerOfQueue.set(queue.arn, fn);
-    }
-  }
-
-  private applyFaults(): void {
-    const { slowConsumer, lambdaTimeout } = this.options.faults ?? {};
-    if (slowConsumer) {
-      const fn = this.functionByService(slowConsumer.service);
-      const invoke = fn.invoke.bind(fn);
-      fn.invoke = async (event, invocationType, trace) => {
-        const result = await invoke(event, invocationType, trace);
-        const now = this.clock.now();
-        this.faultStartedAt ??= now;
-        if (now >= this.faultStartedAt + slowConsumer.forSeconds * 1000) return result;
-        const records = (event as { Records?: unknown } | null)?.Records;
-        const seconds = slowConsumer.secondsPerRecord * (Array.isArray(records) ? records.length : 1);
-        // The work takes virtual time: the caller (the queue's poller) waits, off the activity count, so the
-        // clock can move on to when it is done.
-        this.activity.end();
-        await new Promise<void>((resolve) => this.clock.setTimer(now + seconds * 1000, resolve));
-        this.activity.begin();
-        return result;
-      };
-    }
-    if (lambdaTimeout) {
-      const fn = this.functionByService(lambdaTimeout.service);
-      fn.config = { ...fn.config, hangEveryOther: true, hangTimeoutSeconds: lambdaTimeout.timeoutSeconds };
-      const { forSeconds } = lambdaTimeout;
-      if (forSeconds !== undefined) {
-        const invoke = fn.invoke.bind(fn);
-        fn.invoke = (event, invocationType) => {
-          if (this.faultStartedAt === undefined) {
-            this.faultStartedAt = this.clock.now();
-            this.clock.setTimer(this.faultStartedAt + forSeconds * 1000, () => {
-              fn.config = { ...fn.config, hangEveryOther: false };
-            });
-          }
-          return invoke(event, invocationType);
-        };
-      }
     }
   }
 
@@ -519,7 +442,7 @@ export class Sandbox {
       {
         clock: this.clock,
         dynamodb: this.dynamodb,
-        invokeLambda: (arn, payload, traceHeader) => this.invokeSync(arn, payload, traceHeader),
+        invokeLambda: (arn, payload, traceHeader) => this.delivery.invokeSync(arn, payload, traceHeader),
         putEvents: (entries) => Promise.resolve(this.bus.putEvents(entries)),
       },
       { region, accountId },
@@ -533,8 +456,9 @@ export class Sandbox {
     if (buses.length !== 1)
       throw new Error(`the sandbox runs one custom event bus; the template has ${buses.length}`);
     const [busId] = buses[0]!;
+    const busName = this.template.physicalName(busId);
     this.bus = new LocalEventBus(
-      this.template.physicalName(busId),
+      busName,
       this.template.arn(busId),
       { region, accountId },
       this.clock,
@@ -542,25 +466,9 @@ export class Sandbox {
       async (target, input, event) => {
         const times = this.options.faults?.duplicateDelivery ? 2 : 1;
         const traceHeader = this.bus.traceHeaderOf(event);
-        for (let i = 0; i < times; i++) await this.dispatch(target, input, event.id, traceHeader);
+        for (let i = 0; i < times; i++) await this.delivery.dispatch(target, input, event.id, traceHeader);
       },
-      (arn, event, reason) => {
-        this.cloudwatch.put(
-          {
-            namespace: 'AWS/Events',
-            metricName: 'FailedInvocations',
-            dimensions: { EventBusName: this.bus.name, RuleName: reason.ruleArn.split('/').pop()! },
-          },
-          1,
-          this.clock.now(),
-        );
-        this.sendOrDrop(arn, event.id, `${reason.errorCode}: ${reason.errorMessage}`, JSON.stringify(event), {
-          RULE_ARN: { DataType: 'String', StringValue: reason.ruleArn },
-          TARGET_ARN: { DataType: 'String', StringValue: reason.targetArn },
-          ERROR_CODE: { DataType: 'String', StringValue: reason.errorCode },
-          ERROR_MESSAGE: { DataType: 'String', StringValue: reason.errorMessage },
-        });
-      },
+      this.delivery.deadLetterSink(busName),
     );
     this.bus.tracing = this.traces?.forBus(this.bus.name);
     for (const rule of templateRules(this.template, this.bus)) {
@@ -584,173 +492,5 @@ export class Sandbox {
   private functionNamed(reference: string): LocalFunction | undefined {
     const logicalId = this.template.logicalIdOf(reference.replace(/:\$LATEST$/, ''));
     return logicalId ? this.functions.get(logicalId) : undefined;
-  }
-
-  private noteResult(fn: LocalFunction, result: InvokeResult): void {
-    if (!result.ok) {
-      const dimensions = { FunctionName: fn.config.functionName };
-      this.cloudwatch.put({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions }, 1, this.clock.now());
-      this.invocationErrors.push({
-        functionName: fn.config.functionName,
-        errorType: result.errorType,
-        errorMessage: result.errorMessage,
-      });
-    }
-  }
-
-  /** Delivers a rule's target input: SQS SendMessage, Lambda asynchronous invoke, or StartExecution. */
-  private dispatch(target: RuleTarget, input: string, eventId: string, traceHeader?: string): Promise<void> {
-    const service = target.arn.split(':')[2];
-    const missing = (what: string) =>
-      Promise.reject(
-        Object.assign(new Error(`no ${what} ${target.arn}`), { name: 'ResourceNotFoundException' }),
-      );
-    if (service === 'sqs') {
-      const queue = this.sqs.byArnOrUrl(target.arn);
-      if (!queue) return missing('queue');
-      const consumer = this.consumerOfQueue.get(queue.arn);
-      this.accounting.route(consumer ? consumerName(consumer) : queue.name, eventId);
-      queue.send(input, {}, eventId, traceHeader);
-      return Promise.resolve();
-    }
-    if (service === 'lambda') {
-      const fn = this.functionNamed(target.arn);
-      if (!fn) return missing('function');
-      this.accounting.route(consumerName(fn), eventId);
-      // Lambda refuses an oversized event at Invoke (413), before queuing it: EventBridge sees the refusal.
-      const refused = payloadTooLarge(Buffer.byteLength(input, 'utf8'), 'Event');
-      if (refused) return Promise.reject(refused);
-      this.invokeAsync(fn, JSON.parse(input) as unknown, Date.now(), 0, traceHeader);
-      return Promise.resolve();
-    }
-    if (service === 'states') {
-      const machine = target.arn.split(':').pop()!;
-      this.accounting.route(machine, eventId);
-      this.sfn.startExecution({
-        stateMachineArn: target.arn,
-        input,
-        ...(traceHeader ? { traceHeader } : {}),
-      });
-      this.accounting.delivered(machine, [eventId], { ids: [] });
-      return Promise.resolve();
-    }
-    return Promise.reject(
-      Object.assign(new Error(`the sandbox cannot deliver to ${target.arn}`), { name: 'UnsupportedTarget' }),
-    );
-  }
-
-  /**
-   * Lambda's asynchronous invocation: on a function error, retries after one then two minutes (virtual time),
-   * then sends the invocation record to the on-failure destination.
-   */
-  private invokeAsync(
-    fn: LocalFunction,
-    event: unknown,
-    queuedAt: number,
-    attempt = 0,
-    traceHeader?: string,
-  ): void {
-    const config = this.asyncConfigs.get(fn.config.functionName) ?? {
-      maximumRetryAttempts: 2,
-      maximumEventAgeSeconds: 21_600,
-    };
-    this.activity.begin();
-    void fn
-      .invoke(event, 'Event', traceHeader === undefined ? undefined : { header: traceHeader })
-      .then((result) => {
-        const eventId = eventIdOf(JSON.stringify(event));
-        const ids = eventId ? [eventId] : [];
-        if (result.ok) {
-          this.accounting.delivered(consumerName(fn), ids, { ids: [] });
-          return;
-        }
-        this.accounting.delivered(consumerName(fn), [], {
-          ids,
-          error: `${result.errorType}: ${result.errorMessage}`,
-        });
-        this.noteResult(fn, result);
-        if (attempt < config.maximumRetryAttempts) {
-          this.clock.setTimer(this.clock.now() + (attempt + 1) * 60_000, () =>
-            this.invokeAsync(fn, event, queuedAt, attempt + 1, traceHeader),
-          );
-          return;
-        }
-        if (!config.onFailureArn) return;
-        this.sendOrDrop(
-          config.onFailureArn,
-          eventId,
-          `${result.errorType}: ${result.errorMessage}`,
-          JSON.stringify({
-            version: '1.0',
-            timestamp: this.clock.iso(),
-            requestContext: {
-              requestId: `${fn.config.functionName}-${queuedAt}`,
-              functionArn: `${fn.config.functionArn}:$LATEST`,
-              condition: 'RetriesExhausted',
-              approximateInvokeCount: attempt + 1,
-            },
-            requestPayload: event,
-            responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-            responsePayload: { errorType: result.errorType, errorMessage: result.errorMessage },
-          }),
-        );
-      })
-      .catch((error: unknown) => {
-        // Lambda refused the event at Invoke (dispatch checks the size first, so nothing reaches this today).
-        if (!(error instanceof LambdaApiError)) throw error;
-        this.droppedDeliveries.push({
-          destination: fn.config.functionArn,
-          reason: `${error.name}: ${error.message}`,
-        });
-      })
-      .finally(() => this.activity.end());
-  }
-
-  /**
-   * Sends a dead-letter or on-failure record; one its queue refuses (over SQS's message size) is dropped, as AWS
-   * drops it, and kept in `droppedDeliveries` instead of failing the delivery that produced it.
-   */
-  private sendOrDrop(
-    destination: string,
-    eventId: string | undefined,
-    cause: string,
-    body: string,
-    attributes?: Record<string, MessageAttribute>,
-  ): void {
-    try {
-      this.sqs.byArnOrUrl(destination)?.send(body, attributes);
-    } catch (error) {
-      this.droppedDeliveries.push({
-        destination,
-        ...(eventId === undefined ? {} : { eventId }),
-        reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        cause,
-      });
-    }
-  }
-
-  private async invokeSync(functionArn: string, payload: unknown, traceHeader?: string): Promise<unknown> {
-    const fn = this.functionNamed(functionArn);
-    if (!fn)
-      throw Object.assign(new Error(`Function not found: ${functionArn}`), {
-        name: 'Lambda.ResourceNotFoundException',
-      });
-    let result: InvokeResult;
-    try {
-      result = await this.activity.track(() =>
-        fn.invoke(
-          payload,
-          'RequestResponse',
-          traceHeader === undefined ? undefined : { header: traceHeader },
-        ),
-      );
-    } catch (error) {
-      // Step Functions names Lambda's own refusals Lambda.<code>, as it does Lambda.ResourceNotFoundException.
-      if (error instanceof LambdaApiError) throw Object.assign(error, { name: `Lambda.${error.name}` });
-      throw error;
-    }
-    if (result.ok) return result.result;
-    this.noteResult(fn, result);
-    throw Object.assign(new Error(result.errorMessage), { name: result.errorType });
   }
 }

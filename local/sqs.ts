@@ -21,11 +21,11 @@ export interface QueuedMessage {
   /** The `AWSTraceHeader` system attribute: the X-Ray trace the message travels on. */
   readonly traceHeader?: string;
   receiveCount: number;
-  firstReceivedAt?: number;
+  firstReceivedAt?: number | undefined;
   visibleAt: number;
-  receiptHandle?: string;
+  receiptHandle?: string | undefined;
   /** Wakes the consumers when the message becomes visible again; cancelled when it is deleted. */
-  visibilityTimer?: ClockTimer;
+  visibilityTimer?: ClockTimer | undefined;
 }
 
 /** An SQS API error, rendered as `{"__type": name, "message"}` by the endpoint. */
@@ -231,7 +231,7 @@ export class LocalQueue {
  */
 export class SqsEventSourceMapping {
   private running = false;
-  private window?: ClockTimer;
+  private window: ClockTimer | undefined;
   batches = 0;
 
   constructor(

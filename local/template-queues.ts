@@ -22,7 +22,7 @@ export function createTemplateQueues(template: ResolvedTemplate, sqs: LocalSqs, 
   }
   for (const [logicalId, resource] of queues) {
     const redrive = template.resolve(resource.Properties?.RedrivePolicy) as
-      { deadLetterTargetArn: string; maxReceiveCount: number } | undefined;
+      { deadLetterTargetArn: string; maxReceiveCount: unknown } | undefined;
     if (!redrive) continue;
     const queue = sqs.byArnOrUrl(template.arn(logicalId))!;
     const deadLetterQueue = sqs.byArnOrUrl(redrive.deadLetterTargetArn);

@@ -30,14 +30,14 @@ export function templateRules(
       inputTransformer: t.InputTransformer
         ? {
             inputPathsMap: (t.InputTransformer as { InputPathsMap?: Record<string, string> }).InputPathsMap,
-            inputTemplate: String((t.InputTransformer as { InputTemplate: string }).InputTemplate),
+            inputTemplate: String((t.InputTransformer as { InputTemplate: unknown }).InputTemplate),
           }
         : undefined,
       maximumRetryAttempts: Number(
-        (t.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts ?? 185,
+        (t.RetryPolicy as { MaximumRetryAttempts?: unknown } | undefined)?.MaximumRetryAttempts ?? 185,
       ),
       maximumEventAgeSeconds: Number(
-        (t.RetryPolicy as { MaximumEventAgeInSeconds?: number } | undefined)?.MaximumEventAgeInSeconds ??
+        (t.RetryPolicy as { MaximumEventAgeInSeconds?: unknown } | undefined)?.MaximumEventAgeInSeconds ??
           86_400,
       ),
       deadLetterArn: (t.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,

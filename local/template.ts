@@ -135,7 +135,7 @@ export class ResolvedTemplate {
           return (this.resolve(parts) as unknown[]).map(String).join(separator);
         }
         case 'Fn::Select': {
-          const [index, list] = arg as [number, unknown];
+          const [index, list] = arg as [unknown, unknown];
           return (this.resolve(list) as unknown[])[Number(index)];
         }
         case 'Fn::Split': {

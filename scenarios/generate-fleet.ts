@@ -30,8 +30,7 @@
  *
  * Deterministic under the seed (its own sfc32 generator, never Math.random).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cliOption, writeLabelledStream } from './stream-files';
 
 /** Incident kinds the truth labels, so the bench can report recall per kind. */
 export type FleetIncidentKind = 'warehouse' | 'short' | 'hub' | 'drift' | 'region' | 'pair' | 'overlap';
@@ -739,19 +738,12 @@ export function fleetPresetSpec(name: string, seed: number): FleetSpec {
 
 /** Writes `<name>-<seed>.ndjson` (arrival order) and `<name>-<seed>.truth.json` into `directory`. */
 export function writeFleetStream(stream: FleetStream, directory: string): { events: string; truth: string } {
-  mkdirSync(directory, { recursive: true });
-  const base = join(directory, `${stream.truth.spec.name}-${stream.truth.spec.seed}`);
-  writeFileSync(`${base}.ndjson`, stream.lines.join('\n') + '\n');
-  writeFileSync(`${base}.truth.json`, JSON.stringify(stream.truth, null, 2) + '\n');
-  return { events: `${base}.ndjson`, truth: `${base}.truth.json` };
+  return writeLabelledStream(stream.truth.spec, stream.lines.join('\n') + '\n', stream.truth, directory);
 }
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;
-  };
+  const option = cliOption(args);
   if (args.includes('--list')) {
     for (const [name, preset] of Object.entries(fleetPresets))
       console.log(`${name}: ${JSON.stringify(preset)}`);

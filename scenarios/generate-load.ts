@@ -13,7 +13,7 @@ import { mulberry32 } from './draw';
 export interface LoadOptions {
   readonly count: number;
   readonly days: number;
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   readonly start?: string;
 }
 

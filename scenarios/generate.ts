@@ -12,10 +12,9 @@
  *
  * Deterministic: everything is drawn from mulberry32 under the seed, never Math.random.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Draw, mulberry32 } from './draw';
 import { readNetwork, toNdjson, type RetailEnvelope, type RetailNetwork } from './generate-walkthrough';
+import { cliOption, writeLabelledStream } from './stream-files';
 
 /** What to generate; every number is a knob of the stream, not of the detector. */
 export interface StreamSpec {
@@ -253,7 +252,7 @@ function randomModel(
 ): { warehouses: WarehouseModel[]; network: RetailNetwork } {
   const regions = Array.from(
     { length: shape.regions },
-    (_, i) => `${REGION_NAMES[i % REGION_NAMES.length]}-${i}`,
+    (_, i) => `${String(REGION_NAMES[i % REGION_NAMES.length])}-${i}`,
   );
   const offsets = new Map(regions.map((r) => [r, -draw.integer(4, 9)]));
   const warehouses = Array.from({ length: shape.warehouses }, (_, i): WarehouseModel => {
@@ -389,7 +388,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
   }
   incidents.sort((a, b) => a.span.start - b.span.start);
 
-  const gaps: (Interval & { warehouseId?: string })[] = [];
+  const gaps: (Interval & { warehouseId?: string | undefined })[] = [];
   for (let g = 0; g < spec.gaps; g++) {
     const warehouseId = draw.uniform() < 0.5 ? undefined : draw.pick(warehouses).warehouseId;
     const duration = draw.integer(3, 9) * 10 * MINUTE_MS;
@@ -668,20 +667,12 @@ export function presetSpec(name: string, seed: number): StreamSpec {
 
 /** Writes `<name>-<seed>.ndjson` (events, arrival order) and `<name>-<seed>.truth.json` into `directory`. */
 export function writeStream(stream: GeneratedStream, directory: string): { events: string; truth: string } {
-  mkdirSync(directory, { recursive: true });
-  const base = join(directory, `${stream.truth.spec.name}-${stream.truth.spec.seed}`);
-  const paths = { events: `${base}.ndjson`, truth: `${base}.truth.json` };
-  writeFileSync(paths.events, toNdjson(stream.events));
-  writeFileSync(paths.truth, JSON.stringify(stream.truth, null, 2) + '\n');
-  return paths;
+  return writeLabelledStream(stream.truth.spec, toNdjson(stream.events), stream.truth, directory);
 }
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;
-  };
+  const option = cliOption(args);
   if (args.includes('--list')) {
     for (const [name, preset] of Object.entries(presets)) console.log(`${name}: ${JSON.stringify(preset)}`);
   } else {

@@ -60,13 +60,14 @@ export function withEvent(
   if (known?.events.some((e) => e.id === event.id)) return incidents;
   const detail = (event.detail ?? {}) as Record<string, unknown>;
   const status = STATUS_AFTER[event.detailType]?.(detail) ?? known?.status ?? 'open';
-  const spike = event.detailType === 'order_cancellation_spike' ? spikeFacts(detail) : undefined;
+  const spike =
+    (event.detailType === 'order_cancellation_spike' ? spikeFacts(detail) : undefined) ?? known?.spike;
   const next = new Map(incidents);
   next.set(id, {
     id,
     openedAt: known?.openedAt ?? event.time,
     status,
-    ...((spike ?? known?.spike) === undefined ? {} : { spike: spike ?? known?.spike }),
+    ...(spike === undefined ? {} : { spike }),
     events: [...(known?.events ?? []), event],
   });
   return next;

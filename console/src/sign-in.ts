@@ -13,6 +13,11 @@ export interface CognitoSignIn {
   readonly identityPoolId: string;
   /** The hosted sign-in domain, `https://<prefix>.auth.<region>.amazoncognito.com`. */
   readonly domain: string;
+  /**
+   * The identity pool's API endpoint. @default - the region's (`https://cognito-identity.<region>.amazonaws.com`);
+   * the sandbox's stand-in names its own (`npm run console -- --sign-in`).
+   */
+  readonly identityEndpoint?: string;
 }
 
 /** What the flow needs of the browser: injected, so that it runs (and is tested) outside one. */
@@ -106,7 +111,7 @@ async function tokenRequest(
   if (!response.ok || typeof body.id_token !== 'string') {
     throw new SignInError(`the sign-in service refused the request: ${body.error ?? response.status}`);
   }
-  return { ...body, id_token: body.id_token, expires_in: Number(body.expires_in ?? 3600) };
+  return { ...body, id_token: body.id_token, expires_in: body.expires_in ?? 3600 };
 }
 
 function store(session: BrowserSession, tokens: Tokens): Tokens {

@@ -49,7 +49,10 @@ export function operatorCredentials(
     cached = await fromPool({
       identityPoolId: settings.identityPoolId,
       logins: { [provider]: token },
-      clientConfig: { region: settings.region },
+      clientConfig: {
+        region: settings.region,
+        ...(settings.identityEndpoint === undefined ? {} : { endpoint: settings.identityEndpoint }),
+      },
     })();
     return cached;
   };

@@ -65,7 +65,7 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
 /** A journal's reservations (destination -> orders), as recorded. */
 function reservationsOf(journal: Record<string, unknown>): Map<string, number> {
   return new Map(
-    Object.entries((journal.reservations ?? {}) as Record<string, number>).map(([w, n]) => [w, Number(n)]),
+    Object.entries((journal.reservations ?? {}) as Record<string, unknown>).map(([w, n]) => [w, Number(n)]),
   );
 }
 

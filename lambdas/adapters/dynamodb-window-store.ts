@@ -17,6 +17,7 @@ import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll } from './dynamodb-paging';
 import type { Cell, WindowStore } from '../domain/monitoring/window-store';
+import type { WindowOrders } from '../domain/operator/recovery';
 import type { WindowIncrement } from '../domain/monitoring/window-increments';
 import {
   epochMsOf,
@@ -46,7 +47,7 @@ const MAX_TRANSACTION_ITEMS = 100;
  * membership an instance has read is written again when it sees the cell once the item is past half its life,
  * so the cells of a scope that keeps its orders never expire.
  */
-export class DynamoWindowStore implements WindowStore {
+export class DynamoWindowStore implements WindowStore, WindowOrders {
   private readonly doc: DynamoDBDocumentClient;
   /** Memberships this instance has written (or read): a warm instance writes each at most once. */
   private readonly knownMembers = new Set<string>();
@@ -309,6 +310,38 @@ export class DynamoWindowStore implements WindowStore {
     toWindowStart: string,
   ): Promise<WindowCount[]> {
     const counts: WindowCount[] = [];
+    for await (const item of this.windowItems(
+      scope,
+      fromWindowStart,
+      toWindowStart,
+      'sk, placedCount, cancelledCount',
+    ))
+      counts.push(countOf(scope, item));
+    return counts;
+  }
+
+  /** The windows' order-id sets, read with one paginated Query (the recovery watch's {@link WindowOrders}). */
+  async ordersBetween(
+    scope: string,
+    fromWindowStart: string,
+    toWindowStart: string,
+  ): Promise<{ placed: string[]; cancelled: string[] }> {
+    const placed: string[] = [];
+    const cancelled: string[] = [];
+    for await (const item of this.windowItems(scope, fromWindowStart, toWindowStart, 'placed, cancelled')) {
+      for (const id of (item.placed as Set<string> | undefined) ?? []) placed.push(id);
+      for (const id of (item.cancelled as Set<string> | undefined) ?? []) cancelled.push(id);
+    }
+    return { placed, cancelled };
+  }
+
+  /** The window items of `scope` whose windows start in [from, to], page by page, with only `projection`. */
+  private async *windowItems(
+    scope: string,
+    fromWindowStart: string,
+    toWindowStart: string,
+    projection: string,
+  ): AsyncGenerator<Record<string, unknown>> {
     for await (const page of paginateQuery(
       { client: this.doc },
       {
@@ -319,12 +352,11 @@ export class DynamoWindowStore implements WindowStore {
           ':from': `w#${fromWindowStart}`,
           ':to': `w#${toWindowStart}`,
         },
-        ProjectionExpression: 'sk, placedCount, cancelledCount',
+        ProjectionExpression: projection,
       },
     )) {
-      for (const item of page.Items ?? []) counts.push(countOf(scope, item));
+      yield* page.Items ?? [];
     }
-    return counts;
   }
 
   async members(scope: string): Promise<string[]> {

@@ -63,7 +63,7 @@ export class StsTaskSessions<T> {
     this.marginMs = (options.marginSeconds ?? 120) * 1000;
     if (this.marginMs < 0 || this.marginMs >= this.durationSeconds * 1000) {
       throw new RangeError(
-        `marginSeconds must be from 0 to less than durationSeconds, got ${options.marginSeconds}`,
+        `marginSeconds must be from 0 to less than durationSeconds, got ${String(options.marginSeconds)}`,
       );
     }
     this.maxSessions = options.maxSessions ?? 32;

@@ -9,33 +9,21 @@ import { SettledWindowCache } from '../adapters/settled-window-cache';
 import { parseDetail } from '../domain/contracts/parse';
 import type { OrderCancellationSpike } from '../domain/contracts/platform';
 import { sources } from '../domain/contracts/registry';
-import { resolveDetectorConfig } from '../domain/monitoring/detector-config';
-import { InvalidDetectorConfig } from '../domain/monitoring/errors';
 import { observeOrders } from '../domain/monitoring/monitor';
 import { orderFactOf, warehouseAndRegionScopes } from '../domain/monitoring/windows';
 import { jsonVariable, parseConfig, requiredText } from './shared/config';
+import { detectorConfigVariable } from './shared/detector-config';
 import { createObservability, instrument } from './shared/observability';
 import { streamPublishing } from './shared/rejections';
 import { consumeStream, streamVariables } from './shared/stream';
 
 const observability = createObservability();
 const { logger, tracer, metrics } = observability;
-/** The detector's overrides (`DETECTOR_CONFIG`, JSON), merged on its defaults and checked by the domain's rules. */
-const detectorConfig = z.unknown().transform((overrides, context) => {
-  try {
-    return resolveDetectorConfig(overrides ?? {});
-  } catch (error) {
-    if (!(error instanceof InvalidDetectorConfig)) throw error;
-    const path = error.field === '(config)' ? [] : [error.field];
-    context.addIssue({ code: 'custom', path, message: `expected ${error.expected}` });
-    return z.NEVER;
-  }
-});
 const config = parseConfig(
   z.object({
     COUNTERS_TABLE_NAME: requiredText,
     IDEMPOTENCY_TABLE_NAME: requiredText,
-    DETECTOR_CONFIG: jsonVariable(detectorConfig),
+    DETECTOR_CONFIG: jsonVariable(detectorConfigVariable),
     ...streamVariables,
   }),
   process.env,

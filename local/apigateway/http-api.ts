@@ -6,6 +6,7 @@ import type { LocalSts } from '../iam/local-sts';
 import { PolicyEvaluator } from '../iam/policy-evaluator';
 import { TemplateIam } from '../iam/template-iam';
 import type { ResolvedTemplate } from '../template';
+import { corsOf, preflightHeaders, responseCorsHeaders, type CorsConfiguration } from './cors';
 import { IamAuthorizationError, IamCallers, type IamCaller } from './iam-caller';
 import { httpApisOf, matchRoute, type HttpApiDefinition, type HttpApiRoute } from './routes';
 
@@ -16,6 +17,8 @@ export interface HttpApiHost {
   readonly sts: LocalSts;
   /** Invokes a function synchronously; resolves to its result, rejects with its error. */
   readonly invoke: (functionArn: string, event: unknown) => Promise<unknown>;
+  /** Maps the template's CORS origins to the local ones (local/distribution-origins.ts). @default - unchanged */
+  readonly rewriteUrl?: (url: string) => string;
 }
 
 /** A Lambda proxy integration's answer in payload format 2.0. */
@@ -33,7 +36,7 @@ const TEXT_BODY = /^(application\/(json|[\w.+-]*\+json|xml|x-www-form-urlencoded
 function clfTime(at: Date): string {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(at.getUTCDate())}/${months[at.getUTCMonth()]}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
+  return `${pad(at.getUTCDate())}/${String(months[at.getUTCMonth()])}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
 }
 
 /**
@@ -44,12 +47,16 @@ function clfTime(at: Date): string {
 class LocalHttpApi {
   private server?: Server;
   url = '';
+  /** The API's `CorsConfiguration`: preflights answered before routing and authorization, as API Gateway does. */
+  private readonly cors: CorsConfiguration | undefined;
 
   constructor(
     readonly definition: HttpApiDefinition,
     private readonly host: HttpApiHost,
     private readonly callers: IamCallers,
-  ) {}
+  ) {
+    this.cors = corsOf(host.template, definition.logicalId, host.rewriteUrl);
+  }
 
   async listen(): Promise<string> {
     this.server = createServer((request, response) => {
@@ -97,6 +104,23 @@ class LocalHttpApi {
     const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
     const rawQueryString = queryAt < 0 ? '' : url.slice(queryAt + 1);
     const method = request.method ?? 'GET';
+    const origin = request.headers.origin;
+    if (this.cors !== undefined && origin !== undefined) {
+      const preflight = request.headers['access-control-request-method'];
+      if (method === 'OPTIONS' && preflight !== undefined) {
+        const headers = preflightHeaders(
+          this.cors,
+          origin,
+          preflight,
+          request.headers['access-control-request-headers'] ?? '',
+        );
+        response.writeHead(204, { ...headers, 'apigw-requestid': randomUUID() }).end();
+        return;
+      }
+      for (const [name, value] of Object.entries(responseCorsHeaders(this.cors, origin))) {
+        response.setHeader(name, value);
+      }
+    }
     const matched = matchRoute(this.definition.routes, method, rawPath);
     if (!matched) {
       this.reply(response, 404, { message: 'Not Found' });
@@ -165,7 +189,7 @@ class LocalHttpApi {
       headers: Record<string, string>;
       body: Buffer;
       sourceIp: string;
-      caller?: IamCaller;
+      caller?: IamCaller | undefined;
     },
   ): Record<string, unknown> {
     const now = new Date();
@@ -194,7 +218,8 @@ class LocalHttpApi {
               authorizer: {
                 iam: {
                   ...request.caller,
-                  cognitoIdentity: null,
+                  // Set for a Cognito identity pool's credentials (the console's operators), else null.
+                  cognitoIdentity: request.caller.cognitoIdentity ?? null,
                   principalOrgId: null,
                 },
               },

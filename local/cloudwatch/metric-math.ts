@@ -94,7 +94,7 @@ export function compileExpression(expression: string): CompiledExpression {
     return fail(`unexpected "${token}"`);
   };
   const root = sum();
-  if (at < tokens.length) fail(`unexpected "${tokens[at]}" after the expression`);
+  if (at < tokens.length) fail(`unexpected "${String(tokens[at])}" after the expression`);
 
   const evaluate = (node: Node, values: PeriodValues): number | undefined => {
     switch (node.kind) {

@@ -31,9 +31,9 @@ const MINUTE = 60_000;
 
 /** The canonical key of a metric: dimensions sorted by name, so their order never makes two metrics. */
 function metricKey(metric: MetricIdentity): string {
-  const dimensions = Object.keys(metric.dimensions)
-    .sort()
-    .map((name) => `${name}=${metric.dimensions[name]}`)
+  const dimensions = Object.entries(metric.dimensions)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
     .join(',');
   return `${metric.namespace}|${metric.metricName}|${dimensions}`;
 }

@@ -15,7 +15,7 @@ export interface ApiProxyOptions {
   /** The operator HTTP API's loopback URL (`sandbox.httpApis.endpoints[...]`), or undefined while it boots. */
   readonly target: () => string | undefined;
   /** @default 'us-east-1' */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** @default the sandbox operator */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }

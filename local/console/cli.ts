@@ -1,7 +1,7 @@
 import '../polyfills';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { webSocketApisNotServed } from '../apigateway/websocket-apis';
+import { webSocketApiLines } from '../apigateway/websocket-apis';
 import { ensureAssembly } from '../assembly';
 import { removeEndpointFile, writeEndpointFile } from '../endpoint-file';
 import { replayFile } from '../replay-file';
@@ -16,7 +16,7 @@ import { paceInRealTime } from './pace';
 const root = path.resolve(__dirname, '..', '..');
 const userPath = (file: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 
-const usage = `Usage: npm run console -- [--scenario <name> | --events <file.ndjson>] [--network <file.json>] [--speed <x>] [--port <n>]
+const usage = `Usage: npm run console -- [--scenario <name> | --events <file.ndjson>] [--network <file.json>] [--speed <x>] [--port <n>] [--sign-in]
 
 Runs the walk-through in the sandbox, as npm start does, and serves the operator console at the URL it prints:
 incidents and their timelines as the events arrive on the bus, the cancellation ratio against its baseline, the
@@ -30,6 +30,9 @@ approvals inbox, the agents. Keeps running after the replay, until Ctrl-C.
   --approval-wait <seconds>
                     hold the replay while an approval waits for an answer in the console (default 3600)
   --port <n>        the console's port on 127.0.0.1 (default 0: any free port)
+  --sign-in         the console as on AWS: operators sign in (the sandbox's Cognito stand-in: a user "operator"
+                    with a new random password, printed), and the browser signs its requests to the operator
+                    HTTP API and presigns the live WebSocket itself (no server-sent events, no signing proxy)
   --no-traces       do not collect X-Ray segments (collected by default: each incident's trace view draws them)
   --assembly <dir>  a cloud assembly synthesized beforehand (default cdk.out, synthesized when stale)
   --help            this text`;
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       assembly: { type: 'string' },
       'no-traces': { type: 'boolean' },
+      'sign-in': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -82,7 +86,8 @@ async function main(): Promise<void> {
   if (!values.assembly) ensureAssembly(root, assemblyDir, log);
 
   // The console is up before the sandbox: a browser opened now sees every event from the first.
-  const server = await ConsoleServer.start({ distDir: path.join(root, 'console', 'dist'), port });
+  const signIn = values['sign-in'] === true;
+  const server = await ConsoleServer.start({ distDir: path.join(root, 'console', 'dist'), port, signIn });
   console.log(`Operator console: ${server.url}  (Ctrl-C to stop)`);
   let sandbox: Sandbox | undefined;
   let stopping = false;
@@ -108,6 +113,8 @@ async function main(): Promise<void> {
         : undefined,
     ...(scenario?.governance === undefined ? {} : { appConfigFiles: { governance: scenario.governance } }),
     pace: paceInRealTime(speed),
+    // Sign-in mode: the user pool client's callback and the API's CORS origin are this console's.
+    ...(signIn ? { consoleOrigin: server.url } : {}),
     holdForApprovals: {
       stateNames: ['RequestApproval'],
       realSeconds: approvalWait,
@@ -121,7 +128,15 @@ async function main(): Promise<void> {
     onStart: (started) => {
       sandbox = started;
       server.attach(started);
-      for (const line of webSocketApisNotServed(started.template)) console.log(line);
+      if (signIn) {
+        if (started.cognito === undefined)
+          throw new Error('--sign-in: the template has no Cognito user pool');
+        const password = started.cognito.createUser('operator');
+        console.log(`Sign in at ${server.url} as operator, password ${password} (new on every run)`);
+      }
+      // The push channel the console uses on AWS, served here too (this console itself reads /events).
+      if (started.webSocketApis)
+        for (const line of webSocketApiLines(started.webSocketApis)) console.log(line);
       // `npm run approve` finds this sandbox too.
       writeEndpointFile(root, {
         url: started.endpoint,

@@ -28,7 +28,7 @@ export function ensureConsoleBuilt(consoleDir: string, log: (line: string) => vo
     encoding: 'utf8',
   });
   if (result.status !== 0) {
-    throw new Error(`vite build failed (exit ${result.status}):\n${result.stderr || result.stdout}`);
+    throw new Error(`vite build failed (exit ${String(result.status)}):\n${result.stderr || result.stdout}`);
   }
   return (Date.now() - started) / 1000;
 }

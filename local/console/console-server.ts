@@ -12,6 +12,8 @@ const TRACE_ROUTE = '/local/traces/';
 
 /** The operator API's name in the template (`InteractionApi`'s `apiName`). */
 const OPERATOR_API_NAME = 'proactive-agents-operator';
+/** The live events WebSocket API's name in the template (`LiveEventsApi`). */
+const LIVE_API_NAME = 'proactive-agents-live';
 
 export interface ConsoleServerOptions {
   /** The built console (`console/dist`). */
@@ -22,13 +24,22 @@ export interface ConsoleServerOptions {
   readonly host?: string;
   /** @default OPERATOR_API_NAME */
   readonly apiName?: string;
+  /**
+   * AWS sign-in mode (`npm run console -- --sign-in`): `config.json` names the sandbox's Cognito stand-in (`auth`),
+   * the operator HTTP API's own URL and the live WebSocket API's, so the browser signs in and signs its requests as
+   * on AWS; `/api` and `/events` are not used. @default false (the server signs `/api/*` and streams `/events`)
+   */
+  readonly signIn?: boolean;
+  /** The live events WebSocket API's name in sign-in mode. @default LIVE_API_NAME */
+  readonly liveApiName?: string;
 }
 
 /**
  * The operator console in the sandbox (`npm run console`): serves the built console, its `config.json`, `/api/*`
  * as the operator HTTP API signed as the sandbox operator, `/events`, every event put on the bus as
  * server-sent events, and `/local/traces/<id>`, an incident's X-Ray waterfall from the sandbox's collector. It starts before the sandbox (so a browser opened at once sees every event), and follows
- * the sandbox once `attach`ed.
+ * the sandbox once `attach`ed. In sign-in mode (`signIn`) its `config.json` sends the browser to the sandbox's own
+ * APIs and Cognito stand-in instead, as the deployed console's does (served once the sandbox is attached).
  */
 export class ConsoleServer {
   readonly live = new LiveEvents();
@@ -73,6 +84,30 @@ export class ConsoleServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Sign-in mode: the console reaches the sandbox's APIs and Cognito stand-in itself, as on AWS; undefined until the
+   * sandbox is attached.
+   */
+  private signInConfig(): ConsoleConfig | undefined {
+    const sandbox = this.sandbox;
+    if (sandbox === undefined) return undefined;
+    const apiBase = sandbox.httpApis?.endpoints[this.options.apiName ?? OPERATOR_API_NAME];
+    const live = sandbox.webSocketApis?.stages.find(
+      (stage) => stage.name === (this.options.liveApiName ?? LIVE_API_NAME),
+    );
+    if (apiBase === undefined || sandbox.cognito === undefined) {
+      throw new Error('sign-in mode: the template has no operator HTTP API or no Cognito user pool');
+    }
+    return {
+      apiBase,
+      ...(live === undefined ? {} : { liveUrl: live.url }),
+      region: sandbox.template.env.region,
+      traces: { kind: 'local', base: '/traces/', api: TRACE_ROUTE },
+      auth: sandbox.cognito.signInSettings(sandbox.endpoint),
+      environment: 'sandbox · AWS sign-in',
+    };
+  }
+
   private config(): ConsoleConfig {
     return {
       apiBase: '/api',
@@ -106,8 +141,14 @@ export class ConsoleServer {
       return;
     }
     if (pathname === '/config.json') {
+      const config = this.options.signIn === true ? this.signInConfig() : this.config();
+      if (config === undefined) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '2' });
+        res.end('the sandbox is starting: reload in a moment');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(this.config()));
+      res.end(JSON.stringify(config));
       return;
     }
     await serveStatic(this.options.distDir, pathname, res);

@@ -40,7 +40,10 @@ export class DynaliteThread {
       const { id, accessKeyId, operation, body } = message;
       const decide = this.authorizer ?? (() => Promise.resolve(undefined));
       void decide({ accessKeyId, operation, body })
-        .catch((error: Error): Refusal => ({ type: 'InternalServerError', message: error.message }))
+        .catch((error: unknown): Refusal => ({
+          type: 'InternalServerError',
+          message: error instanceof Error ? error.message : String(error),
+        }))
         .then((denied) => worker.postMessage({ type: 'authorized', id, denied }));
     });
   }

@@ -73,8 +73,10 @@ function memoize(parser) {
     }
     // A successful parse resolves every name and value the expression mentions: they are used.
     for (const token of entry.tokens) {
+      /* eslint-disable @typescript-eslint/no-dynamic-delete -- dynalite's own records of unused names and values */
       if (context.unusedAttrNames) delete context.unusedAttrNames[token];
       if (context.unusedAttrVals) delete context.unusedAttrVals[token];
+      /* eslint-enable @typescript-eslint/no-dynamic-delete */
     }
     if (entry.error) throw entry.error;
     return rebind(entry.result, entry.slots, context.attrVals ?? {});

@@ -4,7 +4,7 @@ import { compilePattern, matchesPattern, type CompiledPattern } from './pattern'
 export interface LocalArchive {
   readonly name: string;
   readonly arn: string;
-  readonly pattern?: CompiledPattern;
+  readonly pattern?: CompiledPattern | undefined;
   readonly retentionDays: number;
 }
 

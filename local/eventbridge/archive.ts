@@ -17,8 +17,8 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 export class EventArchive implements Iterable<EventEnvelope> {
   private recent: EventEnvelope[] = [];
   private spilled = 0;
-  private spillDir?: string;
-  private spillFd?: number;
+  private spillDir: string | undefined;
+  private spillFd: number | undefined;
 
   constructor(private readonly memoryLimit = DEFAULT_MEMORY_LIMIT) {}
 

@@ -24,13 +24,14 @@ export interface EventEnvelope {
 
 /** A PutEvents request entry, as the JSON protocol carries it (Time in epoch seconds or a date string). */
 export interface PutEventsEntry {
-  Source?: string;
-  DetailType?: string;
-  Detail?: string;
-  EventBusName?: string;
-  Time?: number | string | Date;
-  Resources?: string[];
-  TraceHeader?: string;
+  // Absent and undefined mean the same here: a missing field is refused with its name, whichever it is.
+  Source?: string | undefined;
+  DetailType?: string | undefined;
+  Detail?: string | undefined;
+  EventBusName?: string | undefined;
+  Time?: number | string | Date | undefined;
+  Resources?: string[] | undefined;
+  TraceHeader?: string | undefined;
 }
 
 export interface PutEventsResultEntry {
@@ -44,7 +45,7 @@ export interface RuleTarget extends TargetInput {
   readonly arn: string;
   readonly maximumRetryAttempts: number;
   readonly maximumEventAgeSeconds: number;
-  readonly deadLetterArn?: string;
+  readonly deadLetterArn?: string | undefined;
 }
 
 export interface Rule {
@@ -103,7 +104,7 @@ export class LocalEventBus {
   private readonly index = new RuleIndex<Rule>();
   private readonly listeners: ((event: EventEnvelope) => void)[] = [];
   /** X-Ray: each event's trace, carried to its targets (local/xray). @default - not traced */
-  tracing?: EventTracing;
+  tracing: EventTracing | undefined;
   private readonly traceHeaders = new WeakMap<EventEnvelope, string>();
 
   constructor(

@@ -1,10 +1,6 @@
 /** Thrown for a pattern EventBridge would reject with `InvalidEventPatternException`. */
 export class InvalidEventPatternError extends Error {
   override readonly name = 'InvalidEventPatternException';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** Refuses the pattern, with event-ruler's wording. */

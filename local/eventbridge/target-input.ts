@@ -1,11 +1,13 @@
 /** How a rule target shapes the event it receives: InputPath, Input or InputTransformer (at most one). */
 export interface TargetInput {
-  readonly input?: string;
-  readonly inputPath?: string;
-  readonly inputTransformer?: {
-    readonly inputPathsMap?: Record<string, string>;
-    readonly inputTemplate: string;
-  };
+  readonly input?: string | undefined;
+  readonly inputPath?: string | undefined;
+  readonly inputTransformer?:
+    | {
+        readonly inputPathsMap?: Record<string, string> | undefined;
+        readonly inputTemplate: string;
+      }
+    | undefined;
 }
 
 class InputTransformError extends Error {

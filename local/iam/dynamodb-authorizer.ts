@@ -34,9 +34,9 @@ export function tableKeysOf(template: ResolvedTemplate): Map<string, TableKeys> 
 interface Access {
   readonly action: string;
   readonly table: string;
-  readonly index?: string;
+  readonly index?: string | undefined;
   /** `dynamodb:LeadingKeys`; undefined when the request names none (Scan, a Query the sandbox cannot read). */
-  readonly leadingKeys?: readonly string[];
+  readonly leadingKeys?: readonly string[] | undefined;
 }
 
 type AttributeValue = { S?: string; N?: string; B?: string };

@@ -27,6 +27,18 @@ export interface TaskSession {
   readonly tags: Readonly<Record<string, string>>;
   /** Wall-clock ms: functions run in real time, and the SDK compares expirations with `Date.now()`. */
   readonly expiresAt: number;
+  /**
+   * For a session a Cognito identity pool obtained: the identity, as API Gateway's IAM authorization reports it
+   * (`requestContext.authorizer.iam.cognitoIdentity`).
+   */
+  readonly cognitoIdentity?: CognitoIdentityOfSession;
+}
+
+/** The Cognito identity behind a session: its pool, id and authentication methods (`amr`). */
+export interface CognitoIdentityOfSession {
+  readonly identityPoolId: string;
+  readonly identityId: string;
+  readonly amr: readonly string[];
 }
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
@@ -137,7 +149,7 @@ export class LocalSts {
     if (!Number.isInteger(duration) || duration < 900 || duration > role.maxSessionSeconds) {
       throw new StsError(
         'ValidationError',
-        `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is below 900): ${params.get('DurationSeconds')}`,
+        `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is below 900): ${params.get('DurationSeconds') ?? '(none)'}`,
         400,
       );
     }
@@ -158,14 +170,61 @@ export class LocalSts {
       });
       if (!decision.allowed) throw denied(action);
     }
+    return this.issue(role, sessionName, tags, duration);
+  }
+
+  /**
+   * AssumeRoleWithWebIdentity as a web identity federation service calls it (the Cognito identity pool's
+   * GetCredentialsForIdentity): the role's trust policy must allow `sts:AssumeRoleWithWebIdentity` to the federated
+   * `provider` (e.g. `cognito-identity.amazonaws.com`) with the request's `context`
+   * (`cognito-identity.amazonaws.com:aud`, `…:amr`); an AccessDenied StsError otherwise.
+   */
+  async assumeRoleWithWebIdentity(
+    roleArn: string,
+    sessionName: string,
+    provider: string,
+    context: Readonly<Record<string, string | string[]>>,
+    durationSeconds = 3600,
+    cognitoIdentity?: CognitoIdentityOfSession,
+  ): Promise<TaskSession> {
+    const role = this.iam.role(roleArn);
+    const decision =
+      role === undefined
+        ? undefined
+        : await this.evaluator.evaluate({
+            principal: provider,
+            action: 'sts:AssumeRoleWithWebIdentity',
+            resource: role.arn,
+            identityPolicies: [],
+            resourcePolicy: role.trustPolicy,
+            context,
+          });
+    if (role === undefined || decision?.allowed !== true) {
+      throw new StsError(
+        'AccessDenied',
+        `Not authorized to perform sts:AssumeRoleWithWebIdentity on ${roleArn} for ${provider}`,
+        403,
+      );
+    }
+    return this.issue(role, sessionName, {}, durationSeconds, cognitoIdentity);
+  }
+
+  private issue(
+    role: TemplateRole,
+    sessionName: string,
+    tags: Record<string, string>,
+    durationSeconds: number,
+    cognitoIdentity?: CognitoIdentityOfSession,
+  ): TaskSession {
     const session: TaskSession = {
       accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: randomBytes(48).toString('base64'),
       role,
-      arn: `arn:aws:sts::${this.accountId}:assumed-role/${role.arn.split('/').pop()}/${sessionName}`,
+      arn: `arn:aws:sts::${this.accountId}:assumed-role/${role.arn.split('/').at(-1) ?? role.arn}/${sessionName}`,
       tags,
-      expiresAt: this.now() + duration * 1000,
+      expiresAt: this.now() + durationSeconds * 1000,
+      ...(cognitoIdentity === undefined ? {} : { cognitoIdentity }),
     };
     this.sessions.set(session.accessKeyId, session);
     return session;

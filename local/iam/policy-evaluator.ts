@@ -1,4 +1,4 @@
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument } from './template-iam';
 
 /** One request to authorize, as IAM sees it. */
@@ -26,7 +26,27 @@ export class PolicyEvaluator {
   constructor(private readonly accountId: string) {}
 
   async evaluate(request: AuthorizationRequest): Promise<Decision> {
-    const simulation: Simulation = {
+    const result = await runSimulation(this.simulationOf(request), {});
+    if (result.resultType === 'error') {
+      // A policy or request the simulator cannot read: fail closed, saying why.
+      return {
+        allowed: false,
+        reason: `the request could not be evaluated: ${JSON.stringify(result.errors)}`,
+      };
+    }
+    return decisionOf(request, result.overallResult);
+  }
+
+  /**
+   * The same decision without the simulator's check that the resource is one of the action's resource types: for
+   * ARNs IAM matches like any other but the simulator's service reference does not know (a WebSocket route's).
+   */
+  evaluateAnyResource(request: AuthorizationRequest): Decision {
+    return decisionOf(request, runUnsafeSimulation(this.simulationOf(request), {}));
+  }
+
+  private simulationOf(request: AuthorizationRequest): Simulation {
+    return {
       request: {
         principal: request.principal,
         action: request.action,
@@ -38,20 +58,15 @@ export class PolicyEvaluator {
       resourceControlPolicies: [],
       ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
     };
-    const result = await runSimulation(simulation, {});
-    if (result.resultType === 'error') {
-      // A policy or request the simulator cannot read: fail closed, saying why.
-      return {
-        allowed: false,
-        reason: `the request could not be evaluated: ${JSON.stringify(result.errors)}`,
-      };
-    }
-    if (result.overallResult === 'Allowed') return { allowed: true };
-    const how =
-      result.overallResult === 'ExplicitlyDenied' ? 'with an explicit deny' : 'because no policy allows it';
-    return {
-      allowed: false,
-      reason: `User: ${request.principal} is not authorized to perform: ${request.action} on resource: ${request.resource} ${how}`,
-    };
   }
+}
+
+/** IAM's answer, worded as AWS words a denial. */
+function decisionOf(request: AuthorizationRequest, result: string): Decision {
+  if (result === 'Allowed') return { allowed: true };
+  const how = result === 'ExplicitlyDenied' ? 'with an explicit deny' : 'because no policy allows it';
+  return {
+    allowed: false,
+    reason: `User: ${request.principal} is not authorized to perform: ${request.action} on resource: ${request.resource} ${how}`,
+  };
 }

@@ -41,7 +41,7 @@ export class TemplateIam {
       const p = template.resolve(resource.Properties ?? {}) as {
         AssumeRolePolicyDocument: PolicyDocument;
         Policies?: { PolicyName: string; PolicyDocument: PolicyDocument }[];
-        MaxSessionDuration?: number;
+        MaxSessionDuration?: unknown;
       };
       const name = template.physicalName(logicalId);
       const arn = template.arn(logicalId);

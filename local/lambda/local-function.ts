@@ -28,6 +28,8 @@ export interface FunctionConfig {
    */
   readonly hangEveryOther?: boolean;
   readonly hangTimeoutSeconds?: number;
+  /** Where V8's code cache of the bundle is kept (worker.cjs). @default - the clone's node_modules/.cache */
+  readonly codeCacheDir?: string;
 }
 
 /** How a function is invoked: synchronously (an SQS event source mapping, Step Functions) or as an event (EventBridge). */
@@ -93,6 +95,19 @@ type WorkerMessage =
   | { type: 'result'; id: number; ok: false; errorType: string; errorMessage: string };
 
 const WORKER = path.join(__dirname, 'worker.cjs');
+/**
+ * V8's code cache of the bundles (worker.cjs), shared by every sandbox of this clone: where tools keep caches,
+ * under node_modules (ignored by git, gone with a fresh install).
+ */
+const CODE_CACHE_DIR = path.join(
+  __dirname,
+  '..',
+  '..',
+  'node_modules',
+  '.cache',
+  'proactive-agents',
+  'v8-code',
+);
 
 /**
  * A Lambda function run from its bundle in a worker thread with its own `process.env` (the template's
@@ -100,8 +115,8 @@ const WORKER = path.join(__dirname, 'worker.cjs');
  * timeout terminates the worker (the next invocation is a cold start), as Lambda does.
  */
 export class LocalFunction {
-  private worker?: Worker;
-  private ready?: Promise<void>;
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
   private nextId = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly log: WriteStream | undefined;
@@ -163,6 +178,7 @@ export class LocalFunction {
     const worker = new Worker(WORKER, {
       workerData: {
         codeDir: this.config.codeDir,
+        codeCacheDir: this.config.codeCacheDir ?? CODE_CACHE_DIR,
         handler: this.config.handler,
         functionName: this.config.functionName,
         functionArn: this.config.functionArn,

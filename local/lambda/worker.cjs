@@ -17,11 +17,64 @@ if (!process.env._X_AMZN_TRACE_ID && !process.env.AWS_XRAY_DAEMON_ADDRESS) {
   };
 }
 
+/**
+ * Loads the bundle as Node's CommonJS loader does, with V8's code cache: each cold start of the same bundle
+ * otherwise parses and compiles its megabytes again (about 40% of a cold start's CPU). The cache is keyed by the
+ * Node.js version and the bundle's bytes; V8 refuses (and we rewrite) a cache it cannot use. Anything but a plain
+ * `.js` file, or no cache directory, is required as it is.
+ */
+function loadBundle(request) {
+  const file = require.resolve(request);
+  const cacheDir = workerData.codeCacheDir;
+  if (!cacheDir || path.extname(file) !== '.js') return { exports: require(file) };
+  const fs = require('node:fs');
+  const vm = require('node:vm');
+  const Module = require('node:module');
+  const source = fs.readFileSync(file, 'utf8');
+  const key = require('node:crypto')
+    .createHash('sha256')
+    .update(process.version)
+    .update(source)
+    .digest('hex');
+  const cacheFile = path.join(cacheDir, `${key.slice(0, 40)}.bin`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  const compiled = script.runInThisContext({ displayErrors: true });
+  compiled.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  const saveCache =
+    cachedData === undefined || script.cachedDataRejected
+      ? () => {
+          // After the first invocation, so that the functions it compiled are in the cache too.
+          try {
+            fs.mkdirSync(cacheDir, { recursive: true });
+            const partial = `${cacheFile}.${process.pid}.${require('node:worker_threads').threadId}.tmp`;
+            fs.writeFileSync(partial, script.createCachedData());
+            fs.renameSync(partial, cacheFile);
+          } catch {
+            // A cache that cannot be written costs the next cold start its compile time, nothing else.
+          }
+        }
+      : undefined;
+  return { exports: mod.exports, saveCache };
+}
+
 let handler;
+let saveCodeCache;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 try {
   const [file, exportName] = workerData.handler.split('.');
-  const mod = require(path.join(workerData.codeDir, file));
+  const bundle = loadBundle(path.join(workerData.codeDir, file));
+  saveCodeCache = bundle.saveCache;
+  const mod = bundle.exports;
   handler = mod[exportName];
   if (typeof handler !== 'function') throw new Error(`${workerData.handler} is not a function`);
   parentPort.postMessage({ type: 'ready' });
@@ -63,6 +116,10 @@ parentPort.on('message', async (message) => {
     const records = Array.isArray(message.event && message.event.Records) ? message.event.Records.length : 1;
     if (workerData.latencyPerRecordMs > 0) await sleep(workerData.latencyPerRecordMs * records);
     const result = await handler(message.event, context);
+    if (saveCodeCache) {
+      saveCodeCache();
+      saveCodeCache = undefined;
+    }
     if (message.hang) await new Promise(() => {});
     parentPort.postMessage({
       type: 'result',

@@ -143,7 +143,7 @@ function epochSeconds(date: Date): number {
 }
 
 /** The JSON protocol carries timestamps as epoch seconds. */
-function withEpochDates<T extends object>(value: T): Record<string, unknown> {
+function withEpochDates(value: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(value).map(([key, inner]) => [key, inner instanceof Date ? epochSeconds(inner) : inner]),
   );

@@ -32,6 +32,7 @@ type Integration =
   | { readonly kind: 'lambda:function' }
   | { readonly kind: 'events:putEvents' }
   | { readonly kind: 'dynamodb'; readonly operation: DynamoDbOperation }
+  | { readonly kind: 'states:startExecution' }
   | { readonly kind: 'wait' }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
@@ -261,6 +262,9 @@ function classifyResource(resource: string): Classified {
       return { ...base, integration: { kind: 'lambda:invoke' } };
     if (serviceName === 'events' && action === 'putEvents') {
       return { ...base, integration: { kind: 'events:putEvents' } };
+    }
+    if (serviceName === 'states' && action === 'startExecution' && !waitForTaskToken) {
+      return { ...base, integration: { kind: 'states:startExecution' } };
     }
     if (serviceName === 'dynamodb' && DYNAMODB_OPERATIONS.includes(action) && !waitForTaskToken) {
       return { ...base, integration: { kind: 'dynamodb', operation: action as DynamoDbOperation } };

@@ -128,14 +128,14 @@ interface ExecutionRecord {
   /** The run is over and its history complete. */
   finished: boolean;
   /** The token `$$.Task.Token` minted while the current state's Parameters were evaluated. */
-  mintedToken?: string;
+  mintedToken?: string | undefined;
   stop?: { status: 'ABORTED' | 'TIMED_OUT'; error?: string; cause?: string };
   abort?: () => void;
   timeout?: ClockTimer;
   readonly cancelWaits: Set<() => void>;
   done: Promise<void>;
   /** X-Ray: the execution's segment and its Task states' subsegments. */
-  trace?: ExecutionTrace;
+  trace?: ExecutionTrace | undefined;
 }
 
 type Outcome =
@@ -184,7 +184,7 @@ export class LocalStepFunctions {
   private version = 0;
   private changeWaiters: (() => void)[] = [];
   /** X-Ray: segments of executions of state machines with tracing enabled (local/xray). @default - not traced */
-  tracing?: StepFunctionsTracing;
+  tracing: StepFunctionsTracing | undefined;
 
   constructor(
     private readonly host: StepFunctionsHost,
@@ -706,10 +706,41 @@ export class LocalStepFunctions {
         return putEventsIntegration(host, payload);
       case 'dynamodb':
         return dynamoDbIntegration(this.host.dynamodb, integration.operation, payload);
+      case 'states:startExecution':
+        return Promise.resolve().then(() => this.startExecutionTask(payload, traceHeader));
       case 'unsupported':
         return Promise.reject(runtimeError(integration.reason));
       case 'wait':
         return Promise.reject(runtimeError('A Wait state reached the service dispatcher.'));
+    }
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution` (request-response): starts the nested execution and moves on; its
+   * result is the API's answer. `Input` may be JSON text or an object (sent as its JSON text); a refusal is the
+   * task's error, named as AWS names it (`StepFunctions.ExecutionAlreadyExistsException`).
+   */
+  private startExecutionTask(parameters: Json, traceHeader?: string): JsonObject {
+    const request = isJsonObject(parameters) ? parameters : {};
+    const { StateMachineArn, Input, Name } = request;
+    if (typeof StateMachineArn !== 'string') {
+      throw new StateError('StepFunctions.ValidationException', 'StateMachineArn is required.');
+    }
+    if (Name !== undefined && typeof Name !== 'string') {
+      throw new StateError('StepFunctions.ValidationException', 'Name must be a string.');
+    }
+    try {
+      const started = this.startExecution({
+        stateMachineArn: StateMachineArn,
+        input: typeof Input === 'string' ? Input : JSON.stringify(Input ?? {}),
+        ...(Name === undefined ? {} : { name: Name }),
+        ...(traceHeader === undefined ? {} : { traceHeader }),
+      });
+      return { ExecutionArn: started.executionArn, StartDate: started.startDate.getTime() };
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      const code = error.name.endsWith('Exception') ? error.name : `${error.name}Exception`;
+      throw new StateError(`StepFunctions.${code}`, error.message);
     }
   }
 
@@ -888,11 +919,11 @@ interface TaskRequest {
 /** Takes the injected timeout values (and the wrapped input) out of a task's effective Parameters. */
 function unwrapTaskInput(spec: TaskSpec, input: Json): TaskRequest {
   if (!isJsonObject(input)) return { payload: input, ...staticTimeouts(spec), timeoutFromPath: false };
-  const fields: JsonObject = { ...input };
-  const injectedTimeout = fields[INJECTED.timeoutSeconds];
-  const injectedHeartbeat = fields[INJECTED.heartbeatSeconds];
-  delete fields[INJECTED.timeoutSeconds];
-  delete fields[INJECTED.heartbeatSeconds];
+  const {
+    [INJECTED.timeoutSeconds]: injectedTimeout,
+    [INJECTED.heartbeatSeconds]: injectedHeartbeat,
+    ...fields
+  } = input;
   const payload = spec.wrapsInput ? (fields[INJECTED.input] ?? null) : fields;
   const timeoutSeconds =
     injectedTimeout === undefined

@@ -20,17 +20,17 @@ interface TimedDocument {
   id: string;
   /** Epoch seconds. */
   start_time: number;
-  end_time?: number;
-  in_progress?: boolean;
-  error?: boolean;
-  fault?: boolean;
-  throttle?: boolean;
-  origin?: string;
-  namespace?: string;
+  end_time?: number | undefined;
+  in_progress?: boolean | undefined;
+  error?: boolean | undefined;
+  fault?: boolean | undefined;
+  throttle?: boolean | undefined;
+  origin?: string | undefined;
+  namespace?: string | undefined;
   cause?: unknown;
-  annotations?: Record<string, string | number | boolean>;
-  links?: TraceLink[];
-  subsegments?: SubsegmentDocument[];
+  annotations?: Record<string, string | number | boolean> | undefined;
+  links?: TraceLink[] | undefined;
+  subsegments?: SubsegmentDocument[] | undefined;
   [field: string]: unknown;
 }
 
@@ -38,8 +38,8 @@ export type SubsegmentDocument = TimedDocument;
 
 export interface SegmentDocument extends TimedDocument {
   trace_id: string;
-  parent_id?: string;
-  type?: 'subsegment';
+  parent_id?: string | undefined;
+  type?: 'subsegment' | undefined;
 }
 
 const annotationValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -52,8 +52,8 @@ const traceLinkSchema = z.looseObject({
 const timing = {
   name: z.string().min(1).max(250),
   id: z.string().regex(SEGMENT_ID, 'id must be 16 hexadecimal digits'),
-  start_time: z.number().finite().positive(),
-  end_time: z.number().finite().positive().optional(),
+  start_time: z.number().positive(),
+  end_time: z.number().positive().optional(),
   in_progress: z.boolean().optional(),
   error: z.boolean().optional(),
   fault: z.boolean().optional(),
@@ -65,9 +65,9 @@ const timing = {
 };
 
 /** Either an end time or `in_progress: true`, never neither. */
-const finishedOrInProgress = (doc: { end_time?: number; in_progress?: boolean }) =>
+const finishedOrInProgress = (doc: { end_time?: number | undefined; in_progress?: boolean | undefined }) =>
   doc.end_time !== undefined || doc.in_progress === true;
-const FINISHED_MESSAGE = { message: 'a segment needs end_time or in_progress: true' };
+const FINISHED_MESSAGE = { error: 'a segment needs end_time or in_progress: true' };
 
 const subsegmentSchema: z.ZodType<SubsegmentDocument> = z
   .looseObject({
@@ -88,7 +88,7 @@ const segmentDocumentSchema: z.ZodType<SegmentDocument> = z
   })
   .refine(finishedOrInProgress, FINISHED_MESSAGE)
   .refine((doc) => doc.type !== 'subsegment' || doc.parent_id !== undefined, {
-    message: 'a subsegment sent on its own needs parent_id',
+    error: 'a subsegment sent on its own needs parent_id',
   });
 
 export type ParsedDatagram =

@@ -36,7 +36,7 @@ interface Flat {
 
 type MutableNode = { -readonly [K in keyof WaterfallNode]: WaterfallNode[K] } & { children: MutableNode[] };
 
-const isComplete = (doc: { end_time?: number }) => doc.end_time !== undefined;
+const isComplete = (doc: { end_time?: number | undefined }) => doc.end_time !== undefined;
 
 /**
  * Builds the waterfall of segment documents, in whatever order they arrived: nested and separately sent

@@ -266,6 +266,7 @@ describe('operator API routes', () => {
             description: expect.stringContaining('In the hour after an incident is resolved'),
             target: 2,
             unit: 'times the baseline ratio',
+            metric: { name: 'RatioAfterResolution', reportedBy: 'recovery-watch', unit: 'None' },
           },
         ],
       },

@@ -1,7 +1,9 @@
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
 import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
 import { observeOrders } from '../../lambdas/domain/monitoring/monitor';
-import type { OrderFact } from '../../lambdas/domain/monitoring/windows';
+import { incrementsOf } from '../../lambdas/domain/monitoring/window-increments';
+import { warehouseAndRegionScopes, type OrderFact } from '../../lambdas/domain/monitoring/windows';
+import { measureRecovery } from '../../lambdas/domain/operator/recovery';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 import { DAY_S, declaredTimeToLive, epochSecondsOf, nowSeconds, scanAll } from './time-to-live';
@@ -203,6 +205,64 @@ describe('DynamoWindowStore with observeOrders (dynalite)', () => {
 
     expect([...open.keys()].sort()).toEqual(['warehouse#W107', 'warehouse#W57', 'warehouse#W7']);
     expect(open.get('warehouse#W57')).toEqual(incident('warehouse#W57'));
+  });
+
+  it("measures the hour after a remediation from the windows' order ids: the hour's orders, cancelled within it", async () => {
+    const store = await freshStore();
+    const fact = (
+      kind: OrderFact['kind'],
+      orderId: string,
+      minute: number,
+      warehouseId = 'WH-A',
+    ): OrderFact => ({
+      kind,
+      orderId,
+      warehouseId,
+      region: 'r1',
+      time: iso(minute),
+    });
+    const facts: OrderFact[] = [
+      // Placed during the incident, cancelled after the remediation: the incident's, not the recovery's.
+      fact('placed', 'incident-1', 40),
+      fact('cancelled', 'incident-1', 50),
+      // The hour (08:45–09:45, the first whole window after 08:42:30): ten orders, two cancelled in it.
+      ...Array.from({ length: 10 }, (_, i) => fact('placed', `hour-${i}`, 46 + i * 6)),
+      fact('cancelled', 'hour-0', 60),
+      fact('cancelled', 'hour-9', 104),
+      // Cancelled after the hour: not counted. Another warehouse, and an order after the hour: not counted.
+      fact('cancelled', 'hour-5', 110),
+      fact('placed', 'elsewhere', 60, 'WH-B'),
+      fact('cancelled', 'elsewhere', 65, 'WH-B'),
+      fact('placed', 'after', 106),
+    ];
+    await store.add(incrementsOf(facts, config.windowMinutes, warehouseAndRegionScopes));
+
+    const request = {
+      correlationId: 'warehouse#WH-A#2026-11-20T08:35:00Z',
+      scope: { type: 'warehouse', id: 'WH-A' } as const,
+      baselineRatio: 0.05,
+      resolvedAtMs: Date.parse(iso(42, 30)),
+    };
+    expect(await measureRecovery(store, request, config.windowMinutes)).toEqual({
+      correlationId: request.correlationId,
+      scope: 'warehouse#WH-A',
+      from: '2026-11-20T08:45:00Z',
+      to: '2026-11-20T09:45:00Z',
+      measurement: { placed: 10, cancelled: 2, ratio: 0.2, multipleOfBaseline: 4, backToBaseline: false },
+    });
+    // The region counts the same orders (and WH-B's); a scope without orders in the hour has nothing to judge.
+    const region = await measureRecovery(
+      store,
+      { ...request, scope: { type: 'region', id: 'r1' } },
+      config.windowMinutes,
+    );
+    expect(region.measurement).toMatchObject({ placed: 11, cancelled: 3 });
+    const quiet = await measureRecovery(
+      store,
+      { ...request, scope: { type: 'warehouse', id: 'WH-C' } },
+      config.windowMinutes,
+    );
+    expect(quiet.measurement).toBeUndefined();
   });
 
   describe('expiry', () => {

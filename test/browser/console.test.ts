@@ -38,7 +38,7 @@ function startConsole(): { child: ChildProcess; url: Promise<string>; output: ()
       if (match) resolve(match[1]!);
     });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`npm run console exited (${code}):\n${output}`)));
+    child.once('exit', (code) => reject(new Error(`npm run console exited (${String(code)}):\n${output}`)));
   });
   return { child, url, output: () => output };
 }

@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AgentFunction } from '../../lib/agent-function';
+import { asEventBusInterface } from '../../lib/cdk-interfaces';
 import { synthStack } from './stack-fixture';
 
 describe('AgentFunction', () => {
@@ -89,7 +90,7 @@ describe('AgentFunction', () => {
           entry: `${__dirname}/../../lambdas/handlers/monitoring-agent.ts`,
           serviceName: 'x',
           description: 'x',
-          bus: new events.EventBus(s, 'Bus'),
+          bus: asEventBusInterface(new events.EventBus(s, 'Bus')),
           ruleDeadLetterQueue: new sqs.Queue(s, 'Q'),
           stream: { batchSize: 20_000 },
         }),

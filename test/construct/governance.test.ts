@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { governanceConfigJsonSchema } from '../../lambdas/domain/governance/governance-config';
+import { asEventBusInterface } from '../../lib/cdk-interfaces';
 import { Governance } from '../../lib/governance';
 import { repoRoot, synthStack } from './stack-fixture';
 
@@ -47,7 +48,9 @@ describe('Governance', () => {
     // The key the sandbox's AppConfig reads (test/adapters/governance-configuration.test.ts serves the file).
     const relative = versions[0]!.Metadata['proactive:configuration-file'] as string;
     // Relative to the cloud assembly, as `aws:asset:path` is.
-    expect(path.resolve((stack.node.root as App).outdir, relative)).toBe(configFile);
+    const app = stack.node.root;
+    if (!(app instanceof App)) throw new Error('the stack is not in an App');
+    expect(path.resolve(app.outdir, relative)).toBe(configFile);
   });
 
   it('deployed to the environment with an immediate strategy (all at once, no bake)', () => {
@@ -91,7 +94,7 @@ describe('Governance', () => {
     const build = (props: Partial<ConstructorParameters<typeof Governance>[2]> = {}) => {
       const scope = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
       const governance = new Governance(scope, 'Governance', {
-        bus: new events.EventBus(scope, 'Bus'),
+        bus: asEventBusInterface(new events.EventBus(scope, 'Bus')),
         ruleDeadLetterQueue: new sqs.Queue(scope, 'Dlq'),
         ...props,
       });

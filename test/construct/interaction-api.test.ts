@@ -82,7 +82,7 @@ describe('InteractionApi (the operator HTTP API)', () => {
     });
   });
 
-  it('lists every agent of the stack in AGENT_NAMES (not the functions of the API and the live channel)', () => {
+  it('lists every agent of the stack in AGENT_NAMES (not the functions of the API, the live channel and the recovery watch)', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     const variables = (fn: (typeof functions)[number]) =>
       (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
@@ -90,7 +90,8 @@ describe('InteractionApi (the operator HTTP API)', () => {
       .map((fn) => variables(fn).POWERTOOLS_SERVICE_NAME)
       .filter(
         (name): name is string =>
-          typeof name === 'string' && !['operator-api', 'live-push', 'live-connections'].includes(name),
+          typeof name === 'string' &&
+          !['operator-api', 'live-push', 'live-connections', 'recovery-watch'].includes(name),
       );
     const operator = functions.find((fn) => variables(fn).POWERTOOLS_SERVICE_NAME === 'operator-api')!;
 

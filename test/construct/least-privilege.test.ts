@@ -93,6 +93,8 @@ describe('Least privilege, role by role', () => {
       ...Object.values(agents).map((agent) => agent.role),
       saga.stateMachine.role,
       saga.stateMachine.node.findChild('EventsRole'),
+      stack.recoveryWatch.check.role,
+      stack.recoveryWatch.stateMachine.role,
       stack.taskRoles.fulfillment.role,
       stack.taskRoles.operations.role,
       // Its statements: test/construct/interaction-api.test.ts.
@@ -445,7 +447,40 @@ describe('Least privilege, role by role', () => {
           'lambda:InvokeFunction',
         ),
         putEventsAs('proactive.planning'),
+        // Once remediated: the recovery watch (and no other state machine).
+        on(`<${id(stack.recoveryWatch.stateMachine)}>`, 'states:StartExecution'),
       ]),
+    );
+  });
+
+  it('recovery watch: its state machine invokes its check alone; the check Queries the counters table, nothing else', () => {
+    const { check, stateMachine } = stack.recoveryWatch;
+    expect(allowedTo(stateMachine.role)).toEqual(
+      inOrder([
+        on(
+          '*',
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ),
+        on(
+          '*',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+        ),
+        on(arn(check.function), 'lambda:InvokeFunction'),
+      ]),
+    );
+    // The hour's order ids: one paginated Query (DynamoWindowStore.ordersBetween). No write, no other table.
+    expect(allowedTo(check.role)).toEqual(
+      inOrder([...basics(check), on(arn(memory.counters), 'dynamodb:Query')]),
     );
   });
 
@@ -459,13 +494,15 @@ describe('Least privilege, role by role', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> } };
     }[];
-    // The agents, the operator API's function, the live channel's two and the console's BucketDeployment handler
-    // (it logs no events).
-    expect(functions).toHaveLength(Object.keys(agents).length + 4);
+    // The agents, the operator API's function, the live channel's two, the recovery watch's check and the
+    // console's BucketDeployment handler (it logs no events).
+    expect(functions).toHaveLength(Object.keys(agents).length + 5);
     for (const fn of functions) {
       expect(fn.Properties.Environment?.Variables?.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
     }
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machine!.Properties.LoggingConfiguration.IncludeExecutionData).toBe(false);
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(2);
+    for (const machine of machines)
+      expect(machine.Properties.LoggingConfiguration.IncludeExecutionData).toBe(false);
   });
 });

@@ -339,7 +339,7 @@ describe('RemediationSaga', () => {
     });
   });
 
-  it('may invoke only the planning, learning and policy agents and put only planning events on the bus; it writes no table', () => {
+  it('may invoke only the planning, learning and policy agents, start only the recovery watch and put only planning events on the bus; it writes no table', () => {
     const roleId = id(stack.saga.stateMachine.role);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
@@ -378,6 +378,11 @@ describe('RemediationSaga', () => {
           { 'Fn::GetAtt': [id(stack.agents.learning.function), 'Arn'] },
           { 'Fn::GetAtt': [id(stack.agents.policy.function), 'Arn'] },
         ],
+      },
+      {
+        Effect: 'Allow',
+        Action: 'states:StartExecution',
+        Resource: { Ref: id(stack.recoveryWatch.stateMachine) },
       },
       expect.objectContaining({ Action: 'events:PutEvents', Condition: expect.anything() }),
     ]);
@@ -418,10 +423,12 @@ describe('RemediationSaga', () => {
       Parameters?: { FunctionName?: string };
     };
     // The definition as deployed: the ASL file with each Task's Retry.
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+    const machine = template.findResources('AWS::StepFunctions::StateMachine')[
+      id(stack.saga.stateMachine)
+    ] as {
       Properties: { DefinitionString: string };
-    }[];
-    const definition = JSON.parse(machine!.Properties.DefinitionString) as {
+    };
+    const definition = JSON.parse(machine.Properties.DefinitionString) as {
       TimeoutSeconds?: number;
       States: Record<string, State>;
     };
@@ -517,6 +524,67 @@ describe('RemediationSaga', () => {
         expect.objectContaining({ ErrorEquals: ['States.ALL'], BackoffRate: 2, MaxAttempts: 4 }),
       ]);
       expect(compensate.Catch).toEqual([expect.objectContaining({ Next: 'ReportCompensationFailed' })]);
+    });
+  });
+});
+
+describe('RecoveryWatch', () => {
+  const { stack, template } = synthStack();
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as never);
+  const { check, stateMachine } = stack.recoveryWatch;
+  const machine = template.findResources('AWS::StepFunctions::StateMachine')[id(stateMachine)] as {
+    Properties: {
+      DefinitionString: string;
+      DefinitionSubstitutions: Record<string, unknown>;
+      TracingConfiguration: unknown;
+      LoggingConfiguration: { Level: string; IncludeExecutionData: boolean };
+    };
+  };
+
+  it('waits out the hour after the remediation, a window and five minutes of late events, then measures it', () => {
+    const definition = JSON.parse(machine.Properties.DefinitionString) as {
+      StartAt: string;
+      TimeoutSeconds: number;
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(definition.StartAt).toBe('WaitOutTheHour');
+    // 3,600 s of hour, one 5-minute window (the hour starts at the first whole window), 300 s for late events.
+    expect(definition.States.WaitOutTheHour).toEqual({
+      Type: 'Wait',
+      Seconds: 4200,
+      Next: 'MeasureRecovery',
+    });
+    expect(definition.States.MeasureRecovery).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: '${CheckFunctionArn}', 'Payload.$': '$' },
+      TimeoutSeconds: 60,
+      End: true,
+    });
+    expect(definition.TimeoutSeconds).toBe(4200 + 900);
+    expect(machine.Properties.DefinitionSubstitutions).toEqual({
+      CheckFunctionArn: { 'Fn::GetAtt': [id(check.function), 'Arn'] },
+    });
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({
+      Level: 'ALL',
+      IncludeExecutionData: false,
+    });
+  });
+
+  it("counts in the monitoring agent's windows: the check reads the counters table with the detector's config", () => {
+    const variables = (fn: { node: { defaultChild?: unknown } }) =>
+      (
+        template.findResources('AWS::Lambda::Function')[id(fn)]!.Properties as {
+          Environment: { Variables: Record<string, unknown> };
+        }
+      ).Environment.Variables;
+    const monitoring = variables(stack.agents.monitoring.function);
+    expect(variables(check.function)).toMatchObject({
+      COUNTERS_TABLE_NAME: monitoring.COUNTERS_TABLE_NAME,
+      DETECTOR_CONFIG: monitoring.DETECTOR_CONFIG,
+      POWERTOOLS_SERVICE_NAME: 'recovery-watch',
     });
   });
 });

@@ -28,7 +28,7 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
       .filter((alarm) =>
         (alarm.Dimensions ?? []).some((dimension) => JSON.stringify(dimension.Value) === JSON.stringify(ref)),
       )
-      .map((alarm) => `${alarm.Namespace}/${alarm.MetricName}`)
+      .map((alarm) => `${String(alarm.Namespace)}/${String(alarm.MetricName)}`)
       .sort();
   // The operator API's function and the live channel's are watched like every agent.
   const agents = [
@@ -36,6 +36,7 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
     stack.operatorApi.handler,
     stack.liveEvents.push,
     stack.liveEvents.connectionHandler,
+    stack.recoveryWatch.check,
   ];
   /** The alarm with this construct id under Operations. */
   const resources = (template.toJSON() as { Resources: Record<string, { Properties: Alarm }> }).Resources;
@@ -46,7 +47,7 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
     expect(alarms.length).toBeGreaterThan(0);
     for (const alarm of alarms) {
       // A count or a rate alarms once it reaches its threshold; a KPI's bound is still met at its target.
-      const kpi = String(alarm.MetricName) === 'TimeToResolution';
+      const kpi = ['TimeToResolution', 'RatioAfterResolution'].includes(String(alarm.MetricName));
       expect(alarm).toMatchObject({
         AlarmActions: [topic],
         OKActions: [topic],
@@ -126,6 +127,22 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
         Threshold: 1800,
         ComparisonOperator: 'GreaterThanThreshold',
         AlarmDescription: expect.stringContaining('planning-agent, time-to-resolution'),
+      }),
+    );
+  });
+
+  it('alarms when a scope is not back to baseline: over 2× its baseline ratio in the hour after resolution', () => {
+    expect(alarmNamed('KpiRatioAfterResolution')).toEqual(
+      expect.objectContaining({
+        Namespace: 'ProactiveAgents',
+        MetricName: 'RatioAfterResolution',
+        Dimensions: [{ Name: 'service', Value: 'recovery-watch' }],
+        Statistic: 'Maximum',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        Threshold: 2,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmDescription: expect.stringContaining('monitoring-agent, ratio-back-to-baseline'),
       }),
     );
   });

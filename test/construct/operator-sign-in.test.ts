@@ -119,9 +119,9 @@ describe('OperatorSignIn (Cognito) and the console’s access to the operator AP
     ]);
     const attachment = Object.values(template.findResources('AWS::Cognito::IdentityPoolRoleAttachment'));
     expect(attachment).toHaveLength(1);
-    const unauthenticated = String(
-      (rendered(attachment[0]!.Properties.Roles) as { unauthenticated: string }).unauthenticated,
-    ).replace(/^<(.*)\.Arn>$/, '$1');
+    const unauthenticated = (
+      rendered(attachment[0]!.Properties.Roles) as { unauthenticated: string }
+    ).unauthenticated.replace(/^<(.*)\.Arn>$/, '$1');
     const unauthenticatedPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter(
       (policy) => JSON.stringify(policy.Properties.Roles).includes(`"${unauthenticated}"`),
     );

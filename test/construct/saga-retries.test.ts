@@ -20,7 +20,7 @@ interface Catcher {
 interface State {
   Type: string;
   Resource?: string;
-  Parameters?: { Entries?: { Detail?: Record<string, unknown> }[] };
+  Parameters?: { Entries?: { Detail?: Record<string, unknown> }[]; 'Name.$'?: string };
   Retry?: Retrier[];
   Catch?: Catcher[];
   ItemProcessor?: Machine;
@@ -51,6 +51,18 @@ const quickly = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 };
 const invoke: Retrier[] = [{ ErrorEquals: lambdaServiceErrors, ...quickly }];
 const publish: Retrier[] = [{ ErrorEquals: [...eventBridgeErrors, 'States.Timeout'], ...quickly }];
 const approval: Retrier[] = [{ ErrorEquals: eventBridgeErrors, ...quickly }];
+/** StartExecution refused by the service (throttled, too many executions), or timed out. */
+const start: Retrier[] = [
+  {
+    ErrorEquals: [
+      'StepFunctions.AWSStepFunctionsException',
+      'StepFunctions.SdkClientException',
+      'StepFunctions.ExecutionLimitExceededException',
+      'States.Timeout',
+    ],
+    ...quickly,
+  },
+];
 const command: Retrier[] = [
   { ErrorEquals: eventBridgeErrors, ...quickly },
   {
@@ -70,13 +82,21 @@ const onAnyError = (Next: string, ResultPath = '$.error'): Catcher[] => [
 
 describe('RemediationSaga retries', () => {
   const { template } = synthStack();
-  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
-    Properties: { DefinitionString: string };
-  }[];
-  const deployed = JSON.parse(machines[0]!.Properties.DefinitionString) as Machine;
+  const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
+    string,
+    { Properties: { DefinitionString: string } }
+  >;
+  const sagaMachine = Object.entries(machines).filter(([logicalId]) =>
+    logicalId.startsWith('RemediationSaga'),
+  );
+  const deployed = JSON.parse(sagaMachine[0]![1].Properties.DefinitionString) as Machine;
 
-  it('deploys one state machine, whose definition the tests below read', () => {
-    expect(machines).toHaveLength(1);
+  it('deploys the saga and its recovery watch, whose definitions the tests below read', () => {
+    expect(
+      Object.keys(machines)
+        .map((logicalId) => logicalId.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(['RecoveryWatchStateMachine', 'RemediationSagaStateMachine']);
   });
 
   it('retries and catches every Task state exactly as its kind and its place in the saga say', () => {
@@ -117,8 +137,10 @@ describe('RemediationSaga retries', () => {
         ],
       },
       EscalateToOperator: { Retry: publish, Catch: onAnyError('ReportRemediationFailure', '$.reportError') },
-      // Learning never undoes a remediation: its failure ends the saga as it would have ended.
-      Learn: { Retry: invoke, Catch: onAnyError('Remediated', '$.learningError') },
+      // Learning never undoes a remediation, nor does the recovery watch: their failure ends the saga as it
+      // would have ended.
+      Learn: { Retry: invoke, Catch: onAnyError('WatchRecovery', '$.learningError') },
+      WatchRecovery: { Retry: start, Catch: onAnyError('Remediated', '$.recoveryWatchError') },
       // The reverse walk: a report that fails does not stop the compensations.
       ReportRemediationFailure: { Retry: publish, Catch: onAnyError('PlanCompensations', '$.reportError') },
       RunCompensation: { Retry: compensation, Catch: onAnyError('ReportCompensationFailed') },
@@ -146,8 +168,13 @@ describe('RemediationSaga retries', () => {
       const idempotent = typeof request['idempotencyKey.$'] === 'string';
       // A plain PutEvents: EventBridge delivers at least once, so a second copy is nothing new to a consumer.
       const plainPublish = state.Resource === 'arn:aws:states:::events:putEvents';
+      // A named execution: starting it again with the same name and input answers with the same execution.
+      const namedStart =
+        state.Resource === 'arn:aws:states:::states:startExecution' &&
+        state.Parameters?.['Name.$'] !== undefined;
       for (const error of (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals)) {
-        const safe = notTaken.has(error) || idempotent || (plainPublish && error === 'States.Timeout');
+        const safe =
+          notTaken.has(error) || idempotent || namedStart || (plainPublish && error === 'States.Timeout');
         if (!safe) unsafe.push(`${name} retries ${error}`);
       }
     }

@@ -5,14 +5,22 @@ import { ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** The stack as `cdk synth` builds it, without bundling (construct tests assert resources, not bundles). */
-export function synthStack(): { app: App; stack: ProactiveAgentsStack; template: Template } {
+type SynthesizedStack = { app: App; stack: ProactiveAgentsStack; template: Template };
+let synthesized: SynthesizedStack | undefined;
+
+/**
+ * The stack as `cdk synth` builds it, without bundling (construct tests assert resources, not bundles). Built once
+ * per test file (a synth takes seconds); tests only read it.
+ */
+export function synthStack(): SynthesizedStack {
+  if (synthesized) return synthesized;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new ProactiveAgentsStack(app, 'ProactiveAgentsTest', {
     archiveRetention: Duration.days(7),
     env: { account: '123456789012', region: 'eu-west-1' },
   });
-  return { app, stack, template: Template.fromStack(stack) };
+  synthesized = { app, stack, template: Template.fromStack(stack) };
+  return synthesized;
 }
 
 /** The stack id the fixture's names are rendered with (CloudFormation assigns one per deployment). */

@@ -45,29 +45,45 @@ describe('the synthesized template', () => {
     );
   });
 
-  it('has a state machine definition that asl-validator accepts, paths and ARNs checked', () => {
+  it('has state machine definitions that asl-validator accepts, paths and ARNs checked: the saga and the recovery watch', () => {
     const machines = Object.values(template.Resources).filter(
       (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
     );
-    expect(machines).toHaveLength(1);
-    const { DefinitionString, DefinitionSubstitutions } = machines[0]!.Properties as {
-      DefinitionString: string;
-      DefinitionSubstitutions: Record<string, unknown>;
-    };
     // Substituted as CloudFormation would, with ARNs and names of the shape the resources have.
     const values: Record<string, string> = {
       PlanningFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:planning',
       LearningFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:learning',
       PolicyFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:policy',
+      RecoveryWatchArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:recovery-watch',
+      CheckFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:recovery-check',
       EventBusName: 'proactive-agents',
     };
-    expect(Object.keys(DefinitionSubstitutions).sort()).toEqual(Object.keys(values).sort());
-    const definition = JSON.parse(
-      DefinitionString.replace(/\$\{([A-Za-z]+)\}/g, (_, name: string) => values[name] ?? `\${${name}}`),
-    ) as object;
-
-    const { isValid, errorsText } = aslValidator(definition, { checkPaths: true, checkArn: true });
-
-    expect(isValid ? '' : errorsText('\n')).toBe('');
+    const substituted = machines.map((machine) => {
+      const { DefinitionString, DefinitionSubstitutions } = machine.Properties as {
+        DefinitionString: string;
+        DefinitionSubstitutions: Record<string, unknown>;
+      };
+      return { DefinitionString, names: Object.keys(DefinitionSubstitutions).sort() };
+    });
+    expect(substituted.map(({ names }) => names)).toEqual(
+      expect.arrayContaining([
+        [
+          'EventBusName',
+          'LearningFunctionArn',
+          'PlanningFunctionArn',
+          'PolicyFunctionArn',
+          'RecoveryWatchArn',
+        ],
+        ['CheckFunctionArn'],
+      ]),
+    );
+    expect(machines).toHaveLength(2);
+    for (const { DefinitionString } of substituted) {
+      const definition = JSON.parse(
+        DefinitionString.replace(/\$\{([A-Za-z]+)\}/g, (_, name: string) => values[name] ?? `\${${name}}`),
+      ) as object;
+      const { isValid, errorsText } = aslValidator(definition, { checkPaths: true, checkArn: true });
+      expect(isValid ? '' : errorsText('\n')).toBe('');
+    }
   });
 });

@@ -16,7 +16,7 @@ import {
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox } from '../../local/sandbox';
-import { consumersExcept, orderEvent, repoRoot, startSandbox } from './sandbox-fixture';
+import { consumersExcept, orderEvent, repoRoot, startSandbox, sagaStateMachineArn } from './sandbox-fixture';
 
 const T0 = Date.parse('2026-11-20T10:36:00Z');
 
@@ -24,6 +24,12 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
   let sandbox: Sandbox;
   let events: EventBridgeClient;
   let sfn: SFNClient;
+  /** The template's one archive. */
+  const archiveArn = (): string => {
+    const [name] = sandbox.eventsApi.archiveNames();
+    if (name === undefined) throw new Error('the template declares no archive');
+    return `arn:aws:events:us-east-1:123456789012:archive/${name}`;
+  };
 
   beforeAll(async () => {
     // The fulfillment agent is down, so a saga waits on its command's task token until it is answered here.
@@ -95,9 +101,8 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
     );
     await sandbox.settle();
 
-    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
     const { executions = [] } = await sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: machine!.stateMachineArn }),
+      new ListExecutionsCommand({ stateMachineArn: sagaStateMachineArn(sandbox) }),
     );
     const executionArn = executions[0]!.executionArn!;
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('SUCCEEDED');
@@ -139,8 +144,7 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
     await events.send(
       new StartReplayCommand({
         ReplayName: 'again',
-        EventSourceArn:
-          'arn:aws:events:us-east-1:123456789012:archive/' + sandbox.eventsApi.archiveNames()[0],
+        EventSourceArn: archiveArn(),
         EventStartTime: new Date(T0 + 30_000),
         EventEndTime: new Date(T0 + 90_000),
         Destination: { Arn: sandbox.bus.arn },
@@ -155,10 +159,9 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
   });
 
   it('replays a spike and its command without starting a second saga or re-running the command', async () => {
-    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
+    const stateMachineArn = sagaStateMachineArn(sandbox);
     const executions = async () =>
-      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine!.stateMachineArn }))).executions ??
-      [];
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? [];
     const before = (await executions()).length;
     const replayed: { 'detail-type': string }[] = [];
     sandbox.bus.onEvent((e) => {
@@ -168,8 +171,7 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
     await events.send(
       new StartReplayCommand({
         ReplayName: 'everything',
-        EventSourceArn:
-          'arn:aws:events:us-east-1:123456789012:archive/' + sandbox.eventsApi.archiveNames()[0],
+        EventSourceArn: archiveArn(),
         EventStartTime: new Date(T0 - 3_600_000),
         EventEndTime: new Date(T0 + 3_600_000),
         Destination: { Arn: sandbox.bus.arn },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
-import { consumersExcept, orderEvent, repoRoot, startSandbox } from './sandbox-fixture';
+import { consumersExcept, orderEvent, repoRoot, startSandbox, sagaStateMachineArn } from './sandbox-fixture';
 
 describe('the remediation saga in the sandbox when the fulfillment agent never answers', () => {
   let sandbox: Sandbox;
@@ -67,8 +67,7 @@ describe('the remediation saga in the sandbox when the fulfillment agent never a
       reason: expect.stringMatching(/^a compensation failed after its retries/),
     });
     expect(ofType('remediation_compensated')).toEqual([]);
-    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
-    const [execution] = sandbox.sfn.listExecutions(machine!.stateMachineArn).executions;
+    const [execution] = sandbox.sfn.listExecutions(sagaStateMachineArn(sandbox)).executions;
     expect(sandbox.sfn.describeExecution(execution!.executionArn)).toMatchObject({
       status: 'FAILED',
       error: 'CompensationFailed',

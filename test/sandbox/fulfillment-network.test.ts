@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import type { Sandbox } from '../../local/sandbox';
 import { networkEvents } from '../../scenarios/network-events';
-import { orderEvent, repoRoot, startSandbox } from './sandbox-fixture';
+import { orderEvent, repoRoot, startSandbox, sagaStateMachineArn } from './sandbox-fixture';
 
 const at = (hhmm: string) => `2026-11-20T${hhmm}:00Z`;
 const spikeFixture = (name: string) =>
@@ -147,7 +147,7 @@ describe('the fulfillment network as data, in the sandbox', () => {
       { orderId: 's6', reason: 'no remaining capacity in region us-south' },
     ]);
     const execution = sandbox.sfn
-      .listExecutions(sandbox.sfn.listStateMachines().stateMachines[0]!.stateMachineArn)
+      .listExecutions(sagaStateMachineArn(sandbox))
       .executions.map((e) => sandbox.sfn.describeExecution(e.executionArn))
       .find((e) => e.input.includes(south.detail.correlationId));
     expect(execution?.status).toBe('SUCCEEDED');

@@ -75,7 +75,7 @@ describe('npm start -- --scenario governed', () => {
       expect.stringMatching(/^warehouse#WH-DEN#/),
     ]);
     for (const [index, said] of answers.entries()) {
-      expect(said).toContain(`approved reroute_orders for ${answered[index]} at tier 1 (on-call`);
+      expect(said).toContain(`approved reroute_orders for ${String(answered[index])} at tier 1 (on-call`);
       expect(said).toContain(path.relative(repoRoot, endpointFile(repoRoot)));
     }
     // Each approval was announced once, and the file no longer names the finished run.

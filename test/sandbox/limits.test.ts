@@ -38,7 +38,7 @@ import { LocalQueue, SqsEventSourceMapping, type QueuedMessage } from '../../loc
 import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
 import { loadTemplate, type CloudTemplate } from '../../local/template';
 import { pkTable, startDynamo, type LocalDynamo } from '../adapters/dynalite';
-import { assemblyDir, consumersExcept, repoRoot, startSandbox } from './sandbox-fixture';
+import { assemblyDir, consumersExcept, repoRoot, sagaStateMachineArn, startSandbox } from './sandbox-fixture';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -245,8 +245,7 @@ describe('the sandbox refuses what AWS refuses, and takes what AWS takes', () =>
     });
 
     it('a state machine target starts on an event of exactly 256 KiB; one byte more goes to the dead-letter queue', async () => {
-      const [sagaId] = sandbox.template.resourcesOfType('AWS::StepFunctions::StateMachine')[0]!;
-      const sagaArn = sandbox.template.arn(sagaId);
+      const sagaArn = sagaStateMachineArn(sandbox);
       const dlq = sandbox.sqs.all().find((q) => q.name.startsWith('BackboneDeadLetterQueue'))!;
       const started = () => sandbox.sfn.listExecutions(sagaArn).executions.length;
       const before = started();

@@ -11,6 +11,7 @@ import {
   LEARNING_FUNCTION_ARN,
   PLANNING_FUNCTION_ARN,
   POLICY_FUNCTION_ARN,
+  RECOVERY_WATCH_ARN,
   sagaDefinition,
 } from './saga-harness';
 
@@ -38,6 +39,7 @@ function spikeEvent(): Record<string, unknown> {
       correlationId: CORRELATION_ID,
       warehouseId: 'WH-NYC',
       region: 'us-east',
+      scope: { type: 'warehouse', id: 'WH-NYC' },
       windowStart: '2026-11-20T10:30:00.000Z',
       windowEnd: '2026-11-20T10:35:00.000Z',
       cancellationRatio: 0.31,
@@ -153,11 +155,21 @@ afterEach(async () => {
   await harness.sfn.close();
 });
 
+/** The recovery watch execution a remediated saga starts: named after the saga's execution. */
+const recoveryWatchOf = (sagaExecutionArn: string): string =>
+  `arn:aws:states:${REGION}:${ACCOUNT}:execution:RecoveryWatch:${String(sagaExecutionArn.split(':').at(-1))}-recovery`;
+
 async function startSaga(): Promise<string> {
   harness.sfn.createStateMachine({
     stateMachineArn: SAGA_ARN,
     name: 'RemediationSaga',
     definition: sagaDefinition(),
+  });
+  // The recovery watch the saga starts once it has remediated: here it only records being started.
+  harness.sfn.createStateMachine({
+    stateMachineArn: RECOVERY_WATCH_ARN,
+    name: 'RecoveryWatch',
+    definition: JSON.stringify({ StartAt: 'Started', States: { Started: { Type: 'Succeed' } } }),
   });
   const { executionArn } = harness.sfn.startExecution({
     stateMachineArn: SAGA_ARN,
@@ -196,6 +208,8 @@ function published<T extends Detail = Detail>(detailType: string): T[] {
     .map((entry) => JSON.parse(entry.Detail ?? 'null') as T);
 }
 
+// The type parameter names the detail's shape for the test that reads it (the state machine publishes it).
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 function firstPublished<T extends Detail = CallbackDetail>(detailType: string): T {
   const [first] = published<T>(detailType);
   if (!first) throw new Error(`Nothing was published with detail-type ${detailType}`);
@@ -280,6 +294,40 @@ describe('LocalStepFunctions running the remediation saga', () => {
         },
       },
     ]);
+    // Remediated: the recovery watch is started (states:startExecution), named after the saga, with what it
+    // measures an hour later.
+    const watch = harness.sfn.describeExecution(recoveryWatchOf(executionArn));
+    expect(watch.status).toBe('SUCCEEDED');
+    expect(JSON.parse(watch.input ?? 'null')).toEqual({
+      correlationId: CORRELATION_ID,
+      scope: { type: 'warehouse', id: 'WH-NYC' },
+      baselineRatio: 0.04,
+      resolvedAt: '2026-11-20T10:36:12.000Z',
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: executionArn,
+    });
+  });
+
+  it('finishes the remediation when the recovery watch cannot be started, keeping the error', async () => {
+    harness.sfn.createStateMachine({
+      stateMachineArn: SAGA_ARN,
+      name: 'RemediationSaga',
+      definition: sagaDefinition(),
+    });
+    // No recovery watch machine: StartExecution answers StateMachineDoesNotExist.
+    const { executionArn } = harness.sfn.startExecution({
+      stateMachineArn: SAGA_ARN,
+      input: JSON.stringify(spikeEvent()),
+    });
+    await harness.sfn.whenSettled();
+    const reroute = firstPublished('reroute_orders');
+    harness.sfn.sendTaskSuccess(reroute.taskToken, JSON.stringify({ reroutedOrders: 212 }));
+    await harness.sfn.whenSettled();
+
+    const described = harness.sfn.describeExecution(executionArn);
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? 'null')).toMatchObject({
+      recoveryWatchError: { Error: 'StepFunctions.StateMachineDoesNotExistException' },
+    });
   });
 
   it('compensates the reroute and fails with RemediationCompensated when the fulfillment agent reports a failure', async () => {
@@ -288,6 +336,8 @@ describe('LocalStepFunctions running the remediation saga', () => {
 
     harness.sfn.sendTaskFailure(reroute.taskToken, 'RerouteFailed', 'No warehouse has capacity left.');
     await harness.sfn.whenSettled();
+    // Nothing was remediated: no recovery watch.
+    expect(() => harness.sfn.describeExecution(recoveryWatchOf(executionArn))).toThrow(/does not exist/i);
 
     expect(detailTypes()).toEqual([
       'remediation_planned',
@@ -472,6 +522,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
       'ChoiceStateEntered', // MoreTasks
       'ChoiceStateExited',
       ...task, // Learn
+      ...task, // WatchRecovery
       'SucceedStateEntered',
       'SucceedStateExited',
       'ExecutionSucceeded',
@@ -480,7 +531,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(events.map((e) => e.previousEventId)).toEqual(events.map((_, i) => i));
     expect(
       events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name),
-    ).toEqual(['Plan', 'AnnouncePlan', 'AuthorizeTask', 'RunTask', 'Learn']);
+    ).toEqual(['Plan', 'AnnouncePlan', 'AuthorizeTask', 'RunTask', 'Learn', 'WatchRecovery']);
     const times = events.map((e) => e.timestamp?.getTime() ?? Number.NaN);
     expect(times[0]).toBe(START);
     expect(times).toEqual([...times].sort((a, b) => a - b));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox } from '../../local/sandbox';
-import { repoRoot, startSandbox } from './sandbox-fixture';
+import { repoRoot, startSandbox, sagaStateMachineArn } from './sandbox-fixture';
 
 type Spike = {
   time: string;
@@ -111,8 +111,7 @@ describe('planning from memory in the sandbox, and the llm-throttle drill', () =
       }),
     ]);
     expect(JSON.stringify(failed[0]!.detail)).toMatch(/the rule planner has no plan either/);
-    const [machine] = sandbox.sfn.listStateMachines().stateMachines;
-    const statuses = sandbox.sfn.listExecutions(machine!.stateMachineArn).executions.map((e) => e.status);
+    const statuses = sandbox.sfn.listExecutions(sagaStateMachineArn(sandbox)).executions.map((e) => e.status);
     expect(statuses.sort()).toEqual(['FAILED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     for (const account of sandbox.accountingReport()) expect(account.lost).toBe(0);
   });

@@ -59,7 +59,7 @@ describe('the operator HTTP API in the sandbox (governed scenario)', () => {
 
     // Act 1: the first approval, as GET /approvals lists it.
     const atl = await pendingAt('WH-ATL');
-    const approval = atl.body.approvals[0];
+    const approval = atl.body.approvals[0] as { id: string };
     const unsigned = await apiRequest(base, 'GET', '/approvals', { signer: undefined });
     const badSecret = await apiRequest(base, 'GET', '/approvals', {
       signer: { accessKeyId: 'sandbox', secretAccessKey: 'not-the-secret' },

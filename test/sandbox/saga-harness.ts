@@ -10,6 +10,8 @@ export const PLANNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:functi
 export const LEARNING_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:learning-agent`;
 export const POLICY_FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:policy-agent`;
 export const EVENT_BUS_NAME = 'proactive-agents';
+/** The recovery watch the saga starts once it has remediated (a harness creates it when a test needs it). */
+export const RECOVERY_WATCH_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RecoveryWatch`;
 const SAGA_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:RemediationSaga`;
 
 /** The saga's definition as the stack deploys it, its DefinitionSubstitutions filled in as CloudFormation would. */
@@ -18,6 +20,7 @@ export function sagaDefinition(): string {
     PlanningFunctionArn: PLANNING_FUNCTION_ARN,
     LearningFunctionArn: LEARNING_FUNCTION_ARN,
     PolicyFunctionArn: POLICY_FUNCTION_ARN,
+    RecoveryWatchArn: RECOVERY_WATCH_ARN,
     EventBusName: EVENT_BUS_NAME,
   };
   return remediationSagaDefinition().replace(/\$\{(\w+)\}/g, (_, key: string) => {
@@ -113,6 +116,12 @@ export class SagaHarness {
       stateMachineArn: SAGA_ARN,
       name: 'RemediationSaga',
       definition: sagaDefinition(),
+    });
+    // The recovery watch's own definition is the stack's (construct tests); here it only records being started.
+    this.sfn.createStateMachine({
+      stateMachineArn: RECOVERY_WATCH_ARN,
+      name: 'RecoveryWatch',
+      definition: JSON.stringify({ StartAt: 'Started', States: { Started: { Type: 'Succeed' } } }),
     });
     const { executionArn } = this.sfn.startExecution({
       stateMachineArn: SAGA_ARN,

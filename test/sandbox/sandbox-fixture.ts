@@ -85,3 +85,12 @@ export function withWalkthroughNetwork(inputs: ReplayInput[]): ReplayInput[] {
   const network = networkEvents(path.join(repoRoot, 'config', 'retail-network.json'), new Date(at));
   return [...network.map((raw) => ({ raw, time: at, line: 0 })), ...inputs];
 }
+
+/** The remediation saga's state machine ARN (the template has the recovery watch's too). */
+export function sagaStateMachineArn(sandbox: Sandbox): string {
+  const saga = sandbox.sfn
+    .listStateMachines()
+    .stateMachines.filter((machine) => machine.name.startsWith('RemediationSaga'));
+  if (saga.length !== 1) throw new Error(`expected one remediation saga, found ${saga.length}`);
+  return saga[0]!.stateMachineArn;
+}

@@ -14,7 +14,10 @@ const run = promisify(execFile);
 ownSandboxDir();
 const options = { cwd: repoRoot, env: { ...process.env, INIT_CWD: repoRoot }, maxBuffer: 16 * 1024 * 1024 };
 
-/** A copy of the assembly with the monitoring agent's detector settings changed, as `cdk synth -c detectorConfig` writes it. */
+/**
+ * A copy of the assembly with the detector settings changed, as `cdk synth -c detectorConfig` writes them: the
+ * monitoring agent's, and the recovery watch's (it counts in the detector's windows).
+ */
 function assemblyWithDetector(dir: string, overrides: Record<string, number>): string {
   const copy = path.join(dir, 'changed.out');
   cpSync(assemblyDir, copy, { recursive: true });
@@ -29,7 +32,7 @@ function assemblyWithDetector(dir: string, overrides: Record<string, number>): s
     variables.DETECTOR_CONFIG = JSON.stringify(overrides);
     changed++;
   }
-  expect(changed).toBe(1);
+  expect(changed).toBe(2);
   writeFileSync(file, JSON.stringify(template));
   return copy;
 }

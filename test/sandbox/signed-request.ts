@@ -65,7 +65,7 @@ export async function apiRequest(
         const text = Buffer.concat(chunks).toString('utf8');
         resolve({
           status: res.statusCode ?? 0,
-          contentType: String(res.headers['content-type'] ?? ''),
+          contentType: res.headers['content-type'] ?? '',
           body: text === '' ? undefined : JSON.parse(text),
         });
       });

@@ -10,7 +10,7 @@ import { repoRoot, startSandbox, withWalkthroughNetwork } from './sandbox-fixtur
 interface Span {
   readonly id: string;
   readonly traceId: string;
-  readonly parentId?: string;
+  readonly parentId?: string | undefined;
   readonly doc: SegmentDocument | SubsegmentDocument;
 }
 

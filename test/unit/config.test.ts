@@ -176,6 +176,8 @@ describe('a handler’s configuration at cold start', () => {
       'EVENT_BUS_NAME',
       'DEAD_LETTER_QUEUE_URL',
     ])
+      // Unsetting a variable: process.env is the environment, not a record to replace.
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
       if (!(name in environment)) delete process.env[name];
     jest.isolateModules(() => {
       jest.requireActual('../../lambdas/handlers/monitoring-agent');

@@ -1,4 +1,4 @@
-import { resolutionSeconds } from '../../lambdas/domain/operator/kpis';
+import { recoveryHour, recoveryMeasurement, resolutionSeconds } from '../../lambdas/domain/operator/kpis';
 import type { EventEnvelope } from '../../local/eventbridge/bus';
 import { alarmNotes } from '../../local/cloudwatch/timeline-notes';
 import { formatKpis, incidentKpis } from '../../local/kpi';
@@ -41,6 +41,9 @@ describe('incidentKpis: time from spike to resolution, and the ratio back to bas
       envelope(12, 'proactive.fulfillment', 'reroute_complete', { correlationId: 'inc-1' }),
       ...Array.from({ length: 20 }, (_, i) => placed(15 + i, `o-${i}`)),
       cancelled(40, 'o-0'),
+      // Placed during the incident, cancelled in the hour after: the incident's, not the recovery's.
+      placed(5, 'during'),
+      cancelled(20, 'during'),
       placed(20, 'elsewhere', 'WH-BOS'),
       placed(80, 'too-late'),
     ];
@@ -115,5 +118,43 @@ describe('resolutionSeconds: the time-to-resolution the learning agent reports',
     expect(resolutionSeconds(undefined, '2026-11-20T10:48:30Z')).toBeUndefined();
     expect(resolutionSeconds('not a time', '2026-11-20T10:48:30Z')).toBeUndefined();
     expect(resolutionSeconds('2026-11-20T10:50:00Z', '2026-11-20T10:48:30Z')).toBeUndefined();
+  });
+});
+
+describe('the ratio-back-to-baseline KPI, as the recovery watch and the timeline measure it', () => {
+  it('starts the hour at the first whole window after resolution, and never makes it shorter than a window', () => {
+    const resolved = Date.parse('2026-11-20T10:41:04Z');
+    expect(recoveryHour(resolved, 5)).toEqual({
+      fromMs: Date.parse('2026-11-20T10:45:00Z'),
+      toMs: Date.parse('2026-11-20T11:45:00Z'),
+    });
+    // Resolved on a window's start: that window is the first of the hour.
+    expect(recoveryHour(Date.parse('2026-11-20T10:45:00Z'), 5).fromMs).toBe(
+      Date.parse('2026-11-20T10:45:00Z'),
+    );
+    // Windows of 90 minutes: one whole window.
+    const long = recoveryHour(resolved, 90);
+    expect([long.fromMs, long.toMs - long.fromMs]).toEqual([Date.parse('2026-11-20T12:00:00Z'), 90 * 60_000]);
+  });
+
+  it("counts the hour's orders cancelled in it, once each, against the baseline floored at 1%", () => {
+    expect(recoveryMeasurement(['a', 'b', 'c', 'd', 'a'], ['a', 'a', 'x', 'd'], 0.2)).toEqual({
+      placed: 4,
+      cancelled: 2,
+      ratio: 0.5,
+      multipleOfBaseline: 2.5,
+      backToBaseline: false,
+    });
+    expect(recoveryMeasurement(['a', 'b', 'c', 'd'], ['a'], 0.125)).toMatchObject({
+      multipleOfBaseline: 2,
+      backToBaseline: true,
+    });
+    // A scope that never cancelled: one cancellation in a hundred is still back to baseline.
+    const hundred = Array.from({ length: 100 }, (_, i) => `o-${i}`);
+    expect(recoveryMeasurement(hundred, ['o-1'], 0)).toMatchObject({
+      multipleOfBaseline: 1,
+      backToBaseline: true,
+    });
+    expect(recoveryMeasurement([], ['a'], 0.05)).toBeUndefined();
   });
 });

@@ -202,6 +202,47 @@ describe('assessWindow', () => {
     expect(frozen.anomalous).toBe(true);
   });
 
+  const accumulating: DetectorConfig = { ...config, accumulationWindows: 16 };
+
+  it('tests an 80-minute accumulation block when configured, after the fast blocks', () => {
+    const history = ScopeHistory.of(SCOPE, series(repeat(48, [20, 1] as const)), 5);
+    const evaluated = epochMsOf(windowAfter(48)) / 300_000;
+
+    const verdict = judgeWindow(history, evaluated, accumulating, { elapsed: 1 });
+
+    expect(verdict.blocks.map((block) => block.last - block.first + 1)).toEqual([2, 4, 8, 16]);
+  });
+
+  it('finds, with its 80-minute block, a rise the fast blocks have learned as normal', () => {
+    // Two hours at 40%: the fast blocks have learned it, but the accumulation block's baseline, before its own
+    // 80 minutes, has not.
+    const history = series([...repeat(24, [20, 1] as const), ...repeat(24, [20, 8] as const)]);
+
+    const fast = assess(history, windowAfter(48), config);
+    const accumulated = assess(history, windowAfter(48), accumulating);
+
+    expect(fast.anomalous).toBe(false);
+    expect(accumulated.anomalous).toBe(true);
+    expect(accumulated.block).toEqual({ start: windowAfter(33), end: windowAfter(49) });
+  });
+
+  it('does not let the 80-minute block alarm once the excess is over', () => {
+    // An hour at 40%, then 40 minutes back at 5%: the 80-minute block still holds most of the spike.
+    const history = series([
+      ...repeat(36, [20, 1] as const),
+      ...repeat(12, [20, 8] as const),
+      ...repeat(8, [20, 1] as const),
+    ]);
+
+    const assessment = assess(history, windowAfter(56), accumulating);
+
+    expect(assessment.anomalous).toBe(false);
+    // Its block alone would: what it holds is the hour that has ended.
+    const block = assessWindow(ScopeHistory.of(SCOPE, history, 5), windowAfter(56), accumulating).verdict
+      .blocks[3]!;
+    expect(block.lift).toBeGreaterThan(accumulating.minLift);
+  });
+
   it('learns every block’s baseline before the longest block, so a rise’s first windows do not raise it', () => {
     // The ratio doubled 30 minutes ago: too little to exclude from a baseline, and the 10-minute block must not
     // learn the rise's first 20 minutes as normal.
@@ -296,12 +337,18 @@ describe('resolveDetectorConfig', () => {
     ['priorRatio', 0],
     ['minLift', -1],
     ['quietWindowsToClose', '3'],
+    ['accumulationWindows', 8],
+    ['accumulationWindows', -1],
   ])('rejects %s=%p, naming the field and the value', (field, value) => {
     const error = captureError(() => resolveDetectorConfig({ [field]: value }));
 
     expect(error).toBeInstanceOf(InvalidDetectorConfig);
     expect(error).toMatchObject({ field, value });
     expect((error as Error).message).toContain(field);
+  });
+
+  it('accepts accumulationWindows 0: no accumulation block, the fast blocks alone', () => {
+    expect(resolveDetectorConfig({ accumulationWindows: 0 }).accumulationWindows).toBe(0);
   });
 
   it('rejects an unknown setting, such as a misspelt one', () => {

@@ -122,7 +122,14 @@ describe('RemediationPlanner', () => {
     fulfillment?: FulfillmentFacts,
   ) {
     const plan = rulePlan(spike);
-    return m.learner.learn({ spike, context: CONTEXT, plan, outcome, time: spike.window.end, fulfillment });
+    return m.learner.learn({
+      spike,
+      context: CONTEXT,
+      plan,
+      outcome,
+      time: spike.window.end,
+      ...(fulfillment === undefined ? {} : { fulfillment }),
+    });
   }
 
   describe('template reuse', () => {
@@ -229,7 +236,7 @@ describe('RemediationPlanner', () => {
       expect(plan.evidence).toContain(
         "the reasoner's first plan was rejected (task 1 (reroute_orders): parameters.since: Invalid ISO datetime); its corrected plan passed validation",
       );
-      expect(plan.evidence.at(-1)).toBe(`reasoner: ${validDraft.rationale}`);
+      expect(plan.evidence.at(-1)).toBe(`reasoner: ${String(validDraft.rationale)}`);
     });
 
     it('tells the reasoner which warehouse the incident is about when it names another', async () => {

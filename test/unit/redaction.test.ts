@@ -3,10 +3,12 @@ import { createRedactor } from '../../lambdas/domain/governance/redaction';
 
 /** The Luhn check digit of `body` (ISO/IEC 7812-1): double every second digit from the right of the full number. */
 const luhnCheckDigit = (body: string): string => {
-  const sum = [...body].reverse().reduce((total, char, index) => {
-    const digit = Number(char) * (index % 2 === 0 ? 2 : 1);
-    return total + (digit > 9 ? digit - 9 : digit);
-  }, 0);
+  const sum = Array.from(body, Number)
+    .reverse()
+    .reduce((total, value, index) => {
+      const digit = value * (index % 2 === 0 ? 2 : 1);
+      return total + (digit > 9 ? digit - 9 : digit);
+    }, 0);
   return String((10 - (sum % 10)) % 10);
 };
 

@@ -8,7 +8,7 @@ import { logNegativeBinomialUpperTail } from './negative-binomial';
 import type { ScopeHistory } from './scope-history';
 import { epochMsOf, isoOf, windowStartOf } from './windows';
 
-/** The block lengths tested: recentWindows, doubled while within longestRecentWindows. */
+/** The fast block lengths tested: recentWindows, doubled while within longestRecentWindows. */
 function blockLengthsOf(config: Pick<DetectorConfig, 'recentWindows' | 'longestRecentWindows'>): number[] {
   const lengths = [config.recentWindows];
   for (let k = 2 * config.recentWindows; k <= config.longestRecentWindows; k *= 2) lengths.push(k);
@@ -257,8 +257,10 @@ export function judgeWindow(
   config: DetectorConfig,
   options: { baselineBefore?: number | undefined; elapsed: number },
 ): BlockVerdicts {
-  const lengths = blockLengthsOf(config);
-  const logTests = Math.log(lengths.length);
+  const fast = blockLengthsOf(config);
+  // The accumulation block comes last and is held to each fast block's threshold (see `accumulationWindows`).
+  const lengths = config.accumulationWindows > 0 ? [...fast, config.accumulationWindows] : fast;
+  const logTests = Math.log(fast.length);
   const logMax = Math.log(config.maxPValue);
   const logContinue = Math.log(config.continuePValue);
   // A block's baseline ends before the block, and at least `baselineGuardWindows` before the evaluated window:
@@ -292,16 +294,23 @@ export function judgeWindow(
   let elevated = false;
   let elevatedFrom: number | undefined;
   for (const block of blocks) {
+    const fastBlock = block.last - block.first + 1 <= config.longestRecentWindows;
     const logP = Math.min(0, block.logPValue + logTests);
-    const alarms =
+    // The accumulation block alarms only while a fast block is elevated: it finds an excess that has lasted,
+    // not one that has ended (80 minutes after a spike, its block still holds it), so it neither keeps a
+    // finished incident open nor opens another after it.
+    const alarms: boolean =
+      (fastBlock || elevated) &&
       warm &&
       block.exposure >= config.minRecentOrders &&
       block.cancelled >= config.minRecentCancellations &&
       block.lift >= config.minLift &&
       logP <= logMax;
-    if (alarms && (!anomalous || block.logPValue < reported.logPValue)) reported = block;
+    // The most significant fast block is reported; the accumulation block only when no fast block alarms.
+    if (alarms && (!anomalous || (fastBlock && block.logPValue < reported.logPValue))) reported = block;
     anomalous ||= alarms;
-    const blockElevated = alarms || (warm && block.lift >= config.continueMinLift && logP <= logContinue);
+    const blockElevated: boolean =
+      alarms || (fastBlock && warm && block.lift >= config.continueMinLift && logP <= logContinue);
     if (blockElevated) elevatedFrom = Math.min(elevatedFrom ?? Infinity, block.first);
     elevated ||= blockElevated;
   }
@@ -320,10 +329,11 @@ export function judgeWindow(
  * Judges whether the cancellation ratio of `scope` spiked at the evaluated window.
  *
  * Blocks of `recentWindows`, twice and four times as many windows (up to `longestRecentWindows`) ending at the
- * evaluated window are each tested against the baseline learned before them (see {@link testBlock}); the window
- * is anomalous when any block has the minimum counts, a lift of at least `minLift`, and a Bonferroni-corrected
- * tail probability of at most `maxPValue`. The assessment reports the most significant alarming block, or the
- * shortest block when none alarms.
+ * evaluated window — and the accumulation block of `accumulationWindows` — are each tested against the baseline
+ * learned before them (see {@link testBlock}); the window is anomalous when any block has the minimum counts, a
+ * lift of at least `minLift`, and a tail probability, Bonferroni-corrected for the fast blocks, of at most
+ * `maxPValue`. The assessment reports the most significant alarming fast block (the accumulation block when it
+ * alone alarms), or the shortest block when none alarms.
  *
  * @param history the scope's counts (windows after the evaluated one are ignored).
  * @param evaluatedWindowStart the evaluated window (any instant in it).

@@ -81,7 +81,12 @@ function historyRange(
 ): { evaluated: string[]; range: { from: string; to: string } } {
   const lookback =
     config.baselineWindows +
-    Math.max(config.longestRecentWindows, config.baselineGuardWindows, config.exposureWindows) +
+    Math.max(
+      config.longestRecentWindows,
+      config.accumulationWindows,
+      config.baselineGuardWindows,
+      config.exposureWindows,
+    ) +
     1;
   const evaluated = [...windows].sort();
   const cutoff = baselineCutoffFor(open, config) ?? watch?.openedAt;

@@ -74,7 +74,7 @@ export function planOf(
   const planId = `plan#${spike.correlationId}`;
   const summary =
     planner === 'template'
-      ? `${summarizeTasks(tasks)} (procedural template ${templateId})`
+      ? `${summarizeTasks(tasks)} (procedural template ${templateId ?? 'unnamed'})`
       : summarizeTasks(tasks);
   return parseDetail('remediation_planned', {
     schemaVersion: 1,

@@ -19,8 +19,7 @@ const taskCatalog: { readonly [T in TaskType]: TaskSpec<T> } = {
 };
 
 /** The spec of a task type, with its parameter type erased (validation has already checked them). */
-const specOf = (taskType: TaskType): TaskSpec<TaskType> =>
-  taskCatalog[taskType] as unknown as TaskSpec<TaskType>;
+const specOf = (taskType: TaskType): TaskSpec => taskCatalog[taskType] as unknown as TaskSpec;
 
 /** A plan has at most this many tasks: the saga runs them in order, and a long plan needs a human. */
 export const MAX_PLAN_TASKS = 5;

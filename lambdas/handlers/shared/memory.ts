@@ -58,7 +58,7 @@ export const reasoningMemoryConfig = <V extends z.ZodRawShape>(variables: V) =>
     },
     {
       path: ['GUARDRAIL_VERSION'],
-      message: 'required when GUARDRAIL_ID is set',
+      error: 'required when GUARDRAIL_ID is set',
       when: (payload) => typeof payload.value === 'object' && payload.value !== null,
     },
   );

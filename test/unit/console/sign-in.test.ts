@@ -44,7 +44,7 @@ function tab(answers: { status: number; body: unknown }[] = []) {
 /** The hosted page sends the browser back with the code and the state it was given. */
 async function signIn(t: ReturnType<typeof tab>) {
   const started = new URL(await authorizeUrl(SETTINGS, CONSOLE, t.session));
-  const back = new URL(`${CONSOLE}?code=the-code&state=${started.searchParams.get('state')}`);
+  const back = new URL(`${CONSOLE}?code=the-code&state=${started.searchParams.get('state') ?? ''}`);
   return { started, tokens: await completeSignIn(SETTINGS, back, t.session) };
 }
 
@@ -94,7 +94,7 @@ describe('console sign-in (OAuth 2.0 authorization code with PKCE against the ho
     // The verifier sent with the code is the one whose challenge the hosted page was given.
     await completeSignIn(
       SETTINGS,
-      new URL(`${CONSOLE}?code=c&state=${url.searchParams.get('state')}`),
+      new URL(`${CONSOLE}?code=c&state=${url.searchParams.get('state') ?? ''}`),
       t.session,
     );
     const verifier = t.requests[0]!.form.get('code_verifier')!;
@@ -126,7 +126,7 @@ describe('console sign-in (OAuth 2.0 authorization code with PKCE against the ho
     });
     await expect(currentIdToken(SETTINGS, t.session)).resolves.toBe('id-1');
     // The same answer again (a reload of the callback URL) finds no sign-in pending.
-    const replay = new URL(`${CONSOLE}?code=the-code&state=${started.searchParams.get('state')}`);
+    const replay = new URL(`${CONSOLE}?code=the-code&state=${started.searchParams.get('state') ?? ''}`);
     await expect(completeSignIn(SETTINGS, replay, t.session)).rejects.toThrow(
       /does not match a sign-in started in this tab/,
     );
