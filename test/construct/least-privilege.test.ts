@@ -421,27 +421,32 @@ describe('Least privilege, role by role', () => {
     );
   });
 
+  /** What every state machine has: vended log delivery and X-Ray, neither with resource-level permissions. */
+  const stateMachineBasics: Allowed[] = [
+    on(
+      '*',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ),
+    on(
+      '*',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+    ),
+  ];
+
   it('state machine: vended logs and X-Ray, the three agents it invokes, planning events; no table', () => {
     expect(allowedTo(saga.stateMachine.role)).toEqual(
       inOrder([
-        on(
-          '*',
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-        ),
-        on(
-          '*',
-          'xray:PutTraceSegments',
-          'xray:PutTelemetryRecords',
-          'xray:GetSamplingRules',
-          'xray:GetSamplingTargets',
-        ),
+        ...stateMachineBasics,
         on(
           [arn(agents.planning.function), arn(agents.learning.function), arn(agents.policy.function)],
           'lambda:InvokeFunction',
@@ -456,27 +461,7 @@ describe('Least privilege, role by role', () => {
   it('recovery watch: its state machine invokes its check alone; the check Queries the counters table, nothing else', () => {
     const { check, stateMachine } = stack.recoveryWatch;
     expect(allowedTo(stateMachine.role)).toEqual(
-      inOrder([
-        on(
-          '*',
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-        ),
-        on(
-          '*',
-          'xray:PutTraceSegments',
-          'xray:PutTelemetryRecords',
-          'xray:GetSamplingRules',
-          'xray:GetSamplingTargets',
-        ),
-        on(arn(check.function), 'lambda:InvokeFunction'),
-      ]),
+      inOrder([...stateMachineBasics, on(arn(check.function), 'lambda:InvokeFunction')]),
     );
     // The hour's order ids: one paginated Query (DynamoWindowStore.ordersBetween). No write, no other table.
     expect(allowedTo(check.role)).toEqual(
