@@ -21,7 +21,7 @@ import { decidePolicy } from '../lambdas/domain/governance/policy-decision';
 import type { PolicyEngine, PolicyQuery, PolicySetAnswer } from '../lambdas/domain/governance/policy-engine';
 import { parsePolicyRequest, type PolicyRequest } from '../lambdas/domain/governance/policy-request';
 import { POLICY_ACTIONS } from '../lambdas/domain/governance/policy-schema';
-import { mulberry32 } from '../scenarios/draw';
+import { Draw, mulberry32 } from '../scenarios/draw';
 
 const flag = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
@@ -29,6 +29,13 @@ const flag = (name: string, fallback: number): number => {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
   return value;
 };
+
+/** A threshold of the configuration (`context.limits.<name>`); the shipped policies compare against each one named. */
+function limit(context: PolicyQuery['context'], name: string): number {
+  const value = context.limits[name];
+  if (value === undefined) throw new RangeError(`the configuration has no threshold ${name}`);
+  return value;
+}
 
 /** The shipped policies (config/governance.json) as plain code: what the Cedar text says, rule for rule. */
 class ShippedRulesInTypeScript implements PolicyEngine {
@@ -40,10 +47,9 @@ class ShippedRulesInTypeScript implements PolicyEngine {
   ]);
 
   authorize({ principal, action, resource, context }: PolicyQuery): PolicySetAnswer {
-    const limits = context.limits as Record<string, number>;
     const forbids: string[] = [];
-    if (context.costCents > limits.maxCostCents!) forbids.push('cost-ceiling');
-    if (context.riskScoreCents > limits.maxRiskScoreCents!) forbids.push('value-at-stake-ceiling');
+    if (context.costCents > limit(context, 'maxCostCents')) forbids.push('cost-ceiling');
+    if (context.riskScoreCents > limit(context, 'maxRiskScoreCents')) forbids.push('value-at-stake-ceiling');
     if (ShippedRulesInTypeScript.warehouseActions.has(action.id) && resource.type !== 'Warehouse') {
       forbids.push('warehouse-actions-on-warehouses');
     }
@@ -58,10 +64,10 @@ class ShippedRulesInTypeScript implements PolicyEngine {
   }
 
   approval({ action, context }: PolicyQuery): PolicySetAnswer {
-    const limits = context.limits as Record<string, number>;
     const forbids: string[] = [];
-    if (context.costCents > limits.approvalCostCents!) forbids.push('costly-task');
-    if (context.riskScoreCents > limits.approvalRiskScoreCents!) forbids.push('high-value-at-stake');
+    if (context.costCents > limit(context, 'approvalCostCents')) forbids.push('costly-task');
+    if (context.riskScoreCents > limit(context, 'approvalRiskScoreCents'))
+      forbids.push('high-value-at-stake');
     if (context.irreversible) forbids.push('irreversible-task');
     if (action.id === 'notify_customers' && context.jurisdiction.startsWith('EU'))
       forbids.push('eu-customer-notice');
@@ -73,36 +79,43 @@ class ShippedRulesInTypeScript implements PolicyEngine {
 
 /** Nearest-rank percentile. */
 function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  if (value === undefined) throw new RangeError('no samples to take a percentile of');
+  return value;
 }
 
 function requests(count: number, seed: number): PolicyRequest[] {
-  const random = mulberry32(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const draw = new Draw(mulberry32(seed));
   return Array.from({ length: count }, (_, i) => {
-    const taskType = pick(POLICY_ACTIONS);
+    const taskType = draw.pick(POLICY_ACTIONS);
     const parameters = taskType.includes('rebalance')
-      ? { region: pick(['us-east', 'us-west', 'eu-central']) }
+      ? { region: draw.pick(['us-east', 'us-west', 'eu-central']) }
       : taskType.includes('ticket') || taskType === 'notify_customers'
         ? {}
-        : { fromWarehouseId: `WH-${1 + Math.floor(random() * 500)}` };
+        : { fromWarehouseId: `WH-${1 + Math.floor(draw.uniform() * 500)}` };
     return parsePolicyRequest({
       correlationId: `incident-${i}`,
-      agent: pick(['planning-agent', 'planning-agent', 'planning-agent', 'learning-agent', 'other-agent']),
+      agent: draw.pick([
+        'planning-agent',
+        'planning-agent',
+        'planning-agent',
+        'learning-agent',
+        'other-agent',
+      ]),
       task: {
         taskId: `t${i}`,
         taskType,
         parameters,
-        costCents: Math.floor(random() ** 3 * 150_000),
-        risk: pick(['low', 'medium', 'high'] as const),
+        costCents: Math.floor(draw.uniform() ** 3 * 150_000),
+        risk: draw.pick(['low', 'medium', 'high'] as const),
         irreversible: taskType === 'notify_customers',
       },
       impact: {
-        valueAtStakeCents: Math.floor(random() ** 4 * 40_000_000),
-        orders: Math.floor(random() * 5000),
+        valueAtStakeCents: Math.floor(draw.uniform() ** 4 * 40_000_000),
+        orders: Math.floor(draw.uniform() * 5000),
       },
-      customerSegment: pick(['standard', 'standard', 'premium', 'enterprise', 'wholesale']),
-      jurisdiction: pick(['US-NY', 'US-CA', 'EU-DE', 'EU-FR', 'UK']),
+      customerSegment: draw.pick(['standard', 'standard', 'premium', 'enterprise', 'wholesale']),
+      jurisdiction: draw.pick(['US-NY', 'US-CA', 'EU-DE', 'EU-FR', 'UK']),
     });
   });
 }

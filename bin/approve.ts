@@ -95,9 +95,10 @@ function parseCommandLine(argv: readonly string[]): ApproveArguments | 'help' {
     region: values.region,
   });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[0] ?? 'target');
-    throw new ApprovalError(`${FLAG_OF[field] ?? field}: ${issue.message}\n\n${usage}`);
+    // zod reports at least one issue; the fallbacks only keep the message whole.
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? 'target');
+    throw new ApprovalError(`${FLAG_OF[field] ?? field}: ${issue?.message ?? 'invalid'}\n\n${usage}`);
   }
   return parsed.data;
 }

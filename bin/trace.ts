@@ -56,8 +56,8 @@ async function main(): Promise<number> {
   }
   const [correlationId] = positionals;
   const options = values.full ? { promptChars: Infinity, outputChars: Infinity } : {};
-  const query = (table: string): DecisionTraceQuery => ({
-    correlationId: correlationId!,
+  const query = (id: string, table: string): DecisionTraceQuery => ({
+    correlationId: id,
     table,
     ...(values.entity === undefined ? {} : { entity: values.entity }),
     ...(values.since === undefined ? {} : { since: values.since }),
@@ -72,7 +72,8 @@ async function main(): Promise<number> {
       ...(values.region === undefined ? {} : { region: values.region }),
       ...(values['endpoint-url'] === undefined ? {} : { endpoint: values['endpoint-url'] }),
     });
-    for (const line of await decisionTraceReport(client, query(values.table), options)) console.log(line);
+    for (const line of await decisionTraceReport(client, query(correlationId, values.table), options))
+      console.log(line);
     return 0;
   }
 
@@ -96,7 +97,8 @@ async function main(): Promise<number> {
     if (table === undefined)
       throw new Error('the last run has no EpisodicTableName output: run `npm start` again');
     console.log(`(sandbox run of ${run.manifest.finishedAt})`);
-    for (const line of await decisionTraceReport(run.dynamodb, query(table), options)) console.log(line);
+    for (const line of await decisionTraceReport(run.dynamodb, query(correlationId, table), options))
+      console.log(line);
     await printWaterfall(dir, correlationId);
     return 0;
   } finally {

@@ -47,6 +47,23 @@ const SEMANTIC_INDEX_NAME = 'semantic-memory';
 export type SemanticDocumentPermission = 'aoss:ReadDocument' | 'aoss:WriteDocument';
 
 /**
+ * `actions` on `table`'s items in partition `partitionKey` only (`dynamodb:LeadingKeys`), which may name a
+ * principal tag (`intake#${aws:PrincipalTag/warehouse}`) so that a task session reaches its own items alone.
+ */
+function grantOnPartition(
+  grantee: iam.IGrantable,
+  table: dynamodb.ITableV2,
+  actions: string[],
+  partitionKey: string,
+): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [table.tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [partitionKey] } },
+  });
+}
+/**
  * The agents' memory: DynamoDB tables (episodic, procedural, counters, idempotency, orders, the fulfillment
  * network, operations records) and the vector collection.
  */
@@ -380,12 +397,12 @@ export class Memory extends Construct {
    * GetItem (the spend that refused a call) on the ledger items whose partition key is `budget#<agent>`.
    */
   public grantBudget(grantee: iam.IGrantable, agent: string): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    return grantOnPartition(
       grantee,
-      actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
-      resourceArns: [this.budgets.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`budget#${agent}`] } },
-    });
+      this.budgets,
+      ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      `budget#${agent}`,
+    );
   }
 
   /**
@@ -395,14 +412,12 @@ export class Memory extends Construct {
    * a `warehouse` tag. Reroutes read intake items with the profiles (`grantNetworkRead`).
    */
   public grantIntakeControl(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    return grantOnPartition(
       grantee,
-      actions: ['dynamodb:UpdateItem'],
-      resourceArns: [this.network.tableArn],
-      conditions: {
-        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['intake#${aws:PrincipalTag/warehouse}'] },
-      },
-    });
+      this.network,
+      ['dynamodb:UpdateItem'],
+      'intake#${aws:PrincipalTag/warehouse}',
+    );
   }
 
   /**
@@ -411,14 +426,12 @@ export class Memory extends Construct {
    * partition `incident#${aws:PrincipalTag/incident}` only.
    */
   public grantOperationsRecords(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    return grantOnPartition(
       grantee,
-      actions: ['dynamodb:UpdateItem'],
-      resourceArns: [this.operations.tableArn],
-      conditions: {
-        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['incident#${aws:PrincipalTag/incident}'] },
-      },
-    });
+      this.operations,
+      ['dynamodb:UpdateItem'],
+      'incident#${aws:PrincipalTag/incident}',
+    );
   }
 
   /** Lets `grantee` record warehouses first seen in orders: conditional writes of profiles and routes only. */

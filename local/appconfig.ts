@@ -146,9 +146,10 @@ export class LocalAppConfig {
       const file =
         options.files?.[profile.name] ??
         (metadata ? path.resolve(template.assemblyDir, metadata) : undefined);
-      const schemas = ((profile.p.Validators ?? []) as { Type?: string; Content?: string }[])
-        .filter((validator) => validator.Type === 'JSON_SCHEMA' && validator.Content)
-        .map((validator) => ajv.compile(JSON.parse(validator.Content!) as object));
+      const schemas = ((profile.p.Validators ?? []) as { Type?: string; Content?: string }[]).flatMap(
+        ({ Type, Content }) =>
+          Type === 'JSON_SCHEMA' && Content ? [ajv.compile(JSON.parse(Content) as object)] : [],
+      );
       const validate = (document: unknown): string | undefined => {
         for (const check of schemas) {
           if (!check(document)) {

@@ -57,8 +57,8 @@ export async function timeRangeOf(file: string): Promise<{ first: number; last: 
   const pattern = /"time"\s*:\s*"([^"]*)"/;
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const text of lines) {
-    const match = pattern.exec(text);
-    const time = match ? Date.parse(match[1]!) : Number.NaN;
+    const [, stamp] = pattern.exec(text) ?? [];
+    const time = stamp === undefined ? Number.NaN : Date.parse(stamp);
     if (!Number.isFinite(time)) continue;
     if (time < first) first = time;
     if (time > last) last = time;

@@ -1,3 +1,5 @@
+import { BinaryHeap } from './binary-heap';
+
 /**
  * The sandbox's virtual clock. Time comes from event time while a file is replayed, so a week of events runs in
  * seconds and timeouts (task tokens, heartbeats) fire in event time, not wall time.
@@ -14,11 +16,14 @@ interface Entry {
   cancelled: boolean;
 }
 
+/** Timers in time order; timers set for the same time fire in the order they were set. */
+const timerBefore = (a: Entry, b: Entry): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
 export class VirtualClock {
   private nowMs: number;
   private seq = 0;
   /** A binary min-heap on (at, seq); cancelled entries are dropped lazily. */
-  private readonly heap: Entry[] = [];
+  private readonly heap = new BinaryHeap<Entry>(timerBefore);
 
   constructor(startMs: number = Date.parse('2026-01-01T00:00:00Z')) {
     this.nowMs = startMs;
@@ -39,7 +44,7 @@ export class VirtualClock {
   /** Runs `fn` when the clock reaches `at` (ms since epoch); a time in the past fires on the next advance. */
   setTimer(at: number, fn: () => void): ClockTimer {
     const entry: Entry = { at, seq: this.seq++, fn, cancelled: false };
-    this.push(entry);
+    this.heap.push(entry);
     return {
       at,
       cancel: () => {
@@ -51,15 +56,15 @@ export class VirtualClock {
   /** The earliest pending timer, if any. */
   nextTimerAt(): number | undefined {
     this.prune();
-    return this.heap[0]?.at;
+    return this.heap.peek()?.at;
   }
 
   /** Moves time forward (never backward) and fires every timer due by then, in time order. */
   advanceTo(ms: number): number {
     const target = Math.max(this.nowMs, ms);
     this.prune();
-    while (this.heap.length > 0 && this.heap[0]!.at <= target) {
-      const entry = this.pop()!;
+    for (let entry = this.heap.peek(); entry !== undefined && entry.at <= target; entry = this.heap.peek()) {
+      this.heap.pop();
       this.nowMs = Math.max(this.nowMs, entry.at);
       entry.fn();
       this.prune();
@@ -69,43 +74,6 @@ export class VirtualClock {
   }
 
   private prune(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-  }
-
-  private static before(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!VirtualClock.before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): Entry | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && VirtualClock.before(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && VirtualClock.before(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-        i = smallest;
-      }
-    }
-    return top;
+    while (this.heap.peek()?.cancelled === true) this.heap.pop();
   }
 }

@@ -179,11 +179,12 @@ export async function runDrill(drill: DrillDefinition, options: DrillOptions): P
     } else {
       const prefix = `Operations${drill.expectedAlarm}`;
       const known = sandbox.cloudwatch.alarms.filter((a) => a.logicalId.startsWith(prefix));
-      if (known.length !== 1)
+      const [expected] = known;
+      if (expected === undefined || known.length !== 1)
         throw new DrillError(
           `drill ${drill.name}: the template has ${known.length} alarm(s) named ${prefix}…`,
         );
-      const first = alarmed.find((t) => t.logicalId === known[0]!.logicalId);
+      const first = alarmed.find((t) => t.logicalId === expected.logicalId);
       alarmAt = first?.time;
       checks.push({
         name: 'alarm',

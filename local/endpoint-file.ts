@@ -58,8 +58,9 @@ function readRecord(file: string): SandboxEndpointRecord | undefined {
   }
   const parsed = sandboxEndpointRecord.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${issue.path.join('.') || '(record)'}: ${issue.message}`);
+    // zod reports at least one issue; the fallbacks only keep the message whole.
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: ${issue?.path.join('.') || '(record)'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
 }

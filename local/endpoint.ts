@@ -38,8 +38,9 @@ export type QueryService = (
 function signatureScopeOf(
   authorization: string | undefined,
 ): { accessKeyId: string; service: string } | undefined {
-  const match = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '');
-  return match ? { accessKeyId: match[1]!, service: match[2]! } : undefined;
+  const [, accessKeyId, service] =
+    /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '') ?? [];
+  return accessKeyId === undefined || service === undefined ? undefined : { accessKeyId, service };
 }
 
 /**
@@ -105,25 +106,26 @@ export class LocalEndpoint {
   }
 
   async listen(port = 0): Promise<string> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       this.activity.begin();
       response.once('close', () => this.activity.end());
       void this.serve(request, response);
     });
-    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    this.server = server;
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = request.url ?? '/';
-      const prefix = [...this.upgradeRoutes.keys()].find((p) => under(url, p));
-      if (prefix === undefined) {
+      const handle = [...this.upgradeRoutes].find(([prefix]) => under(url, prefix))?.[1];
+      if (handle === undefined) {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
         return;
       }
       this.upgraded.add(socket);
       socket.once('close', () => this.upgraded.delete(socket));
-      this.upgradeRoutes.get(prefix)!(request, socket, head);
+      handle(request, socket, head);
     });
-    this.server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    const { port: bound } = this.server.address() as AddressInfo;
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const { port: bound } = server.address() as AddressInfo;
     return `http://127.0.0.1:${bound}`;
   }
 
@@ -131,13 +133,14 @@ export class LocalEndpoint {
    * The same routes over cleartext HTTP/2 (prior knowledge): the SDK's Bedrock runtime client speaks HTTP/2 only.
    */
   async listenHttp2(): Promise<string> {
-    this.http2 = createHttp2Server((request, response) => {
+    const http2 = createHttp2Server((request, response) => {
       this.activity.begin();
       response.once('close', () => this.activity.end());
       void this.serve(request as unknown as IncomingMessage, response as unknown as ServerResponse);
     });
-    await new Promise<void>((resolve) => this.http2!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.http2.address() as AddressInfo;
+    this.http2 = http2;
+    await new Promise<void>((resolve) => http2.listen(0, '127.0.0.1', resolve));
+    const { port } = http2.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
   }
 
@@ -147,17 +150,18 @@ export class LocalEndpoint {
       this.http2 = undefined;
       await new Promise<void>((resolve) => http2.close(() => resolve()));
     }
-    if (!this.server) return;
+    const server = this.server;
+    if (!server) return;
     for (const socket of this.upgraded) socket.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private async serveRest(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
     const url = request.url ?? '/';
-    const prefix = [...this.restRoutes.keys()].find(
-      (p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`),
-    );
+    const [prefix, route] =
+      [...this.restRoutes].find(([p]) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`)) ??
+      [];
     const send = (
       status: number,
       body: unknown,
@@ -174,7 +178,7 @@ export class LocalEndpoint {
       });
       response.end(request.method === 'HEAD' ? undefined : payload);
     };
-    if (!prefix) {
+    if (prefix === undefined || route === undefined) {
       send(404, { message: `The sandbox serves nothing at ${url}.` }, 'ResourceNotFoundException');
       return;
     }
@@ -186,11 +190,7 @@ export class LocalEndpoint {
       return;
     }
     try {
-      const result = await this.restRoutes.get(prefix)!(
-        request.method ?? 'GET',
-        url.slice(prefix.length) || '/',
-        body,
-      );
+      const result = await route(request.method ?? 'GET', url.slice(prefix.length) || '/', body);
       send(result.status, result.body, result.errorType, result.raw, result.headers);
     } catch (error) {
       send(500, { message: (error as Error).message }, 'InternalServerException');
@@ -201,9 +201,9 @@ export class LocalEndpoint {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const url = request.url ?? '/';
-    const raw = [...this.rawRoutes.keys()].find((p) => under(url, p));
+    const raw = [...this.rawRoutes].find(([prefix]) => under(url, prefix))?.[1];
     if (raw !== undefined) {
-      await this.rawRoutes.get(raw)!(request, response, Buffer.concat(chunks)).catch((error: unknown) => {
+      await raw(request, response, Buffer.concat(chunks)).catch((error: unknown) => {
         if (response.headersSent) {
           response.end();
           return;

@@ -46,8 +46,8 @@ export async function replayByEventTime(
   let newest = -Infinity;
   let lastStepEnd = -Infinity;
   const stepEndOf = (time: number) => Math.floor(time / stepMs) * stepMs + stepMs;
-  const runStep = async () => {
-    let stepEnd = stepEndOf(buffer.earliest()!);
+  const runStep = async (earliest: number) => {
+    let stepEnd = stepEndOf(earliest);
     if (stepEnd < lastStepEnd) stepEnd = lastStepEnd;
     const batch = buffer.takeBefore(stepEnd);
     if (stepEnd === lastStepEnd) stats.late += batch.length;
@@ -68,14 +68,16 @@ export async function replayByEventTime(
     buffer.push(event);
     if (buffer.size > stats.maxBuffered) stats.maxBuffered = buffer.size;
     if (event.time > newest) newest = event.time;
-    while (
-      buffer.size > 0 &&
-      (stepEndOf(buffer.earliest()!) + reorderMs <= newest || buffer.size > maxBuffered)
+    for (
+      let earliest = buffer.earliest();
+      earliest !== undefined && (stepEndOf(earliest) + reorderMs <= newest || buffer.size > maxBuffered);
+      earliest = buffer.earliest()
     ) {
-      await runStep();
+      await runStep(earliest);
     }
   }
-  while (buffer.size > 0) await runStep();
+  for (let earliest = buffer.earliest(); earliest !== undefined; earliest = buffer.earliest())
+    await runStep(earliest);
   if (untimed.length > 0) {
     for (const event of untimed) target.put(event.raw, event.line);
     await target.settle();

@@ -42,9 +42,10 @@ export function parseFaults(specs: readonly string[], services: readonly string[
         `--fault ${spec}: "${name}" is ambiguous, it could be ${candidates.join(', ')}; name one of them`,
       );
     }
-    if (candidates.length === 0)
+    const [only] = candidates;
+    if (only === undefined)
       throw new FaultSpecError(`--fault ${spec}: no agent "${name}" (one of ${services.join(', ')})`);
-    return candidates[0]!;
+    return only;
   };
   for (const spec of specs) {
     const [kind = '', name] = spec.split('=');

@@ -79,7 +79,8 @@ export class LocalOpenSearch {
   private readonly indexes = new Map<string, IndexState>();
 
   handle(method: string, path: string, body: unknown): RestResponse {
-    const parts = path.split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+    const [resource = ''] = path.split('?');
+    const parts = resource.split('/').filter(Boolean).map(decodeURIComponent);
     const [index, action, id] = parts;
     if (!index)
       return {

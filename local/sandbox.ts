@@ -210,7 +210,19 @@ export class Sandbox {
   /** Runs pending timers in time order until none is left before `until`. */
   async drain(until: number): Promise<void> {
     await this.settle();
+    await this.runTimersThrough(until);
+  }
+
+  async advanceTo(ms: number): Promise<void> {
+    await this.runTimersThrough(ms);
+    this.cloudwatch.advanceTo(ms);
+    this.clock.advanceTo(ms);
+  }
+
+  /** Runs the timers due at or before `until` in time order, each at its time, settling after each. */
+  private async runTimersThrough(until: number): Promise<void> {
     for (;;) {
+      // An answered approval sets work off (and new timers): look at the timers again once it has settled.
       if (this.approvalHold && (await this.approvalHold.wait(() => this.settle()))) continue;
       const next = this.clock.nextTimerAt();
       if (next === undefined || next > until) return;
@@ -218,20 +230,6 @@ export class Sandbox {
       this.clock.advanceTo(next);
       await this.settle();
     }
-  }
-
-  async advanceTo(ms: number): Promise<void> {
-    for (;;) {
-      // An answered approval sets work off (and new timers): look at the timers again once it has settled.
-      if (this.approvalHold && (await this.approvalHold.wait(() => this.settle()))) continue;
-      const next = this.clock.nextTimerAt();
-      if (next === undefined || next > ms) break;
-      this.cloudwatch.advanceTo(next);
-      this.clock.advanceTo(next);
-      await this.settle();
-    }
-    this.cloudwatch.advanceTo(ms);
-    this.clock.advanceTo(ms);
   }
 
   async stop(): Promise<void> {
@@ -259,8 +257,9 @@ export class Sandbox {
     } else if (this.options.tablesOnDisk) {
       this.tablesDir = mkdtempSync(path.join(tmpdir(), 'sandbox-tables-'));
     }
-    this.dynamo = await DynaliteThread.start(this.tablesDir);
-    const dynamoUrl = this.dynamo.url;
+    const dynamo = await DynaliteThread.start(this.tablesDir);
+    this.dynamo = dynamo;
+    const dynamoUrl = dynamo.url;
     this.dynamodb = new DynamoDBClient({
       endpoint: dynamoUrl,
       region,
@@ -278,7 +277,7 @@ export class Sandbox {
     if (this.options.logDir) mkdirSync(this.options.logDir, { recursive: true });
 
     await this.createTables();
-    this.serveSessions(region, accountId);
+    this.serveSessions(dynamo, region, accountId);
     this.cognito = await LocalCognito.fromTemplate(this.template, {
       sts: this.sts,
       rewriteUrl: distributionOrigins(this.template, this.options.consoleOrigin),
@@ -365,7 +364,7 @@ export class Sandbox {
    * policies, and DynamoDB requests made with the sessions it issues authorized by the session role's policies
    * with the session's tags (local/iam/).
    */
-  private serveSessions(region: string, accountId: string): void {
+  private serveSessions(dynamo: DynaliteThread, region: string, accountId: string): void {
     const evaluator = new PolicyEvaluator(accountId);
     this.sts = new LocalSts(new TemplateIam(this.template), evaluator, accountId);
     this.http.queryRoute('sts', async (params, callerKeyId) => {
@@ -380,7 +379,7 @@ export class Sandbox {
       region,
       accountId,
     });
-    this.dynamo!.authorizeSessionsWith((request) => authorizer.authorize(request));
+    dynamo.authorizeSessionsWith((request) => authorizer.authorize(request));
   }
 
   private createQueues(): void {
@@ -453,9 +452,10 @@ export class Sandbox {
 
   private createBus(region: string, accountId: string): void {
     const buses = this.template.resourcesOfType('AWS::Events::EventBus');
-    if (buses.length !== 1)
+    const [bus] = buses;
+    if (bus === undefined || buses.length !== 1)
       throw new Error(`the sandbox runs one custom event bus; the template has ${buses.length}`);
-    const [busId] = buses[0]!;
+    const [busId] = bus;
     const busName = this.template.physicalName(busId);
     this.bus = new LocalEventBus(
       busName,
@@ -485,7 +485,7 @@ export class Sandbox {
     if (!only) return true;
     const queue = this.sqs.byArnOrUrl(arn);
     const fn = queue ? this.consumerOfQueue.get(queue.arn) : this.functionNamed(arn);
-    const name = fn ? consumerName(fn) : arn.split(':').pop()!;
+    const name = fn ? consumerName(fn) : arn.slice(arn.lastIndexOf(':') + 1);
     return only.includes(name);
   }
 

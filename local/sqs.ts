@@ -62,8 +62,9 @@ function md5OfMessageAttributes(attributes: Record<string, MessageAttribute>): s
     length.writeUInt32BE(value.length);
     parts.push(length, value);
   };
-  for (const name of Object.keys(attributes).sort()) {
-    const attribute = attributes[name]!;
+  // By name in code-unit order, as the default sort orders keys.
+  const byName = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, attribute] of byName) {
     field(Buffer.from(name, 'utf8'));
     field(Buffer.from(attribute.DataType, 'utf8'));
     if (attribute.BinaryValue !== undefined) {
@@ -99,6 +100,12 @@ function recordsThatFit(records: readonly unknown[], messages: readonly QueuedMe
     if (bytes > LAMBDA_SYNC_REQUEST_MAX_BYTES) return Math.max(i, 1);
   }
   return records.length;
+}
+
+/** The message id a receipt handle (`<message id>#<receive count>`) names; a bare message id names itself. */
+function messageIdOf(handle: string): string {
+  const hash = handle.indexOf('#');
+  return hash < 0 ? handle : handle.slice(0, hash);
 }
 
 /** One standard queue: visibility timeouts on the virtual clock, receive counts, redrive to a DLQ. */
@@ -186,12 +193,12 @@ export class LocalQueue {
 
   /** Deletes by receipt handle (or message id). */
   delete(handle: string): void {
-    const messageId = handle.split('#')[0]!;
-    this.remove(messageId);
+    this.remove(messageIdOf(handle));
   }
 
   changeVisibility(handle: string, seconds: number): void {
-    const message = this.messages.find((m) => m.messageId === handle.split('#')[0]);
+    const messageId = messageIdOf(handle);
+    const message = this.messages.find((m) => m.messageId === messageId);
     if (!message)
       throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid.`);
     message.visibleAt = this.clock.now() + seconds * 1000;
@@ -215,8 +222,8 @@ export class LocalQueue {
   private remove(messageId: string): void {
     const index = this.messages.findIndex((m) => m.messageId === messageId);
     if (index < 0) return;
-    this.messages[index]!.visibilityTimer?.cancel();
-    this.messages.splice(index, 1);
+    const [removed] = this.messages.splice(index, 1);
+    removed?.visibilityTimer?.cancel();
   }
 
   private notify(): void {

@@ -76,7 +76,7 @@ export class TargetDelivery {
       return Promise.resolve();
     }
     if (service === 'states') {
-      const machine = target.arn.split(':').pop()!;
+      const machine = target.arn.slice(target.arn.lastIndexOf(':') + 1);
       host.accounting.route(machine, eventId);
       host.startExecution({
         stateMachineArn: target.arn,
@@ -98,7 +98,10 @@ export class TargetDelivery {
         {
           namespace: 'AWS/Events',
           metricName: 'FailedInvocations',
-          dimensions: { EventBusName: busName, RuleName: reason.ruleArn.split('/').pop()! },
+          dimensions: {
+            EventBusName: busName,
+            RuleName: reason.ruleArn.slice(reason.ruleArn.lastIndexOf('/') + 1),
+          },
         },
         1,
       );

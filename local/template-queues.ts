@@ -24,7 +24,8 @@ export function createTemplateQueues(template: ResolvedTemplate, sqs: LocalSqs, 
     const redrive = template.resolve(resource.Properties?.RedrivePolicy) as
       { deadLetterTargetArn: string; maxReceiveCount: unknown } | undefined;
     if (!redrive) continue;
-    const queue = sqs.byArnOrUrl(template.arn(logicalId))!;
+    const queue = sqs.byArnOrUrl(template.arn(logicalId));
+    if (!queue) throw new Error(`queue ${logicalId}: not created from the template`);
     const deadLetterQueue = sqs.byArnOrUrl(redrive.deadLetterTargetArn);
     if (deadLetterQueue)
       queue.redrive = { deadLetterQueue, maxReceiveCount: Number(redrive.maxReceiveCount) };

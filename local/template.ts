@@ -121,8 +121,9 @@ export class ResolvedTemplate {
     if (Array.isArray(value)) return value.map((item) => this.resolve(item));
     if (typeof value !== 'object' || value === null) return value;
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 1) {
-      const [fn, arg] = entries[0]!;
+    const [only] = entries;
+    if (only !== undefined && entries.length === 1) {
+      const [fn, arg] = only;
       switch (fn) {
         case 'Ref':
           return this.ref(String(arg));
@@ -148,8 +149,9 @@ export class ResolvedTemplate {
             : [String(arg)];
           return text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
             if (Object.hasOwn(variables, name)) return String(this.resolve(variables[name]));
-            const [id, attribute] = name.split('.');
-            return attribute ? this.getAtt(id!, attribute) : this.ref(id!);
+            // split always yields a first part: the default is never used.
+            const [id = name, attribute] = name.split('.');
+            return attribute ? this.getAtt(id, attribute) : this.ref(id);
           });
         }
         default:
@@ -186,10 +188,11 @@ export function loadTemplate(assemblyDir: string, env: LocalEnvironment): Resolv
   if (!existsSync(assemblyDir))
     throw new TemplateError(`no cloud assembly at ${assemblyDir}: run npx cdk synth`);
   const templates = readdirSync(assemblyDir).filter((file) => file.endsWith('.template.json'));
-  if (templates.length !== 1) {
+  const [file] = templates;
+  if (file === undefined || templates.length !== 1) {
     throw new TemplateError(`expected one stack template in ${assemblyDir}, found ${templates.length}`);
   }
-  const template = JSON.parse(readFileSync(path.join(assemblyDir, templates[0]!), 'utf8')) as CloudTemplate;
+  const template = JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8')) as CloudTemplate;
   return new ResolvedTemplate(template, env, assemblyDir);
 }
 

@@ -43,8 +43,8 @@ export function formatTimeline(
     let high = platform.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      const p = platform[mid]!;
-      if (p.time < time || (p.time === time && p.index < at)) low = mid + 1;
+      const p = platform[mid];
+      if (p !== undefined && (p.time < time || (p.time === time && p.index < at))) low = mid + 1;
       else high = mid;
     }
     return low;
@@ -89,8 +89,8 @@ export function formatTimeline(
     );
   const firstGap = first === undefined ? -1 : gapOf(first.time, first.index);
   for (let gap = 0; gap <= platform.length; gap++) {
-    if (gap === firstGap)
-      line(first!.event, `first event: ${describeEvent(first!.event['detail-type'], first!.event.detail)}`);
+    if (gap === firstGap && first !== undefined)
+      line(first.event, `first event: ${describeEvent(first.event['detail-type'], first.event.detail)}`);
     const types = gaps.get(gap);
     if (types && types.size > 0) {
       const counts = [...types]

@@ -12,6 +12,28 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * A Poisson count with mean `mean`: Knuth's product of uniforms up to `normalAbove`, a rounded normal approximation
+ * above it (where the product would take about `mean` draws). Generators with their own sources share it.
+ */
+export function poissonCount(
+  mean: number,
+  uniform: () => number,
+  normal: () => number,
+  normalAbove: number,
+): number {
+  if (mean <= 0) return 0;
+  if (mean > normalAbove) return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal()));
+  const limit = Math.exp(-mean);
+  let count = 0;
+  let product = uniform();
+  while (product > limit) {
+    count++;
+    product *= uniform();
+  }
+  return count;
+}
+
 /** Draws from a seeded source: uniform, integer, pick, normal, Poisson, exponential, hex and UUIDs. */
 export class Draw {
   private spareNormal: number | undefined;
@@ -47,16 +69,7 @@ export class Draw {
 
   /** Knuth's method for small means, a rounded normal approximation above 30. */
   poisson(mean: number): number {
-    if (mean <= 0) return 0;
-    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
-    const limit = Math.exp(-mean);
-    let count = 0;
-    let product = this.next();
-    while (product > limit) {
-      count++;
-      product *= this.next();
-    }
-    return count;
+    return poissonCount(mean, this.next, () => this.normal(), 30);
   }
 
   exponential(mean: number): number {

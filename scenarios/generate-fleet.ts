@@ -30,7 +30,9 @@
  *
  * Deterministic under the seed (its own sfc32 generator, never Math.random).
  */
-import { cliOption, writeLabelledStream } from './stream-files';
+import { poissonCount } from './draw';
+import { itemAt, valueOf } from './lookup';
+import { presetWithSeed, runStreamCommand, writeLabelledStream } from './stream-files';
 
 /** Incident kinds the truth labels, so the bench can report recall per kind. */
 export type FleetIncidentKind = 'warehouse' | 'short' | 'hub' | 'drift' | 'region' | 'pair' | 'overlap';
@@ -159,16 +161,12 @@ class Random {
 
   /** Poisson by inversion for small means, a rounded normal above 40. */
   poisson(mean: number): number {
-    if (mean <= 0) return 0;
-    if (mean > 40) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.gaussian()));
-    const limit = Math.exp(-mean);
-    let k = 0;
-    let p = this.next();
-    while (p > limit) {
-      k++;
-      p *= this.next();
-    }
-    return k;
+    return poissonCount(
+      mean,
+      () => this.next(),
+      () => this.gaussian(),
+      40,
+    );
   }
 
   choose<T>(items: readonly T[]): T {
@@ -211,13 +209,18 @@ const DAILY_KNOTS: readonly [number, number][] = [
   [24, 0.3],
 ];
 
-function curveAt(knots: readonly [number, number][], hour: number): number {
-  for (let i = 1; i < knots.length; i++) {
-    const [h1, v1] = knots[i]!;
-    const [h0, v0] = knots[i - 1]!;
-    if (hour <= h1) return v0 + ((v1 - v0) * (hour - h0)) / (h1 - h0);
+function curveAt(knots: readonly (readonly [number, number])[], hour: number): number {
+  let previous: readonly [number, number] | undefined;
+  for (const knot of knots) {
+    const [h1, v1] = knot;
+    if (previous !== undefined && hour <= h1) {
+      const [h0, v0] = previous;
+      return v0 + ((v1 - v0) * (hour - h0)) / (h1 - h0);
+    }
+    previous = knot;
   }
-  return knots[knots.length - 1]![1];
+  if (previous === undefined) throw new RangeError('a daily curve needs at least one knot');
+  return previous[1];
 }
 
 interface Span {
@@ -262,7 +265,8 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
   // --- the network -------------------------------------------------------------------------------------
   const pool = [...REGION_POOL];
   const regions: (typeof REGION_POOL)[number][] = [];
-  while (regions.length < spec.regions) regions.push(pool.splice(rnd.int(0, pool.length - 1), 1)[0]!);
+  while (regions.length < spec.regions)
+    regions.push(itemAt(pool.splice(rnd.int(0, pool.length - 1), 1), 0, 'region'));
   const offsetOf = new Map<string, number>(regions.map((r) => [r.region, r.utcOffsetHours]));
   const knotsOf = new Map<string, [number, number][]>(
     regions.map((r) => [
@@ -278,15 +282,15 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
   const perRegion = new Map<string, number>();
   for (let i = 0; i < spec.warehouses; i++) {
     // Two warehouses per region first (so every region can host a pair), then anywhere.
-    const home = i < 2 * regions.length ? regions[i % regions.length]! : rnd.choose(regions);
+    const home = i < 2 * regions.length ? itemAt(regions, i % regions.length, 'region') : rnd.choose(regions);
     const n = (perRegion.get(home.region) ?? 0) + 1;
     perRegion.set(home.region, n);
     const hub = i >= spec.warehouses - spec.hubs;
     const others = regions.filter((r) => r.region !== home.region);
     const homeShare = hub ? rnd.between(0.4, 0.6) : rnd.between(0.7, 0.92);
     const served = hub ? others.slice(0, Math.min(others.length, 3)) : [rnd.choose(others)];
-    const weights = served.map(() => rnd.between(0.5, 1.5));
-    const total = weights.reduce((s, w) => s + w, 0);
+    const weights = served.map((r) => ({ region: r.region, weight: rnd.between(0.5, 1.5) }));
+    const total = weights.reduce((s, w) => s + w.weight, 0);
     warehouses.push({
       warehouseId: `WH-${home.code}-${String(n).padStart(2, '0')}`,
       region: home.region,
@@ -295,10 +299,7 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
       ratio: rnd.between(0.025, 0.07),
       serves: [
         { region: home.region, share: homeShare },
-        ...served.map((r, j) => ({
-          region: r.region,
-          share: ((1 - homeShare) * weights[j]!) / total,
-        })),
+        ...weights.map(({ region, weight }) => ({ region, share: ((1 - homeShare) * weight) / total })),
       ],
     });
   }
@@ -351,7 +352,9 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
     );
   /** A start in the region's local daytime (08:00–21:00), after the warm-up, ending an hour before the stream. */
   const startIn = (region: string) =>
-    startMs + rnd.int(0, spec.days - 1) * DAY + (rnd.between(8, 21) - offsetOf.get(region)!) * HOUR;
+    startMs +
+    rnd.int(0, spec.days - 1) * DAY +
+    (rnd.between(8, 21) - valueOf(offsetOf, region, 'UTC offset')) * HOUR;
   const fits = (s: Span) => s.start >= startMs + spec.warmupHours * HOUR && s.end <= endMs - HOUR;
   const add = (
     kind: FleetIncidentKind,
@@ -404,22 +407,18 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
           ])
         )
           continue;
-        add(
-          kind,
-          { type: 'warehouse', id: first.warehouseId },
-          span,
-          rnd.between(4, 10),
-          first.ratio,
-          region,
-        );
-        add(
-          kind,
-          { type: 'warehouse', id: second.warehouseId },
-          other,
-          rnd.between(4, 10),
-          second.ratio,
-          region,
-        );
+        for (const [failing, failingSpan] of [
+          [first, span],
+          [second, other],
+        ] as const)
+          add(
+            kind,
+            { type: 'warehouse', id: failing.warehouseId },
+            failingSpan,
+            rnd.between(4, 10),
+            failing.ratio,
+            region,
+          );
       } else {
         const candidates = homeOf(region, kind === 'hub' ? true : kind === 'warehouse' ? false : undefined);
         if (candidates.length === 0) continue;
@@ -461,15 +460,15 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
     }
     return factor;
   };
+  /** Whether `scope` covers the orders of warehouse `w` from customers in `region`. */
+  const covers = (scope: { type: 'warehouse' | 'region'; id: string }, w: Warehouse, region: string) =>
+    scope.type === 'warehouse' ? scope.id === w.warehouseId : scope.id === region;
   const promotionAt = (w: Warehouse, region: string, t: number) => {
     let lift = 1;
     let cancelLift = 1;
     for (const p of promotions) {
       if (t < p.start || t >= p.end) continue;
-      if (
-        (p.scope.type === 'warehouse' && p.scope.id === w.warehouseId) ||
-        (p.scope.type === 'region' && p.scope.id === region)
-      ) {
+      if (covers(p.scope, w, region)) {
         lift *= p.lift;
         cancelLift *= p.cancelLift;
       }
@@ -480,11 +479,7 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
     let factor = 1;
     for (const i of incidents) {
       if (t < i.start || t >= i.end) continue;
-      if (
-        (i.scope.type === 'warehouse' && i.scope.id === w.warehouseId) ||
-        (i.scope.type === 'region' && i.scope.id === region)
-      )
-        factor = Math.max(factor, i.factor);
+      if (covers(i.scope, w, region)) factor = Math.max(factor, i.factor);
     }
     return factor;
   };
@@ -512,14 +507,19 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
   };
   for (const w of warehouses) {
     const weekendFactor = rnd.between(0.75, 1.3);
+    const serves = w.serves.map((served) => ({
+      ...served,
+      offset: valueOf(offsetOf, served.region, 'UTC offset'),
+      knots: valueOf(knotsOf, served.region, 'daily curve'),
+    }));
     for (let minute = startMs; minute < endMs; minute += MIN) {
-      for (const { region, share } of w.serves) {
-        const local = ((((minute - startMs) / HOUR + offsetOf.get(region)!) % 24) + 24) % 24;
-        const weekday = new Date(minute + offsetOf.get(region)! * HOUR).getUTCDay();
+      for (const { region, share, offset, knots } of serves) {
+        const local = ((((minute - startMs) / HOUR + offset) % 24) + 24) % 24;
+        const weekday = new Date(minute + offset * HOUR).getUTCDay();
         const rate =
           w.rate *
           share *
-          curveAt(knotsOf.get(region)!, local) *
+          curveAt(knots, local) *
           (weekday === 0 || weekday === 6 ? weekendFactor : 1) *
           promotionAt(w, region, minute).lift *
           (1 - BRANCHING);
@@ -585,7 +585,7 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
     const customer = Math.floor(Math.pow(rnd.next(), 2.2) * 50_000);
     emit(at, 'order_placed', w.warehouseId, {
       orderId,
-      customerId: `c-${regionCode.get(region)!.toLowerCase()}-${customer}`,
+      customerId: `c-${valueOf(regionCode, region, 'region code').toLowerCase()}-${customer}`,
       warehouseId: w.warehouseId,
       region,
       items: items.map(({ sku, quantity }) => ({ sku, quantity })),
@@ -594,7 +594,7 @@ export function generateFleetStream(spec: FleetSpec): FleetStream {
     });
     const usual =
       w.ratio *
-      regionCancelFactor.get(region)! *
+      valueOf(regionCancelFactor, region, 'cancellation factor') *
       noiseAt(w.warehouseId, at) *
       rampAt(drifts, 'warehouse', w.warehouseId, at) *
       rampAt(drifts, 'region', region, at) *
@@ -728,12 +728,7 @@ export const fleetPresets: Record<string, Omit<FleetSpec, 'name' | 'seed'>> = {
 };
 
 export function fleetPresetSpec(name: string, seed: number): FleetSpec {
-  const preset = fleetPresets[name];
-  if (!preset)
-    throw new RangeError(
-      `unknown preset ${JSON.stringify(name)}: one of ${Object.keys(fleetPresets).join(', ')}`,
-    );
-  return { ...preset, name, seed };
+  return presetWithSeed(fleetPresets, name, seed);
 }
 
 /** Writes `<name>-<seed>.ndjson` (arrival order) and `<name>-<seed>.truth.json` into `directory`. */
@@ -742,20 +737,18 @@ export function writeFleetStream(stream: FleetStream, directory: string): { even
 }
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const option = cliOption(args);
-  if (args.includes('--list')) {
-    for (const [name, preset] of Object.entries(fleetPresets))
-      console.log(`${name}: ${JSON.stringify(preset)}`);
-  } else {
-    const stream = generateFleetStream(
-      fleetPresetSpec(option('preset', 'fleet-week'), Number(option('seed', '1'))),
-    );
-    const paths = writeFleetStream(stream, option('out', 'scenarios/generated'));
-    const { counts, incidents } = stream.truth;
-    console.log(
-      `wrote ${stream.lines.length} events (${counts.placed} placed, ${counts.cancelled} cancelled, ${counts.late} late, ` +
-        `${counts.lost} lost in gaps) to ${paths.events}; ${incidents.length} incidents in ${paths.truth}`,
-    );
-  }
+  runStreamCommand(process.argv.slice(2), {
+    presets: fleetPresets,
+    defaultPreset: 'fleet-week',
+    defaultSeed: 1,
+    generate: (name, seed) => generateFleetStream(fleetPresetSpec(name, seed)),
+    write: writeFleetStream,
+    summary: (stream, paths) => {
+      const { counts, incidents } = stream.truth;
+      return (
+        `wrote ${stream.lines.length} events (${counts.placed} placed, ${counts.cancelled} cancelled, ${counts.late} late, ` +
+        `${counts.lost} lost in gaps) to ${paths.events}; ${incidents.length} incidents in ${paths.truth}`
+      );
+    },
+  });
 }

@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { Draw, mulberry32 } from './draw';
 import {
   cancelDuring,
-  MINUTE_MS,
   orderEvents,
+  placeEverydayOrders,
   readNetwork,
   toNdjson,
-  type PlacedOrder,
+  type CatalogItem,
   type RetailEnvelope,
   type RetailNetwork,
 } from './generate-walkthrough';
@@ -62,7 +62,7 @@ const traffic: Record<string, { perMinute: number; ownRegionShare: number }> = {
 const baselineCancellation = 0.045;
 const incidentCancellationsPerOrder = 0.4;
 
-const catalog: readonly { sku: string; price: number }[] = [
+const catalog: readonly CatalogItem[] = [
   { sku: 'SKU-20114', price: 14.99 },
   { sku: 'SKU-20387', price: 27.5 },
   { sku: 'SKU-21052', price: 8.25 },
@@ -78,61 +78,14 @@ export function generateGoverned(network: RetailNetwork, seed: number = governed
   const draw = new Draw(mulberry32(seed));
   const start = Date.parse(governed.start);
   const end = Date.parse(governed.end);
-  const orderIds = new Set<string>();
-  const orders: PlacedOrder[] = [];
-
-  for (const warehouse of network.warehouses) {
-    const { perMinute, ownRegionShare } = traffic[warehouse.warehouseId] ?? {
-      perMinute: 1,
-      ownRegionShare: 0.85,
+  const orders = placeEverydayOrders(network, { start, end }, catalog, draw, (warehouseId) => {
+    const { perMinute, ownRegionShare } = traffic[warehouseId] ?? { perMinute: 1, ownRegionShare: 0.85 };
+    return {
+      ordersPerMinute: () => perMinute,
+      ownRegionShare,
+      cancellationShare: () => baselineCancellation,
     };
-    const otherRegions = Object.keys(warehouse.shippingCost).filter((r) => r !== warehouse.region);
-    for (let minute = start; minute < end; minute += MINUTE_MS) {
-      const seconds = Array.from({ length: draw.poisson(perMinute) }, () => draw.integer(0, 59)).sort(
-        (a, b) => a - b,
-      );
-      for (const second of seconds) {
-        const at = minute + second * 1000;
-        let orderId = `ord-${draw.hex(12)}`;
-        while (orderIds.has(orderId)) orderId = `ord-${draw.hex(12)}`;
-        orderIds.add(orderId);
-        const region =
-          otherRegions.length === 0 || draw.uniform() < ownRegionShare
-            ? warehouse.region
-            : draw.pick(otherRegions);
-        const items = Array.from({ length: draw.integer(1, 3) }, () => ({
-          item: draw.pick(catalog),
-          quantity: draw.uniform() < 0.7 ? 1 : draw.integer(2, 3),
-        }));
-        const total = Math.round(
-          items.reduce((sum, { item, quantity }) => sum + item.price * quantity, 0) * 100,
-        );
-        const order: PlacedOrder = {
-          at,
-          detail: {
-            orderId,
-            customerId: `cust-${draw.integer(100000, 999999)}`,
-            warehouseId: warehouse.warehouseId,
-            region,
-            items: items.map(({ item, quantity }) => ({ sku: item.sku, quantity })),
-            total: total / 100,
-          },
-        };
-        if (draw.uniform() < baselineCancellation) {
-          const paymentFailed = draw.uniform() < 0.35;
-          const delayMinutes = paymentFailed ? 1 + draw.uniform() * 3 : 3 + draw.uniform() * 37;
-          const cancelAt = at + Math.round(delayMinutes * 60) * 1000;
-          if (cancelAt < end) {
-            order.cancellation = {
-              at: cancelAt,
-              reason: paymentFailed ? 'payment_failed' : 'customer_request',
-            };
-          }
-        }
-        orders.push(order);
-      }
-    }
-  }
+  });
 
   for (const incident of governed.incidents) {
     cancelDuring(incident, orders, incidentCancellationsPerOrder, draw);

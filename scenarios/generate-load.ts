@@ -9,6 +9,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mulberry32 } from './draw';
+import { itemAt } from './lookup';
 
 export interface LoadOptions {
   readonly count: number;
@@ -49,20 +50,20 @@ export function* generateLoad(options: LoadOptions): Generator<Record<string, un
       resources: [],
     };
     if (cancel) {
-      const [order] = open.splice(Math.floor(next() * open.length), 1);
+      const order = itemAt(open.splice(Math.floor(next() * open.length), 1), 0, 'open order');
       yield {
         ...envelope,
         'detail-type': 'order_cancelled',
         detail: {
-          orderId: order!.orderId,
-          warehouseId: order!.warehouse.warehouseId,
-          region: order!.warehouse.region,
+          orderId: order.orderId,
+          warehouseId: order.warehouse.warehouseId,
+          region: order.warehouse.region,
           reason: 'customer_request',
         },
       };
       continue;
     }
-    const warehouse = sites[Math.floor(next() * sites.length)]!;
+    const warehouse = itemAt(sites, Math.floor(next() * sites.length), 'warehouse');
     const orderId = `ord-${i.toString(36)}`;
     open.push({ orderId, warehouse });
     if (open.length > 5_000) open.shift();

@@ -64,7 +64,7 @@ export const walkthrough = {
 } as const;
 
 /** Orders per minute at each warehouse before the ramp (bigger warehouses take more). */
-const baseOrdersPerMinute: Record<string, number> = {
+export const baseOrdersPerMinute: Readonly<Record<string, number>> = {
   'WH-NYC': 2.6,
   'WH-BOS': 1.6,
   'WH-CHI': 2.2,
@@ -91,7 +91,7 @@ const spikeCancellationsPerOrder = 0.38;
 /** Share of a warehouse's orders that come from its own customer region. */
 const ownRegionShare = 0.85;
 
-const catalog: readonly { sku: string; price: number }[] = [
+const catalog: readonly CatalogItem[] = [
   { sku: 'SKU-10231', price: 12.99 },
   { sku: 'SKU-10487', price: 24.5 },
   { sku: 'SKU-11002', price: 7.25 },
@@ -106,7 +106,7 @@ const catalog: readonly { sku: string; price: number }[] = [
   { sku: 'SKU-17044', price: 9.99 },
 ];
 
-export const MINUTE_MS = 60_000;
+const MINUTE_MS = 60_000;
 const ACCOUNT = '123456789012';
 const AWS_REGION = 'us-east-1';
 
@@ -128,24 +128,66 @@ export function generateWalkthrough(
   const draw = new Draw(mulberry32(seed));
   const start = Date.parse(walkthrough.start);
   const end = Date.parse(walkthrough.end);
-  const orderIds = new Set<string>();
-  const orders: PlacedOrder[] = [];
 
+  const promoted = (warehouseId: string, minute: number): boolean =>
+    warehouseId === walkthrough.promotion.warehouseId && within(minute, walkthrough.promotion);
   const orderRate = (warehouseId: string, minute: number): number => {
     const ramp = 0.85 + (0.3 * (minute - start)) / (end - start); // the morning picks up, mildly
-    const promotion =
-      warehouseId === walkthrough.promotion.warehouseId && within(minute, walkthrough.promotion)
-        ? promotionLift
-        : 1;
+    const promotion = promoted(warehouseId, minute) ? promotionLift : 1;
     return (baseOrdersPerMinute[warehouseId] ?? 1) * ramp * promotion;
   };
 
+  const orders = placeEverydayOrders(network, { start, end }, catalog, draw, (warehouseId) => ({
+    ordersPerMinute: (minute) => orderRate(warehouseId, minute),
+    ownRegionShare,
+    cancellationShare: (minute) =>
+      promoted(warehouseId, minute) ? promotionCancellation : (baselineCancellation[warehouseId] ?? 0.04),
+  }));
+
+  // The spikes: a delayed warehouse makes customers cancel orders it still holds.
+  for (const spike of [walkthrough.spike, walkthrough.recurrence]) {
+    cancelDuring(spike, orders, spikeCancellationsPerOrder, draw);
+  }
+
+  return orderEvents(orders, draw);
+}
+
+/** An article a scenario's customers order, at its unit price. */
+export interface CatalogItem {
+  readonly sku: string;
+  readonly price: number;
+}
+
+/** How a scenario's everyday orders arrive at one warehouse. */
+export interface EverydayTraffic {
+  /** Mean orders in the minute that starts at `minute` (epoch ms). */
+  readonly ordersPerMinute: (minute: number) => number;
+  /** Share of the orders from the warehouse's own customer region; the rest come from the regions it also serves. */
+  readonly ownRegionShare: number;
+  /** Share of the orders placed in the minute that starts at `minute` that customers cancel later. */
+  readonly cancellationShare: (minute: number) => number;
+}
+
+/**
+ * Everyday orders at each warehouse of `network` from `start` to `end`: a Poisson count a minute at uniformly drawn
+ * seconds, one to three catalogue lines each, and the share `trafficAt` names cancelled later — a failed payment
+ * within 1–4 minutes or a customer request within 3–40 — when that is still before `end`.
+ */
+export function placeEverydayOrders(
+  network: RetailNetwork,
+  window: { readonly start: number; readonly end: number },
+  catalog: readonly CatalogItem[],
+  draw: Draw,
+  trafficAt: (warehouseId: string) => EverydayTraffic,
+): PlacedOrder[] {
+  const { start, end } = window;
+  const orderIds = new Set<string>();
+  const orders: PlacedOrder[] = [];
   for (const warehouse of network.warehouses) {
+    const traffic = trafficAt(warehouse.warehouseId);
     const otherRegions = Object.keys(warehouse.shippingCost).filter((r) => r !== warehouse.region);
     for (let minute = start; minute < end; minute += MINUTE_MS) {
-      const promoted =
-        warehouse.warehouseId === walkthrough.promotion.warehouseId && within(minute, walkthrough.promotion);
-      const seconds = Array.from({ length: draw.poisson(orderRate(warehouse.warehouseId, minute)) }, () =>
+      const seconds = Array.from({ length: draw.poisson(traffic.ordersPerMinute(minute)) }, () =>
         draw.integer(0, 59),
       ).sort((a, b) => a - b);
       for (const second of seconds) {
@@ -154,11 +196,10 @@ export function generateWalkthrough(
         while (orderIds.has(orderId)) orderId = `ord-${draw.hex(12)}`;
         orderIds.add(orderId);
         const region =
-          otherRegions.length === 0 || draw.uniform() < ownRegionShare
+          otherRegions.length === 0 || draw.uniform() < traffic.ownRegionShare
             ? warehouse.region
             : draw.pick(otherRegions);
-        const lines = draw.integer(1, 3);
-        const items = Array.from({ length: lines }, () => ({
+        const items = Array.from({ length: draw.integer(1, 3) }, () => ({
           item: draw.pick(catalog),
           quantity: draw.uniform() < 0.7 ? 1 : draw.integer(2, 3),
         }));
@@ -176,10 +217,7 @@ export function generateWalkthrough(
             total: total / 100,
           },
         };
-        const share = promoted
-          ? promotionCancellation
-          : (baselineCancellation[warehouse.warehouseId] ?? 0.04);
-        if (draw.uniform() < share) {
+        if (draw.uniform() < traffic.cancellationShare(minute)) {
           const paymentFailed = draw.uniform() < 0.35;
           const delayMinutes = paymentFailed ? 1 + draw.uniform() * 3 : 3 + draw.uniform() * 37;
           const cancelAt = at + Math.round(delayMinutes * 60) * 1000;
@@ -194,13 +232,7 @@ export function generateWalkthrough(
       }
     }
   }
-
-  // The spikes: a delayed warehouse makes customers cancel orders it still holds.
-  for (const spike of [walkthrough.spike, walkthrough.recurrence]) {
-    cancelDuring(spike, orders, spikeCancellationsPerOrder, draw);
-  }
-
-  return orderEvents(orders, draw);
+  return orders;
 }
 
 /**

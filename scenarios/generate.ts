@@ -13,8 +13,16 @@
  * Deterministic: everything is drawn from mulberry32 under the seed, never Math.random.
  */
 import { Draw, mulberry32 } from './draw';
-import { readNetwork, toNdjson, type RetailEnvelope, type RetailNetwork } from './generate-walkthrough';
-import { cliOption, writeLabelledStream } from './stream-files';
+import {
+  baseOrdersPerMinute,
+  readNetwork,
+  toNdjson,
+  type OrderPlacedDetail,
+  type RetailEnvelope,
+  type RetailNetwork,
+} from './generate-walkthrough';
+import { itemAt, valueOf } from './lookup';
+import { presetWithSeed, runStreamCommand, writeLabelledStream } from './stream-files';
 
 /** What to generate; every number is a knob of the stream, not of the detector. */
 export interface StreamSpec {
@@ -217,15 +225,6 @@ export function dailyCycle(localHour: number): number {
 
 function retailModel(draw: Draw): { warehouses: WarehouseModel[]; network: RetailNetwork } {
   const network = readNetwork();
-  // The walk-through's rates (scenarios/generate-walkthrough.ts), as daytime averages.
-  const rates: Record<string, number> = {
-    'WH-NYC': 2.6,
-    'WH-BOS': 1.6,
-    'WH-CHI': 2.2,
-    'WH-DAL': 1.5,
-    'WH-SEA': 1.3,
-    'WH-LAX': 2.4,
-  };
   const warehouses = network.warehouses.map((w): WarehouseModel => {
     const others = Object.keys(w.shippingCost).filter((r) => r !== w.region);
     const own = others.length === 0 ? 1 : draw.uniform(0.8, 0.9);
@@ -236,7 +235,8 @@ function retailModel(draw: Draw): { warehouses: WarehouseModel[]; network: Retai
         { region: w.region, share: own },
         ...others.map((region) => ({ region, share: (1 - own) / others.length })),
       ],
-      dayRate: rates[w.warehouseId] ?? 2,
+      // The walk-through's rates, as daytime averages.
+      dayRate: baseOrdersPerMinute[w.warehouseId] ?? 2,
       baseRatio: draw.uniform(0.03, 0.06),
       utcOffsetHours: retailOffsets[w.region] ?? -6,
     };
@@ -257,7 +257,7 @@ function randomModel(
   const offsets = new Map(regions.map((r) => [r, -draw.integer(4, 9)]));
   const warehouses = Array.from({ length: shape.warehouses }, (_, i): WarehouseModel => {
     // Every region gets a warehouse before any gets a second one.
-    const home = i < regions.length ? regions[i]! : draw.pick(regions);
+    const home = i < regions.length ? itemAt(regions, i, 'region') : draw.pick(regions);
     const neighbours = regions.filter((r) => r !== home).filter(() => draw.uniform() < 0.6);
     const own = neighbours.length === 0 ? 1 : draw.uniform(0.7, 0.9);
     return {
@@ -315,16 +315,8 @@ function placeInterval(
   return undefined;
 }
 
-interface Order {
-  orderId: string;
-  customerId: string;
-  warehouseId: string;
-  region: string;
-  items: { sku: string; quantity: number }[];
-  total: number;
-  at: number;
-  cancellation?: { at: number; reason: string };
-}
+/** An order as `order_placed` states it, when it was placed, and its cancellation if it has one. */
+type Order = OrderPlacedDetail & { at: number; cancellation?: { at: number; reason: string } };
 
 const SKUS = ['SKU-10231', 'SKU-10487', 'SKU-11002', 'SKU-11873', 'SKU-12040', 'SKU-12519', 'SKU-13366'];
 
@@ -340,7 +332,14 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     spec.network === 'retail' ? retailModel(draw) : randomModel(draw, spec.network);
   const regions = [...new Set(warehouses.flatMap((w) => w.regionShares.map((s) => s.region)))].sort();
   const offsetOfRegion = (region: string) =>
-    warehouses.find((w) => w.home === region)?.utcOffsetHours ?? warehouses[0]!.utcOffsetHours;
+    warehouses.find((w) => w.home === region)?.utcOffsetHours ??
+    itemAt(warehouses, 0, 'warehouse').utcOffsetHours;
+  const warehouseById = new Map(warehouses.map((w) => [w.warehouseId, w]));
+  /** The UTC offset an incident's or promotion's local hours are placed in. */
+  const offsetOfScope = (scope: TruthIncident['scope']) =>
+    scope.type === 'warehouse'
+      ? valueOf(warehouseById, scope.id, 'warehouse').utcOffsetHours
+      : offsetOfRegion(scope.id);
   const weekly = Array.from({ length: 7 }, (_, day) =>
     day === 0 || day === 6 ? draw.uniform(1.05, 1.3) : draw.uniform(0.9, 1.05),
   );
@@ -366,10 +365,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     })),
   ];
   for (const scope of incidentScopes) {
-    const offset =
-      scope.type === 'warehouse'
-        ? warehouses.find((w) => w.warehouseId === scope.id)!.utcOffsetHours
-        : offsetOfRegion(scope.id);
+    const offset = offsetOfScope(scope);
     const duration = draw.integer(4, 16) * 10 * MINUTE_MS;
     const interval = placeInterval(draw, spec, startMs, offset, duration, taken, 3 * HOUR_MS);
     if (!interval) continue;
@@ -409,10 +405,7 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     const scope = byRegion
       ? { type: 'region' as const, id: draw.pick(regions) }
       : { type: 'warehouse' as const, id: draw.pick(warehouses).warehouseId };
-    const offset =
-      scope.type === 'warehouse'
-        ? warehouses.find((w) => w.warehouseId === scope.id)!.utcOffsetHours
-        : offsetOfRegion(scope.id);
+    const offset = offsetOfScope(scope);
     const interval = placeInterval(
       draw,
       { ...spec, warmupHours: 2 },
@@ -466,7 +459,6 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
 
   const orderIds = new Set<string>();
   const orders: Order[] = [];
-  const byWarehouse = new Map<string, Order[]>(warehouses.map((w) => [w.warehouseId, []]));
   const promotionAt = (w: WarehouseModel, region: string, at: number) =>
     promotions.find(
       (p) =>
@@ -485,8 +477,8 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
         w.dayRate *
         spec.traffic *
         dailyCycle(localHour) *
-        weekly[dayOfWeek]! *
-        rateNoise.get(w.warehouseId)![slot]!;
+        itemAt(weekly, dayOfWeek, 'weekday factor') *
+        itemAt(valueOf(rateNoise, w.warehouseId, 'rate noise'), slot, 'rate noise slot');
       for (const { region, share } of w.regionShares) {
         const promotion = promotionAt(w, region, minute);
         const count = draw.poisson(baseRate * share * (promotion?.lift ?? 1));
@@ -512,7 +504,11 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
           const ratio =
             w.baseRatio *
             driftOf(w.warehouseId, at) *
-            ratioNoise.get(w.warehouseId)![Math.floor(slot / 4)]! *
+            itemAt(
+              valueOf(ratioNoise, w.warehouseId, 'ratio noise'),
+              Math.floor(slot / 4),
+              'ratio noise slot',
+            ) *
             (promotion?.cancelFactor ?? 1);
           if (draw.uniform() < ratio) {
             const paymentFailed = draw.uniform() < 0.35;
@@ -523,7 +519,6 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
             };
           }
           orders.push(order);
-          byWarehouse.get(w.warehouseId)!.push(order);
         }
       }
     }
@@ -539,14 +534,15 @@ export function generateStream(spec: StreamSpec): GeneratedStream {
     const candidates = orders.filter(inScope);
     let cursor = 0;
     for (let minute = span.start; minute < span.end; minute += MINUTE_MS) {
-      while (cursor < candidates.length && candidates[cursor]!.at < minute - 90 * MINUTE_MS) cursor++;
+      while ((candidates[cursor]?.at ?? Infinity) < minute - 90 * MINUTE_MS) cursor++;
       const placedThisMinute = candidates.filter((o) => o.at >= minute && o.at < minute + MINUTE_MS).length;
       const count = draw.poisson(incident.extraCancellationsPerOrder * Math.max(placedThisMinute, 0.5));
       for (let n = 0; n < count; n++) {
         const at = minute + draw.integer(0, 59) * 1000;
         const open: Order[] = [];
-        for (let i = cursor; i < candidates.length && candidates[i]!.at <= at - MINUTE_MS; i++) {
-          const o = candidates[i]!;
+        for (let i = cursor; i < candidates.length; i++) {
+          const o = itemAt(candidates, i, 'order in scope');
+          if (o.at > at - MINUTE_MS) break;
           if ((o.cancellation?.at ?? Infinity) > at) open.push(o);
         }
         if (open.length > 0) draw.pick(open).cancellation = { at, reason: 'warehouse_delay' };
@@ -659,10 +655,7 @@ function envelope(
 
 /** The spec of preset `name` with `seed`. */
 export function presetSpec(name: string, seed: number): StreamSpec {
-  const preset = presets[name];
-  if (!preset)
-    throw new RangeError(`unknown preset ${JSON.stringify(name)}: one of ${Object.keys(presets).join(', ')}`);
-  return { ...preset, name, seed };
+  return presetWithSeed(presets, name, seed);
 }
 
 /** Writes `<name>-<seed>.ndjson` (events, arrival order) and `<name>-<seed>.truth.json` into `directory`. */
@@ -672,37 +665,39 @@ export function writeStream(stream: GeneratedStream, directory: string): { event
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const option = cliOption(args);
-  if (args.includes('--list')) {
-    for (const [name, preset] of Object.entries(presets)) console.log(`${name}: ${JSON.stringify(preset)}`);
-  } else {
-    const specFields = [...Object.keys(presets.week!), 'incidentStrength'];
-    // --set key=value (repeatable) overrides one field of the preset; values are JSON (`--set traffic=10`,
-    // `--set 'network={"warehouses":20,"regions":6}'`) or else strings.
-    const overrides = Object.fromEntries(
-      args.flatMap((arg, i) => {
-        if (args[i - 1] !== '--set') return [];
-        const at = arg.indexOf('=');
-        if (at <= 0) throw new RangeError(`--set ${arg}: expected key=value`);
-        const key = arg.slice(0, at);
-        if (!specFields.includes(key)) throw new RangeError(`--set ${arg}: one of ${specFields.join(', ')}`);
-        const raw = arg.slice(at + 1);
-        try {
-          return [[key, JSON.parse(raw) as unknown]];
-        } catch {
-          return [[key, raw]];
-        }
-      }),
-    ) as Partial<StreamSpec>;
-    const stream = generateStream({
-      ...presetSpec(option('preset', 'week'), Number(option('seed', '1'))),
-      ...overrides,
-    });
-    const paths = writeStream(stream, option('out', 'scenarios/generated'));
-    const { counts, incidents } = stream.truth;
-    console.log(
-      `wrote ${stream.events.length} events (${counts.placed} placed, ${counts.cancelled} cancelled, ${counts.late} late, ` +
-        `${counts.dropped} dropped in gaps) to ${paths.events}; ${incidents.length} incidents in ${paths.truth}`,
-    );
-  }
+  // Any field of a spec but its name and seed (the fields every preset sets, and the optional strength).
+  const specFields = [
+    ...new Set([...Object.values(presets).flatMap((preset) => Object.keys(preset)), 'incidentStrength']),
+  ];
+  // --set key=value (repeatable) overrides one field of the preset; values are JSON (`--set traffic=10`,
+  // `--set 'network={"warehouses":20,"regions":6}'`) or else strings.
+  const overrides = Object.fromEntries(
+    args.flatMap((arg, i) => {
+      if (args[i - 1] !== '--set') return [];
+      const at = arg.indexOf('=');
+      if (at <= 0) throw new RangeError(`--set ${arg}: expected key=value`);
+      const key = arg.slice(0, at);
+      if (!specFields.includes(key)) throw new RangeError(`--set ${arg}: one of ${specFields.join(', ')}`);
+      const raw = arg.slice(at + 1);
+      try {
+        return [[key, JSON.parse(raw) as unknown]];
+      } catch {
+        return [[key, raw]];
+      }
+    }),
+  ) as Partial<StreamSpec>;
+  runStreamCommand(args, {
+    presets,
+    defaultPreset: 'week',
+    defaultSeed: 1,
+    generate: (name, seed) => generateStream({ ...presetSpec(name, seed), ...overrides }),
+    write: writeStream,
+    summary: (stream, paths) => {
+      const { counts, incidents } = stream.truth;
+      return (
+        `wrote ${stream.events.length} events (${counts.placed} placed, ${counts.cancelled} cancelled, ${counts.late} late, ` +
+        `${counts.dropped} dropped in gaps) to ${paths.events}; ${incidents.length} incidents in ${paths.truth}`
+      );
+    },
+  });
 }

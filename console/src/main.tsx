@@ -60,7 +60,8 @@ async function signedIn(
 
 /** `config.json` beside the console says where the API is (written by the stack on AWS, the server locally). */
 async function start(): Promise<void> {
-  const root = document.getElementById('app')!;
+  const root = document.getElementById('app');
+  if (root === null) throw new Error('index.html has no #app element to render the console into');
   const response = await fetch('/config.json', { cache: 'no-store' });
   if (!response.ok) {
     root.textContent = `Could not read config.json (${response.status}): the console does not know its API.`;

@@ -39,15 +39,16 @@ export function layoutWaterfall(waterfall: TraceWaterfall, maxRows = MAX_ROWS): 
   const stack: { node: TraceNode; depth: number }[] = [...waterfall.roots]
     .reverse()
     .map((node) => ({ node, depth: 0 }));
-  while (stack.length > 0 && rows.length < maxRows) {
-    const { node, depth } = stack.pop()!;
+  while (rows.length < maxRows) {
+    const next = stack.pop();
+    if (next === undefined) break;
+    const { node, depth } = next;
     const start = pct(node.offsetMs);
     const end = node.durationMs === undefined ? total : node.offsetMs + node.durationMs;
     const widthPct = Math.max(pct(end) - start, MIN_BAR_PCT);
     // A bar at the very end is drawn just inside the axis.
     rows.push({ node, depth, leftPct: Math.min(start, 100 - widthPct), widthPct });
-    for (let i = node.children.length - 1; i >= 0; i--)
-      stack.push({ node: node.children[i]!, depth: depth + 1 });
+    for (const child of node.children.toReversed()) stack.push({ node: child, depth: depth + 1 });
   }
   return {
     rows,

@@ -2,6 +2,7 @@ import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedroc
 import { z } from 'zod';
 import { embeddingText, type Embedder, type EmbeddingInput } from '../domain/memory/embedder';
 import { DimensionMismatch } from '../domain/memory/errors';
+import { mapLimited } from './concurrency';
 
 export const TITAN_EMBED_TEXT_V2 = 'amazon.titan-embed-text-v2:0';
 
@@ -47,18 +48,8 @@ export class BedrockEmbedder implements Embedder {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
-  async embed(inputs: readonly EmbeddingInput[]): Promise<number[][]> {
-    const vectors = new Array<number[]>(inputs.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < inputs.length) {
-        const index = next;
-        next += 1;
-        vectors[index] = await this.embedOne(embeddingText(inputs[index]!));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, inputs.length) }, worker));
-    return vectors;
+  embed(inputs: readonly EmbeddingInput[]): Promise<number[][]> {
+    return mapLimited(inputs, this.concurrency, (input) => this.embedOne(embeddingText(input)));
   }
 
   private async embedOne(text: string): Promise<number[]> {

@@ -46,11 +46,11 @@ export class CloudWatchOperatorDecisions {
         });
       }
     }
-    return [...sums.decisions.keys()]
-      .sort((a, b) => a - b)
-      .map((at) => ({
+    return [...sums.decisions]
+      .sort(([a], [b]) => a - b)
+      .map(([at, decisions]) => ({
         start: new Date(at).toISOString(),
-        decisions: sums.decisions.get(at)!,
+        decisions,
         overrides: sums.overrides.get(at) ?? 0,
       }));
   }

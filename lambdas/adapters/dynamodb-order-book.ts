@@ -26,12 +26,11 @@ import { sessionTagValue } from '../domain/governance/task-session';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll } from './dynamodb-paging';
+import { MAX_TRANSACTION_ITEMS, transactUpdates } from './dynamodb-transactions';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
 const BY_WAREHOUSE = 'byWarehouse';
-/** TransactWriteItems takes at most 100 actions, none two on one item. */
-const MAX_TRANSACTION_ITEMS = 100;
 /** Bytes of assignments and unassigned orders per journal part: well inside DynamoDB's 400 KB item. */
 const MAX_PART_BYTES = 300_000;
 /** A hold on a warehouse's capacity lapses after this many days, if nothing gave it back before. */
@@ -158,23 +157,13 @@ export class DynamoOrderBook implements OrderBook {
    */
   async apply(facts: readonly OrderFactRecord[]): Promise<void> {
     const updates = [...factsByOrder(facts)].map(([orderId, group]) => this.updateOf(orderId, group));
-    const chunks: (typeof updates)[] = [];
-    for (let i = 0; i < updates.length; i += MAX_TRANSACTION_ITEMS) {
-      chunks.push(updates.slice(i, i + MAX_TRANSACTION_ITEMS));
-    }
-    await mapLimited(chunks, 4, async (chunk) => {
-      if (chunk.length > 1) {
-        try {
-          await this.doc.send(
-            new TransactWriteCommand({ TransactItems: chunk.map((Update) => ({ Update })) }),
-          );
-          return;
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
-        }
-      }
-      await mapLimited(chunk, 16, (update) => this.doc.send(new UpdateCommand(update)));
-    });
+    await transactUpdates(
+      this.doc,
+      updates,
+      (update) => update,
+      (chunk) =>
+        mapLimited(chunk, 16, (update) => this.doc.send(new UpdateCommand(update))).then(() => undefined),
+    );
   }
 
   /**
@@ -183,8 +172,9 @@ export class DynamoOrderBook implements OrderBook {
    * cancelled, and a placement never reopens a cancelled order.
    */
   private updateOf(orderId: string, group: readonly OrderFactRecord[]) {
-    const first = group[0]!;
-    const last = group[group.length - 1]!;
+    const [first] = group;
+    const last = group.at(-1);
+    if (first === undefined || last === undefined) throw new Error(`order ${orderId}: no facts to apply`);
     const placed = group.filter((f) => f.kind === 'placed').at(-1);
     const cancelled = group.filter((f) => f.kind === 'cancelled').at(-1);
     const sets = ['warehouseId = if_not_exists(warehouseId, :w)', 'expiresAt = :e'];
@@ -395,10 +385,10 @@ export class DynamoOrderBook implements OrderBook {
     };
     const chunks = chunked(ledgerUpdates, MAX_TRANSACTION_ITEMS - 1);
     if (chunks.length === 0) chunks.push([]);
-    for (let i = 0; i < chunks.length; i++) {
+    for (const [i, chunk] of chunks.entries()) {
       const last = i === chunks.length - 1;
       const head = last ? flip : this.journalIs(key, 'planning');
-      const outcome = await this.transact([head, ...chunks[i]!.map((Update) => ({ Update }))]);
+      const outcome = await this.transact([head, ...chunk.map((Update) => ({ Update }))]);
       if (outcome === 'done') continue;
       await this.release(key, reservations);
       if (outcome.includes(0)) return (await this.stateOf(key)) === 'reverted' ? 'reverted' : 'contended';
@@ -452,7 +442,11 @@ export class DynamoOrderBook implements OrderBook {
         }
         if (outcome.includes(0)) reverted = true;
         const failed = new Set(outcome.map((index) => index - 1));
-        for (const index of failed) if (index >= 0) refused.push(pending[index]!);
+        for (const index of failed) {
+          // Index -1 is the journal's check, which names no assignment.
+          const assignment = pending[index];
+          if (assignment !== undefined) refused.push(assignment);
+        }
         pending = pending.filter((_, index) => !failed.has(index));
       }
       if (reverted) break;

@@ -1,21 +1,17 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OpenIncident } from '../domain/monitoring/incidents';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll } from './dynamodb-paging';
+import { transactUpdates } from './dynamodb-transactions';
 import type { Cell, WindowStore } from '../domain/monitoring/window-store';
 import type { WindowOrders } from '../domain/operator/recovery';
 import type { WindowIncrement } from '../domain/monitoring/window-increments';
@@ -32,8 +28,6 @@ const DAY_S = 86_400;
 const MAX_CONDITION_IDS = 100;
 /** History ranges of up to this many windows are read by key (BatchGetItem), longer ones queried. */
 const MAX_POINT_READ_WINDOWS = 24;
-/** TransactWriteItems takes at most 100 actions, none two on one item. */
-const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * Window counters and incident state in one DynamoDB table (pk, sk):
@@ -107,30 +101,23 @@ export class DynamoWindowStore implements WindowStore, WindowOrders {
     // The common case: none of the ids counted yet, each increment one conditional update, up to 100 of them in
     // one TransactWriteItems request. A cancelled transaction (an id already counted: a redelivery; or a
     // concurrent writer) writes nothing, and its increments take the one-by-one path, which counts exactly.
-    const fits = (i: WindowIncrement) =>
-      i.placedOrderIds.length + i.cancelledOrderIds.length <= MAX_CONDITION_IDS;
-    const conditional = nonEmpty.filter(fits);
-    const oneByOne = nonEmpty.filter((i) => !fits(i));
-    const chunks: WindowIncrement[][] = [];
-    for (let i = 0; i < conditional.length; i += MAX_TRANSACTION_ITEMS) {
-      chunks.push(conditional.slice(i, i + MAX_TRANSACTION_ITEMS));
-    }
-    await mapLimited(chunks, 4, async (chunk) => {
-      if (chunk.length === 1) {
-        oneByOne.push(chunk[0]!);
-        return;
-      }
-      try {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: chunk.map((i) => ({ Update: this.newIdsUpdate(keyOf(i), i, expiresAtOf(i))! })),
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        oneByOne.push(...chunk);
-      }
+    // An increment with too many ids for one condition expression has no such update: one by one.
+    const oneByOne: WindowIncrement[] = [];
+    const conditional = nonEmpty.flatMap((increment) => {
+      const update = this.newIdsUpdate(keyOf(increment), increment, expiresAtOf(increment));
+      if (update !== undefined) return [{ increment, update }];
+      oneByOne.push(increment);
+      return [];
     });
+    await transactUpdates(
+      this.doc,
+      conditional,
+      ({ update }) => update,
+      (chunk) => {
+        for (const { increment } of chunk) oneByOne.push(increment);
+        return Promise.resolve();
+      },
+    );
     await mapLimited(oneByOne, 16, async (increment) => {
       const key = keyOf(increment);
       const expiresAt = expiresAtOf(increment);

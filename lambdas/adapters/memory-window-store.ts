@@ -5,22 +5,24 @@ import { regionScope, warehouseScope, type WindowCount } from '../domain/monitor
 
 interface WindowSets {
   windowStart: string;
+  /** `windowStart` in ms since epoch, the sort key. */
+  startMs: number;
   placed: Set<string>;
   cancelled: Set<string>;
 }
 
 /** One scope's windows, sorted by start, so a range is a binary search and a scan. */
 class ScopeWindows {
-  readonly starts: number[] = [];
   readonly windows: WindowSets[] = [];
 
   /** Index of the first window starting at or after `ms`. */
   lowerBound(ms: number): number {
     let low = 0;
-    let high = this.starts.length;
+    let high = this.windows.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.starts[middle]! < ms) low = middle + 1;
+      const window = this.windows[middle];
+      if (window !== undefined && window.startMs < ms) low = middle + 1;
       else high = middle;
     }
     return low;
@@ -29,12 +31,12 @@ class ScopeWindows {
   windowAt(windowStart: string): WindowSets {
     const ms = Date.parse(windowStart);
     // Facts mostly arrive in event-time order: append without searching.
-    const last = this.starts.length - 1;
-    if (last >= 0 && this.starts[last] === ms) return this.windows[last]!;
-    const at = last < 0 || this.starts[last]! < ms ? this.starts.length : this.lowerBound(ms);
-    if (this.starts[at] === ms) return this.windows[at]!;
-    const window = { windowStart, placed: new Set<string>(), cancelled: new Set<string>() };
-    this.starts.splice(at, 0, ms);
+    const latest = this.windows.at(-1);
+    if (latest?.startMs === ms) return latest;
+    const at = latest === undefined || latest.startMs < ms ? this.windows.length : this.lowerBound(ms);
+    const found = this.windows[at];
+    if (found?.startMs === ms) return found;
+    const window = { windowStart, startMs: ms, placed: new Set<string>(), cancelled: new Set<string>() };
     this.windows.splice(at, 0, window);
     return window;
   }
@@ -73,9 +75,9 @@ export class MemoryWindowStore implements WindowStore {
     const counts: WindowCount[] = [];
     if (windows) {
       const to = Date.parse(toWindowStart);
-      for (let i = windows.lowerBound(Date.parse(fromWindowStart)); i < windows.starts.length; i++) {
-        if (windows.starts[i]! > to) break;
-        const window = windows.windows[i]!;
+      for (let i = windows.lowerBound(Date.parse(fromWindowStart)); ; i++) {
+        const window = windows.windows[i];
+        if (window === undefined || window.startMs > to) break;
         counts.push({
           scope,
           windowStart: window.windowStart,

@@ -113,11 +113,12 @@ function approvalRequestOf(parameters: string | undefined, executionArn: string)
   }
   const parsed = approvalRequestedV1.safeParse(detail);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    // zod reports at least one issue; the fallbacks only keep the message whole.
+    const issue = parsed.error.issues[0];
     throw new ApprovalRequestUnreadable(
       executionArn,
-      ['detail', ...issue.path.map(String)].join('.'),
-      issue.message,
+      ['detail', ...(issue?.path ?? []).map(String)].join('.'),
+      issue?.message ?? 'invalid',
     );
   }
   return parsed.data;
@@ -147,7 +148,7 @@ export async function pendingApprovals(
         found.push({
           stateMachineArn,
           executionArn,
-          executionName: name ?? executionArn.split(':').pop()!,
+          executionName: name ?? executionArn.slice(executionArn.lastIndexOf(':') + 1),
           taskToken: awaited.request.taskToken,
           ...(awaited.scheduledAt === undefined ? {} : { scheduledAt: awaited.scheduledAt }),
           request: awaited.request,
@@ -259,7 +260,8 @@ async function pendingFor(
 ): Promise<PendingApproval> {
   const pending = await pendingApprovals(client, search);
   const matches = pending.filter((p) => p.request.correlationId === correlationId);
-  if (matches.length === 0) throw new NoPendingApproval(correlationId, pending);
+  const [match] = matches;
+  if (match === undefined) throw new NoPendingApproval(correlationId, pending);
   if (matches.length > 1) throw new SeveralPendingApprovals(correlationId, matches);
-  return matches[0]!;
+  return match;
 }

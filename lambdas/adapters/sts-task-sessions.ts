@@ -86,7 +86,10 @@ export class StsTaskSessions<T> {
     }
     const entry: Entry<T> = { session: this.assume(tags) };
     this.sessions.set(key, entry);
-    while (this.sessions.size > this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    for (const oldest of this.sessions.keys()) {
+      if (this.sessions.size <= this.maxSessions) break;
+      this.sessions.delete(oldest);
+    }
     try {
       return (await entry.session).value;
     } catch (error) {

@@ -1,11 +1,8 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoOrderBook } from '../adapters/dynamodb-order-book';
-import { StsTaskSessions } from '../adapters/sts-task-sessions';
 import type {
   RebalanceRegion,
   RerouteOrders,
@@ -15,52 +12,38 @@ import type {
 import { sources, type DetailType } from '../domain/contracts/registry';
 import { FulfillmentError, FulfillmentInputError } from '../domain/fulfillment/errors';
 import { rebalanceRegion, rerouteOrders, revertReroute } from '../domain/fulfillment/reroute';
-import {
-  TaskSessionTagInvalid,
-  taskSessionTags,
-  type TagSource,
-  type TaskSessionTags,
-} from '../domain/governance/task-session';
-import { commandFields, commandIdempotency, commandVariables, runCommand } from './shared/command';
+import type { TagSource, TaskOfCommand } from '../domain/governance/task-session';
+import { commandFields } from './shared/command';
 import { parseConfig, requiredText } from './shared/config';
 import { networkStore, networkVariables } from './shared/network';
 import { createObservability, instrument } from './shared/observability';
-import { streamPublishing } from './shared/rejections';
+import { taskAgentVariables, taskCommandAgent } from './shared/task-agent';
 
 const observability = createObservability();
-const { logger, tracer, metrics } = observability;
+const { metrics } = observability;
 const AGENT = 'fulfillment-agent';
 const config = parseConfig(
-  z.object({
-    ORDERS_TABLE_NAME: requiredText,
-    TASK_ROLE_ARN: requiredText,
-    ...networkVariables,
-    ...commandVariables,
-  }),
+  z.object({ ORDERS_TABLE_NAME: requiredText, ...networkVariables, ...taskAgentVariables }),
   process.env,
 );
 // The function's own role reads the network and keeps the idempotency records; the order book (orders, journals,
 // capacity ledgers) is written with the task's session, which may touch only its own reroute's journal.
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-const network = networkStore(dynamodb, config);
 const ordersTable = config.ORDERS_TABLE_NAME;
-const sessions = new StsTaskSessions({
-  roleArn: config.TASK_ROLE_ARN,
-  sts: tracer.captureAWSv3Client(new STSClient({})),
-  open: (credentials) =>
-    new DynamoOrderBook(ordersTable, tracer.captureAWSv3Client(new DynamoDBClient({ credentials }))),
-});
-const { publisher, rejector } = streamPublishing(config, sources.fulfillment, observability);
-
-// A command's effect happens once per idempotency key, however often EventBridge or Lambda redeliver it.
-const idempotency = commandIdempotency(dynamodb, config.IDEMPOTENCY_TABLE_NAME);
+const agent = taskCommandAgent(
+  { name: AGENT, source: sources.fulfillment },
+  config,
+  observability,
+  (client) => new DynamoOrderBook(ordersTable, client),
+);
+const { idempotency } = agent;
+const network = networkStore(agent.dynamodb, config);
 type Command = RerouteOrders | RebalanceRegion | RevertReroute | RevertRebalance;
 
 /**
- * The session tags of a command's task: the incident and task, the warehouse or region it acts on, and the
+ * A command's task as its session is tagged: the incident and task, the warehouse or region it acts on, and the
  * reroute journal it writes (its own idempotency key) or reverts.
  */
-function tagsOf(command: Command): TaskSessionTags {
+function taskOf(command: Command): TaskOfCommand {
   const { parameters } = command;
   const entity: { warehouse?: TagSource; region?: TagSource } =
     'fromWarehouseId' in parameters
@@ -70,12 +53,7 @@ function tagsOf(command: Command): TaskSessionTags {
     'rerouteIdempotencyKey' in parameters
       ? { value: parameters.rerouteIdempotencyKey, field: 'parameters.rerouteIdempotencyKey' }
       : { value: command.idempotencyKey, field: 'idempotencyKey' };
-  return taskSessionTags(AGENT, {
-    correlationId: command.correlationId,
-    taskId: command.taskId,
-    ...entity,
-    journal,
-  });
+  return { correlationId: command.correlationId, taskId: command.taskId, ...entity, journal };
 }
 
 // The session is opened inside the idempotent function: a redelivery answered from its record assumes no role.
@@ -83,7 +61,7 @@ const reroute = makeIdempotent(
   async (command: RerouteOrders) =>
     rerouteOrders(
       { ...command.parameters, idempotencyKey: command.idempotencyKey },
-      await sessions.for(tagsOf(command)),
+      await agent.sessionFor(taskOf(command)),
       network,
     ),
   idempotency,
@@ -92,14 +70,14 @@ const rebalance = makeIdempotent(
   async (command: RebalanceRegion) =>
     rebalanceRegion(
       { ...command.parameters, idempotencyKey: command.idempotencyKey },
-      await sessions.for(tagsOf(command)),
+      await agent.sessionFor(taskOf(command)),
       network,
     ),
   idempotency,
 );
 const revert = makeIdempotent(
   async (command: RevertReroute | RevertRebalance) =>
-    revertReroute(command.parameters, await sessions.for(tagsOf(command))),
+    revertReroute(command.parameters, await agent.sessionFor(taskOf(command))),
   idempotency,
 );
 const commands = ['reroute_orders', 'rebalance_region', 'revert_reroute', 'revert_rebalance'] as const;
@@ -153,19 +131,11 @@ async function perform(
  * fails at once with the reason rather than timing out. Unexpected errors propagate: Lambda retries them.
  */
 export async function run(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> {
-  if (context) idempotency.config.registerLambdaContext(context);
-  await runCommand(event, {
-    agent: AGENT,
-    source: sources.fulfillment,
+  await agent.run(event, context, {
     commands,
-    rejector,
-    publisher,
-    logger,
-    metrics,
     perform: (command) => perform(command.detailType, command.detail),
     failure: (error) =>
-      // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
-      error instanceof FulfillmentInputError || error instanceof TaskSessionTagInvalid
+      error instanceof FulfillmentInputError
         ? { error, field: error.field }
         : error instanceof FulfillmentError
           ? { error }

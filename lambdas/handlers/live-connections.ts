@@ -45,8 +45,9 @@ class ConnectionEventInvalid extends Error {
 export async function run(event: unknown): Promise<{ statusCode: number }> {
   const parsed = connectionEvent.safeParse(event);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConnectionEventInvalid(`${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`);
+    const [issue] = parsed.error.issues;
+    const field = issue?.path.map(String).join('.') || '(event)';
+    throw new ConnectionEventInvalid(`${field}: ${issue?.message ?? 'not a connection event'}`);
   }
   const { routeKey, connectionId, connectedAt, identity } = parsed.data.requestContext;
   if (routeKey === '$connect') {

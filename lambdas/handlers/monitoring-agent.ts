@@ -82,10 +82,9 @@ export async function run(event: SQSEvent, context?: Context): Promise<SQSBatchR
     logger,
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     process: async (events) => {
-      const detectedAt = events.reduce(
-        (latest, e) => (Date.parse(e.time) > Date.parse(latest) ? e.time : latest),
-        events[0]!.time,
-      );
+      const detectedAt = events
+        .map((e) => e.time)
+        .reduce((latest, time) => (Date.parse(time) > Date.parse(latest) ? time : latest));
       // Warehouses and customer regions: a region-wide problem is one region incident, a warehouse's is its own.
       // Each spike is published as its incident opens, before the incident is saved.
       await observeOrders(

@@ -1,13 +1,10 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoIntakeStore } from '../adapters/dynamodb-intake-store';
 import { DynamoNotificationLog } from '../adapters/dynamodb-notification-log';
 import { DynamoTicketStore } from '../adapters/dynamodb-ticket-store';
-import { StsTaskSessions } from '../adapters/sts-task-sessions';
 import type {
   CloseIncidentTicket,
   NotifyCustomers,
@@ -16,55 +13,43 @@ import type {
   ResumeWarehouseIntake,
 } from '../domain/contracts/operations';
 import { sources, type DetailType } from '../domain/contracts/registry';
-import {
-  TaskSessionTagInvalid,
-  taskSessionTags,
-  type TagSource,
-  type TaskSessionTags,
-} from '../domain/governance/task-session';
+import type { TagSource } from '../domain/governance/task-session';
 import { OperationsError } from '../domain/operations/errors';
 import { pauseIntake, resumeIntake } from '../domain/operations/intake';
 import { notifyCustomers } from '../domain/operations/notifications';
 import { closeTicket, openTicket } from '../domain/operations/tickets';
-import { commandFields, commandIdempotency, commandVariables, runCommand } from './shared/command';
+import { commandFields } from './shared/command';
 import { parseConfig, requiredText } from './shared/config';
 import { createObservability, instrument } from './shared/observability';
-import { streamPublishing } from './shared/rejections';
+import { taskAgentVariables, taskCommandAgent } from './shared/task-agent';
 
 const observability = createObservability();
-const { logger, tracer, metrics } = observability;
+const { metrics } = observability;
 const AGENT = 'operations-agent';
 const config = parseConfig(
   z.object({
     NETWORK_TABLE_NAME: requiredText,
     OPERATIONS_TABLE_NAME: requiredText,
-    TASK_ROLE_ARN: requiredText,
-    ...commandVariables,
+    ...taskAgentVariables,
   }),
   process.env,
 );
 // The function's own role: the idempotency records, events and its dead-letter queue. Effects on intake items,
 // tickets and notifications run with the task's session (below), which may touch only the task's entities.
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
 const networkTable = config.NETWORK_TABLE_NAME;
 const operationsTable = config.OPERATIONS_TABLE_NAME;
-const sessions = new StsTaskSessions({
-  roleArn: config.TASK_ROLE_ARN,
-  sts: tracer.captureAWSv3Client(new STSClient({})),
-  open: (credentials) => {
-    const client = tracer.captureAWSv3Client(new DynamoDBClient({ credentials }));
-    return {
-      intake: new DynamoIntakeStore(networkTable, client),
-      tickets: new DynamoTicketStore(operationsTable, client),
-      notifications: new DynamoNotificationLog(operationsTable, client),
-    };
-  },
-});
-const { publisher, rejector } = streamPublishing(config, sources.operations, observability);
-
-// Each command's effect happens once per idempotency key (`<task prefix>#<correlation id>`), however often
-// EventBridge, Lambda or the saga's retries deliver it.
-const idempotency = commandIdempotency(dynamodb, config.IDEMPOTENCY_TABLE_NAME);
+// Idempotency keys are `<task prefix>#<correlation id>`.
+const agent = taskCommandAgent(
+  { name: AGENT, source: sources.operations },
+  config,
+  observability,
+  (client) => ({
+    intake: new DynamoIntakeStore(networkTable, client),
+    tickets: new DynamoTicketStore(operationsTable, client),
+    notifications: new DynamoNotificationLog(operationsTable, client),
+  }),
+);
+const { idempotency } = agent;
 
 /** A command with the business time it was issued at (the envelope's `time`). */
 interface Issued<C> {
@@ -73,17 +58,11 @@ interface Issued<C> {
   readonly at: string;
 }
 
-/** The session tags of a command's task: the incident and task, and the entity it acts on. */
-function tagsOf(
+/** The stores of a command's task session, tagged with the incident and task, and the entity it acts on. */
+const sessionOf = (
   command: { correlationId: string; taskId: string },
   entities: { warehouse?: TagSource; region?: TagSource } = {},
-): TaskSessionTags {
-  return taskSessionTags(AGENT, {
-    correlationId: command.correlationId,
-    taskId: command.taskId,
-    ...entities,
-  });
-}
+) => agent.sessionFor({ correlationId: command.correlationId, taskId: command.taskId, ...entities });
 
 /** A ticket's or notification's scope as a tag: the warehouse or the region it concerns. */
 const scopeOf = (parameters: { scopeType: 'warehouse' | 'region'; scopeId: string }) => ({
@@ -94,7 +73,7 @@ const scopeOf = (parameters: { scopeType: 'warehouse' | 'region'; scopeId: strin
 // assumes no role at all.
 const pause = makeIdempotent(async ({ command, at }: Issued<PauseWarehouseIntake>) => {
   const warehouse = { value: command.parameters.warehouseId, field: 'parameters.warehouseId' };
-  const { intake } = await sessions.for(tagsOf(command, { warehouse }));
+  const { intake } = await sessionOf(command, { warehouse });
   return pauseIntake(
     { warehouseId: command.parameters.warehouseId, idempotencyKey: command.idempotencyKey, at },
     intake,
@@ -102,11 +81,11 @@ const pause = makeIdempotent(async ({ command, at }: Issued<PauseWarehouseIntake
 }, idempotency);
 const resume = makeIdempotent(async ({ command, at }: Issued<ResumeWarehouseIntake>) => {
   const warehouse = { value: command.parameters.warehouseId, field: 'parameters.warehouseId' };
-  const { intake } = await sessions.for(tagsOf(command, { warehouse }));
+  const { intake } = await sessionOf(command, { warehouse });
   return resumeIntake({ ...command.parameters, at }, intake);
 }, idempotency);
 const open = makeIdempotent(async ({ command, at }: Issued<OpenIncidentTicket>) => {
-  const { tickets } = await sessions.for(tagsOf(command, scopeOf(command.parameters)));
+  const { tickets } = await sessionOf(command, scopeOf(command.parameters));
   await openTicket(
     { ticketId: command.idempotencyKey, correlationId: command.correlationId, ...command.parameters },
     at,
@@ -115,7 +94,7 @@ const open = makeIdempotent(async ({ command, at }: Issued<OpenIncidentTicket>) 
   return { ticketId: command.idempotencyKey };
 }, idempotency);
 const close = makeIdempotent(async ({ command, at }: Issued<CloseIncidentTicket>) => {
-  const { tickets } = await sessions.for(tagsOf(command));
+  const { tickets } = await sessionOf(command);
   return closeTicket(
     { ticketId: command.parameters.ticketId, correlationId: command.correlationId },
     at,
@@ -123,7 +102,7 @@ const close = makeIdempotent(async ({ command, at }: Issued<CloseIncidentTicket>
   );
 }, idempotency);
 const notify = makeIdempotent(async ({ command, at }: Issued<NotifyCustomers>) => {
-  const { notifications } = await sessions.for(tagsOf(command, scopeOf(command.parameters)));
+  const { notifications } = await sessionOf(command, scopeOf(command.parameters));
   return notifyCustomers(
     {
       notificationId: command.idempotencyKey,
@@ -200,23 +179,10 @@ async function perform(
  * ran), so the saga's waiting task fails at once. Unexpected errors propagate: Lambda retries them.
  */
 export async function run(event: EventBridgeEvent<string, unknown>, context?: Context): Promise<void> {
-  if (context) idempotency.config.registerLambdaContext(context);
-  await runCommand(event, {
-    agent: AGENT,
-    source: sources.operations,
+  await agent.run(event, context, {
     commands,
-    rejector,
-    publisher,
-    logger,
-    metrics,
     perform: (command) => perform(command.detailType, command.detail, command.time),
-    failure: (error) =>
-      // A value the task's session cannot be tagged with fails the task (its field named), as a refused one does.
-      error instanceof TaskSessionTagInvalid
-        ? { error, field: error.field }
-        : error instanceof OperationsError
-          ? { error }
-          : undefined,
+    failure: (error) => (error instanceof OperationsError ? { error } : undefined),
     done: () => metrics.addMetric('CommandsDone', MetricUnit.Count, 1),
   });
 }

@@ -182,6 +182,13 @@ function approvalProblem(error: ApprovalError): OperatorProblem {
  * timelines, pending approvals and their answers, agents with autonomy and budget burn. Every error is an RFC 9457
  * problem (`application/problem+json`).
  */
+/** A parameter of the matched route's path (`/incidents/:id`): missing only if a route names one it lacks. */
+function pathParameter(params: Readonly<Record<string, string>>, name: string): string {
+  const value = params[name];
+  if (value === undefined) throw new Error(`the route has no :${name} parameter`);
+  return value;
+}
+
 export function operatorApi(ports: OperatorApiPorts): Router {
   const now = ports.now ?? Date.now;
   const app = new Router(ports.logger === undefined ? {} : { logger: ports.logger });
@@ -193,7 +200,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
   });
 
   app.get('/incidents/:id/timeline', async ({ params }) => {
-    const id = params.id!;
+    const id = pathParameter(params, 'id');
     const trace = incidentTrace(id, await ports.incidents.incidentRecords(id));
     if (trace === undefined) {
       throw new ResourceNotFound('incident', `episodic memory holds no record of incident ${id}`);
@@ -210,7 +217,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
   });
 
   app.get('/incidents/:id/ratio', async ({ params }) => {
-    const id = params.id!;
+    const id = pathParameter(params, 'id');
     const opened = incidentKeyParts(id);
     if (opened === undefined) {
       throw new ResourceNotFound(
@@ -235,7 +242,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
     try {
       const answered = await answerApproval(
         ports.sfn,
-        approvalTargetOf(reqCtx.params.id!),
+        approvalTargetOf(pathParameter(reqCtx.params, 'id')),
         { approve, by, comment: body.reason ?? (approve ? 'approved' : 'rejected') },
         { stateMachineArn: ports.stateMachineArn },
       );

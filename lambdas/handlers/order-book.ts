@@ -45,10 +45,11 @@ export async function run(event: SQSEvent): Promise<SQSBatchResponse> {
         })),
       );
       const placed = events.filter((e) => e.detailType === 'order_placed');
-      if (placed.length > 0) {
+      const [firstPlaced] = placed;
+      if (firstPlaced !== undefined) {
         const added = await network.observe(
           placed.map((e) => ({ warehouseId: e.detail.warehouseId, region: e.detail.region })),
-          placed[0]!.time,
+          firstPlaced.time,
         );
         if (added > 0) metrics.addMetric('NetworkRoutesObserved', MetricUnit.Count, added);
       }

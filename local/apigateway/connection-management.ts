@@ -47,13 +47,18 @@ export async function manageConnection(
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
   const rawQueryString = queryAt < 0 ? '' : url.slice(queryAt + 1);
   const method = request.method ?? 'GET';
-  const matched = MANAGEMENT_PATH.exec(rawPath.slice(api.pathPrefix.length));
-  const stage = matched ? decodeURIComponent(matched[1]!) : undefined;
-  if (!matched || !api.definition.stages.includes(stage!) || !['POST', 'GET', 'DELETE'].includes(method)) {
+  const [, rawStage, rawConnectionId] = MANAGEMENT_PATH.exec(rawPath.slice(api.pathPrefix.length)) ?? [];
+  const stage = rawStage === undefined ? undefined : decodeURIComponent(rawStage);
+  if (
+    stage === undefined ||
+    rawConnectionId === undefined ||
+    !api.definition.stages.includes(stage) ||
+    !['POST', 'GET', 'DELETE'].includes(method)
+  ) {
     reply(response, 404, { message: `No ${method} ${rawPath} on WebSocket API ${api.definition.name}` });
     return;
   }
-  const connectionId = decodeURIComponent(matched[2]!);
+  const connectionId = decodeURIComponent(rawConnectionId);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -61,7 +66,7 @@ export async function manageConnection(
   try {
     await callers.authorize(
       { method, host: headers.host ?? '', rawPath, rawQueryString, headers, body },
-      api.resourceArn(`${String(stage)}/${method}/@connections/${connectionId}`),
+      api.resourceArn(`${stage}/${method}/@connections/${connectionId}`),
       'execute-api:ManageConnections',
     );
   } catch (error) {

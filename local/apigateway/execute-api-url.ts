@@ -10,7 +10,7 @@ const AWS_URL = /^https:\/\/([^./]+)\.execute-api\.[^./]+\.amazonaws\.com(\/[^?#
  * `/execute-api/<api id>`. Undefined when `url` is not an execute-api URL.
  */
 export function localExecuteApiUrl(url: string, endpoint: string): string | undefined {
-  const matched = AWS_URL.exec(url);
-  if (!matched) return undefined;
-  return `${endpoint}${EXECUTE_API_PATH}/${matched[1]!}${matched[2] ?? ''}`;
+  const [, apiId, path = ''] = AWS_URL.exec(url) ?? [];
+  if (apiId === undefined) return undefined;
+  return `${endpoint}${EXECUTE_API_PATH}/${apiId}${path}`;
 }

@@ -59,7 +59,7 @@ class LocalHttpApi {
   }
 
   async listen(): Promise<string> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       this.host.activity.begin();
       response.once('close', () => this.host.activity.end());
       this.serve(request, response).catch((error: unknown) => {
@@ -67,16 +67,18 @@ class LocalHttpApi {
         console.warn(`HTTP API ${this.definition.name}: ${(error as Error).message}`);
       });
     });
-    this.server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = server;
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.url;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private reply(

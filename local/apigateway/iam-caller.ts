@@ -44,11 +44,11 @@ export class Sha256 {
   private hash: Digester;
   private readonly secret: string | Uint8Array | undefined;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.secret = bytesOf(secret);
+    this.secret = secret === undefined ? undefined : bytesOf(secret);
     this.hash = this.create();
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(bytesOf(data)!);
+    this.hash.update(bytesOf(data));
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(new Uint8Array(this.hash.digest()));
@@ -61,8 +61,8 @@ export class Sha256 {
   }
 }
 
-function bytesOf(data: string | ArrayBuffer | ArrayBufferView | undefined): string | Uint8Array | undefined {
-  if (data === undefined || typeof data === 'string') return data;
+function bytesOf(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
   return ArrayBuffer.isView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : new Uint8Array(data);
@@ -111,24 +111,34 @@ function amzTime(text: string | undefined): Date | undefined {
 function claimOf(request: SignedRequest): SignatureClaim | undefined {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
-    const parsed = AUTHORIZATION.exec(authorization);
-    if (!parsed) return undefined;
-    const [, accessKeyId, , region, service, signedHeaders, signature] = parsed as unknown as string[];
+    const [, accessKeyId, , region, service, signedHeaders, signature] =
+      AUTHORIZATION.exec(authorization) ?? [];
+    if (
+      accessKeyId === undefined ||
+      region === undefined ||
+      service === undefined ||
+      signedHeaders === undefined ||
+      signature === undefined
+    ) {
+      return undefined;
+    }
     return {
-      accessKeyId: accessKeyId!,
-      region: region!,
-      service: service!,
-      signedHeaders: signedHeaders!.split(';'),
-      signature: signature!,
+      accessKeyId,
+      region,
+      service,
+      signedHeaders: signedHeaders.split(';'),
+      signature,
       amzDate: request.headers['x-amz-date'],
     };
   }
   const query = new URLSearchParams(request.rawQueryString);
-  const credential = CREDENTIAL.exec(query.get('X-Amz-Credential') ?? '');
+  const [, accessKeyId, , region, service] = CREDENTIAL.exec(query.get('X-Amz-Credential') ?? '') ?? [];
   const signature = query.get('X-Amz-Signature');
   const expires = Number(query.get('X-Amz-Expires'));
   if (
-    !credential ||
+    accessKeyId === undefined ||
+    region === undefined ||
+    service === undefined ||
     signature === null ||
     query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' ||
     !Number.isInteger(expires) ||
@@ -137,9 +147,9 @@ function claimOf(request: SignedRequest): SignatureClaim | undefined {
     return undefined;
   }
   return {
-    accessKeyId: credential[1]!,
-    region: credential[3]!,
-    service: credential[4]!,
+    accessKeyId,
+    region,
+    service,
     signedHeaders: (query.get('X-Amz-SignedHeaders') ?? '').split(';'),
     signature,
     amzDate: query.get('X-Amz-Date') ?? undefined,

@@ -87,7 +87,11 @@ export function matchRoute(
   method: string,
   rawPath: string,
 ): { route: HttpApiRoute; pathParameters: Record<string, string> } | undefined {
-  const candidates: { route: HttpApiRoute; pathParameters: Record<string, string>; score: number[] }[] = [];
+  const candidates: {
+    route: HttpApiRoute;
+    pathParameters: Record<string, string>;
+    score: readonly [number, number, number];
+  }[] = [];
   for (const route of routes) {
     if (route.path === undefined) continue;
     if (route.method !== 'ANY' && route.method !== method) continue;
@@ -95,27 +99,31 @@ export function matchRoute(
     const pattern = route.path
       .split('/')
       .map((segment) => {
-        const param = /^\{([^}+]+)(\+?)\}$/.exec(segment);
-        if (!param) return escape(segment);
-        names.push(param[1]!);
-        return param[2] === '+' ? '(.+)' : '([^/]+)';
+        const [, name, greedy] = /^\{([^}+]+)(\+?)\}$/.exec(segment) ?? [];
+        if (name === undefined) return escape(segment);
+        names.push(name);
+        return greedy === '+' ? '(.+)' : '([^/]+)';
       })
       .join('/');
     const match = new RegExp(`^${pattern}/?$`).exec(rawPath);
     if (!match) continue;
     const literal = route.path.split('/').filter((s) => !s.startsWith('{')).length;
     const greedy = route.path.includes('+}') ? 1 : 0;
+    // One capturing group per name, none optional: a match has a value for each.
+    const captured: [string, string][] = [];
+    for (const [i, name] of names.entries()) {
+      const value = match[i + 1];
+      if (value === undefined) throw new Error(`route ${route.path}: no value captured for {${name}}`);
+      captured.push([name, value]);
+    }
     candidates.push({
       route,
-      pathParameters: Object.fromEntries(names.map((name, i) => [name, match[i + 1]!])),
+      pathParameters: Object.fromEntries(captured),
       // API Gateway prefers the most specific route: literal segments, then no greedy variable, then a method.
       score: [literal, -greedy, route.method === 'ANY' ? 0 : 1],
     });
   }
-  candidates.sort((a, b) => {
-    for (let i = 0; i < a.score.length; i++) if (a.score[i] !== b.score[i]) return b.score[i]! - a.score[i]!;
-    return 0;
-  });
+  candidates.sort(({ score: a }, { score: b }) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2]);
   const best = candidates[0];
   if (best) return { route: best.route, pathParameters: best.pathParameters };
   const fallback = routes.find((route) => route.routeKey === '$default');

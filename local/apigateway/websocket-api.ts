@@ -109,8 +109,12 @@ export class LocalWebSocketApi {
       return;
     }
     const headers: [string, string][] = [];
-    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-      headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
+    // Node's raw headers alternate name and value.
+    for (let i = 0; ; i += 2) {
+      const name = request.rawHeaders[i];
+      const value = request.rawHeaders[i + 1];
+      if (name === undefined || value === undefined) break;
+      headers.push([name, value]);
     }
     const lower = Object.fromEntries(headers.map(([name, value]) => [name.toLowerCase(), value]));
     const connect = this.routes.get('$connect');
@@ -204,15 +208,13 @@ export class LocalWebSocketApi {
     const { connectionId } = live.context;
     const answer = (message: string) =>
       live.socket.send(JSON.stringify({ message, connectionId, requestId: randomBytes(8).toString('hex') }));
-    if (routeKey === undefined) {
+    const route = routeKey === undefined ? undefined : this.routes.get(routeKey);
+    if (routeKey === undefined || route === undefined) {
       answer('Forbidden');
       return;
     }
     try {
-      await this.host.invoke(
-        this.routes.get(routeKey)!.functionArn,
-        messageEvent(live.context, routeKey, bytes, binary),
-      );
+      await this.host.invoke(route.functionArn, messageEvent(live.context, routeKey, bytes, binary));
     } catch {
       answer('Internal server error');
     }

@@ -27,11 +27,14 @@ export class LocalBedrock {
   constructor(public options: { throttleConverse?: boolean } = {}) {}
 
   async handle(method: string, path: string, body: unknown): Promise<RestResponse & { errorType?: string }> {
-    const match = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(path.split('?')[0]!);
-    if (method !== 'POST' || !match)
+    const [resource = ''] = path.split('?');
+    const [, encodedModelId, operation] = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(resource) ?? [];
+    if (method !== 'POST' || encodedModelId === undefined)
       return failure(404, 'UnknownOperationException', `no Bedrock operation at ${method} ${path}`);
-    const modelId = decodeURIComponent(match[1]!);
-    return match[2] === 'invoke' ? this.invoke(modelId, body) : Promise.resolve(this.converse(modelId, body));
+    const modelId = decodeURIComponent(encodedModelId);
+    return operation === 'invoke'
+      ? this.invoke(modelId, body)
+      : Promise.resolve(this.converse(modelId, body));
   }
 
   private async invoke(modelId: string, body: unknown): Promise<RestResponse & { errorType?: string }> {

@@ -96,7 +96,8 @@ export class LocalCloudWatch {
       const datapoints: (number | undefined)[] = [];
       for (let i = 0; i < range; i++)
         datapoints.push(alarm.valueAt(this.store, newestStart - i * alarm.periodMs));
-      const current = this.states.get(alarm.logicalId)!;
+      // Every alarm has a state from construction on; INSUFFICIENT_DATA is the one it starts in.
+      const current = this.states.get(alarm.logicalId) ?? 'INSUFFICIENT_DATA';
       const { state, reason } = evaluateAlarm(alarm.rule, datapoints, current);
       if (state === current) continue;
       this.states.set(alarm.logicalId, state);

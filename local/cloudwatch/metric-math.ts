@@ -31,7 +31,11 @@ export function compileExpression(expression: string): CompiledExpression {
   const tokens: string[] = [];
   TOKEN.lastIndex = 0;
   for (let match = TOKEN.exec(expression); match; match = TOKEN.exec(expression)) {
-    tokens.push(match[1] ?? match[2] ?? match[3]!);
+    const token = match[1] ?? match[2] ?? match[3];
+    // Each of TOKEN's alternatives captures: a match without a token is a bug in TOKEN.
+    if (token === undefined)
+      throw new MetricMathError(`metric math "${expression}": no token at ${match.index}`);
+    tokens.push(token);
     if (TOKEN.lastIndex >= expression.length) break;
   }
   let at = 0;

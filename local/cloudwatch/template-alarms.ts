@@ -46,7 +46,8 @@ export function templateAlarms(template: ResolvedTemplate): AlarmDefinition[] {
 }
 
 function alarmDefinition(logicalId: string, p: Record<string, unknown>): AlarmDefinition {
-  const fail = (what: string): never => {
+  // Typed on the declaration so that a check ending in `fail(...)` narrows what follows it.
+  const fail: (what: string) => never = (what) => {
     throw new AlarmDefinitionError(`alarm ${logicalId}: ${what}`);
   };
   const operator = String(p.ComparisonOperator);
@@ -82,8 +83,8 @@ function alarmDefinition(logicalId: string, p: Record<string, unknown>): AlarmDe
       );
     const dimensions = Object.fromEntries((raw.Dimensions ?? []).map((d) => [d.Name, String(d.Value)]));
     return {
-      metric: { namespace: raw.Namespace!, metricName: raw.MetricName!, dimensions },
-      statistic: statistic as Statistic,
+      metric: { namespace: raw.Namespace, metricName: raw.MetricName, dimensions },
+      statistic,
       periodMs: seconds * 1000,
     };
   };
@@ -124,10 +125,13 @@ function alarmDefinition(logicalId: string, p: Record<string, unknown>): AlarmDe
     } else fail(`metric ${query.Id} has neither MetricStat nor Expression`);
   }
   const returned = queries.filter((query) => query.ReturnData !== false);
-  if (returned.length !== 1) fail(`exactly one metric must return data, ${returned.length} do`);
+  const [returning] = returned;
+  if (returned.length !== 1 || returning === undefined)
+    fail(`exactly one metric must return data, ${returned.length} do`);
   const periods = new Set([...stats.values()].map((s) => s.periodMs));
-  if (periods.size !== 1) fail('every metric of the expression must have the same period');
-  const periodMs = [...periods][0]!;
+  const [periodMs] = periods;
+  if (periods.size !== 1 || periodMs === undefined)
+    fail('every metric of the expression must have the same period');
   const valueOf = (id: string, store: MetricStore, start: number, depth: number): number | undefined => {
     if (depth > queries.length) fail('its expressions refer to each other in a cycle');
     const stat = stats.get(id);
@@ -139,7 +143,7 @@ function alarmDefinition(logicalId: string, p: Record<string, unknown>): AlarmDe
   for (const expression of expressions.values())
     for (const id of expression.ids)
       if (!stats.has(id) && !expressions.has(id)) fail(`the expression refers to an unknown id "${id}"`);
-  const returnedId = returned[0]!.Id;
+  const returnedId = returning.Id;
   return {
     ...base,
     periodMs,

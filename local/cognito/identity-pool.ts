@@ -84,9 +84,10 @@ export class LocalIdentityPool {
       }
       throw notAuthorized('The sandbox serves authenticated identities only: pass Logins.');
     }
-    if (entries.length > 1)
+    const [login] = entries;
+    if (login === undefined || entries.length > 1)
       throw new CognitoError('InvalidParameterException', 'Logins: one provider at a time.');
-    const [providerName, token] = entries[0]!;
+    const [providerName, token] = login;
     const provider = this.definition.providers.find((p) => p.providerName === providerName);
     const pool = this.userPools.find((p) => p.issuer === `https://${providerName}`);
     if (provider === undefined || pool === undefined || typeof token !== 'string') {

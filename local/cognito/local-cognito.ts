@@ -36,7 +36,7 @@ export interface LocalSignInSettings {
 
 /** A password that meets the pool's policy: random letters and digits, then one of each class required. */
 function randomPassword(minimumLength: number): string {
-  const pick = (characters: string) => characters[randomInt(characters.length)]!;
+  const pick = (characters: string) => characters.charAt(randomInt(characters.length));
   const core = randomBytes(Math.max(minimumLength, 20)).toString('base64url').replace(/[-_]/g, '');
   return `${core}${pick('abcdefghijkmnopqrstuvwxyz')}${pick('ABCDEFGHJKLMNPQRSTUVWXYZ')}${pick('23456789')}${pick('!@#$%^&*-_=+')}`;
 }
@@ -133,11 +133,12 @@ export class LocalCognito {
   }
 
   private onlyUserPool(): LocalUserPool {
-    if (this.userPools.length !== 1) {
+    const [pool] = this.userPools;
+    if (pool === undefined || this.userPools.length !== 1) {
       throw new Error(
         `the sandbox signs operators in to one user pool; the template has ${this.userPools.length}`,
       );
     }
-    return this.userPools[0]!;
+    return pool;
   }
 }

@@ -78,7 +78,7 @@ export class LocalUserPool {
   private constructor(
     readonly definition: UserPoolDefinition,
     readonly region: string,
-    private readonly key: { privateKey: CryptoKey; publicJwk: JWK },
+    private readonly key: { privateKey: CryptoKey; publicJwk: JWK & { kid: string } },
     private readonly now: () => number,
   ) {}
 
@@ -201,16 +201,13 @@ export class LocalUserPool {
     if (grant === 'refresh_token') {
       const token = form.get('refresh_token') ?? '';
       const held = this.refreshTokens.get(token);
+      const user = held && this.users.get(held.username);
       if (held === undefined || held.clientId !== clientId || held.expiresAt <= this.now()) {
         throw new OAuthError('invalid_grant', 'refresh_token: unknown, expired or of another client');
       }
-      return this.tokens(
-        client,
-        this.users.get(held.username)!,
-        held.scopes,
-        Math.floor(this.now() / 1000),
-        false,
-      );
+      if (user === undefined)
+        throw new OAuthError('invalid_grant', `refresh_token: no user "${held.username}"`);
+      return this.tokens(client, user, held.scopes, Math.floor(this.now() / 1000), false);
     }
     throw new OAuthError('unsupported_grant_type', `grant_type: ${String(grant)} is not supported`);
   }
@@ -230,7 +227,9 @@ export class LocalUserPool {
     if (!/^[\w.~-]{43,128}$/.test(verifier) || s256(verifier) !== pending.codeChallenge) {
       throw new OAuthError('invalid_grant', 'code_verifier: does not match the code_challenge');
     }
-    return this.tokens(client, this.users.get(pending.username)!, pending.scopes, pending.authTime, true);
+    const user = this.users.get(pending.username);
+    if (user === undefined) throw new OAuthError('invalid_grant', `code: no user "${pending.username}"`);
+    return this.tokens(client, user, pending.scopes, pending.authTime, true);
   }
 
   private async tokens(
@@ -245,7 +244,7 @@ export class LocalUserPool {
     const eventId = randomUUID();
     const sign = (claims: Record<string, unknown>, seconds: number) =>
       new SignJWT({ ...claims, origin_jti: originJti, event_id: eventId, auth_time: authTime })
-        .setProtectedHeader({ alg: 'RS256', kid: this.key.publicJwk.kid! })
+        .setProtectedHeader({ alg: 'RS256', kid: this.key.publicJwk.kid })
         .setSubject(user.sub)
         .setIssuer(this.issuer)
         .setIssuedAt(now)

@@ -43,7 +43,7 @@ export class EventArchive implements Iterable<EventEnvelope> {
       const recent = this.recent;
       const spilledBefore = this.spilled;
       let read = 0;
-      for (const line of this.spilledLines()) {
+      for (const line of this.spilledLines(this.spillFd)) {
         if (read++ >= spilledBefore) break;
         yield JSON.parse(line) as EventEnvelope;
       }
@@ -84,8 +84,7 @@ export class EventArchive implements Iterable<EventEnvelope> {
     this.recent = [];
   }
 
-  private *spilledLines(): Generator<string> {
-    const fd = this.spillFd!;
+  private *spilledLines(fd: number): Generator<string> {
     const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
     const decoder = new StringDecoder('utf8');
     let carry = '';
@@ -93,9 +92,11 @@ export class EventArchive implements Iterable<EventEnvelope> {
       const bytes = readSync(fd, buffer, 0, buffer.length, position);
       if (bytes === 0) break;
       position += bytes;
-      const lines = (carry + decoder.write(buffer.subarray(0, bytes))).split('\n');
-      carry = lines.pop()!;
-      yield* lines;
+      const text = carry + decoder.write(buffer.subarray(0, bytes));
+      const end = text.lastIndexOf('\n');
+      // What follows the last newline waits for the rest of its line.
+      carry = text.slice(end + 1);
+      if (end >= 0) yield* text.slice(0, end).split('\n');
     }
     carry += decoder.end();
     if (carry !== '') yield carry;

@@ -55,21 +55,21 @@ export function transformInput(target: TargetInput, event: unknown, ruleName = '
   let out = '';
   let inString = false;
   for (let i = 0; i < template.length; i++) {
-    const char = template[i]!;
+    const char = template.charAt(i);
     if (json && char === '"' && template[i - 1] !== '\\') inString = !inString;
-    const placeholder = char === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i)) : null;
-    if (!placeholder || !values.has(placeholder[1]!)) {
+    const [placeholder, name] = (char === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i)) : null) ?? [];
+    if (placeholder === undefined || name === undefined || !values.has(name)) {
       out += char;
       continue;
     }
-    const value = values.get(placeholder[1]!);
+    const value = values.get(name);
     if (!json) out += typeof value === 'string' ? value : JSON.stringify(value ?? null);
     else if (inString) {
       // Inside a JSON string: the value's text, escaped so the result stays valid JSON.
       const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
       out += JSON.stringify(text).slice(1, -1);
     } else out += JSON.stringify(value ?? null);
-    i += placeholder[0].length - 1;
+    i += placeholder.length - 1;
   }
   return out;
 }

@@ -50,13 +50,13 @@ function keyText(value: unknown): string {
   return v.S ?? v.N ?? v.B ?? '';
 }
 
-const TRANSACT_ACTIONS: Record<string, string> = {
-  Put: 'PutItem',
-  Update: 'UpdateItem',
-  Delete: 'DeleteItem',
-  ConditionCheck: 'ConditionCheckItem',
-  Get: 'GetItem',
-};
+const TRANSACT_ACTIONS = new Map([
+  ['Put', 'PutItem'],
+  ['Update', 'UpdateItem'],
+  ['Delete', 'DeleteItem'],
+  ['ConditionCheck', 'ConditionCheckItem'],
+  ['Get', 'GetItem'],
+]);
 
 /** The partition key value a Query's key condition fixes (`#pk = :v`, either way round, or `KeyConditions`). */
 function queryPartitionValue(body: Body, partitionKey: string): string | undefined {
@@ -64,9 +64,8 @@ function queryPartitionValue(body: Body, partitionKey: string): string | undefin
   const values = (body.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
   const expression = typeof body.KeyConditionExpression === 'string' ? body.KeyConditionExpression : '';
   for (const clause of expression.split(/\s+AND\s+/i)) {
-    const match = /^\(?\s*([#:]?[\w.]+)\s*=\s*([#:]?[\w.]+)\s*\)?$/.exec(clause.trim());
-    if (!match) continue;
-    const [left, right] = [match[1]!, match[2]!];
+    const [, left, right] = /^\(?\s*([#:]?[\w.]+)\s*=\s*([#:]?[\w.]+)\s*\)?$/.exec(clause.trim()) ?? [];
+    if (left === undefined || right === undefined) continue;
     const [name, value] = left.startsWith(':') ? [right, left] : [left, right];
     if ((names[name] ?? name) === partitionKey && value in values) return keyText(values[value]);
   }
@@ -157,16 +156,18 @@ export class DynamoDbAuthorizer {
       case 'TransactWriteItems':
       case 'TransactGetItems':
         return ((body.TransactItems ?? []) as Record<string, Body>[]).flatMap((item) =>
-          Object.entries(item)
-            .filter(([kind]) => kind in TRANSACT_ACTIONS)
-            .map(([kind, action]) => {
-              const name = text(action.TableName);
-              return {
-                action: TRANSACT_ACTIONS[kind]!,
+          Object.entries(item).flatMap(([kind, action]) => {
+            const transactAction = TRANSACT_ACTIONS.get(kind);
+            if (transactAction === undefined) return [];
+            const name = text(action.TableName);
+            return [
+              {
+                action: transactAction,
                 table: name,
                 leadingKeys: [keyOf(name, kind === 'Put' ? action.Item : action.Key)],
-              };
-            }),
+              },
+            ];
+          }),
         );
       case 'Query': {
         const index = typeof body.IndexName === 'string' ? body.IndexName : undefined;

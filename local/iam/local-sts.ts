@@ -94,14 +94,15 @@ export class LocalSts {
       throw new StsError('InvalidAction', `The sandbox's STS serves AssumeRole only, not "${action}".`, 400);
     }
     const session = await this.assumeRole(params, callerKeyId);
-    const roleName = session.role.arn.split('/').pop()!;
+    const roleName = session.role.arn.slice(session.role.arn.lastIndexOf('/') + 1);
+    const sessionName = session.arn.slice(session.arn.lastIndexOf('/') + 1);
     return (
       `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
       `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId>` +
       `<SecretAccessKey>${session.secretAccessKey}</SecretAccessKey>` +
       `<SessionToken>${session.sessionToken}</SessionToken>` +
       `<Expiration>${new Date(session.expiresAt).toISOString()}</Expiration></Credentials>` +
-      `<AssumedRoleUser><AssumedRoleId>AROA${roleName.slice(0, 17).toUpperCase()}:${xml(session.arn.split('/').pop()!)}</AssumedRoleId>` +
+      `<AssumedRoleUser><AssumedRoleId>AROA${roleName.slice(0, 17).toUpperCase()}:${xml(sessionName)}</AssumedRoleId>` +
       `<Arn>${xml(session.arn)}</Arn></AssumedRoleUser>` +
       `<PackedPolicySize>${Math.min(100, Object.keys(session.tags).length * 4)}</PackedPolicySize>` +
       `</AssumeRoleResult><ResponseMetadata><RequestId>${randomBytes(16).toString('hex')}</RequestId>` +

@@ -201,9 +201,11 @@ export class LocalFunction {
     let partial = '';
     worker.stdout.on('data', (chunk: Buffer) => {
       if (!this.onStdout) return;
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) this.onStdout(line);
+      const text = partial + chunk.toString('utf8');
+      const end = text.lastIndexOf('\n');
+      // What follows the last newline waits for the rest of its line.
+      partial = text.slice(end + 1);
+      if (end >= 0) for (const line of text.slice(0, end).split('\n')) this.onStdout(line);
     });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
@@ -255,7 +257,15 @@ export class LocalFunction {
       const e = error as Error;
       return { ok: false, errorType: `Runtime.InitError.${e.name}`, errorMessage: e.message };
     }
-    const worker = this.worker!;
+    // A concurrent invocation's timeout can end the worker this one waited for.
+    const worker = this.worker;
+    if (worker === undefined) {
+      return {
+        ok: false,
+        errorType: 'Runtime.ExitError',
+        errorMessage: 'the runtime exited before the invocation',
+      };
+    }
     const id = this.nextId++;
     return new Promise<InvokeResult>((resolve) => {
       const cleanup = () => {

@@ -31,13 +31,18 @@ export interface Decision {
 }
 
 /** One decision that differs: only in the recording, only in the shadow run, or with different facts. */
-export interface DecisionChange {
+export type DecisionChange = {
   readonly kind: DecisionKind;
-  readonly status: 'not-taken' | 'new' | 'changed';
-  readonly recorded?: Decision;
-  readonly shadow?: Decision;
   readonly differences: readonly { fact: string; recorded: string; shadow: string }[];
-}
+} & (
+  | { readonly status: 'not-taken'; readonly recorded: Decision; readonly shadow?: undefined }
+  | { readonly status: 'new'; readonly recorded?: undefined; readonly shadow: Decision }
+  | { readonly status: 'changed'; readonly recorded: Decision; readonly shadow: Decision }
+);
+
+/** The decision a change is about: the recorded one, or the shadow run's when only it took one. */
+const changedDecision = (change: DecisionChange): Decision =>
+  change.status === 'new' ? change.shadow : change.recorded;
 
 /** Incidents of one scope detected this far apart are one incident detected at another time. */
 const PAIRING_MS = 2 * 60 * 60 * 1000;
@@ -236,13 +241,13 @@ export function compareDecisions(
   for (const [key, s] of after) {
     if (!before.has(key)) changes.push({ kind: s.kind, status: 'new', shadow: s, differences: [] });
   }
-  const timeOf = (change: DecisionChange) => (change.recorded ?? change.shadow)!.time;
+  const timeOf = (change: DecisionChange) => changedDecision(change).time;
   return changes.sort((a, b) => (timeOf(a) < timeOf(b) ? -1 : timeOf(a) > timeOf(b) ? 1 : 0));
 }
 
 /** A change as the lines `npm run shadow` prints. */
 export function formatChange(change: DecisionChange): string[] {
-  const decision = (change.recorded ?? change.shadow)!;
+  const decision = changedDecision(change);
   const what = `${decision.kind} ${decision.correlationId}${decision.subject ? ` ${decision.subject}` : ''}`;
   const factsOf = (d: Decision) => Object.entries(d.facts).map(([fact, value]) => `      ${fact}: ${value}`);
   switch (change.status) {

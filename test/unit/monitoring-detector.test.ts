@@ -8,6 +8,7 @@ import {
 } from '../../lambdas/domain/monitoring/detector';
 import { ScopeHistory } from '../../lambdas/domain/monitoring/scope-history';
 import { InvalidDetectorConfig, ScopeMismatch } from '../../lambdas/domain/monitoring/errors';
+import { sequentialRunStart } from '../../lambdas/domain/monitoring/sequential-test';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
 const SCOPE = 'warehouse#WH-NYC';
@@ -243,6 +244,61 @@ describe('assessWindow', () => {
     expect(block.lift).toBeGreaterThan(accumulating.minLift);
   });
 
+  describe('the sequential test (CUSUM)', () => {
+    // At a 5% baseline and 20 orders a window, 3 cancellations add 3·ln 2.5 − 1.5·1 = 1.25 to the sum, 1
+    // cancellation subtracts 0.58: a 3× excess reaches the alarm level (11) in its 9th window.
+    const calm = repeat(60, [20, 1] as const);
+    const runStartAfter = (windows: readonly (readonly [number, number])[]) => {
+      const history = ScopeHistory.of(SCOPE, series(windows), 5);
+      const evaluated = epochMsOf(windowAfter(windows.length)) / 300_000;
+      return { start: sequentialRunStart(history, evaluated, 0.05, config), evaluated };
+    };
+
+    it('alarms once a lasting excess has built up enough evidence, on the block since it began', () => {
+      const early = runStartAfter([...calm, ...repeat(8, [20, 3] as const)]);
+      const alarmed = runStartAfter([...calm, ...repeat(9, [20, 3] as const)]);
+
+      expect(early.start).toBeUndefined();
+      expect(alarmed.start).toBe(alarmed.evaluated - 8);
+    });
+
+    it('restarts after an alarm older than ambiguousWindows, as a CUSUM does, so it alarms again only on new evidence', () => {
+      // Alarmed at the 9th window of the excess; 11 windows later the sum since that alarm has reached 11 again.
+      const { start, evaluated } = runStartAfter([...calm, ...repeat(20, [20, 3] as const)]);
+
+      expect(start).toBe(evaluated - 10);
+    });
+
+    it('does not alarm on an excess that has ended', () => {
+      const { start } = runStartAfter([
+        ...calm,
+        ...repeat(9, [20, 3] as const),
+        ...repeat(6, [20, 1] as const),
+      ]);
+
+      expect(start).toBeUndefined();
+    });
+
+    it('does not accumulate a ratio below (lift − 1) / ln(lift) times the baseline, however long it lasts', () => {
+      // 7.5% against 5%: 1.5×, below the 1.64× at which a window adds nothing.
+      const { start } = runStartAfter([...calm, ...repeat(24, [40, 3] as const)]);
+
+      expect(start).toBeUndefined();
+    });
+
+    it('adds the block it selects to the blocks judged, after the fast ones', () => {
+      const windows = [...calm, ...repeat(9, [20, 3] as const)];
+      const history = ScopeHistory.of(SCOPE, series(windows), 5);
+      const evaluated = epochMsOf(windowAfter(windows.length)) / 300_000;
+
+      const verdict = judgeWindow(history, evaluated, config, { elapsed: 1 });
+      const fastOnly = judgeWindow(history, evaluated, { ...config, sequentialWindows: 0 }, { elapsed: 1 });
+
+      expect(verdict.blocks.map((block) => block.last - block.first + 1)).toEqual([2, 4, 8, 9]);
+      expect(fastOnly.blocks).toHaveLength(3);
+    });
+  });
+
   it('learns every block’s baseline before the longest block, so a rise’s first windows do not raise it', () => {
     // The ratio doubled 30 minutes ago: too little to exclude from a baseline, and the 10-minute block must not
     // learn the rise's first 20 minutes as normal.
@@ -339,6 +395,9 @@ describe('resolveDetectorConfig', () => {
     ['quietWindowsToClose', '3'],
     ['accumulationWindows', 8],
     ['accumulationWindows', -1],
+    ['sequentialWindows', 8],
+    ['sequentialLift', 1],
+    ['sequentialLogLikelihoodRatio', 0],
   ])('rejects %s=%p, naming the field and the value', (field, value) => {
     const error = captureError(() => resolveDetectorConfig({ [field]: value }));
 

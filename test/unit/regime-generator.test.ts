@@ -135,6 +135,32 @@ describe('generateRegimeStream', () => {
     expect(observedExtra).toBeLessThan(expectedExtra * 2);
   });
 
+  it('scales incidents to the usual ratio its streams show, baskets and duplicate checkouts included', () => {
+    // The usual ratio behind each label ((extra per order) / (factor − 1)) against the scope's cancellations per
+    // placed order over the whole stream, leaving out the reasons only incidents give — in streams without
+    // promotions or drifts, which move the usual ratio on purpose. Before round 7 the labels left out duplicate
+    // checkouts and basket sizes: 10–110% below what the streams showed.
+    const incidentReasons = new Set(['carrier_failure', 'warehouse_delay', 'out_of_stock']);
+    let observed = 0;
+    let labelled = 0;
+    for (const seed of [1, 2, 3]) {
+      const plain = generateRegimeStream(smallSpec(seed, { promotionsPerDay: 0, drifts: 0, gaps: 0 }));
+      const events = parse(plain);
+      for (const incident of plain.truth.incidents.filter((i) => i.kind !== 'promo')) {
+        const scoped = events.filter((e) => inScope(e, incident.scope));
+        const placed = scoped.filter((e) => e.detailType === 'order_placed').length;
+        observed += scoped.filter(
+          (e) => e.detailType === 'order_cancelled' && !incidentReasons.has(String(e.detail.reason)),
+        ).length;
+        labelled += (placed * incident.extraCancellationsPerOrder) / (incident.factor - 1);
+      }
+    }
+
+    expect(labelled).toBeGreaterThan(0);
+    expect(observed / labelled).toBeGreaterThan(0.9);
+    expect(observed / labelled).toBeLessThan(1.1);
+  });
+
   it('raises orders during a promotion (whose orders cancel more often), without labelling it', () => {
     // Every warehouse promotion of the three streams, against the same span a day earlier or later: the lift is
     // 1.8–4×, so the sum over promotions must show well over 1.5× (regimes and weekdays move single spans).

@@ -26,13 +26,15 @@ export function parseNetworkFile(text: string): WarehouseUpdated[] {
   }
   const parsed = networkFileSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path
+    // zod reports at least one issue; the fallbacks only keep the message whole.
+    const issue = parsed.error.issues[0];
+    const path = issue?.path ?? [];
+    const field = path
       .map((part, index) =>
         typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
       )
       .join('');
-    throw new FulfillmentInputError(field || '(file)', valueAt(value, issue.path), issue.message);
+    throw new FulfillmentInputError(field || '(file)', valueAt(value, path), issue?.message ?? 'invalid');
   }
   const seen = new Set<string>();
   parsed.data.warehouses.forEach((warehouse, index) => {

@@ -88,12 +88,14 @@ export type GovernanceConfig = z.infer<typeof governanceConfigV1>;
 function parseGovernanceConfig(value: unknown): GovernanceConfig {
   const result = governanceConfigV1.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  // zod reports at least one issue; the fallbacks only keep the message whole.
+  const issue = result.error.issues[0];
   // An unknown key is named itself: `blockedAction`, not the object holding it.
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  const path =
+    issue?.code === 'unrecognized_keys' ? issue.path.concat(issue.keys.slice(0, 1)) : (issue?.path ?? []);
   const field = path.map(String).join('.') || '(document)';
   const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-  throw new GovernanceConfigurationInvalid(field, `${issue.message}${more}`);
+  throw new GovernanceConfigurationInvalid(field, `${issue?.message ?? 'invalid'}${more}`);
 }
 
 /** Parses the configuration's JSON text (what AppConfig serves). */

@@ -47,7 +47,8 @@ const entity = ({ type, id }: EntityRef): string => `${type}::${JSON.stringify(i
 
 /** The autonomy level configured for `agent`. */
 function autonomyOf(config: GovernanceConfig, agent: string): AutonomyLevel {
-  return Object.hasOwn(config.agents, agent) ? config.agents[agent]!.autonomy : config.defaultAutonomy;
+  const configured = Object.hasOwn(config.agents, agent) ? config.agents[agent] : undefined;
+  return configured?.autonomy ?? config.defaultAutonomy;
 }
 
 /** The Cedar request for a policy request under a configuration. */

@@ -92,8 +92,12 @@ function affectedEntity(
 export function parsePolicyRequest(input: unknown): PolicyRequest {
   const result = policyRequestV1.safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new PolicyRequestInvalid(issue.path.map(String).join('.') || '(request)', issue.message);
+    // zod reports at least one issue; the fallbacks only keep the message whole.
+    const issue = result.error.issues[0];
+    throw new PolicyRequestInvalid(
+      issue?.path.map(String).join('.') || '(request)',
+      issue?.message ?? 'invalid',
+    );
   }
   const { task, impact, ...request } = result.data;
   if (!isPolicyAction(task.taskType)) {

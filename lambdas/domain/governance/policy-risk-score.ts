@@ -16,9 +16,10 @@ export function riskScoreCents(
   task: { readonly valueAtStakeCents: number; readonly risk: 'low' | 'medium' | 'high' },
   customerSegment: string,
 ): number {
-  const segmentWeight = Object.hasOwn(weights.segmentWeights, customerSegment)
-    ? weights.segmentWeights[customerSegment]!
-    : weights.defaultSegmentWeight;
+  const segmentWeight =
+    (Object.hasOwn(weights.segmentWeights, customerSegment)
+      ? weights.segmentWeights[customerSegment]
+      : undefined) ?? weights.defaultSegmentWeight;
   const score = Math.round(task.valueAtStakeCents * weights.taskRiskWeights[task.risk] * segmentWeight);
   return Math.min(score, Number.MAX_SAFE_INTEGER);
 }

@@ -117,9 +117,10 @@ const isCard = (digits: string): boolean =>
 function cardSpan(match: string): Span | undefined {
   const groups = [...match.matchAll(/\d+/g)];
   for (let count = groups.length; count > 0; count -= 1) {
-    for (let first = 0; first + count <= groups.length; first += 1) {
-      const start = groups[first]!.index;
-      const last = groups[first + count - 1]!;
+    for (const [first, { index: start }] of groups.entries()) {
+      // No run of `count` groups starts here or later.
+      const last = groups[first + count - 1];
+      if (last === undefined) break;
       const end = last.index + last[0].length;
       if (isCard(digitsOf(match.slice(start, end)))) return { start, end };
     }
@@ -131,10 +132,10 @@ function cardSpan(match: string): Span | undefined {
 function isIpv6(candidate: string): boolean {
   let text = candidate;
   let tailGroups = 0;
-  const ipv4Tail = /(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
-  if (ipv4Tail) {
-    if (!isIpv4(ipv4Tail[1]!)) return false;
-    text = text.slice(0, text.length - ipv4Tail[1]!.length);
+  const ipv4Tail = /(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text)?.[1];
+  if (ipv4Tail !== undefined) {
+    if (!isIpv4(ipv4Tail)) return false;
+    text = text.slice(0, text.length - ipv4Tail.length);
     // `::1.2.3.4` leaves `::`; `a:b:…:1.2.3.4` leaves a trailing `:` to drop.
     if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
     tailGroups = 2;
@@ -158,8 +159,7 @@ function isIpv6(candidate: string): boolean {
  */
 function internationalPhoneSpan(match: string): Span | undefined {
   const groups = [...match.matchAll(/\(\d+\)|\d+/g)];
-  for (let count = groups.length; count > 0; count -= 1) {
-    const last = groups[count - 1]!;
+  for (const last of groups.toReversed()) {
     const end = last.index + last[0].length;
     const digits = digitsOf(match.slice(0, end)).length;
     if (digits >= 8 && digits <= 15) return { start: 0, end };

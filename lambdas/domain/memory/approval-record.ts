@@ -31,8 +31,11 @@ function requested(detail: ApprovalRequested, time: string): ApprovalTrace {
 
 /** The answer: the outcome, who gave it and why; a lapse names no one and says why in `reason`. */
 function decided(detail: ApprovalDecided, time: string): ApprovalTrace {
-  const answer = ANSWER_NOTE.exec(detail.note);
-  const byPerson = answer !== null && (detail.outcome === 'approved' || detail.outcome === 'rejected');
+  const [, decidedBy, reason] = ANSWER_NOTE.exec(detail.note) ?? [];
+  const byPerson =
+    decidedBy !== undefined &&
+    reason !== undefined &&
+    (detail.outcome === 'approved' || detail.outcome === 'rejected');
   return {
     correlationId: detail.correlationId,
     time,
@@ -43,8 +46,8 @@ function decided(detail: ApprovalDecided, time: string): ApprovalTrace {
     tier: detail.tier.name,
     outcome: detail.outcome,
     ...(detail.then === undefined ? {} : { then: detail.then }),
-    ...(byPerson ? { decidedBy: answer[1]!.trim() } : {}),
-    reason: byPerson ? answer[2]!.trim() : detail.note,
+    ...(byPerson ? { decidedBy: decidedBy.trim() } : {}),
+    reason: byPerson ? reason.trim() : detail.note,
   };
 }
 

@@ -47,9 +47,11 @@ export function cosineSimilarity(a: readonly number[], b: readonly number[]): nu
   let dot = 0;
   let normA = 0;
   let normB = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    const x = a[i]!;
-    const y = b[i]!;
+  let i = 0;
+  for (const x of a) {
+    // Same length (checked above): `b` has an element at every index of `a`.
+    const y = b[i] ?? 0;
+    i += 1;
     dot += x * y;
     normA += x * x;
     normB += y * y;

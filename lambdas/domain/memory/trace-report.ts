@@ -186,11 +186,12 @@ export function formatDecisionTrace(
   const settings = { promptChars: options.promptChars ?? 400, outputChars: options.outputChars ?? 2000 };
   const mine = records.filter((record) => record.correlationId === correlationId);
   const lines = [`Decision trace — ${correlationId}`];
-  if (mine.length === 0) {
+  const [first] = mine;
+  if (first === undefined) {
     lines.push('  no records of this incident in episodic memory');
     return lines;
   }
-  lines.push(`  ${mine.length} record(s) of ${mine[0]!.entity} in episodic memory`);
+  lines.push(`  ${mine.length} record(s) of ${first.entity} in episodic memory`);
   const ofKind = (kind: string) => mine.filter((record) => record.kind === kind).sort(byTime);
   const section = (title: string, body: string[]) => {
     if (body.length > 0) lines.push('', title, ...body);

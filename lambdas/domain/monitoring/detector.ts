@@ -6,6 +6,7 @@
 import type { DetectorConfig } from './detector-config';
 import { logNegativeBinomialUpperTail } from './negative-binomial';
 import type { ScopeHistory } from './scope-history';
+import { sequentialRunStart } from './sequential-test';
 import { epochMsOf, isoOf, windowStartOf } from './windows';
 
 /** The fast block lengths tested: recentWindows, doubled while within longestRecentWindows. */
@@ -259,8 +260,7 @@ export function judgeWindow(
 ): BlockVerdicts {
   const fast = blockLengthsOf(config);
   // The accumulation block comes last and is held to each fast block's threshold (see `accumulationWindows`).
-  const lengths = config.accumulationWindows > 0 ? [...fast, config.accumulationWindows] : fast;
-  const logTests = Math.log(fast.length);
+  const lengths = config.accumulationWindows > 0 ? [...fast, config.accumulationWindows] : [...fast];
   const logMax = Math.log(config.maxPValue);
   const logContinue = Math.log(config.continuePValue);
   // A block's baseline ends before the block, and at least `baselineGuardWindows` before the evaluated window:
@@ -279,6 +279,24 @@ export function judgeWindow(
     }
     return baseline;
   };
+  let sequential = false;
+  if (config.sequentialWindows > 0) {
+    // The sequential run is weighed against the baseline learned before its span (frozen while an incident is
+    // open or the scope watched), then tested as a block against the baseline learned before the run.
+    const spanBaseline = baselineAt(
+      Math.min(options.baselineBefore ?? Infinity, evaluated - config.sequentialWindows + 1),
+    );
+    const runStart = sequentialRunStart(history, evaluated, spanBaseline.shape / spanBaseline.rate, config);
+    if (runStart !== undefined && runStart <= evaluated) {
+      lengths.push(evaluated - runStart + 1);
+      sequential = true;
+    }
+  }
+  // The fast blocks are corrected for their number alone, so adding the sequential test leaves their lag as it
+  // is. The sequential block chose its own length, among as many as the span holds shortest blocks: its tail
+  // probability is corrected for those.
+  const logTests = Math.log(fast.length);
+  const logSequentialTests = Math.log(Math.max(1, config.sequentialWindows / config.recentWindows));
   const blocks = lengths.map((length) => {
     const baselineBefore = baselineEndFor(length);
     return testBlock(
@@ -288,19 +306,23 @@ export function judgeWindow(
       baselineAt(baselineBefore),
     );
   });
-  const warm = baselineAt(baselineEndFor(lengths[0]!)).windowsWithData >= config.minBaselineWindows;
-  let reported = blocks[0]!;
+  const [shortest] = lengths;
+  const [first] = blocks;
+  if (shortest === undefined || first === undefined) throw new Error('the detector has no block to test');
+  const warm = baselineAt(baselineEndFor(shortest)).windowsWithData >= config.minBaselineWindows;
+  let reported = first;
   let anomalous = false;
   let elevated = false;
   let elevatedFrom: number | undefined;
-  for (const block of blocks) {
-    const fastBlock = block.last - block.first + 1 <= config.longestRecentWindows;
-    const logP = Math.min(0, block.logPValue + logTests);
+  for (const [b, block] of blocks.entries()) {
+    const fastBlock = b < fast.length;
+    const sequentialBlock = sequential && b === blocks.length - 1;
+    const logP = Math.min(0, block.logPValue + (sequentialBlock ? logSequentialTests : logTests));
     // The accumulation block alarms only while a fast block is elevated: it finds an excess that has lasted,
     // not one that has ended (80 minutes after a spike, its block still holds it), so it neither keeps a
     // finished incident open nor opens another after it.
     const alarms: boolean =
-      (fastBlock || elevated) &&
+      (fastBlock || sequentialBlock || elevated) &&
       warm &&
       block.exposure >= config.minRecentOrders &&
       block.cancelled >= config.minRecentCancellations &&
@@ -308,6 +330,7 @@ export function judgeWindow(
       logP <= logMax;
     // The most significant fast block is reported; the accumulation block only when no fast block alarms.
     if (alarms && (!anomalous || (fastBlock && block.logPValue < reported.logPValue))) reported = block;
+    // The sequential block is reported when no fast block alarms; it alarms only at the CUSUM's alarm level.
     anomalous ||= alarms;
     const blockElevated: boolean =
       alarms || (fastBlock && warm && block.lift >= config.continueMinLift && logP <= logContinue);
@@ -317,7 +340,11 @@ export function judgeWindow(
   return {
     blocks,
     reported,
-    logPValue: Math.min(0, reported.logPValue + logTests),
+    logPValue: Math.min(
+      0,
+      reported.logPValue +
+        (sequential && reported === blocks[blocks.length - 1] ? logSequentialTests : logTests),
+    ),
     baselineBefore: baselineEndFor(reported.last - reported.first + 1),
     anomalous,
     elevated: elevated || anomalous,

@@ -84,15 +84,23 @@ function historyRange(
     Math.max(
       config.longestRecentWindows,
       config.accumulationWindows,
+      config.sequentialWindows,
       config.baselineGuardWindows,
       config.exposureWindows,
     ) +
     1;
   const evaluated = [...windows].sort();
+  const earliest = evaluated[0];
+  const latest = evaluated.at(-1);
+  if (earliest === undefined || latest === undefined)
+    throw new Error('a touched scope has no window to evaluate');
   const cutoff = baselineCutoffFor(open, config) ?? watch?.openedAt;
-  const starts = [addWindows(evaluated[0]!, -lookback, config.windowMinutes)];
-  if (cutoff) starts.push(addWindows(cutoff, -config.baselineWindows, config.windowMinutes));
-  return { evaluated, range: { from: starts.sort()[0]!, to: evaluated[evaluated.length - 1]! } };
+  let from = addWindows(earliest, -lookback, config.windowMinutes);
+  if (cutoff) {
+    const beforeCutoff = addWindows(cutoff, -config.baselineWindows, config.windowMinutes);
+    if (beforeCutoff < from) from = beforeCutoff;
+  }
+  return { evaluated, range: { from, to: latest } };
 }
 
 /** What judging one scope needs besides the scope: the batch, where state is kept, and the batch's time. */
@@ -220,17 +228,22 @@ export async function observeOrders(
     (scope) => cancelledIn.has(scope) || opens.has(scope) || opens.has(watchOf(scope)),
   );
   const stateOf = (scope: string) => ({ open: opens.get(scope), watch: opens.get(watchOf(scope)) });
+  const windowsOf = (scope: string) => {
+    const windows = windowsByScope.get(scope);
+    if (!windows) throw new Error(`scope ${scope} was judged without a touched window`);
+    return windows;
+  };
   await Promise.all(
     scopes.map((scope) => {
       const { open, watch } = stateOf(scope);
-      const { range } = historyRange(windowsByScope.get(scope)!, open, watch, config);
+      const { range } = historyRange(windowsOf(scope), open, watch, config);
       return batch.history(scope, range.from, range.to);
     }),
   );
 
   const spikes: OrderCancellationSpike[] = [];
   for (const scope of scopes) {
-    for (const spike of await judgeScope(scope, windowsByScope.get(scope)!, stateOf(scope), judging)) {
+    for (const spike of await judgeScope(scope, windowsOf(scope), stateOf(scope), judging)) {
       spikes.push(spike);
     }
   }

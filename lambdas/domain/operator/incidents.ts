@@ -68,11 +68,15 @@ function summaryOf(id: string, records: readonly EpisodicRecord[]): IncidentSumm
   const planner = str(plan?.planner);
   const summary = str(plan?.summary) ?? str(escalation?.message);
   const executionId = str(plan?.executionId) ?? str(escalation?.executionId);
+  const [opened] = sorted;
+  const updated = sorted.at(-1);
+  if (opened === undefined || updated === undefined)
+    throw new Error(`incident ${id}: no records to summarize`);
   return {
     id,
-    entity: sorted[0]!.entity,
-    openedAt: sorted[0]!.time,
-    updatedAt: sorted[sorted.length - 1]!.time,
+    entity: opened.entity,
+    openedAt: opened.time,
+    updatedAt: updated.time,
     status: statusOf(sorted),
     ...(planner === undefined ? {} : { planner }),
     ...(summary === undefined ? {} : { summary }),

@@ -75,9 +75,10 @@ export async function broadcast(
     }
   };
   for await (const page of connections.pages()) {
-    let next = 0;
+    // One iterator shared by the workers: each takes the next connection when it is free.
+    const queue = page.values();
     const worker = async (): Promise<void> => {
-      while (next < page.length) await send(page[next++]!);
+      for (const connectionId of queue) await send(connectionId);
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, worker));
   }

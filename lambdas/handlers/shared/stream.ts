@@ -94,8 +94,11 @@ export async function consumeStream<T extends DetailType>(
   const { batchItemFailures } = await processPartialResponse(
     { Records: valid.map((v) => v.record) },
     async (record: SQSRecord) => {
+      const event = parsed.get(record.messageId);
+      if (event === undefined)
+        throw new Error(`message ${record.messageId} is not one of the batch's valid events`);
       try {
-        await options.process([parsed.get(record.messageId)!]);
+        await options.process([event]);
       } catch (error) {
         const e = errorOf(error);
         const receives = Number(record.attributes.ApproximateReceiveCount);
