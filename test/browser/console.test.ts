@@ -13,63 +13,45 @@ const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'console');
 /** Event time runs 3000× real time (the first spike, 2.5 h in, some 3 s of pacing after the sandbox's boot). */
 const SPEED = '3000';
 
-/** Starts `npm run console` as a person would (through tsx), and resolves with the URL it prints. */
-function startConsole(): { child: ChildProcess; url: Promise<string>; output: () => string } {
+/**
+ * Starts `npm run console` on the governed scenario as a person would (through tsx), with `flags`, and resolves
+ * with the match of `printed` in what it prints.
+ */
+function spawnConsole(
+  flags: readonly string[],
+  printed: RegExp,
+): { child: ChildProcess; match: Promise<RegExpExecArray>; output: () => string } {
   const child = spawn(
     path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [
-      'local/console/cli.ts',
-      '--scenario',
-      'governed',
-      '--speed',
-      SPEED,
-      '--assembly',
-      'cdk.out',
-      '--port',
-      '0',
-    ],
+    ['local/console/cli.ts', ...flags, '--scenario', 'governed', '--speed', SPEED, '--assembly', 'cdk.out'],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  const url = new Promise<string>((resolve, reject) => {
+  const match = new Promise<RegExpExecArray>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Operator console: (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
+      const found = printed.exec(output);
+      if (found) resolve(found);
     });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`npm run console exited (${String(code)}):\n${output}`)));
   });
-  return { child, url, output: () => output };
+  return { child, match, output: () => output };
 }
 
-/** `npm run console -- --sign-in` on the governed scenario; resolves with the URL and password it prints. */
+/** `npm run console`: resolves with the URL it prints. */
+function startConsole(): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const { child, match, output } = spawnConsole(['--port', '0'], /Operator console: (http:\/\/\S+)/);
+  return { child, url: match.then(([, url]) => url ?? ''), output };
+}
+
+/** `npm run console -- --sign-in`: resolves with the URL and password it prints. */
 function startSignInConsole(): { child: ChildProcess; signIn: Promise<{ url: string; password: string }> } {
-  const child = spawn(
-    path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [
-      'local/console/cli.ts',
-      '--sign-in',
-      '--scenario',
-      'governed',
-      '--speed',
-      SPEED,
-      '--assembly',
-      'cdk.out',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  const { child, match } = spawnConsole(
+    ['--sign-in'],
+    /Sign in at (http:\/\/\S+) as operator, password (\S+) /,
   );
-  let output = '';
-  const signIn = new Promise<{ url: string; password: string }>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Sign in at (http:\/\/\S+) as operator, password (\S+) /.exec(output);
-      if (match) resolve({ url: match[1]!, password: match[2]! });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`npm run console exited (${String(code)}):\n${output}`)));
-  });
-  return { child, signIn };
+  return { child, signIn: match.then(([, url, password]) => ({ url: url ?? '', password: password ?? '' })) };
 }
 
 const shot = (page: Page, name: string) =>
