@@ -115,9 +115,10 @@ async function main(): Promise<void> {
   // The kernel's high-water mark of the whole process (all threads), in KiB on Linux.
   const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
   const accounts = sandbox.accountingReport();
+  // Executions per state machine (the sagas, and the recovery watches that remediated incidents start).
   const executions = sandbox.sfn
     .listStateMachines()
-    .stateMachines.flatMap((m) => sandbox.sfn.listExecutions(m.stateMachineArn).executions);
+    .stateMachines.map((m) => `${m.name} ${sandbox.sfn.listExecutions(m.stateMachineArn).executions.length}`);
   const onBus = sandbox.bus.archive.length;
   const requests = (await sandbox.dynamo?.requests()) ?? {};
   const requestCount = Object.values(requests).reduce((n, count) => n + count, 0);
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
       .map(([operation, count]) => `${operation} ${count}`)
       .join(', ')})`,
   );
-  console.log(`events on the bus: ${onBus.toLocaleString('en-US')}; saga executions: ${executions.length}`);
+  console.log(`events on the bus: ${onBus.toLocaleString('en-US')}; executions: ${executions.join(', ')}`);
   for (const a of accounts) {
     console.log(
       `  ${a.consumer.padEnd(42)} routed ${a.routed}, processed ${a.processed}, in DLQ ${a.deadLettered}, pending ${a.pending}, lost ${a.lost}, deliveries ${a.deliveries}`,
