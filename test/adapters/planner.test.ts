@@ -2,7 +2,7 @@ import { spikeFixture } from '../events/fixtures';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
-import { InMemorySemanticIndex } from '../adapters/in-memory-semantic-index';
+import { InMemorySemanticIndex } from './in-memory-semantic-index';
 import { LocalEmbedder } from '../../local/bedrock/local-embedder';
 import { parseDetail } from '../../lambdas/domain/contracts/parse';
 import type { OrderCancellationSpike, RemediationPlan } from '../../lambdas/domain/contracts/platform';
@@ -10,9 +10,9 @@ import type { DraftPlan, Reasoner, ReasoningRequest } from '../../lambdas/domain
 import { EscalationRequired, ReasonerUnavailable } from '../../lambdas/domain/planning/errors';
 import { OutcomeLearner, type FulfillmentFacts } from '../../lambdas/domain/planning/learning';
 import { ruleDraft } from '../../lambdas/domain/planning/plan';
-import { rulePlan } from './rule-plan';
+import { rulePlan } from '../unit/rule-plan';
 import { RemediationPlanner, type PlanningResult } from '../../lambdas/domain/planning/planner';
-import { pkSkTable, startDynamo, type LocalDynamo } from '../adapters/dynalite';
+import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
 
 const FAMILY = 'order_cancellation_spike/warehouse';
 const THRESHOLD = 0.85;
