@@ -56,14 +56,33 @@ if (typeof iteratorBase.return !== 'function') {
     return this.close();
   };
 }
+// dynalite reads each item through a callback wrapper around LevelDB's promise (its own, a catch, a tracked copy for
+// shutdown, then setImmediate): per item read, several promise hops and a deferred callback. An open database
+// answers the read at once (LevelDB's memtable or block cache, as above); the callback still comes on a later
+// turn, as dynalite's code expects. A closed or closing database, or an error, takes dynalite's own path.
+function readItemsSynchronously(db) {
+  const get = db.get;
+  db.get = function getNow(key, callback) {
+    if (typeof callback !== 'function' || db.status !== 'open') return get.call(this, key, callback);
+    let value;
+    try {
+      value = db.getSync(key);
+    } catch {
+      return get.call(this, key, callback);
+    }
+    setImmediate(callback, null, value);
+    return undefined;
+  };
+}
 const dynalite = require('dynalite');
 const { measureItemsInUtf8 } = require('./item-size.cjs');
 const { cacheExpressionParses } = require('./expression-cache.cjs');
-const { withTransactions } = require('./transactions.cjs');
+const { captureStore, withTransactions } = require('./transactions.cjs');
 const { withSessionGuard } = require('./session-guard.cjs');
 
 measureItemsInUtf8();
 cacheExpressionParses();
+const captured = captureStore();
 const server = dynalite({
   createTableMs: 0,
   deleteTableMs: 0,
@@ -71,7 +90,8 @@ const server = dynalite({
   ...(workerData.path ? { path: workerData.path } : {}),
 });
 server.keepAliveTimeout = 60_000;
-withTransactions(server);
+withTransactions(server, captured.store);
+readItemsSynchronously(captured.store.db);
 // In front of everything: requests signed with a task session's credentials are authorized first.
 withSessionGuard(server, parentPort);
 // Requests served, by operation: what the agents ask of DynamoDB, for the sandbox's reports and benches.

@@ -1,6 +1,6 @@
 // TransactWriteItems for dynalite, which has none: a thin layer in front of its request handler. A transaction
 // runs alone (requests arriving meanwhile wait, requests in flight finish first) and applies its actions, which
-// touch distinct items, concurrently through dynalite's own handler (same validation, conditions and update
+// touch distinct items, concurrently through dynalite's own validation and actions (same conditions and update
 // expressions) with ReturnValues ALL_OLD; if any is refused, it puts back the old images of those applied and
 // answers TransactionCanceledException with one cancellation reason per action, as DynamoDB does.
 // A ConditionCheck runs as an UpdateItem with its condition and no update (which changes nothing), and the
@@ -11,38 +11,64 @@
 // Not modelled: ClientRequestToken idempotency, TransactionConflict (nothing runs concurrently here), and the
 // 4 MB aggregate size (AWS documents the limit but not its answer).
 'use strict';
-const { EventEmitter } = require('node:events');
 const { MAX_ITEM_BYTES, itemSize } = require('./item-size.cjs');
 
 const TARGET = 'DynamoDB_20120810';
 const MAX_ACTIONS = 100;
-const AUTHORIZATION =
-  'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 
-/** Calls dynalite's request handler in-process with a request object and a response that records the answer. */
-function callerOf(handler) {
-  return (operation, body) =>
-    new Promise((resolve) => {
-      const req = new EventEmitter();
-      req.method = 'POST';
-      req.url = '/';
-      req.headers = {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `${TARGET}.${operation}`,
-        'x-amz-date': '20260101T000000Z',
-        authorization: AUTHORIZATION,
+/**
+ * Calls dynalite's own validation and action for one operation, as its HTTP handler does once it has parsed a
+ * request, with the same answers: a transaction's actions skip the handler's HTTP work (JSON in and out, a
+ * request id, a checksum) that only a request from outside needs. `store` is dynalite's (see {@link captureStore}).
+ */
+function directCallerOf(store) {
+  const validations = require('dynalite/validations');
+  const operations = new Map();
+  const operationOf = (name) => {
+    let operation = operations.get(name);
+    if (operation === undefined) {
+      const file = validations.toLowerFirst(name);
+      operation = {
+        action: require(`dynalite/actions/${file}`),
+        validation: require(`dynalite/validations/${file}`),
       };
-      const res = {
-        statusCode: 200,
-        setHeader() {},
-        end(text) {
-          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : {} });
-        },
-      };
-      handler(req, res);
-      req.emit('data', Buffer.from(JSON.stringify(body)));
-      req.emit('end');
+      operations.set(name, operation);
+    }
+    return operation;
+  };
+  return (name, body) =>
+    new Promise((resolve, reject) => {
+      const { action, validation } = operationOf(name);
+      let data;
+      try {
+        data = validations.checkTypes(body, validation.types);
+        validations.checkValidations(data, validation.types, validation.custom, store);
+      } catch (err) {
+        if (err && err.statusCode) return resolve({ status: err.statusCode, body: err.body });
+        return reject(err);
+      }
+      action(store, data, (err, answer) => {
+        if (err && err.statusCode) return resolve({ status: err.statusCode, body: err.body });
+        if (err) return reject(err);
+        resolve({ status: 200, body: answer ?? {} });
+      });
     });
+}
+
+/**
+ * Keeps the store of the next dynalite server created (dynalite does not expose it): call before `dynalite()`,
+ * then read `.store` once it has been called.
+ */
+function captureStore() {
+  const db = require('dynalite/db');
+  const create = db.create;
+  const captured = { store: undefined };
+  db.create = function createAndKeep(options) {
+    db.create = create;
+    captured.store = create.call(this, options);
+    return captured.store;
+  };
+  return captured;
 }
 
 const error = (type, message, extra = {}) => ({
@@ -177,12 +203,12 @@ function answerWhenActive(call, res) {
 
 /**
  * Puts the layer in front of `server`'s dynalite handler: TransactWriteItems runs alone, everything else goes
- * to dynalite as before.
+ * to dynalite as before. `store` is the server's dynalite store ({@link captureStore}), which the actions reach.
  */
-function withTransactions(server) {
+function withTransactions(server, store) {
   const [handler] = server.listeners('request');
   server.removeAllListeners('request');
-  const call = callerOf(handler);
+  const call = directCallerOf(store);
   const keySchemas = new Map();
   let inFlight = 0;
   let exclusive = false;
@@ -255,4 +281,4 @@ function withTransactions(server) {
   });
 }
 
-module.exports = { withTransactions };
+module.exports = { captureStore, withTransactions };
