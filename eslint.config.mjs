@@ -36,12 +36,14 @@ const layers = [
     from: './lambdas/domain',
     // What the infrastructure publishes: the contracts (schema registry, rule patterns), the governance
     // configuration's schema (AppConfig validator), the task session tags (IAM conditions) and the agents' KPI
-    // declarations (an alarm on each one a metric measures).
+    // declarations (an alarm on each one a metric measures), and the task catalog's limits (plan length, task and
+    // compensation timeouts), which the saga's execution timeout must outlast.
     except: [
       './contracts',
       './governance/governance-config.ts',
       './governance/task-session.ts',
       './operator/kpis.ts',
+      './planning/task-catalog.ts',
     ],
     message: 'lib knows the contracts and the configuration it publishes, not domain logic.',
   },

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { retryPolicy, type SagaTaskKind } from './saga-retry-policies';
+import { MAX_APPROVAL_WAIT_SECONDS } from '../lambdas/domain/governance/governance-config';
+import { longestTaskSeconds, MAX_PLAN_TASKS } from '../lambdas/domain/planning/task-catalog';
+import { retryPolicy, type Retrier, type SagaTaskKind } from './saga-retry-policies';
 
 /** The remediation saga's ASL (JSONPath): its states, paths and Catch blocks; no Retry (see below). */
 const REMEDIATION_SAGA_ASL = path.join(__dirname, '..', 'statemachines', 'remediation-saga.asl.json');
@@ -71,10 +73,47 @@ function withRetries(definition: string, kinds: Readonly<Record<string, SagaTask
   return JSON.stringify(machine, null, 2);
 }
 
+/** The longest a Task of this kind can take in all, its first attempt of `seconds` and every retry with its wait. */
+function withRetryTime(kind: SagaTaskKind, seconds: number): number {
+  return retryPolicy(kind).reduce((total, retrier: Retrier) => {
+    let waits = 0;
+    for (let attempt = 0; attempt < retrier.MaxAttempts; attempt++) {
+      const wait = retrier.IntervalSeconds * retrier.BackoffRate ** attempt;
+      waits += Math.min(wait, retrier.MaxDelaySeconds ?? wait) + seconds;
+    }
+    return total + waits;
+  }, seconds);
+}
+
+/**
+ * The longest a saga can run before its last compensation: every task of the longest plan waits out a whole
+ * escalation chain, runs to its timeout and is compensated with every retry. Retries of the invoke and publish
+ * steps (seconds each) are inside the margin this leaves.
+ */
+function longestSagaSeconds(): number {
+  const { task, compensation } = longestTaskSeconds();
+  return MAX_PLAN_TASKS * (MAX_APPROVAL_WAIT_SECONDS + task + withRetryTime('compensation', compensation));
+}
+
+/**
+ * Fails (and so does synth) when the execution timeout could end a saga before its compensations ran: a Standard
+ * execution that times out stops where it is, and no Catch runs.
+ */
+function checkTimeout(definition: string): string {
+  const timeout = Number((JSON.parse(definition) as { TimeoutSeconds?: unknown }).TimeoutSeconds);
+  const longest = longestSagaSeconds();
+  if (!(timeout > longest)) {
+    throw new Error(
+      `the saga's TimeoutSeconds (${timeout}) must exceed its longest run (${longest} s: ${MAX_PLAN_TASKS} tasks, each with a ${MAX_APPROVAL_WAIT_SECONDS} s approval, its timeout and its compensation's retries)`,
+    );
+  }
+  return definition;
+}
+
 /**
  * The remediation saga's definition as it is deployed (and as the sandbox runs it): the ASL file, each Task
- * with the retry policy of its kind.
+ * with the retry policy of its kind, checked to outlast its longest run.
  */
 export function remediationSagaDefinition(definitionPath = REMEDIATION_SAGA_ASL): string {
-  return withRetries(readFileSync(definitionPath, 'utf8'), REMEDIATION_TASK_KINDS);
+  return checkTimeout(withRetries(readFileSync(definitionPath, 'utf8'), REMEDIATION_TASK_KINDS));
 }

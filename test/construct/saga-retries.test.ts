@@ -27,6 +27,7 @@ interface State {
 }
 interface Machine {
   States: Record<string, State>;
+  TimeoutSeconds?: number;
 }
 
 /** Every Task state of `machine` by name, those of a Map's item processor included (names are machine-wide). */
@@ -234,5 +235,20 @@ describe('remediationSagaDefinition', () => {
         delete machine.States.Compensate;
       }),
     ).toThrow('REMEDIATION_TASK_KINDS names no Task state of the definition: RunCompensation');
+  });
+
+  it('fails when the execution timeout could end a saga before its compensations: no Catch runs on a timeout', () => {
+    // Five tasks, each with a whole 4-hour escalation chain, a 900 s command and a 300 s compensation retried
+    // four times (after 5, 10, 20 and 40 s): 5 × (14,400 + 900 + 5 × 300 + 75) = 84,375 s.
+    expect(() =>
+      definitionWith((machine) => {
+        machine.TimeoutSeconds = 84_375;
+      }),
+    ).toThrow("the saga's TimeoutSeconds (84375) must exceed its longest run (84375 s");
+    expect(() =>
+      definitionWith((machine) => {
+        machine.TimeoutSeconds = 84_376;
+      }),
+    ).not.toThrow();
   });
 });

@@ -319,6 +319,20 @@ describe('the governance configuration', () => {
     [(c: EditableDocument) => (c.blockedAction = []), 'blockedAction'],
     [(c: EditableDocument) => (c.escalation.tiers = []), 'escalation.tiers'],
     [(c: EditableDocument) => (c.escalation.onExhausted = 'retry'), 'escalation.onExhausted'],
+    // One approval waits at most 4 hours, a tier alone or the tiers together (the saga's timeout allows no more).
+    [
+      (c: EditableDocument) =>
+        (c.escalation.tiers = [{ name: 'overnight', approvers: 'operators', timeoutSeconds: 14_401 }]),
+      'escalation.tiers.0.timeoutSeconds',
+    ],
+    [
+      (c: EditableDocument) =>
+        (c.escalation.tiers = [
+          { name: 'on-call', approvers: 'operators', timeoutSeconds: 7_200 },
+          { name: 'duty-manager', approvers: 'duty-managers', timeoutSeconds: 7_201 },
+        ]),
+      'escalation.tiers',
+    ],
     [(c: EditableDocument) => (c.thresholds['max-cost'] = 1), 'thresholds.max-cost'],
     [(c: EditableDocument) => (c.blockedActions = ['launch_rockets']), 'blockedActions.0'],
   ])('refuses a bad configuration naming the field (%#)', (breakIt, field) => {

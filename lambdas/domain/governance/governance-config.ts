@@ -15,16 +15,33 @@ export type AutonomyLevel = z.infer<typeof autonomyLevel>;
 const cents = z.number().int().nonnegative();
 const weight = z.number().positive().max(1000);
 
+/**
+ * The longest one approval may wait, all tiers together: 4 hours. A saga asks one approval per task, at most
+ * `MAX_PLAN_TASKS` (5) of them, and its execution times out after 24 hours (`TimeoutSeconds` of
+ * `statemachines/remediation-saga.asl.json`). A Standard execution that times out ends there, and no Catch runs,
+ * so the pause, the moved orders and the ticket would stay as they were: five approvals of 4 hours leave the
+ * tasks and their compensations 4 hours (test/unit/governance-policy.test.ts checks the sum against the
+ * definition and the task catalog).
+ */
+export const MAX_APPROVAL_WAIT_SECONDS = 14_400;
+
 /** One step of the escalation chain: who is asked, and how long they have before the next tier is. */
 const escalationTier = z.strictObject({
   name: z.string().min(1),
   /** Who is asked at this tier (an operator group, a rota): the approval step notifies them. */
   approvers: z.string().min(1),
-  timeoutSeconds: z.number().int().min(1).max(604_800),
+  timeoutSeconds: z.number().int().min(1).max(MAX_APPROVAL_WAIT_SECONDS),
 });
 
 const escalationChain = z.strictObject({
-  tiers: z.array(escalationTier).min(1).max(10),
+  tiers: z
+    .array(escalationTier)
+    .min(1)
+    .max(10)
+    .refine(
+      (tiers) => tiers.reduce((sum, tier) => sum + tier.timeoutSeconds, 0) <= MAX_APPROVAL_WAIT_SECONDS,
+      `the tiers' timeouts add up to more than ${MAX_APPROVAL_WAIT_SECONDS} seconds (4 hours), the longest one approval may wait: the saga's 24-hour execution timeout would end it without its compensations`,
+    ),
   /** What happens when the last tier times out unanswered: undo what the plan did, or refuse the task. */
   onExhausted: z.enum(['compensate', 'deny']),
 });

@@ -24,6 +24,20 @@ const specOf = (taskType: TaskType): TaskSpec => taskCatalog[taskType] as unknow
 /** A plan has at most this many tasks: the saga runs them in order, and a long plan needs a human. */
 export const MAX_PLAN_TASKS = 5;
 
+/**
+ * The longest any catalog task and its compensation may each take (their timeouts, in seconds): what the saga's
+ * execution timeout must leave room for, per task (lib/saga-definition.ts checks it at synth).
+ */
+export const longestTaskSeconds = (): { task: number; compensation: number } => {
+  let task = 0;
+  let compensation = 0;
+  for (const spec of Object.values(taskCatalog) as TaskSpec[]) {
+    task = Math.max(task, spec.timeoutSeconds);
+    compensation = Math.max(compensation, spec.compensation?.timeoutSeconds ?? 0);
+  }
+  return { task, compensation };
+};
+
 const isCatalogTask = (taskType: string): taskType is TaskType => Object.hasOwn(taskCatalog, taskType);
 
 /** Drops what tool schemas don't need: `$schema`, and regex patterns where a `format` already says it. */
