@@ -1,5 +1,7 @@
+import { MAX_CONTRIBUTORS, orderCancellationSpikeV1 } from '../../lambdas/domain/contracts/platform';
 import {
   contributorsOf,
+  publishedContributors,
   rankCells,
   restBelowRegionWide,
   restOfRegionElevated,
@@ -10,6 +12,8 @@ import {
 import { resolveDetectorConfig } from '../../lambdas/domain/monitoring/detector-config';
 import { testBlock, type BlockQuery } from '../../lambdas/domain/monitoring/detector';
 import { ScopeHistory } from '../../lambdas/domain/monitoring/scope-history';
+import { ruleDraft } from '../../lambdas/domain/planning/plan';
+import { validateDraft } from '../../lambdas/domain/planning/task-catalog';
 import { addWindows, epochMsOf, type WindowCount } from '../../lambdas/domain/monitoring/windows';
 
 const START = '2026-11-20T08:00:00Z';
@@ -205,6 +209,64 @@ describe('contributorsOf', () => {
 
     expect(contributorsOf(ranked).map((c) => c.warehouseId)).toEqual(['big', 'small']);
     expect(contributorsOf(ranked)[0]).toMatchObject({ warehouseId: 'big', cancelled: 18 });
+  });
+});
+
+describe('publishedContributors', () => {
+  it('publishes the 100 largest of a region of many warehouses and counts the rest: a valid spike and rule plan', () => {
+    // 130 warehouses serve R; each one's customers there cancel more, W000 the most.
+    const ranked = rankCells(
+      Array.from({ length: 130 }, (_, i) => {
+        const id = `W${String(i).padStart(3, '0')}`;
+        return { id, history: history(`cell#R#${id}`, [40, 1], [40, 30 - Math.floor(i / 10)]) };
+      }),
+      query,
+      config,
+    );
+    const all = contributorsOf(ranked);
+    expect(all).toHaveLength(130);
+
+    const published = publishedContributors(all);
+
+    expect(published.contributors).toEqual(all.slice(0, MAX_CONTRIBUTORS));
+    expect(published.otherContributors).toBe(30);
+    // Inside an incident's spike, it is a valid event, and the rule plans a rebalance away from the 100 it names.
+    const spike = orderCancellationSpikeV1.parse({
+      schemaVersion: 1,
+      correlationId: 'region#R|2026-11-20T11:00:00Z',
+      incidentKey: 'region#R|2026-11-20T11:00:00Z',
+      scope: { type: 'region', id: 'R' },
+      window: { start: '2026-11-20T11:00:00Z', end: '2026-11-20T11:10:00Z' },
+      observedRatio: 0.6,
+      baselineRatio: 0.025,
+      placed: 5_200,
+      cancelled: 3_100,
+      pValue: 1e-12,
+      score: 24,
+      ...published,
+    });
+    const validation = validateDraft(ruleDraft(spike), spike);
+    expect(validation).toMatchObject({
+      ok: true,
+      tasks: expect.arrayContaining([
+        {
+          taskType: 'rebalance_region',
+          parameters: expect.objectContaining({
+            region: 'R',
+            fromWarehouseIds: all.slice(0, MAX_CONTRIBUTORS).map((c) => c.warehouseId),
+          }) as unknown,
+        },
+      ]) as unknown,
+    });
+    // One more contributor than the contract allows is refused, naming the field.
+    expect(() => orderCancellationSpikeV1.parse({ ...spike, contributors: all.slice(0, 101) })).toThrow(
+      /contributors/,
+    );
+  });
+
+  it('publishes a short list whole, with no count of others', () => {
+    const few = [{ warehouseId: 'A', cancelled: 9, expectedCancelled: 1 }];
+    expect(publishedContributors(few)).toEqual({ contributors: few });
   });
 });
 

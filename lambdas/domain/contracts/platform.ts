@@ -21,6 +21,13 @@ const spikeScope = z.object({
   id: z.string().min(1),
 });
 
+/**
+ * A region incident names at most this many contributing warehouses, and a rebalance moves the region's orders away
+ * from at most this many: a region of thousands of warehouses keeps its spike a few kilobytes (a saga's input is
+ * limited to 256 KiB) and its plan valid.
+ */
+export const MAX_CONTRIBUTORS = 100;
+
 export const orderCancellationSpikeV1 = z.object({
   ...platformFields,
   incidentKey: z.string().min(1),
@@ -34,7 +41,10 @@ export const orderCancellationSpikeV1 = z.object({
   score: z.number().nonnegative(),
   /** Cancellations expected in `window` at the baseline ratio (optional: added after the first producers). */
   expectedCancelled: z.number().nonnegative().optional(),
-  /** For a region incident: the warehouses whose customers in the region cancel more, largest excess first. */
+  /**
+   * For a region incident: the warehouses whose customers in the region cancel more, largest excess first, at most
+   * {@link MAX_CONTRIBUTORS} of them.
+   */
   contributors: z
     .array(
       z.object({
@@ -43,7 +53,10 @@ export const orderCancellationSpikeV1 = z.object({
         expectedCancelled: z.number().nonnegative(),
       }),
     )
+    .max(MAX_CONTRIBUTORS)
     .optional(),
+  /** How many more warehouses showed a significant excess than `contributors` lists (past the first 100). */
+  otherContributors: z.number().int().positive().optional(),
 });
 export type OrderCancellationSpike = z.infer<typeof orderCancellationSpikeV1>;
 
@@ -64,7 +77,7 @@ export const rebalanceParameters = z.object({
   /** The customer region whose open orders move. */
   region: z.string().min(1),
   /** The warehouses the region's orders leave: the incident's contributors. */
-  fromWarehouseIds: z.array(z.string().min(1)).min(1).max(100),
+  fromWarehouseIds: z.array(z.string().min(1)).min(1).max(MAX_CONTRIBUTORS),
   /** Open orders placed at or after this time are moved. */
   since: isoTime,
 });

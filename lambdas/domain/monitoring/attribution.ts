@@ -26,6 +26,7 @@
  *    cells read (every cell the store has recorded for the scope, and the batch's) do not explain. Otherwise the decision waits
  *    for a batch that sees more of them, so a batch that misses the top warehouse never misattributes.
  */
+import { MAX_CONTRIBUTORS, type OrderCancellationSpike } from '../contracts/platform';
 import { type DetectorConfig } from './detector-config';
 import { testBlock, type BlockQuery, type BlockStatistics } from './detector';
 import { logNegativeBinomialUpperTail } from './negative-binomial';
@@ -268,6 +269,21 @@ export function contributorsOf(ranked: readonly CellEvidence[]): Contributor[] {
       cancelled: cell.stats.cancelled,
       expectedCancelled: Math.round(cell.stats.expected * 100) / 100,
     }));
+}
+
+/**
+ * What a region spike publishes of its contributors (ranked, largest excess first): the first
+ * {@link MAX_CONTRIBUTORS}, and how many more there are. A region of thousands of warehouses keeps its spike small
+ * and its rule plan (a rebalance away from at most that many) valid.
+ */
+export function publishedContributors(
+  contributors: readonly Contributor[],
+): Pick<OrderCancellationSpike, 'contributors' | 'otherContributors'> {
+  const others = contributors.length - MAX_CONTRIBUTORS;
+  return {
+    contributors: contributors.slice(0, MAX_CONTRIBUTORS),
+    ...(others > 0 ? { otherContributors: others } : {}),
+  };
 }
 
 /** Step 3 of the rule: what the evidence says (`ambiguous` waits, then goes by the sign). */

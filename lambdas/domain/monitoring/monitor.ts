@@ -1,5 +1,5 @@
 import type { OrderCancellationSpike } from '../contracts/platform';
-import type { Contributor } from './attribution';
+import { publishedContributors, type Contributor } from './attribution';
 import { BatchView, withCells } from './batch-view';
 import { type DetectorConfig } from './detector-config';
 import { assessWindow, type BlockQuery, type SpikeAssessment } from './detector';
@@ -36,7 +36,7 @@ function spikeDetailOf(
     ...(assessment.expectedCancelled === undefined
       ? {}
       : { expectedCancelled: Math.round(assessment.expectedCancelled * 100) / 100 }),
-    ...(contributors === undefined ? {} : { contributors: [...contributors] }),
+    ...(contributors === undefined ? {} : publishedContributors(contributors)),
   };
 }
 

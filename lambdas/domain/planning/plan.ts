@@ -16,6 +16,7 @@ export interface PlanningOptions {
  */
 export type RuleFacts = Pick<OrderCancellationSpike, 'scope' | 'window'> & {
   readonly contributors?: readonly { readonly warehouseId: string }[] | undefined;
+  readonly otherContributors?: number | undefined;
 };
 
 /** The ticket every rule plan opens first. */
@@ -23,6 +24,12 @@ const ticketFor = (spike: RuleFacts, severity: 'sev1' | 'sev2') => ({
   taskType: 'open_incident_ticket',
   parameters: { scopeType: spike.scope.type, scopeId: spike.scope.id, severity },
 });
+
+/** The contributors a region incident counts past those it lists: an operator decides about those. */
+const others = (spike: RuleFacts): string =>
+  spike.otherContributors === undefined
+    ? ''
+    : ` (and ${spike.otherContributors} more warehouses, past the ${spike.contributors?.length ?? 0} with the largest excess: the ticket leaves them to an operator)`;
 
 /**
  * The rule: every incident opens a ticket for the operators first. A warehouse-scoped cancellation spike then
@@ -47,7 +54,7 @@ export function ruleDraft(spike: RuleFacts, options: PlanningOptions = {}): Draf
         ticketFor(spike, 'sev1'),
         { taskType: 'rebalance_region', parameters: { region: spike.scope.id, fromWarehouseIds, since } },
       ],
-      rationale: `customers in region ${spike.scope.id} cancel more at ${fromWarehouseIds.join(', ')}: move the region's open orders placed since ${since} to other warehouses serving it`,
+      rationale: `customers in region ${spike.scope.id} cancel more at ${fromWarehouseIds.join(', ')}${others(spike)}: move the region's open orders placed since ${since} to other warehouses serving it`,
     };
   }
   return {
