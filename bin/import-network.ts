@@ -9,6 +9,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { putEventsChunks } from '../lambdas/domain/contracts/put-events';
 import { networkEvents } from '../scenarios/network-events';
 
 const usage = `Usage: npm run network:import -- <network.json> [--bus <name>] [--endpoint-url <url>] [--time <ISO 8601>]
@@ -38,14 +39,18 @@ async function main(): Promise<number> {
   const client = new EventBridgeClient(values['endpoint-url'] ? { endpoint: values['endpoint-url'] } : {});
 
   let put = 0;
-  for (let at = 0; at < events.length; at += 10) {
-    let entries: PutEventsRequestEntry[] = events.slice(at, at + 10).map((event) => ({
+  // At most 10 warehouses and 1 MB per request: a warehouse serving thousands of regions is ~100 KB.
+  const requests = putEventsChunks(
+    events.map((event): PutEventsRequestEntry => ({
       EventBusName: values.bus,
       Source: event.source,
       DetailType: event['detail-type'],
       Time: time,
       Detail: JSON.stringify(event.detail),
-    }));
+    })),
+  );
+  for (const request of requests) {
+    let entries = request;
     // PutEvents answers per entry: retry only the failed ones, with backoff.
     for (let attempt = 0; entries.length > 0; attempt++) {
       if (attempt > 0)

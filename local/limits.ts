@@ -3,20 +3,13 @@
  * would refuse, so a test that passes here does not fail on the first oversized payload in the cloud.
  *
  * DynamoDB's 400 KB item size is enforced in dynalite's own thread (`dynamodb/item-size.cjs`), which cannot import
- * this module.
+ * this module. EventBridge's PutEvents limits are the contracts' (`put-events.ts`): the publishers chunk by them too.
  */
-
-/**
- * EventBridge PutEvents: the total entry size of one request (the sum of every entry's size as
- * {@link putEventsEntrySize} counts it). 1 MB since 29 January 2026 (it was 256 KB):
- * https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb
- * The pages say "less than"; measured against AWS, a request of exactly 1,048,576 bytes is accepted and one byte
- * more refused, so that is the boundary here.
- */
-export const PUT_EVENTS_MAX_REQUEST_BYTES = 1_048_576;
-
-/** EventBridge PutEvents: entries per request (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html). */
-export const PUT_EVENTS_MAX_ENTRIES = 10;
+export {
+  PUT_EVENTS_MAX_ENTRIES,
+  PUT_EVENTS_MAX_REQUEST_BYTES,
+  putEventsEntrySize,
+} from '../lambdas/domain/contracts/put-events';
 
 /**
  * SQS: a message's size, its body plus every attribute's name, type and value, "1 MiB or 1,048,576 bytes" (it was
@@ -56,27 +49,4 @@ export const STATES_PAYLOAD_MAX_BYTES = 262_144;
 /** The UTF-8 size of a value's compact JSON, the form every one of these services measures. */
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
-}
-
-/** A PutEvents entry's fields as EventBridge sizes them. */
-export interface SizedPutEventsEntry {
-  readonly Source?: string | undefined;
-  readonly DetailType?: string | undefined;
-  readonly Detail?: string | undefined;
-  readonly Time?: unknown;
-  readonly Resources?: readonly string[] | undefined;
-}
-
-/**
- * An entry's size as EventBridge counts it
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html): 14 bytes for Time when it is
- * given, and the UTF-8 bytes of Source, DetailType, Detail and each of Resources. EventBusName and TraceHeader do
- * not count.
- */
-export function putEventsEntrySize(entry: SizedPutEventsEntry): number {
-  let size = entry.Time === undefined || entry.Time === null ? 0 : 14;
-  for (const value of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
-    if (typeof value === 'string') size += Buffer.byteLength(value, 'utf8');
-  }
-  return size;
 }

@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { putEventsChunks } from '../domain/contracts/put-events';
 
 /** An event the platform publishes: the detail is validated by the caller against its contract. */
 export interface OutgoingEvent {
@@ -21,7 +22,10 @@ class PublishFailed extends Error {
   }
 }
 
-/** PutEvents in chunks of 10 (the API limit); failed entries are retried once, then reported. */
+/**
+ * PutEvents in requests of at most 10 entries and 1 MB (the API's limits, `putEventsChunks`); failed entries are
+ * retried once, then reported.
+ */
 export class EventPublisher {
   constructor(
     private readonly eventBusName: string,
@@ -29,9 +33,8 @@ export class EventPublisher {
   ) {}
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += 10) {
-      const chunk = events.slice(i, i + 10);
-      let pending = chunk.map((event) => this.entry(event));
+    for (const chunk of putEventsChunks(events.map((event) => this.entry(event)))) {
+      let pending = chunk;
       let failures: PublishFailed['failures'] = [];
       for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
         const result = await this.client.send(new PutEventsCommand({ Entries: pending }));

@@ -35,6 +35,40 @@ describe('EventPublisher', () => {
     });
   });
 
+  it('keeps each PutEvents call within 1 MB of entries, however few they are', async () => {
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+    }));
+    // Warehouses serving thousands of regions: each event about 300 KB, so three to a request, not ten.
+    const large = (n: number) => ({ ...event(n), detail: { n, pad: 'x'.repeat(300_000) } });
+    await new EventPublisher('bus-1', new EventBridgeClient({})).publish(
+      Array.from({ length: 7 }, (_, i) => large(i)),
+    );
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([3, 3, 1]);
+    for (const call of calls) {
+      const entries = call.args[0].input.Entries ?? [];
+      const bytes = entries.reduce(
+        (sum, e) => sum + 14 + Buffer.byteLength(`${e.Source}${e.DetailType}${e.Detail}`),
+        0,
+      );
+      expect(bytes).toBeLessThanOrEqual(1_048_576);
+    }
+    expect(calls.flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail!).n))).toEqual(
+      [0, 1, 2, 3, 4, 5, 6],
+    );
+  });
+
+  it('refuses an event larger than a whole PutEvents request, naming it, before sending anything', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    const huge = { ...event(0), detail: { pad: 'x'.repeat(1_048_577) } };
+    await expect(
+      new EventPublisher('bus-1', new EventBridgeClient({})).publish([event(1), huge]),
+    ).rejects.toThrow('entry 1 (thing) is 1048620 bytes: PutEvents takes at most 1048576');
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
   it('retries only the failed entries once, then reports what still failed', async () => {
     eventBridge
       .on(PutEventsCommand)
