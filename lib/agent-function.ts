@@ -17,6 +17,12 @@ interface StreamBufferProps {
   readonly maxBatchingWindow?: Duration;
   /** Receives before a message moves to the agent's DLQ. @default 3 */
   readonly maxReceiveCount?: number;
+  /**
+   * Most concurrent invocations the queue's poller makes (the mapping's `MaximumConcurrency`, 2 to 1,000). A
+   * burst (an archive replay, a backlog after an outage) then waits in the queue instead of taking the account's
+   * concurrency from the saga's agents and piling concurrent writes onto the same counter items. @default 5
+   */
+  readonly maxConcurrency?: number;
 }
 
 export interface AgentFunctionProps {
@@ -169,6 +175,7 @@ export class AgentFunction extends Construct {
         eventSourceArn: this.queue.queueArn,
         batchSize,
         maxBatchingWindow: props.stream.maxBatchingWindow ?? Duration.seconds(5),
+        maxConcurrency: props.stream.maxConcurrency ?? 5,
         reportBatchItemFailures: true,
       });
       this.queue.grant(this.function, 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');

@@ -88,7 +88,7 @@ function withRetryTime(kind: SagaTaskKind, seconds: number): number {
 /**
  * The longest a saga can run before its last compensation: every task of the longest plan waits out a whole
  * escalation chain, runs to its timeout and is compensated with every retry. Retries of the invoke and publish
- * steps (seconds each) are inside the margin this leaves.
+ * steps (seconds each, a minute or two when Lambda throttles) fit in the margin this leaves (2,025 s today).
  */
 function longestSagaSeconds(): number {
   const { task, compensation } = longestTaskSeconds();

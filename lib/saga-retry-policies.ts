@@ -50,9 +50,23 @@ const transient = (errors: readonly string[]): Retrier => ({
   BackoffRate: 2,
 });
 
+/**
+ * Lambda throttled the call (the account's or the function's concurrency is used up, e.g. by a burst on the
+ * stream consumers): it passes as the burst drains, so it is retried longer than a hiccup, spread out — 2, 4, 8, 16
+ * and 30 s at most, jittered, about a minute in all.
+ */
+const throttled: Retrier = {
+  ErrorEquals: ['Lambda.TooManyRequestsException'],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
 const policies: Readonly<Record<SagaTaskKind, readonly Retrier[]>> = {
-  // A synchronous call of an agent (planning, policy, learning): the Lambda service errors only.
-  invoke: [transient(LAMBDA_SERVICE_ERRORS)],
+  // A synchronous call of an agent (planning, policy, learning): the Lambda service errors only, throttling longest.
+  invoke: [throttled, transient(LAMBDA_SERVICE_ERRORS.filter((error) => error !== throttled.ErrorEquals[0]))],
   // A fire-and-forget event. A timed-out PutEvents is sent again: EventBridge delivers at least once, so every
   // consumer already takes a second copy of an event in its stride.
   publish: [transient([...EVENTBRIDGE_ERRORS, 'States.Timeout'])],

@@ -30,13 +30,15 @@ describe('AgentFunction', () => {
     });
   });
 
-  it('buffers a stream through SQS with batching, partial batch failures and a DLQ after three receives', () => {
+  it('buffers a stream through SQS with batching, partial batch failures, a concurrency ceiling and a DLQ after three receives', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id(monitoring.function) },
       EventSourceArn: { 'Fn::GetAtt': [id(monitoring.queue!), 'Arn'] },
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      // A burst waits in the queue rather than taking the account's concurrency from the saga's agents.
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: {

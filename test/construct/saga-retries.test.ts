@@ -39,17 +39,25 @@ const tasksOf = (machine: Machine): [string, State][] =>
 
 // The policies, written out here rather than imported: a change to lib/saga-retry-policies.ts changes this
 // specification too, on purpose.
-/** The Lambda service's transient errors (not the function's errors, not a timeout). */
+/** The Lambda service's transient errors (not the function's errors, not a timeout), throttling aside. */
 const lambdaServiceErrors = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
 ];
 /** PutEvents refused, or an entry it did not accept. */
 const eventBridgeErrors = ['EventBridge.EventBridgeException', 'EventBridge.FailedEntry'];
 const quickly = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 };
-const invoke: Retrier[] = [{ ErrorEquals: lambdaServiceErrors, ...quickly }];
+/** Throttling passes as a burst drains: retried for about a minute, jittered (2 s to 30 s apart). */
+const throttled = {
+  ErrorEquals: ['Lambda.TooManyRequestsException'],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+const invoke: Retrier[] = [throttled, { ErrorEquals: lambdaServiceErrors, ...quickly }];
 const publish: Retrier[] = [{ ErrorEquals: [...eventBridgeErrors, 'States.Timeout'], ...quickly }];
 const approval: Retrier[] = [{ ErrorEquals: eventBridgeErrors, ...quickly }];
 /** StartExecution refused by the service (throttled, too many executions), or timed out. */
@@ -160,8 +168,9 @@ describe('RemediationSaga retries', () => {
   });
 
   it('retries an error after which a task may have acted only where acting again has no second effect', () => {
-    // What a second attempt of any task may follow: the service did not take the request (AWS's transient errors).
-    const notTaken = new Set([...lambdaServiceErrors, ...eventBridgeErrors]);
+    // What a second attempt of any task may follow: the service did not take the request (AWS's transient errors,
+    // throttling among them).
+    const notTaken = new Set([...lambdaServiceErrors, ...throttled.ErrorEquals, ...eventBridgeErrors]);
     const unsafe: string[] = [];
     for (const [name, state] of tasksOf(deployed)) {
       const request = state.Parameters?.Entries?.[0]?.Detail ?? {};
