@@ -24,7 +24,10 @@ import {
 } from '../domain/monitoring/windows';
 
 const DAY_S = 86_400;
-/** Ids checked in one condition expression (each adds about 32 characters; expressions are limited to 4 KB). */
+/**
+ * Ids checked in one condition expression: each adds `NOT contains(…)` and an AND, 3 of the 300 operators and
+ * functions an expression may have (100 ids make 299), and about 34 of its 4,096 bytes. The sandbox enforces both.
+ */
 const MAX_CONDITION_IDS = 100;
 /** History ranges of up to this many windows are read by key (BatchGetItem), longer ones queried. */
 const MAX_POINT_READ_WINDOWS = 24;

@@ -77,11 +77,13 @@ function readItemsSynchronously(db) {
 const dynalite = require('dynalite');
 const { measureItemsInUtf8 } = require('./item-size.cjs');
 const { cacheExpressionParses } = require('./expression-cache.cjs');
+const { limitExpressions } = require('./expression-limits.cjs');
 const { captureStore, withTransactions } = require('./transactions.cjs');
 const { withSessionGuard } = require('./session-guard.cjs');
 
 measureItemsInUtf8();
 cacheExpressionParses();
+limitExpressions();
 const captured = captureStore();
 const server = dynalite({
   createTableMs: 0,

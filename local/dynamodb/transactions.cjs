@@ -3,6 +3,8 @@
 // touch distinct items, concurrently through dynalite's own validation and actions (same conditions and update
 // expressions) with ReturnValues ALL_OLD; if any is refused, it puts back the old images of those applied and
 // answers TransactionCanceledException with one cancellation reason per action, as DynamoDB does.
+// Every action is validated (dynalite's validation, the expression limits) before any is applied: a request with a
+// malformed action is a ValidationException, and nothing of it is written.
 // A ConditionCheck runs as an UpdateItem with its condition and no update (which changes nothing), and the
 // empty item it creates when the checked item is absent is deleted again.
 // An oversized item is refused as DynamoDB refuses it: a Put's size is known from the request, so it is a plain
@@ -20,6 +22,8 @@ const MAX_ACTIONS = 100;
  * Calls dynalite's own validation and action for one operation, as its HTTP handler does once it has parsed a
  * request, with the same answers: a transaction's actions skip the handler's HTTP work (JSON in and out, a
  * request id, a checksum) that only a request from outside needs. `store` is dynalite's (see {@link captureStore}).
+ * `call.validate` and `call.apply` are the two halves, so that a transaction validates every action before it
+ * applies any.
  */
 function directCallerOf(store) {
   const validations = require('dynalite/validations');
@@ -36,23 +40,33 @@ function directCallerOf(store) {
     }
     return operation;
   };
-  return (name, body) =>
+  /** The request's data as the action takes it, or the refusal (a ValidationException, …) it gets instead. */
+  const validate = (name, body) => {
+    const { validation } = operationOf(name);
+    try {
+      const data = validations.checkTypes(body, validation.types);
+      validations.checkValidations(data, validation.types, validation.custom, store);
+      return { data };
+    } catch (err) {
+      if (err && err.statusCode) return { refusal: { status: err.statusCode, body: err.body } };
+      throw err;
+    }
+  };
+  const apply = (name, data) =>
     new Promise((resolve, reject) => {
-      const { action, validation } = operationOf(name);
-      let data;
-      try {
-        data = validations.checkTypes(body, validation.types);
-        validations.checkValidations(data, validation.types, validation.custom, store);
-      } catch (err) {
-        if (err && err.statusCode) return resolve({ status: err.statusCode, body: err.body });
-        return reject(err);
-      }
-      action(store, data, (err, answer) => {
+      operationOf(name).action(store, data, (err, answer) => {
         if (err && err.statusCode) return resolve({ status: err.statusCode, body: err.body });
         if (err) return reject(err);
         resolve({ status: 200, body: answer ?? {} });
       });
     });
+  const call = async (name, body) => {
+    const { data, refusal } = validate(name, body);
+    return refusal ?? apply(name, data);
+  };
+  call.validate = validate;
+  call.apply = apply;
+  return call;
 }
 
 /**
@@ -117,8 +131,14 @@ async function transactWriteItems(call, keySchemas, request) {
     steps.push({ operation, body, TableName, key, check });
   }
 
+  // A request DynamoDB refuses whole (a malformed or oversized expression, a bad key shape) is refused before any
+  // action is applied, as a ValidationException of the request; only what an action meets when applied (a failed
+  // condition, an item grown past 400 KB) cancels the transaction with reasons.
+  const validated = steps.map((step) => call.validate(step.operation, step.body));
+  const refused = validated.find((v) => v.refusal !== undefined);
+  if (refused) return refused.refusal;
   // The actions touch distinct items and nothing else runs meanwhile, so they are applied concurrently.
-  const results = await Promise.all(steps.map((step) => call(step.operation, step.body)));
+  const results = await Promise.all(steps.map((step, j) => call.apply(step.operation, validated[j].data)));
   // A check that passed on an absent item left an empty one behind: it never existed.
   await Promise.all(
     steps.map((step, j) =>
@@ -127,8 +147,8 @@ async function transactWriteItems(call, keySchemas, request) {
         : undefined,
     ),
   );
-  const refused = results.findIndex((result) => result.status !== 200);
-  if (refused >= 0) {
+  const cancelled = results.findIndex((result) => result.status !== 200);
+  if (cancelled >= 0) {
     await Promise.all(
       steps.map((step, j) => {
         if (results[j].status !== 200 || step.check) return undefined;
@@ -146,10 +166,11 @@ async function transactWriteItems(call, keySchemas, request) {
       const code = type === 'ConditionalCheckFailedException' ? 'ConditionalCheckFailed' : 'ValidationError';
       return { Code: code, Message: result.body.message ?? result.body.Message ?? type };
     };
-    const type = String(results[refused].body.__type ?? '')
+    const type = String(results[cancelled].body.__type ?? '')
       .split('#')
       .pop();
-    if (type !== 'ConditionalCheckFailedException' && type !== 'ValidationException') return results[refused];
+    if (type !== 'ConditionalCheckFailedException' && type !== 'ValidationException')
+      return results[cancelled];
     const reasons = results.map(reasonOf);
     return error(
       'TransactionCanceledException',
