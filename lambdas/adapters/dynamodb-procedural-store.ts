@@ -1,10 +1,14 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   PutCommand,
-  UpdateCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { TemplateNotFound } from '../domain/memory/errors';
@@ -59,7 +63,7 @@ function decodeVector(bytes: Uint8Array): number[] {
   return Array.from({ length: Math.floor(bytes.byteLength / 4) }, (_, i) => view.getFloat32(i * 4, true));
 }
 
-/** Attributes a template is read with; `appliedOutcomes` can grow and is only needed by conditions. */
+/** Attributes a template is read with; `appliedOutcomes` is only needed by conditions. */
 const PROJECTION = [
   'sk',
   'family',
@@ -78,8 +82,9 @@ const projectionExpression = PROJECTION.map((name) => `#${name}`).join(', ');
 /**
  * Procedural memory in DynamoDB (the Procedural table: `pk` = `templates#<family>`, `sk` = template id).
  * Similarity loads the family's templates and compares embeddings in memory — fine while a family holds
- * hundreds of templates, not millions. Outcome counters are atomic `ADD`s, applied once per outcome key: the
- * keys already counted live in the item (`appliedOutcomes`), checked by the update's condition.
+ * hundreds of templates, not millions. Outcome counters are atomic `ADD`s, applied once per outcome key: each key
+ * counted has a marker item (`pk` = `outcomes#<template id>`), written in the same transaction; the template's own
+ * origin is the one key it keeps (`appliedOutcomes`, as templates written before the markers also keep theirs).
  */
 export class DynamoProceduralStore implements ProceduralStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -120,6 +125,12 @@ export class DynamoProceduralStore implements ProceduralStore {
     );
   }
 
+  /**
+   * Credits an outcome once per outcome key: one transaction puts the key's marker (`outcomes#<template id>`, sort
+   * key = outcome key; only if absent) and adds to the template's counter (only if the template exists, and the key
+   * is not its origin, kept in `appliedOutcomes`). Markers are items of their own, so a template credited by
+   * thousands of incidents stays the size it was created with (400 KB is the item limit).
+   */
   async recordOutcome(
     templateId: string,
     outcome: TemplateOutcome,
@@ -128,23 +139,37 @@ export class DynamoProceduralStore implements ProceduralStore {
     const key = keyOf(templateId);
     try {
       await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'ADD #counter :one, appliedOutcomes :keys SET lastUsedAt = :time',
-          ConditionExpression: 'attribute_exists(pk) AND NOT contains(appliedOutcomes, :key)',
-          ExpressionAttributeNames: { '#counter': outcome === 'succeeded' ? 'successCount' : 'failureCount' },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':keys': new Set([record.outcomeKey]),
-            ':key': record.outcomeKey,
-            ':time': record.time,
-          },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `${OUTCOMES}${templateId}`, sk: record.outcomeKey, creditedAt: record.time },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: key,
+                UpdateExpression: 'ADD #counter :one SET lastUsedAt = :time',
+                ConditionExpression: 'attribute_exists(pk) AND NOT contains(appliedOutcomes, :key)',
+                ExpressionAttributeNames: {
+                  '#counter': outcome === 'succeeded' ? 'successCount' : 'failureCount',
+                },
+                ExpressionAttributeValues: { ':one': 1, ':key': record.outcomeKey, ':time': record.time },
+              },
+            },
+          ],
         }),
       );
       return 'applied';
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [marker, template] = error.CancellationReasons ?? [];
+      if (marker?.Code !== 'ConditionalCheckFailed' && template?.Code !== 'ConditionalCheckFailed')
+        throw error;
+      // A marker already there, or the template's origin: counted before. No template: nothing to credit.
       const existing = await this.doc.send(
         new GetCommand({ TableName: this.tableName, Key: key, ProjectionExpression: 'pk' }),
       );
@@ -203,6 +228,8 @@ export class DynamoProceduralStore implements ProceduralStore {
 }
 
 const partitionOf = (family: string): string => `templates#${family}`;
+/** The partition of a template's outcome markers, apart from the family's templates (which are Queried). */
+const OUTCOMES = 'outcomes#';
 
 const keyOf = (templateId: string): { pk: string; sk: string } => ({
   pk: partitionOf(familyOfTemplate(templateId)),

@@ -1,8 +1,16 @@
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoProceduralStore } from '../../lambdas/adapters/dynamodb-procedural-store';
 import { TemplateNotFound } from '../../lambdas/domain/memory/errors';
 import type { NewTemplate } from '../../lambdas/domain/memory/procedural';
 import { normalizeVector } from '../../lambdas/domain/memory/semantic-index';
 import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
+
+/** `fn` of each item in turn (one outcome at a time, as the learning agent credits them). */
+async function mapSerially<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await fn(item));
+  return results;
+}
 
 const FAMILY = 'order_cancellation_spike/warehouse';
 const MODEL = 'test-model/4';
@@ -109,6 +117,44 @@ describe('DynamoProceduralStore', () => {
       score: 0.5,
       lastUsedAt: '2026-11-23T00:00:00Z',
     });
+  });
+
+  it('keeps a template its own size however many outcomes it is credited with: each key is a marker item', async () => {
+    const templateId = `${FAMILY}@incident-many`;
+    await store.upsertFromPlan(newTemplate('incident-many', [0, 1, 0, 0]));
+    const sizeOf = async () => {
+      const { Item } = await dynamo.client.send(
+        new GetItemCommand({
+          TableName: 'Procedural',
+          Key: { pk: { S: `templates#${FAMILY}` }, sk: { S: templateId } },
+        }),
+      );
+      return JSON.stringify(Item).length;
+    };
+    const before = await sizeOf();
+    const keys = Array.from({ length: 300 }, (_, i) => `incident-${String(i).padStart(40, '0')}`);
+    const answers = await mapSerially(keys, (outcomeKey) =>
+      store.recordOutcome(templateId, 'succeeded', { outcomeKey, time: '2026-11-24T00:00:00Z' }),
+    );
+    const again = await store.recordOutcome(templateId, 'succeeded', {
+      outcomeKey: keys[123]!,
+      time: '2026-11-25T00:00:00Z',
+    });
+
+    expect(new Set(answers)).toEqual(new Set(['applied']));
+    expect(again).toBe('duplicate');
+    expect(await store.get(templateId)).toMatchObject({ successCount: 301 });
+    // The template item does not grow with the keys (a set of them would: 400 KB at about 9,000).
+    expect(await sizeOf()).toBeLessThanOrEqual(before + 8);
+    const markers = await dynamo.client.send(
+      new QueryCommand({
+        TableName: 'Procedural',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `outcomes#${templateId}` } },
+        Select: 'COUNT',
+      }),
+    );
+    expect(markers.Count).toBe(300);
   });
 
   it('fails with TemplateNotFound for an outcome of an unknown template', async () => {
