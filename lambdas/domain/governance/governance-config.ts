@@ -20,8 +20,8 @@ const weight = z.number().positive().max(1000);
  * `MAX_PLAN_TASKS` (5) of them, and its execution times out after 24 hours (`TimeoutSeconds` of
  * `statemachines/remediation-saga.asl.json`). A Standard execution that times out ends there, and no Catch runs,
  * so the pause, the moved orders and the ticket would stay as they were: five approvals of 4 hours leave the
- * tasks and their compensations 4 hours (test/unit/governance-policy.test.ts checks the sum against the
- * definition and the task catalog).
+ * tasks and their compensations 4 hours (`remediationSagaDefinition` in lib/saga-definition.ts checks the sum
+ * against the definition's timeout and the task catalog at synth).
  */
 export const MAX_APPROVAL_WAIT_SECONDS = 14_400;
 
