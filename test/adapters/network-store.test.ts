@@ -292,11 +292,17 @@ describe('DynamoNetworkStore (dynalite)', () => {
 
     it('reads only the regions a reroute touches, in a network of 1,000 warehouses and 500 regions', async () => {
       const network = await store();
-      for (let w = 0; w < 1_000; w++) {
-        const id = `WH-${String(w).padStart(4, '0')}`;
-        await network.declare(
-          declared(id, { [`r-${w % 500}`]: 100 + (w % 7), [`r-${(w + 1) % 500}`]: 900 }),
-          at(0),
+      // Declared 8 at a time, as the network agent's concurrent invocations would.
+      for (let first = 0; first < 1_000; first += 8) {
+        await Promise.all(
+          Array.from({ length: 8 }, async (_, k) => {
+            const w = first + k;
+            const id = `WH-${String(w).padStart(4, '0')}`;
+            await network.declare(
+              declared(id, { [`r-${w % 500}`]: 100 + (w % 7), [`r-${(w + 1) % 500}`]: 900 }),
+              at(0),
+            );
+          }),
         );
       }
       await book.apply([placed('big-1', 'WH-0042', 'r-42'), placed('big-2', 'WH-0042', 'r-43')]);
