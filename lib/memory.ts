@@ -179,6 +179,8 @@ export class Memory extends Construct {
     });
 
     this.network = table('Network', {
+      // Only the intake's tombstones expire (DynamoIntakeStore); profiles and routes carry no `expiresAt`.
+      timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {
           indexName: 'routesByWarehouse',
@@ -406,16 +408,18 @@ export class Memory extends Construct {
   }
 
   /**
-   * Lets a task session (`grantee`: a `TaskExecutionRole`) pause and resume its own warehouse's intake:
-   * UpdateItem on the network table's item `intake#${aws:PrincipalTag/warehouse}` only (`dynamodb:LeadingKeys`);
-   * other warehouses' intake, profiles and routes stay out of reach, and so does everything for a session without
-   * a `warehouse` tag. Reroutes read intake items with the profiles (`grantNetworkRead`).
+   * Lets a task session (`grantee`: a `TaskExecutionRole`) pause and resume its own warehouse's intake, in the
+   * network table's partition `intake#${aws:PrincipalTag/warehouse}` only (`dynamodb:LeadingKeys`): UpdateItem and
+   * ConditionCheckItem (a pause checks its tombstone and adds itself in one transaction; a resume removes it and
+   * writes the tombstone in another) and GetItem (the pauses left holding the intake). Other warehouses' intake,
+   * profiles and routes stay out of reach, and so does everything for a session without a `warehouse` tag.
+   * Reroutes read intake items with the profiles (`grantNetworkRead`).
    */
   public grantIntakeControl(grantee: iam.IGrantable): iam.Grant {
     return grantOnPartition(
       grantee,
       this.network,
-      ['dynamodb:UpdateItem'],
+      ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
       'intake#${aws:PrincipalTag/warehouse}',
     );
   }

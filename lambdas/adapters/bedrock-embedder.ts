@@ -1,4 +1,8 @@
-import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import {
+  BedrockRuntimeClient,
+  InvokeModelCommand,
+  ValidationException,
+} from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 import { embeddingText, type Embedder, type EmbeddingInput } from '../domain/memory/embedder';
 import { DimensionMismatch } from '../domain/memory/errors';
@@ -11,6 +15,10 @@ const TITAN_V2_DIMENSIONS = [256, 512, 1024] as const;
 
 /** Titan v2 takes at most 50,000 characters (and 8,192 tokens) per input. */
 const MAX_INPUT_CHARS = 50_000;
+/** Titan v2's token limit per input: text within 50,000 characters can still pass it (digits, ids, non-Latin text). */
+const MAX_INPUT_TOKENS = 8_192;
+/** Shorter inputs tried after a refusal for its token count, before the refusal is final. */
+const TOKEN_RETRIES = 3;
 
 export interface BedrockEmbedderOptions {
   /** @default 'amazon.titan-embed-text-v2:0' */
@@ -52,17 +60,40 @@ export class BedrockEmbedder implements Embedder {
     return mapLimited(inputs, this.concurrency, (input) => this.embedOne(embeddingText(input)));
   }
 
+  /**
+   * Embeds `text`, cut to 50,000 characters. Whether it is within 8,192 tokens is known only to the model: a
+   * refusal for its token count (a ValidationException naming tokens) is answered by cutting the text in
+   * proportion — to the limit over the count the message gives, with a 10% margin, or to half when it gives none —
+   * up to three times; the incident's text leads with what matters, so its head is what is embedded.
+   */
   private async embedOne(text: string): Promise<number[]> {
+    let input = cutAt(text, MAX_INPUT_CHARS);
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.invoke(input);
+      } catch (error) {
+        if (
+          !(error instanceof ValidationException) ||
+          !/token/i.test(error.message) ||
+          retry >= TOKEN_RETRIES
+        ) {
+          throw error;
+        }
+        const counted = /(\d+)\D*$/.exec(error.message);
+        const tokens = counted ? Number(counted[1]) : Number.NaN;
+        const share = tokens > MAX_INPUT_TOKENS ? (0.9 * MAX_INPUT_TOKENS) / tokens : 0.5;
+        input = cutAt(input, Math.floor(input.length * share));
+      }
+    }
+  }
+
+  private async invoke(inputText: string): Promise<number[]> {
     const response = await this.client.send(
       new InvokeModelCommand({
         modelId: this.modelId,
         contentType: 'application/json',
         accept: 'application/json',
-        body: JSON.stringify({
-          inputText: text.slice(0, MAX_INPUT_CHARS),
-          dimensions: this.dimensions,
-          normalize: true,
-        }),
+        body: JSON.stringify({ inputText, dimensions: this.dimensions, normalize: true }),
       }),
     );
     const { embedding } = titanResponse.parse(JSON.parse(new TextDecoder().decode(response.body)));
@@ -71,4 +102,11 @@ export class BedrockEmbedder implements Embedder {
     }
     return embedding;
   }
+}
+
+/** The first `length` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair. */
+function cutAt(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }

@@ -1,20 +1,35 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { sessionTagValue } from '../domain/governance/task-session';
 import type { IntakeState, IntakeStore } from '../domain/operations/intake';
-import { conditionHolds } from './dynamodb-conditions';
 
 /**
- * A warehouse's intake item in the fulfillment network table: `pk = intake#<warehouse tag>`, `sk = state`, with
- * `pausedBy` (the keys of the pauses holding it) and `lifted` (the keys of pauses resumed: tombstones). Its own
- * partition, named as the task session's `warehouse` tag names the warehouse (`WH-NYC` stays `WH-NYC`), so a
- * session may write only its own warehouse's intake item (`dynamodb:LeadingKeys`
- * `intake#${aws:PrincipalTag/warehouse}`); no `routeRegion`, so it stays out of the `routesByWarehouse` index.
+ * A warehouse's intake in the fulfillment network table, in a partition of its own, `pk = intake#<warehouse tag>`,
+ * named as the task session's `warehouse` tag names the warehouse (`WH-NYC` stays `WH-NYC`), so a session may write
+ * only its own warehouse's intake (`dynamodb:LeadingKeys` `intake#${aws:PrincipalTag/warehouse}`):
+ * - the state item, `sk = state`: `pausedBy`, the keys of the pauses holding it;
+ * - a tombstone per resumed pause, `sk = lifted#<pause key>`, which a late pause of that key finds and gives way
+ *   to; it expires (`expiresAt`, the table's TTL attribute) after {@link TOMBSTONE_DAYS}, so the partition holds
+ *   the resumes of a month, not of the warehouse's life — a set of every resumed key on the state item passed
+ *   DynamoDB's 400 KB item limit after about 9,000 resumes.
+ * Items without `routeRegion`, so they stay out of the `routesByWarehouse` index.
  */
 export const intakeKey = (warehouseId: string) => ({
   pk: `intake#${sessionTagValue(warehouseId, 'warehouseId')}`,
   sk: 'state',
 });
+
+/** The tombstone of a resumed pause, in its warehouse's intake partition. */
+const tombstoneKey = (warehouseId: string, pauseKey: string) => ({
+  pk: intakeKey(warehouseId).pk,
+  sk: `lifted#${pauseKey}`,
+});
+
+/**
+ * Days a tombstone is kept: longer than any pause command can wait to be delivered — an SQS queue or its DLQ
+ * keeps a message at most 14 days, and a saga runs at most 24 hours.
+ */
+export const TOMBSTONE_DAYS = 30;
 
 /** Reads an intake item: how many pauses hold it (0 when the item or its `pausedBy` set is absent). */
 export function activePausesOf(item: Record<string, unknown> | undefined): number {
@@ -22,7 +37,12 @@ export function activePausesOf(item: Record<string, unknown> | undefined): numbe
   return paused instanceof Set ? paused.size : 0;
 }
 
-/** The intake store on DynamoDB: each pause and resume is one conditional UpdateItem. */
+/**
+ * The intake store on DynamoDB: a pause is one TransactWriteItems (the tombstone's absence checked, the pause
+ * added), a resume another (the pause removed, its tombstone written), so a pause and the resume of its key
+ * serialize whichever runs first. A transaction returns no item, so each is followed by a consistent read of the
+ * state item for the count of pauses holding it.
+ */
 export class DynamoIntakeStore implements IntakeStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -38,40 +58,80 @@ export class DynamoIntakeStore implements IntakeStore {
     pauseKey: string,
     at: string,
   ): Promise<IntakeState | { readonly cancelled: true }> {
-    let attributes: Record<string, unknown> | undefined;
-    const applied = await conditionHolds(async () => {
-      const result = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: intakeKey(warehouseId),
-          UpdateExpression: 'SET warehouseId = :w, updatedAt = :at ADD pausedBy :key',
-          // A resume of this pause already ran: its tombstone wins over the late pause.
-          ConditionExpression: 'attribute_not_exists(lifted) OR NOT contains(lifted, :pause)',
-          ExpressionAttributeValues: {
-            ':w': warehouseId,
-            ':at': at,
-            ':key': new Set([pauseKey]),
-            ':pause': pauseKey,
-          },
-          ReturnValues: 'ALL_NEW',
+    const pauses = new Set([pauseKey]);
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              // A resume of this pause already ran: its tombstone wins over the late pause.
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: tombstoneKey(warehouseId, pauseKey),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: intakeKey(warehouseId),
+                UpdateExpression: 'SET warehouseId = :w, updatedAt = :at ADD pausedBy :key',
+                // Tombstones written before they were items of their own: the state item's `lifted` set.
+                ConditionExpression: 'attribute_not_exists(lifted) OR NOT contains(lifted, :pause)',
+                ExpressionAttributeValues: {
+                  ':w': warehouseId,
+                  ':at': at,
+                  ':key': pauses,
+                  ':pause': pauseKey,
+                },
+              },
+            },
+          ],
         }),
       );
-      attributes = result.Attributes;
-    });
-    if (!applied) return { cancelled: true };
-    return { warehouseId, activePauses: activePausesOf(attributes) };
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && cancelledByCondition(error))
+        return { cancelled: true };
+      throw error;
+    }
+    return this.state(warehouseId);
   }
 
   async resume(warehouseId: string, pauseKey: string, at: string): Promise<IntakeState> {
-    const result = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: intakeKey(warehouseId),
-        UpdateExpression: 'SET warehouseId = :w, updatedAt = :at ADD lifted :key DELETE pausedBy :key',
-        ExpressionAttributeValues: { ':w': warehouseId, ':at': at, ':key': new Set([pauseKey]) },
-        ReturnValues: 'ALL_NEW',
+    const expiresAt = Math.floor(Date.parse(at) / 1000) + TOMBSTONE_DAYS * 86_400;
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: intakeKey(warehouseId),
+              UpdateExpression: 'SET warehouseId = :w, updatedAt = :at DELETE pausedBy :key',
+              ExpressionAttributeValues: { ':w': warehouseId, ':at': at, ':key': new Set([pauseKey]) },
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: tombstoneKey(warehouseId, pauseKey),
+              UpdateExpression: 'SET liftedAt = :at, expiresAt = :expires',
+              ExpressionAttributeValues: { ':at': at, ':expires': expiresAt },
+            },
+          },
+        ],
       }),
     );
-    return { warehouseId, activePauses: activePausesOf(result.Attributes) };
+    return this.state(warehouseId);
+  }
+
+  private async state(warehouseId: string): Promise<IntakeState> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: intakeKey(warehouseId), ConsistentRead: true }),
+    );
+    return { warehouseId, activePauses: activePausesOf(Item) };
   }
 }
+
+/** A transaction cancelled because one of its conditions failed (not a conflict or throttling, which retry). */
+const cancelledByCondition = (error: TransactionCanceledException): boolean =>
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');

@@ -64,6 +64,64 @@ describe('BedrockEmbedder', () => {
     ).rejects.toThrow(DimensionMismatch);
   });
 
+  it('cuts a text Titan refuses for its token count in proportion, and embeds the head of it', async () => {
+    const refusal = (count: number) =>
+      new ValidationException({
+        $metadata: {},
+        message: `400 Bad Request: Too many input tokens. Max input tokens: 8192, request input token count: ${count}`,
+      });
+    const text = '4f2a9c '.repeat(10_000); // 70,000 characters of ids: more tokens than characters allow for
+    bedrock
+      .on(InvokeModelCommand)
+      .rejectsOnce(refusal(20_000))
+      .rejectsOnce(refusal(9_000))
+      .resolves({ body: jsonBody({ embedding: [1, 0, 0, ...Array<number>(253).fill(0)] }) });
+
+    const [vector] = await new BedrockEmbedder({
+      dimensions: 256,
+      client: new BedrockRuntimeClient({}),
+    }).embed([text]);
+
+    const sent = bedrock
+      .commandCalls(InvokeModelCommand)
+      .map((call) => (JSON.parse(call.args[0].input.body as string) as { inputText: string }).inputText);
+    // 50,000 characters, then × 0.9 · 8192 / 20,000, then × 0.9 · 8192 / 9,000: each a head of the text.
+    expect(sent.map((t) => t.length)).toEqual([50_000, 18_432, 15_099]);
+    expect(sent.every((t) => text.startsWith(t))).toBe(true);
+    expect(vector).toHaveLength(256);
+  });
+
+  it('gives up after three shorter texts, and never retries another ValidationException', async () => {
+    const tooMany = new ValidationException({ $metadata: {}, message: 'Too many input tokens' });
+    bedrock.on(InvokeModelCommand).rejects(tooMany);
+    const embedder = new BedrockEmbedder({ dimensions: 256, client: new BedrockRuntimeClient({}) });
+    await expect(embedder.embed(['x'.repeat(1_000)])).rejects.toThrow('Too many input tokens');
+    expect(
+      bedrock
+        .commandCalls(InvokeModelCommand)
+        .map(
+          (call) => (JSON.parse(call.args[0].input.body as string) as { inputText: string }).inputText.length,
+        ),
+    ).toEqual([1_000, 500, 250, 125]);
+
+    bedrock.reset();
+    bedrock
+      .on(InvokeModelCommand)
+      .rejects(new ValidationException({ $metadata: {}, message: 'Malformed input request' }));
+    await expect(embedder.embed(['y'])).rejects.toThrow('Malformed input request');
+    expect(bedrock.commandCalls(InvokeModelCommand)).toHaveLength(1);
+  });
+
+  it('never cuts a text inside a surrogate pair', async () => {
+    bedrock.on(InvokeModelCommand).resolves({ body: jsonBody({ embedding: Array<number>(256).fill(0) }) });
+    const text = `${'a'.repeat(49_999)}😀 and more`;
+    await new BedrockEmbedder({ dimensions: 256, client: new BedrockRuntimeClient({}) }).embed([text]);
+    const [call] = bedrock.commandCalls(InvokeModelCommand);
+    expect((JSON.parse(call!.args[0].input.body as string) as { inputText: string }).inputText).toBe(
+      'a'.repeat(49_999),
+    );
+  });
+
   it('refuses a dimension Titan v2 does not offer, quoting it', () => {
     expect(() => new BedrockEmbedder({ dimensions: 300 })).toThrow(
       'dimensions must be one of 256, 512, 1024, got 300',

@@ -1,5 +1,6 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoIntakeStore } from '../../lambdas/adapters/dynamodb-intake-store';
+import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoIntakeStore, intakeKey, TOMBSTONE_DAYS } from '../../lambdas/adapters/dynamodb-intake-store';
 import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { RerouteNotPlannable } from '../../lambdas/domain/fulfillment/errors';
@@ -222,6 +223,85 @@ describe('DynamoNetworkStore (dynalite)', () => {
         network,
       );
       expect(open.destinations.map((d) => d.warehouseId)).toEqual(['P2']);
+    });
+
+    it('keeps each resumed pause as a tombstone item that expires, so the intake item stays small', async () => {
+      const name = `network-${++tables}`;
+      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+      const intake = new DynamoIntakeStore(name, dynamo.client);
+      const stateItem = async () =>
+        (await dynamo.client.send(new GetItemCommand({ TableName: name, Key: marshall(intakeKey('P9')) })))
+          .Item;
+      await intake.pause('P9', 'pause-intake#0', at(0));
+      await intake.resume('P9', 'pause-intake#0', at(1));
+      const sizeAfterOne = JSON.stringify(await stateItem()).length;
+      for (let k = 1; k <= 100; k++) {
+        await intake.pause('P9', `pause-intake#${k}`, at(2));
+        await intake.resume('P9', `pause-intake#${k}`, at(3));
+      }
+      // 100 more resumes: the state item is as large as after one (same-length timestamps), nothing in `lifted`.
+      expect(JSON.stringify(await stateItem()).length).toBe(sizeAfterOne);
+      expect((await stateItem())?.lifted).toBeUndefined();
+      const tombstone = await dynamo.client.send(
+        new GetItemCommand({
+          TableName: name,
+          Key: marshall({ pk: 'intake#P9', sk: 'lifted#pause-intake#7' }),
+        }),
+      );
+      expect(unmarshall(tombstone.Item ?? {})).toEqual({
+        pk: 'intake#P9',
+        sk: 'lifted#pause-intake#7',
+        liftedAt: at(3),
+        expiresAt: Date.parse(at(3)) / 1000 + TOMBSTONE_DAYS * 86_400,
+      });
+      // Every resumed key still refuses its late pause.
+      expect(await intake.pause('P9', 'pause-intake#0', at(4))).toEqual({ cancelled: true });
+      expect(await intake.pause('P9', 'pause-intake#100', at(4))).toEqual({ cancelled: true });
+      expect(await intake.pause('P9', 'pause-intake#101', at(4))).toEqual({
+        warehouseId: 'P9',
+        activePauses: 1,
+      });
+    });
+
+    it('refuses a late pause whose tombstone is in the intake item’s older `lifted` set', async () => {
+      const name = `network-${++tables}`;
+      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+      await dynamo.client.send(
+        new PutItemCommand({
+          TableName: name,
+          Item: marshall({ ...intakeKey('P8'), warehouseId: 'P8', lifted: new Set(['pause-intake#old']) }),
+        }),
+      );
+      const intake = new DynamoIntakeStore(name, dynamo.client);
+      expect(await intake.pause('P8', 'pause-intake#old', at(1))).toEqual({ cancelled: true });
+      expect(await intake.pause('P8', 'pause-intake#new', at(1))).toEqual({
+        warehouseId: 'P8',
+        activePauses: 1,
+      });
+    });
+
+    it('never leaves a pause holding the intake when it is sent together with the resume of its key, in either order', async () => {
+      const name = `network-${++tables}`;
+      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+      const intake = new DynamoIntakeStore(name, dynamo.client);
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, async (_, k) => {
+          const key = `pause-intake#race-${k}`;
+          // Half start with the resume (a compensation running first), half with the pause.
+          const [pause] =
+            k % 2 === 0
+              ? await Promise.all([intake.pause('P7', key, at(1)), intake.resume('P7', key, at(1))])
+              : (
+                  await Promise.all([intake.resume('P7', key, at(1)), intake.pause('P7', key, at(1))])
+                ).reverse();
+          return 'cancelled' in (pause as object) ? 'cancelled' : 'applied then lifted';
+        }),
+      );
+      expect(outcomes).toHaveLength(40);
+      const state = await dynamo.client.send(
+        new GetItemCommand({ TableName: name, Key: marshall(intakeKey('P7')), ConsistentRead: true }),
+      );
+      expect(unmarshall(state.Item ?? {}).pausedBy).toBeUndefined();
     });
 
     it('fails at once, moving nothing, when the only other warehouse was emptied', async () => {

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoIntakeStore } from '../../lambdas/adapters/dynamodb-intake-store';
 import { StsTaskSessions, type StsTaskSessionsOptions } from '../../lambdas/adapters/sts-task-sessions';
@@ -81,7 +81,8 @@ describe('StsTaskSessions', () => {
   it('performs the effect with a client signed by the assumed session, not the function’s credentials', async () => {
     // The stores' document clients, whichever instance sends: each call is checked for the credentials it used.
     const documents = mockClient(DynamoDBDocumentClient);
-    documents.on(UpdateCommand).resolves({ Attributes: { pausedBy: new Set(['pause-intake#x']) } });
+    documents.on(TransactWriteCommand).resolves({});
+    documents.on(GetCommand).resolves({ Item: { pausedBy: new Set(['pause-intake#x']) } });
     const stores = new StsTaskSessions({
       roleArn: ROLE,
       sts,
@@ -93,14 +94,23 @@ describe('StsTaskSessions', () => {
       const intake = await stores.for(tags('WH-A'));
       await intake.pause('WH-A', 'pause-intake#x', '2026-11-20T11:00:00Z');
 
-      const [update] = documents.commandCalls(UpdateCommand);
-      expect(update!.args[0].input.Key).toEqual({ pk: 'intake#WH-A', sk: 'state' });
-      const sender = update!.thisValue as DynamoDBDocumentClient;
-      expect(await sender.config.credentials()).toMatchObject({
-        accessKeyId: 'ASIA1',
-        secretAccessKey: 'secret-1',
-        sessionToken: 'token-1',
-      });
+      const [transaction] = documents.commandCalls(TransactWriteCommand);
+      expect(
+        transaction!.args[0].input.TransactItems?.map((item) => (item.ConditionCheck ?? item.Update)?.Key),
+      ).toEqual([
+        { pk: 'intake#WH-A', sk: 'lifted#pause-intake#x' },
+        { pk: 'intake#WH-A', sk: 'state' },
+      ]);
+      const [read] = documents.commandCalls(GetCommand);
+      expect(read!.args[0].input.Key).toEqual({ pk: 'intake#WH-A', sk: 'state' });
+      for (const call of [transaction!, read!]) {
+        const sender = call.thisValue as DynamoDBDocumentClient;
+        expect(await sender.config.credentials()).toMatchObject({
+          accessKeyId: 'ASIA1',
+          secretAccessKey: 'secret-1',
+          sessionToken: 'token-1',
+        });
+      }
     } finally {
       documents.restore();
     }

@@ -250,9 +250,15 @@ describe('Least privilege, role by role', () => {
     expect(template.findResources('AWS::IAM::Role')[id(role)]!.Properties.MaxSessionDuration).toBe(3600);
     expect(allowedTo(role)).toEqual(
       inOrder([
-        // DynamoIntakeStore.pause / resume: one UpdateItem each, on the session's warehouse's intake item only.
+        // DynamoIntakeStore.pause / resume: a transaction each (the tombstone checked or written, the state
+        // updated) and a read of the state, in the session's warehouse's intake partition only.
         {
-          ...on(arn(memory.network), 'dynamodb:UpdateItem'),
+          ...on(
+            arn(memory.network),
+            'dynamodb:UpdateItem',
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:GetItem',
+          ),
           condition: {
             'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['intake#${aws:PrincipalTag/warehouse}'] },
           },

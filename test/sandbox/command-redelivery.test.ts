@@ -179,7 +179,16 @@ describe('duplicate delivery of every saga command: each effect applies once', (
       }),
     );
     expect(Item?.pausedBy).toBeUndefined();
-    expect(Item?.lifted).toEqual(new Set([`pause-intake#${C}`]));
+    const { Item: tombstone } = await doc.send(
+      new GetCommand({
+        TableName: table('operations-agent', 'NETWORK_TABLE_NAME'),
+        Key: { pk: 'intake#WH-BOS', sk: `lifted#pause-intake#${C}` },
+      }),
+    );
+    expect(tombstone).toMatchObject({
+      liftedAt: expect.any(String) as string,
+      expiresAt: expect.any(Number) as number,
+    });
   });
 
   it('moves the orders once and restores them once', async () => {
