@@ -29,7 +29,7 @@ const tombstoneKey = (warehouseId: string, pauseKey: string) => ({
  * Days a tombstone is kept: longer than any pause command can wait to be delivered — an SQS queue or its DLQ
  * keeps a message at most 14 days, and a saga runs at most 24 hours.
  */
-export const TOMBSTONE_DAYS = 30;
+const TOMBSTONE_DAYS = 30;
 
 /** Reads an intake item: how many pauses hold it (0 when the item or its `pausedBy` set is absent). */
 export function activePausesOf(item: Record<string, unknown> | undefined): number {

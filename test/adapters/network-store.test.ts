@@ -1,6 +1,6 @@
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { DynamoIntakeStore, intakeKey, TOMBSTONE_DAYS } from '../../lambdas/adapters/dynamodb-intake-store';
+import { DynamoIntakeStore, intakeKey } from '../../lambdas/adapters/dynamodb-intake-store';
 import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
 import { DynamoOrderBook } from '../../lambdas/adapters/dynamodb-order-book';
 import { RerouteNotPlannable } from '../../lambdas/domain/fulfillment/errors';
@@ -252,7 +252,7 @@ describe('DynamoNetworkStore (dynalite)', () => {
         pk: 'intake#P9',
         sk: 'lifted#pause-intake#7',
         liftedAt: at(3),
-        expiresAt: Date.parse(at(3)) / 1000 + TOMBSTONE_DAYS * 86_400,
+        expiresAt: Date.parse(at(3)) / 1000 + 30 * 86_400, // 30 days
       });
       // Every resumed key still refuses its late pause.
       expect(await intake.pause('P9', 'pause-intake#0', at(4))).toEqual({ cancelled: true });
