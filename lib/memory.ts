@@ -96,9 +96,10 @@ export class Memory extends Construct {
   public readonly orders: dynamodb.ITableV2;
   /**
    * The fulfillment network as data: warehouse profiles (`warehouse#<id>`/`profile`) and routes
-   * (`region#<region>`/`warehouse#<id>`), with the sparse index `routesByWarehouse` over routes. No TTL: a
-   * warehouse's declaration (`warehouse_updated`, `capacity_changed`) holds until a newer one replaces it, and a
-   * warehouse or route first seen in orders until a declaration does (its orders may still be open).
+   * (`region#<region>`/`warehouse#<id>`), with the sparse index `routesByWarehouse` over routes, and each
+   * warehouse's intake (`intake#<id>`). TTL (`expiresAt`) on the intake's tombstones alone: a warehouse's
+   * declaration (`warehouse_updated`, `capacity_changed`) holds until a newer one replaces it, and a warehouse or
+   * route first seen in orders until a declaration does (its orders may still be open), so neither carries it.
    */
   public readonly network: dynamodb.ITableV2;
   /**

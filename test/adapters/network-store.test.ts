@@ -1,4 +1,4 @@
-import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoIntakeStore, intakeKey } from '../../lambdas/adapters/dynamodb-intake-store';
 import { DynamoNetworkStore } from '../../lambdas/adapters/dynamodb-network-store';
@@ -254,6 +254,13 @@ describe('DynamoNetworkStore (dynalite)', () => {
         liftedAt: at(3),
         expiresAt: Date.parse(at(3)) / 1000 + 30 * 86_400, // 30 days
       });
+      // The table's TTL attribute is on tombstones only: a declared warehouse's profile and routes never expire.
+      await new DynamoNetworkStore(name, dynamo.client).declare(declared('P9', { north: 100 }), at(4));
+      const { Items = [] } = await dynamo.client.send(new ScanCommand({ TableName: name }));
+      const expiring = Items.map((item) => unmarshall(item)).filter((item) => item.expiresAt !== undefined);
+      expect(expiring).toHaveLength(101);
+      expect(expiring.every((item) => String(item.sk).startsWith('lifted#'))).toBe(true);
+      expect(Items.length).toBeGreaterThan(expiring.length + 1);
       // Every resumed key still refuses its late pause.
       expect(await intake.pause('P9', 'pause-intake#0', at(4))).toEqual({ cancelled: true });
       expect(await intake.pause('P9', 'pause-intake#100', at(4))).toEqual({ cancelled: true });

@@ -20,7 +20,7 @@ describe('Memory', () => {
     }
   });
 
-  it('expires the items of episodic memory, counters, idempotency records and orders through TTL, and no other table', () => {
+  it('expires the items of episodic memory, counters, idempotency records, orders and intake tombstones through TTL, and no procedural template', () => {
     const timeToLive = (table: { node: { defaultChild?: unknown } }) =>
       template.toJSON().Resources[id(table)].Properties.TimeToLiveSpecification as unknown;
     const { episodic, counters, idempotency, orders, procedural, network } = stack.memory;
@@ -32,9 +32,10 @@ describe('Memory', () => {
       // The attribute Powertools' DynamoDBPersistenceLayer writes its expiry to.
       { AttributeName: PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.expiryAttr, Enabled: true },
       { AttributeName: 'expiresAt', Enabled: true },
-      // Templates and the network's declarations must not expire (see the tables' doc comments).
+      // Templates must not expire (see the table's doc comment).
       undefined,
-      undefined,
+      // Only the intake's tombstones carry `expiresAt`: the network's declarations and routes never do.
+      { AttributeName: 'expiresAt', Enabled: true },
     ]);
   });
 
