@@ -1,7 +1,8 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sessionTagValue } from '../domain/governance/task-session';
 import type { IntakeState, IntakeStore } from '../domain/operations/intake';
+import { transactWrite } from './dynamodb-transactions';
 
 /**
  * A warehouse's intake in the fulfillment network table, in a partition of its own, `pk = intake#<warehouse tag>`,
@@ -40,8 +41,9 @@ export function activePausesOf(item: Record<string, unknown> | undefined): numbe
 /**
  * The intake store on DynamoDB: a pause is one TransactWriteItems (the tombstone's absence checked, the pause
  * added), a resume another (the pause removed, its tombstone written), so a pause and the resume of its key
- * serialize whichever runs first. A transaction returns no item, so each is followed by a consistent read of the
- * state item for the count of pauses holding it.
+ * serialize whichever runs first; a transaction cancelled by a concurrent one on the warehouse is sent again
+ * ({@link transactWrite}). A transaction returns no item, so each is followed by a consistent read of the state
+ * item for the count of pauses holding it.
  */
 export class DynamoIntakeStore implements IntakeStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -58,69 +60,55 @@ export class DynamoIntakeStore implements IntakeStore {
     pauseKey: string,
     at: string,
   ): Promise<IntakeState | { readonly cancelled: true }> {
-    const pauses = new Set([pauseKey]);
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              // A resume of this pause already ran: its tombstone wins over the late pause.
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: tombstoneKey(warehouseId, pauseKey),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: intakeKey(warehouseId),
-                UpdateExpression: 'SET warehouseId = :w, updatedAt = :at ADD pausedBy :key',
-                // Tombstones written before they were items of their own: the state item's `lifted` set.
-                ConditionExpression: 'attribute_not_exists(lifted) OR NOT contains(lifted, :pause)',
-                ExpressionAttributeValues: {
-                  ':w': warehouseId,
-                  ':at': at,
-                  ':key': pauses,
-                  ':pause': pauseKey,
-                },
-              },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && cancelledByCondition(error))
-        return { cancelled: true };
-      throw error;
-    }
+    const outcome = await transactWrite(this.doc, [
+      {
+        // A resume of this pause already ran: its tombstone wins over the late pause.
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: tombstoneKey(warehouseId, pauseKey),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: intakeKey(warehouseId),
+          UpdateExpression: 'SET warehouseId = :w, updatedAt = :at ADD pausedBy :key',
+          // Tombstones written before they were items of their own: the state item's `lifted` set.
+          ConditionExpression: 'attribute_not_exists(lifted) OR NOT contains(lifted, :pause)',
+          ExpressionAttributeValues: {
+            ':w': warehouseId,
+            ':at': at,
+            ':key': new Set([pauseKey]),
+            ':pause': pauseKey,
+          },
+        },
+      },
+    ]);
+    if (outcome !== 'done') return { cancelled: true };
     return this.state(warehouseId);
   }
 
   async resume(warehouseId: string, pauseKey: string, at: string): Promise<IntakeState> {
     const expiresAt = Math.floor(Date.parse(at) / 1000) + TOMBSTONE_DAYS * 86_400;
-    await this.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: intakeKey(warehouseId),
-              UpdateExpression: 'SET warehouseId = :w, updatedAt = :at DELETE pausedBy :key',
-              ExpressionAttributeValues: { ':w': warehouseId, ':at': at, ':key': new Set([pauseKey]) },
-            },
-          },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: tombstoneKey(warehouseId, pauseKey),
-              UpdateExpression: 'SET liftedAt = :at, expiresAt = :expires',
-              ExpressionAttributeValues: { ':at': at, ':expires': expiresAt },
-            },
-          },
-        ],
-      }),
-    );
+    await transactWrite(this.doc, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: intakeKey(warehouseId),
+          UpdateExpression: 'SET warehouseId = :w, updatedAt = :at DELETE pausedBy :key',
+          ExpressionAttributeValues: { ':w': warehouseId, ':at': at, ':key': new Set([pauseKey]) },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: tombstoneKey(warehouseId, pauseKey),
+          UpdateExpression: 'SET liftedAt = :at, expiresAt = :expires',
+          ExpressionAttributeValues: { ':at': at, ':expires': expiresAt },
+        },
+      },
+    ]);
     return this.state(warehouseId);
   }
 
@@ -131,7 +119,3 @@ export class DynamoIntakeStore implements IntakeStore {
     return { warehouseId, activePauses: activePausesOf(Item) };
   }
 }
-
-/** A transaction cancelled because one of its conditions failed (not a conflict or throttling, which retry). */
-const cancelledByCondition = (error: TransactionCanceledException): boolean =>
-  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');

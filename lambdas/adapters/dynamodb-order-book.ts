@@ -1,10 +1,9 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -26,7 +25,7 @@ import { sessionTagValue } from '../domain/governance/task-session';
 import { mapLimited } from './concurrency';
 import { conditionHolds } from './dynamodb-conditions';
 import { batchGetAll } from './dynamodb-paging';
-import { MAX_TRANSACTION_ITEMS, transactUpdates } from './dynamodb-transactions';
+import { MAX_TRANSACTION_ITEMS, transactUpdates, transactWrite } from './dynamodb-transactions';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
@@ -388,7 +387,7 @@ export class DynamoOrderBook implements OrderBook {
     for (const [i, chunk] of chunks.entries()) {
       const last = i === chunks.length - 1;
       const head = last ? flip : this.journalIs(key, 'planning');
-      const outcome = await this.transact([head, ...chunk.map((Update) => ({ Update }))]);
+      const outcome = await transactWrite(this.doc, [head, ...chunk.map((Update) => ({ Update }))]);
       if (outcome === 'done') continue;
       await this.release(key, reservations);
       if (outcome.includes(0)) return (await this.stateOf(key)) === 'reverted' ? 'reverted' : 'contended';
@@ -432,7 +431,7 @@ export class DynamoOrderBook implements OrderBook {
     for (const chunk of chunked(assignments, MAX_TRANSACTION_ITEMS - 1)) {
       let pending = chunk;
       while (pending.length > 0 && !reverted) {
-        const outcome = await this.transact([
+        const outcome = await transactWrite(this.doc, [
           this.journalIs(key, 'moving'),
           ...pending.map((a) => ({ Update: this.moveOf(a, key) })),
         ]);
@@ -513,7 +512,10 @@ export class DynamoOrderBook implements OrderBook {
     await mapLimited(chunked(assignments, MAX_TRANSACTION_ITEMS), 4, async (chunk) => {
       let pending = chunk;
       while (pending.length > 0) {
-        const outcome = await this.transact(pending.map((a) => ({ Update: this.restoreOf(a, key) })));
+        const outcome = await transactWrite(
+          this.doc,
+          pending.map((a) => ({ Update: this.restoreOf(a, key) })),
+        );
         if (outcome === 'done') {
           restored += pending.length;
           return;
@@ -638,28 +640,6 @@ export class DynamoOrderBook implements OrderBook {
       items.filter((item) => item.reroutedBy === key).map((item) => [String(item.orderId), item.warehouseId]),
     );
     return assignments.filter((a) => at.get(a.orderId) === a.toWarehouseId);
-  }
-
-  /**
-   * One TransactWriteItems: `done`, or the indexes of the actions whose condition failed (the transaction then
-   * changed nothing). A transaction conflict or throttling is retried with backoff.
-   */
-  private async transact(items: readonly Record<string, unknown>[]): Promise<'done' | number[]> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items as never }));
-        return 'done';
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        const failed = reasons.flatMap((r, index) => (r.Code === 'ConditionalCheckFailed' ? [index] : []));
-        if (failed.length > 0) return failed;
-        if (attempt >= 8) throw error;
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(2_000, 20 * 2 ** attempt * (0.5 + Math.random()))),
-        );
-      }
-    }
   }
 
   private async journal(key: string): Promise<Record<string, unknown> | undefined> {

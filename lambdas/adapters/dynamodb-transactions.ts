@@ -43,3 +43,30 @@ export async function transactUpdates<T>(
     await oneByOne(chunk);
   });
 }
+
+/**
+ * One TransactWriteItems (DocumentClient shapes): `done`, or the indexes of the actions whose condition failed (the
+ * transaction then changed nothing). A transaction cancelled for another reason — a conflict with a concurrent
+ * transaction on a common item, or throttling (a partition of the table or of an index past its write rate) — is
+ * sent again after an exponential backoff with jitter (20 ms doubling to 2 s), eight times before it throws.
+ */
+export async function transactWrite(
+  doc: DynamoDBDocumentClient,
+  items: readonly Record<string, unknown>[],
+): Promise<'done' | number[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: items as never }));
+      return 'done';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.flatMap((r, index) => (r.Code === 'ConditionalCheckFailed' ? [index] : []));
+      if (failed.length > 0) return failed;
+      if (attempt >= 8) throw error;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(2_000, 20 * 2 ** attempt * (0.5 + Math.random()))),
+      );
+    }
+  }
+}

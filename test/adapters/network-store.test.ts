@@ -7,6 +7,7 @@ import { RerouteNotPlannable } from '../../lambdas/domain/fulfillment/errors';
 import { networkServing, type WarehouseDeclaration } from '../../lambdas/domain/fulfillment/network';
 import { rebalanceRegion, rerouteOrders, revertReroute } from '../../lambdas/domain/fulfillment/reroute';
 import { networkTable, ordersTable, startDynamo, type LocalDynamo } from './dynalite';
+import { cancelTransactions } from './transaction-faults';
 
 const at = (minute: number) => new Date(Date.parse('2026-11-20T09:00:00Z') + minute * 60_000).toISOString();
 const declared = (
@@ -268,6 +269,31 @@ describe('DynamoNetworkStore (dynalite)', () => {
         warehouseId: 'P9',
         activePauses: 1,
       });
+    });
+
+    it('sends a pause or a resume again when a concurrent transaction on the warehouse cancelled it', async () => {
+      const name = `network-${++tables}`;
+      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+      const intake = new DynamoIntakeStore(name, dynamo.client);
+      const conflicts = cancelTransactions(dynamo.client, 2, 'TransactionConflict');
+      try {
+        expect(await intake.pause('P6', 'pause-intake#c1', at(1))).toEqual({
+          warehouseId: 'P6',
+          activePauses: 1,
+        });
+        expect(await intake.pause('P6', 'pause-intake#c2', at(1))).toEqual({
+          warehouseId: 'P6',
+          activePauses: 2,
+        });
+        expect(await intake.resume('P6', 'pause-intake#c1', at(2))).toEqual({
+          warehouseId: 'P6',
+          activePauses: 1,
+        });
+      } finally {
+        conflicts.disarm();
+      }
+      // Every other transaction was cancelled once: neither a pause refused nor an error.
+      expect(conflicts.cancelled()).toBeGreaterThanOrEqual(2);
     });
 
     it('refuses a late pause whose tombstone is in the intake item’s older `lifted` set', async () => {

@@ -7,6 +7,7 @@ import { RerouteCancelled } from '../../lambdas/domain/fulfillment/errors';
 import type { OrderBook } from '../../lambdas/domain/fulfillment/order-book';
 import { rerouteOrders, revertReroute } from '../../lambdas/domain/fulfillment/reroute';
 import { startFulfillmentStores, type LocalDynamo } from './dynalite';
+import { cancelTransactions } from './transaction-faults';
 
 const at = (minute: number) => new Date(Date.parse('2026-11-20T09:00:00Z') + minute * 60_000).toISOString();
 /** Each test has its own customer region, so the warehouses of one never serve another's orders. */
@@ -138,6 +139,30 @@ describe('the reroute journal: write-ahead, tombstones and capacity holds (dynal
       new GetCommand({ TableName: 'orders', Key: { orderId: 'capacity#LX' }, ConsistentRead: true }),
     );
     expect(Object.keys((ledger?.holds ?? {}) as object)).toEqual(['lapse-2']);
+  });
+
+  it('waits out a transaction cancelled for throttling and tries it again, moving every order once', async () => {
+    await network.declare(declared('H1', 'hot', 1_000, 900), at(-60));
+    await network.declare(declared('H2', 'hot', 1_000, 100), at(-60));
+    const ids = Array.from({ length: 300 }, (_, i) => `hot-${i}`);
+    await book.apply(ids.map((id) => placed(id, 'H1', 'hot')));
+    const throttling = cancelTransactions(dynamo.client, 2, 'ThrottlingError');
+    try {
+      const outcome = await rerouteOrders(
+        { fromWarehouseId: 'H1', since: at(0), idempotencyKey: 'hot' },
+        book,
+        network,
+      );
+      expect(outcome.reroutedCount).toBe(300);
+    } finally {
+      throttling.disarm();
+    }
+    // Every other transaction was refused once, and tried again after a backoff.
+    expect(throttling.cancelled()).toBeGreaterThanOrEqual(4);
+    expect((await book.openOrders('H1', at(0))).length).toBe(0);
+    const moved = (await book.openOrders('H2', at(0))).map((o) => o.orderId).sort();
+    expect(moved).toEqual([...ids].sort());
+    expect((await book.recordedPlan('hot')).assignments).toHaveLength(300);
   });
 
   describe('a 20,000-order reroute', () => {
