@@ -1,4 +1,5 @@
 import {
+  ExecutionDoesNotExist,
   InvalidToken,
   paginateGetExecutionHistory,
   paginateListExecutions,
@@ -18,6 +19,7 @@ import {
   NoRemediationSaga,
   SeveralPendingApprovals,
 } from './approval-errors';
+import { mapLimited } from './concurrency';
 
 /*
  * The saga's approvals in Step Functions itself, for every operator's tool (`npm run approve`, the operator HTTP
@@ -45,9 +47,18 @@ export interface ApprovalSearch {
   readonly stateMachineArn?: string;
   /** @default SAGA_NAME_CONTAINS */
   readonly nameContains?: string;
+  /**
+   * Only these executions (ARNs) — those whose incident's decision trace has an approval asked and not answered —
+   * one history each, without listing state machines or executions: an execution that has ended, or no longer
+   * exists, is left out.
+   */
+  readonly executionArns?: readonly string[];
 }
 
-/** Events that end a task's attempt: once one is newer than the latest TaskScheduled, no callback is awaited. */
+/**
+ * Events that end a task's attempt, or the execution: once one is newer than the latest TaskScheduled, no callback
+ * is awaited.
+ */
 const ATTEMPT_ENDINGS: ReadonlySet<string> = new Set([
   'TaskSucceeded',
   'TaskFailed',
@@ -55,7 +66,14 @@ const ATTEMPT_ENDINGS: ReadonlySet<string> = new Set([
   'TaskSubmitFailed',
   'TaskStartFailed',
   'TaskStateAborted',
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionAborted',
+  'ExecutionTimedOut',
 ]);
+
+/** Histories read at once when the executions are named. */
+const HISTORIES_IN_FLIGHT = 4;
 
 /**
  * The approval an execution waits on, from its history read newest first (GetExecutionHistory `reverseOrder`):
@@ -133,6 +151,7 @@ export async function pendingApprovals(
   client: SFNClient,
   search: ApprovalSearch = {},
 ): Promise<PendingApproval[]> {
+  if (search.executionArns !== undefined) return pendingIn(client, search.executionArns);
   const machines = await sagaStateMachines(client, search);
   const found: PendingApproval[] = [];
   for (const stateMachineArn of machines) {
@@ -157,6 +176,43 @@ export async function pendingApprovals(
     }
   }
   return found;
+}
+
+/** The approvals the named executions wait on, one history each (see `ApprovalSearch.executionArns`). */
+async function pendingIn(client: SFNClient, executionArns: readonly string[]): Promise<PendingApproval[]> {
+  const found = await mapLimited(
+    Array.from(new Set(executionArns)),
+    HISTORIES_IN_FLIGHT,
+    async (executionArn) => {
+      let awaited: Awaited<ReturnType<typeof awaitedApproval>>;
+      try {
+        awaited = await awaitedApproval(historyNewestFirst(client, executionArn), executionArn);
+      } catch (error) {
+        if (error instanceof ExecutionDoesNotExist) return undefined;
+        throw error;
+      }
+      if (!awaited) return undefined;
+      const approval: PendingApproval = {
+        stateMachineArn: stateMachineArnOf(executionArn),
+        executionArn,
+        executionName: executionArn.slice(executionArn.lastIndexOf(':') + 1),
+        taskToken: awaited.request.taskToken,
+        ...(awaited.scheduledAt === undefined ? {} : { scheduledAt: awaited.scheduledAt }),
+        request: awaited.request,
+      };
+      return approval;
+    },
+  );
+  return found.filter((approval): approval is PendingApproval => approval !== undefined);
+}
+
+/** `arn:…:execution:<machine>:<name>` → `arn:…:stateMachine:<machine>` (a Standard execution's ARN names both). */
+function stateMachineArnOf(executionArn: string): string {
+  const parts = executionArn.split(':');
+  return parts
+    .slice(0, 5)
+    .concat('stateMachine', parts[6] ?? '')
+    .join(':');
 }
 
 async function sagaStateMachines(client: SFNClient, search: ApprovalSearch): Promise<string[]> {

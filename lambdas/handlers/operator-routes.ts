@@ -10,6 +10,7 @@ import {
   NoPendingApproval,
   SeveralPendingApprovals,
 } from '../adapters/approval-errors';
+import { mapLimited } from '../adapters/concurrency';
 import { sagaExecution } from '../adapters/step-functions-saga-history';
 import {
   answerApproval,
@@ -22,7 +23,7 @@ import { budgetPeriod } from '../domain/governance/budget';
 import type { GovernanceConfig } from '../domain/governance/governance-config';
 import type { EpisodicRecord } from '../domain/memory/episodic';
 import { agentStatus, hasBudget } from '../domain/operator/agents';
-import { incidentSummaries, incidentTrace } from '../domain/operator/incidents';
+import { executionAwaitingApproval, incidentSummaries, incidentTrace } from '../domain/operator/incidents';
 import { overrideRate, overrideRateRange, type HourOfDecisions } from '../domain/operator/override-rate';
 import { ratioRange, ratioWindows } from '../domain/operator/ratio';
 import { incidentKeyParts } from '../domain/monitoring/incidents';
@@ -68,6 +69,15 @@ export interface OperatorApiPorts {
   /** Told of every approval an operator answered (the override-rate metrics). @default - nothing */
   readonly onApprovalAnswered?: (approved: boolean) => void;
 }
+
+/**
+ * Incidents GET /approvals looks through, newest first: a saga runs at most a day, and its approval chain at most
+ * four hours, so an approval still awaited belongs to an incident this recent unless more than this many opened
+ * since (POST /approvals/{id} still finds it: it reads the incident's own trace, or every running saga).
+ */
+const APPROVAL_INCIDENTS = 200;
+/** Incidents' traces read at once (one DynamoDB Query each). */
+const TRACES_IN_FLIGHT = 8;
 
 /** Headers of every JSON answer: the API's data is live state, never to be cached by an intermediary. */
 const NO_STORE = { 'cache-control': 'no-store' };
@@ -230,8 +240,22 @@ export function operatorApi(ports: OperatorApiPorts): Router {
     return json({ incidentId: id, scope: opened.scope, openedAt: opened.windowStart, ...range, windows });
   });
 
+  // Where approvals are awaited, from the decision trace (DynamoDB): Step Functions' histories are read only for
+  // executions whose incident has an approval asked and not answered — not for every running saga: history reads
+  // share one token bucket per account and Region (400, refilled at 20 a second) with every other reader.
   app.get('/approvals', async () => {
-    const pending = await pendingApprovals(ports.sfn, { stateMachineArn: ports.stateMachineArn });
+    const incidents = incidentSummaries(
+      await ports.incidents.listingRecords(APPROVAL_INCIDENTS),
+      APPROVAL_INCIDENTS,
+    ).filter((incident) => incident.status === 'planned');
+    const executions = await mapLimited(incidents, TRACES_IN_FLIGHT, async (incident) =>
+      executionAwaitingApproval(await ports.incidents.incidentRecords(incident.id)),
+    );
+    const executionArns = executions.filter((arn): arn is string => arn !== undefined);
+    const pending = await pendingApprovals(ports.sfn, {
+      stateMachineArn: ports.stateMachineArn,
+      executionArns,
+    });
     return json({ approvals: pending.map(approvalView) });
   });
 
@@ -239,12 +263,22 @@ export function operatorApi(ports: OperatorApiPorts): Router {
     const by = callerOf(reqCtx);
     const body = parseWith(approvalAnswerV1, await jsonBody(reqCtx.req));
     const approve = body.decision === 'approve';
+    const target = approvalTargetOf(pathParameter(reqCtx.params, 'id'));
+    // An incident whose trace names the execution waiting on it: that history alone. Otherwise (the trace has
+    // not caught up with the saga yet) every running saga's, as `npm run approve` reads them.
+    const awaiting =
+      target.kind === 'incident'
+        ? executionAwaitingApproval(await ports.incidents.incidentRecords(target.correlationId))
+        : undefined;
     try {
       const answered = await answerApproval(
         ports.sfn,
-        approvalTargetOf(pathParameter(reqCtx.params, 'id')),
+        target,
         { approve, by, comment: body.reason ?? (approve ? 'approved' : 'rejected') },
-        { stateMachineArn: ports.stateMachineArn },
+        {
+          stateMachineArn: ports.stateMachineArn,
+          ...(awaiting === undefined ? {} : { executionArns: [awaiting] }),
+        },
       );
       ports.onApprovalAnswered?.(approve);
       return json({

@@ -194,3 +194,23 @@ export function incidentTrace(id: string, records: readonly EpisodicRecord[]): I
     }),
   };
 }
+
+/**
+ * The saga execution an incident's decision trace says waits on an operator: an approval asked (`requested`) and
+ * not answered (no `decided` record for its task and tier), no outcome recorded, and the plan naming its
+ * execution. The trace is written from the saga's events, so it can lag the saga by a delivery: it says where to
+ * look (GET /approvals reads only those executions' histories), and Step Functions says what is pending.
+ */
+export function executionAwaitingApproval(records: readonly EpisodicRecord[]): string | undefined {
+  if (statusOf(records) !== 'planned') return undefined;
+  const answered = new Set<string>();
+  const asked = new Set<string>();
+  for (const record of records) {
+    if (record.kind !== TRACE_KINDS.approval) continue;
+    const key = `${str(record.data.taskId) ?? ''}#${str(record.data.tier) ?? ''}`;
+    (record.data.stage === 'decided' ? answered : asked).add(key);
+  }
+  const unanswered = [...asked].some((key) => !answered.has(key));
+  if (!unanswered) return undefined;
+  return str(records.find((r) => r.kind === TRACE_KINDS.plan)?.data.executionId);
+}
