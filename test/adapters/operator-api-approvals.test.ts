@@ -66,19 +66,25 @@ const decided = (correlationId: string): ApprovalDecided => ({
 function waitingHistory(detail: ApprovalRequested, stopped = false): HistoryEvent[] {
   const parameters = JSON.stringify({ Entries: [{ DetailType: 'approval_requested', Detail: detail }] });
   const names = { resourceType: 'events', resource: 'putEvents.waitForTaskToken' };
+  const at = (minute: number) => new Date(Date.parse('2026-11-20T10:40:00Z') + minute * 60_000);
   const events: HistoryEvent[] = [
-    { id: 1, type: 'ExecutionStarted', timestamp: new Date('2026-11-20T10:40:00Z') },
-    { id: 2, type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'RequestApproval' } },
+    { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+    {
+      id: 2,
+      type: 'TaskStateEntered',
+      timestamp: at(1),
+      stateEnteredEventDetails: { name: 'RequestApproval' },
+    },
     {
       id: 3,
       type: 'TaskScheduled',
-      timestamp: new Date('2026-11-20T10:41:00Z'),
+      timestamp: at(1),
       taskScheduledEventDetails: { ...names, region: REGION, parameters },
     },
-    { id: 4, type: 'TaskStarted', taskStartedEventDetails: names },
-    { id: 5, type: 'TaskSubmitted', taskSubmittedEventDetails: names },
+    { id: 4, type: 'TaskStarted', timestamp: at(1), taskStartedEventDetails: names },
+    { id: 5, type: 'TaskSubmitted', timestamp: at(1), taskSubmittedEventDetails: names },
   ];
-  if (stopped) events.push({ id: 6, type: 'ExecutionAborted' });
+  if (stopped) events.push({ id: 6, type: 'ExecutionAborted', timestamp: at(5) });
   return events.reverse();
 }
 
