@@ -34,6 +34,12 @@ describe('DynamoNetworkStore (dynalite)', () => {
     await dynamo.client.send(new CreateTableCommand(networkTable(name)));
     return new DynamoNetworkStore(name, dynamo.client, defaults);
   };
+  /** The intake store on a network table of its own, and the table's name. */
+  const intakeStore = async () => {
+    const name = `network-${++tables}`;
+    await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+    return { name, intake: new DynamoIntakeStore(name, dynamo.client) };
+  };
 
   beforeAll(async () => {
     dynamo = await startDynamo([]);
@@ -227,9 +233,7 @@ describe('DynamoNetworkStore (dynalite)', () => {
     });
 
     it('keeps each resumed pause as a tombstone item that expires, so the intake item stays small', async () => {
-      const name = `network-${++tables}`;
-      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
-      const intake = new DynamoIntakeStore(name, dynamo.client);
+      const { name, intake } = await intakeStore();
       const stateItem = async () =>
         (await dynamo.client.send(new GetItemCommand({ TableName: name, Key: marshall(intakeKey('P9')) })))
           .Item;
@@ -272,9 +276,7 @@ describe('DynamoNetworkStore (dynalite)', () => {
     });
 
     it('sends a pause or a resume again when a concurrent transaction on the warehouse cancelled it', async () => {
-      const name = `network-${++tables}`;
-      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
-      const intake = new DynamoIntakeStore(name, dynamo.client);
+      const { intake } = await intakeStore();
       const conflicts = cancelTransactions(dynamo.client, 2, 'TransactionConflict');
       try {
         expect(await intake.pause('P6', 'pause-intake#c1', at(1))).toEqual({
@@ -297,15 +299,13 @@ describe('DynamoNetworkStore (dynalite)', () => {
     });
 
     it('refuses a late pause whose tombstone is in the intake item’s older `lifted` set', async () => {
-      const name = `network-${++tables}`;
-      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
+      const { name, intake } = await intakeStore();
       await dynamo.client.send(
         new PutItemCommand({
           TableName: name,
           Item: marshall({ ...intakeKey('P8'), warehouseId: 'P8', lifted: new Set(['pause-intake#old']) }),
         }),
       );
-      const intake = new DynamoIntakeStore(name, dynamo.client);
       expect(await intake.pause('P8', 'pause-intake#old', at(1))).toEqual({ cancelled: true });
       expect(await intake.pause('P8', 'pause-intake#new', at(1))).toEqual({
         warehouseId: 'P8',
@@ -314,9 +314,7 @@ describe('DynamoNetworkStore (dynalite)', () => {
     });
 
     it('never leaves a pause holding the intake when it is sent together with the resume of its key, in either order', async () => {
-      const name = `network-${++tables}`;
-      await dynamo.client.send(new CreateTableCommand(networkTable(name)));
-      const intake = new DynamoIntakeStore(name, dynamo.client);
+      const { name, intake } = await intakeStore();
       const outcomes = await Promise.all(
         Array.from({ length: 40 }, async (_, k) => {
           const key = `pause-intake#race-${k}`;

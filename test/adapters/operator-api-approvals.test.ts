@@ -11,15 +11,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchOperatorDecisions } from '../../lambdas/adapters/cloudwatch-operator-decisions';
 import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledger';
-import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
 import type { ApprovalDecided, ApprovalRequested } from '../../lambdas/domain/contracts/approvals';
 import { parseGovernanceConfigText } from '../../lambdas/domain/governance/governance-config';
 import { approvalRecord } from '../../lambdas/domain/memory/approval-record';
 import { operatorApi } from '../../lambdas/handlers/operator-routes';
-import { declaredTable } from './declared-table';
-import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
+import { httpEvent, startOperatorTables } from './operator-api-fixture';
+import type { LocalDynamo } from './dynalite';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -99,12 +98,9 @@ describe('the operator API finds approvals through the decision trace (dynalite;
   afterAll(() => sfn.restore());
 
   beforeAll(async () => {
-    dynamo = await startDynamo([
-      declaredTable('episodic', 'episodic'),
-      pkSkTable('budgets'),
-      pkSkTable('counters'),
-    ]);
-    const episodic = new DynamoEpisodicStore('episodic', dynamo.client);
+    const started = await startOperatorTables();
+    dynamo = started.dynamo;
+    const { episodic } = started;
     for (const [n, id] of [ATL, DEN, BOS, MIA, SEA, PDX].entries()) {
       await episodic.record({
         entity: id.slice(0, id.lastIndexOf('#')),
@@ -181,32 +177,8 @@ describe('the operator API finds approvals through the decision trace (dynalite;
   });
 
   const call = async (method: string, rawPath: string, body?: string) => {
-    const result = (await app.resolve(
-      {
-        version: '2.0',
-        routeKey: `${method} ${rawPath}`,
-        rawPath,
-        rawQueryString: '',
-        headers: { host: 'abc.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/json' },
-        requestContext: {
-          accountId: '123456789012',
-          apiId: 'abc',
-          authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/ops', accountId: '123456789012' } },
-          domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
-          domainPrefix: 'abc',
-          http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
-          requestId: 'r',
-          routeKey: `${method} ${rawPath}`,
-          stage: '$default',
-          time: '20/Nov/2026:11:00:00 +0000',
-          timeEpoch: Date.parse('2026-11-20T11:00:00Z'),
-        },
-        isBase64Encoded: false,
-        ...(body === undefined ? {} : { body }),
-      } as never,
-      {} as Context,
-    )) as { statusCode: number; body: string };
-    return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
+    const result = await app.resolve(httpEvent(method, rawPath, body) as never, {} as Context);
+    return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') as Record<string, unknown> };
   };
   const historiesRead = () =>
     sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input.executionArn);

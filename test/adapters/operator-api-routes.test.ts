@@ -6,62 +6,19 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchOperatorDecisions } from '../../lambdas/adapters/cloudwatch-operator-decisions';
 import { DynamoBudgetLedger } from '../../lambdas/adapters/dynamodb-budget-ledger';
-import { DynamoEpisodicStore } from '../../lambdas/adapters/dynamodb-episodic-store';
 import { DynamoIncidentReader } from '../../lambdas/adapters/dynamodb-incident-reader';
 import { parseGovernanceConfigText } from '../../lambdas/domain/governance/governance-config';
 import { operatorApi } from '../../lambdas/handlers/operator-routes';
 import { DynamoWindowStore } from '../../lambdas/adapters/dynamodb-window-store';
-import { pkSkTable, startDynamo, type LocalDynamo } from './dynalite';
-import { declaredTable } from './declared-table';
+import type { LocalDynamo } from './dynalite';
+import { httpEvent, OPERATOR, startOperatorTables } from './operator-api-fixture';
 
 const NOW = Date.parse('2026-11-20T13:00:00Z');
-const OPERATOR = 'arn:aws:iam::123456789012:user/ops';
 const NYC = 'warehouse#WH-NYC#2026-11-20T10:35:00Z';
 const NYC_AGAIN = 'warehouse#WH-NYC#2026-11-20T12:00:00Z';
 const governance = parseGovernanceConfigText(
   readFileSync(path.resolve(__dirname, '..', '..', 'config', 'governance.json'), 'utf8'),
 );
-
-/** A request as API Gateway's HTTP API hands it over (payload format 2.0), signed by `caller`. */
-function httpEvent(method: string, rawPath: string, body?: string, caller: string | null = OPERATOR) {
-  const [pathOnly = '/', rawQueryString = ''] = rawPath.split('?');
-  return {
-    version: '2.0',
-    routeKey: `${method} ${pathOnly}`,
-    rawPath: pathOnly,
-    rawQueryString,
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/json' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      ...(caller === null
-        ? {}
-        : {
-            authorizer: {
-              iam: {
-                accessKey: 'AKIAOPS',
-                accountId: '123456789012',
-                callerId: 'AIDAOPS',
-                userArn: caller,
-                userId: 'AIDAOPS',
-                cognitoIdentity: null,
-                principalOrgId: null,
-              },
-            },
-          }),
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path: pathOnly, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
-      requestId: 'req-1',
-      routeKey: `${method} ${pathOnly}`,
-      stage: '$default',
-      time: '20/Nov/2026:13:00:00 +0000',
-      timeEpoch: NOW,
-    },
-    ...(body === undefined ? {} : { body }),
-    isBase64Encoded: false,
-  };
-}
 
 const context = { awsRequestId: 'req-1' } as Context;
 
@@ -89,12 +46,9 @@ describe('operator API routes', () => {
   };
 
   beforeAll(async () => {
-    dynamo = await startDynamo([
-      declaredTable('episodic', 'episodic'),
-      pkSkTable('budgets'),
-      pkSkTable('counters'),
-    ]);
-    const episodic = new DynamoEpisodicStore('episodic', dynamo.client);
+    const started = await startOperatorTables();
+    dynamo = started.dynamo;
+    const { episodic } = started;
     const plan = (correlationId: string, time: string, summary: string) =>
       episodic.record({
         entity: 'warehouse#WH-NYC',
