@@ -164,18 +164,28 @@ export async function pendingApprovals(
         if (executionArn === undefined) continue;
         const awaited = await awaitedApproval(historyNewestFirst(client, executionArn), executionArn);
         if (!awaited) continue;
-        found.push({
-          stateMachineArn,
-          executionArn,
-          executionName: name ?? executionArn.slice(executionArn.lastIndexOf(':') + 1),
-          taskToken: awaited.request.taskToken,
-          ...(awaited.scheduledAt === undefined ? {} : { scheduledAt: awaited.scheduledAt }),
-          request: awaited.request,
-        });
+        found.push(pendingOf(stateMachineArn, executionArn, awaited, name));
       }
     }
   }
   return found;
+}
+
+/** A pending approval of one execution (its name, when not given, is the ARN's last part). */
+function pendingOf(
+  stateMachineArn: string,
+  executionArn: string,
+  awaited: { request: ApprovalRequested; scheduledAt?: Date },
+  executionName = executionArn.slice(executionArn.lastIndexOf(':') + 1),
+): PendingApproval {
+  return {
+    stateMachineArn,
+    executionArn,
+    executionName,
+    taskToken: awaited.request.taskToken,
+    ...(awaited.scheduledAt === undefined ? {} : { scheduledAt: awaited.scheduledAt }),
+    request: awaited.request,
+  };
 }
 
 /** The approvals the named executions wait on, one history each (see `ApprovalSearch.executionArns`). */
@@ -191,16 +201,7 @@ async function pendingIn(client: SFNClient, executionArns: readonly string[]): P
         if (error instanceof ExecutionDoesNotExist) return undefined;
         throw error;
       }
-      if (!awaited) return undefined;
-      const approval: PendingApproval = {
-        stateMachineArn: stateMachineArnOf(executionArn),
-        executionArn,
-        executionName: executionArn.slice(executionArn.lastIndexOf(':') + 1),
-        taskToken: awaited.request.taskToken,
-        ...(awaited.scheduledAt === undefined ? {} : { scheduledAt: awaited.scheduledAt }),
-        request: awaited.request,
-      };
-      return approval;
+      return awaited && pendingOf(stateMachineArnOf(executionArn), executionArn, awaited);
     },
   );
   return found.filter((approval): approval is PendingApproval => approval !== undefined);
