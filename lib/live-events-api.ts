@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, type CfnResource, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -96,6 +96,9 @@ export class LiveEventsApi extends Construct {
       serviceName: 'live-connections',
       description:
         "Records the operator consoles' WebSocket connections on $connect, forgets them on $disconnect.",
+      // A WebSocket route's integration times out after 29 s at most (not adjustable): a $connect still running past
+      // it would record a connection API Gateway has already refused. One DynamoDB write needs far less.
+      timeout: Duration.seconds(10),
       environment: { CONNECTIONS_TABLE_NAME: this.connections.tableName },
     });
     iam.Grant.addToPrincipal({

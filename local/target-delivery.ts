@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eventIdOf, type DeliveryAccounting } from './accounting';
 import type { Activity } from './activity';
 import type { VirtualClock } from './clock';
@@ -9,6 +10,7 @@ import {
   type InvokeResult,
   type LocalFunction,
 } from './lambda/local-function';
+import { isExecutionName } from './stepfunctions/local-step-functions';
 import type { AsyncInvokeConfig, DroppedDelivery, InvocationError } from './sandbox-options';
 import type { LocalSqs, MessageAttribute, QueuedMessage } from './sqs';
 
@@ -28,13 +30,24 @@ export interface DeliveryHost {
   readonly consumerOfQueue: ReadonlyMap<string, LocalFunction>;
   /** The function a name, ARN or `:$LATEST` ARN refers to. */
   functionNamed(reference: string): LocalFunction | undefined;
-  startExecution(input: { stateMachineArn: string; input: string; traceHeader?: string }): void;
+  startExecution(input: { stateMachineArn: string; input: string; name: string; traceHeader?: string }): void;
   /** Records one AWS metric sample at the current virtual time. */
   putMetric(metric: MetricIdentity, value: number): void;
   /** Function errors, in the order they happened (reports and tests read them). */
   readonly invocationErrors: InvocationError[];
   /** Dead-letter and on-failure records their queue refused (too large for SQS): AWS drops them, with a metric. */
   readonly droppedDeliveries: DroppedDelivery[];
+}
+
+/**
+ * The name EventBridge gives an execution it starts: the event's id, `_`, and a UUID — 73 characters for an
+ * EventBridge event id. AWS does not document the format; this is what its executions show. A definition that
+ * derives a name from `$$.Execution.Name` (an execution it starts, say) must fit its own suffix into the 7 that
+ * remain of the 80 allowed. An id that cannot be part of a name (a replayed file's own ids) gets a UUID alone.
+ */
+export function executionNameFor(eventId: string): string {
+  const name = `${eventId}_${randomUUID()}`;
+  return isExecutionName(name) ? name : randomUUID();
 }
 
 /** Lambda's asynchronous invocation defaults, where the template has no EventInvokeConfig. */
@@ -81,6 +94,7 @@ export class TargetDelivery {
       host.startExecution({
         stateMachineArn: target.arn,
         input,
+        name: executionNameFor(eventId),
         ...(traceHeader ? { traceHeader } : {}),
       });
       host.accounting.delivered(machine, [eventId], { ids: [] });

@@ -63,10 +63,15 @@ export async function run(event: unknown): Promise<void> {
     const outcome = await broadcast(JSON.stringify(frame), connections, post, config.PUSH_CONCURRENCY);
     metrics.addMetric('ConsolesReached', MetricUnit.Count, outcome.delivered);
     metrics.addMetric('ConnectionsGone', MetricUnit.Count, outcome.gone);
+    metrics.addMetric('ConsolesSkipped', MetricUnit.Count, outcome.skipped);
+    if (outcome.skipped > 0) {
+      logger.warn('some consoles could not take the event', { eventId: envelope.id, ...outcome });
+    }
   } catch (error) {
     if (error instanceof BroadcastFailed) {
       metrics.addMetric('ConsolesReached', MetricUnit.Count, error.outcome.delivered);
       metrics.addMetric('ConnectionsGone', MetricUnit.Count, error.outcome.gone);
+      metrics.addMetric('ConsolesSkipped', MetricUnit.Count, error.outcome.skipped);
       metrics.addMetric('PushFailures', MetricUnit.Count, error.outcome.failed);
       logger.error('some consoles could not be sent the event', {
         eventId: envelope.id,

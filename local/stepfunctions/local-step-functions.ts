@@ -150,6 +150,11 @@ const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_TOKEN_LENGTH = 2048;
 
+/** Whether `name` is a valid execution name: 1–80 characters, none of those AWS rejects. */
+export function isExecutionName(name: string): boolean {
+  return EXECUTION_NAME.test(name) && !CONTROL_CHARACTER.test(name);
+}
+
 /**
  * The API's answer to a payload over 256 KiB (StartExecution's `input`, SendTaskSuccess's `output`): both fields are
  * modelled with a maximum length of 262144, "expressed as bytes in UTF-8 encoding"
@@ -237,8 +242,7 @@ export class LocalStepFunctions {
   } {
     const machine = this.requireMachine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
-    if (!EXECUTION_NAME.test(name) || CONTROL_CHARACTER.test(name))
-      throw new InvalidName(`Invalid execution name: '${name}'.`);
+    if (!isExecutionName(name)) throw new InvalidName(`Invalid execution name: '${name}'.`);
     const text = input.input ?? '{}';
     checkApiPayload('input', text);
     const inputValue = tryParseJson(text);

@@ -1,6 +1,7 @@
 import {
   ApiGatewayManagementApiClient,
   GoneException,
+  LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -63,6 +64,8 @@ describe('the live channel handlers: $connect/$disconnect and the push function 
   let posted: Map<string, string[]>;
   let gone: Set<string>;
   let failing: Set<string>;
+  /** Connections whose client buffer is full, with how many more posts it refuses (LimitExceededException). */
+  let full: Map<string, number>;
   let inFlight = 0;
   let mostInFlight = 0;
 
@@ -93,6 +96,7 @@ describe('the live channel handlers: $connect/$disconnect and the push function 
     posted = new Map();
     gone = new Set();
     failing = new Set();
+    full = new Map();
     mostInFlight = 0;
     management.reset();
     management
@@ -106,7 +110,15 @@ describe('the live channel handlers: $connect/$disconnect and the push function 
           throw new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } });
         }
         if (failing.has(input.ConnectionId)) {
-          throw Object.assign(new Error('Rate exceeded'), { name: 'LimitExceededException' });
+          throw Object.assign(new Error('Internal server error'), {
+            name: 'InternalServerError',
+            $metadata: { httpStatusCode: 500 },
+          });
+        }
+        const refusals = full.get(input.ConnectionId) ?? 0;
+        if (refusals > 0) {
+          full.set(input.ConnectionId, refusals - 1);
+          throw new LimitExceededException({ message: 'Limit exceeded', $metadata: { httpStatusCode: 429 } });
         }
         const data = new TextDecoder().decode(input.Data);
         posted.set(input.ConnectionId, [...(posted.get(input.ConnectionId) ?? []), data]);
@@ -203,12 +215,32 @@ describe('the live channel handlers: $connect/$disconnect and the push function 
 
     await expect(push(platformEvent('evt-2', plan([])))).rejects.toMatchObject({
       name: 'BroadcastFailed',
-      outcome: { delivered: 2, gone: 0, failed: 1 },
+      outcome: { delivered: 2, gone: 0, skipped: 0, failed: 1 },
     });
     expect([...posted.keys()].sort()).toEqual(['conn-x', 'conn-z']);
     // A failure is not a gone connection: it is kept for the retry.
     expect(await connected()).toEqual(['conn-x', 'conn-y', 'conn-z']);
     for (const id of ['conn-x', 'conn-y', 'conn-z']) await connect(connectionEvent('$disconnect', id));
+  });
+
+  it('skips a console whose buffer stays full after two more tries, and sends the others the event once', async () => {
+    for (const id of ['conn-p', 'conn-q', 'conn-r']) await connect(connectionEvent('$connect', id));
+    full.set('conn-q', Number.POSITIVE_INFINITY); // never reads
+    full.set('conn-r', 1); // full for one post, then reads again
+
+    // The invocation succeeds: no retry posts the event again to the consoles that had it.
+    await push(platformEvent('evt-3', plan([])));
+    expect([...posted.keys()].sort()).toEqual(['conn-p', 'conn-r']);
+    expect(posted.get('conn-p')).toHaveLength(1);
+    expect(posted.get('conn-r')).toHaveLength(1);
+    // Three posts to the full console (the first and two more), none delivered; it stays connected.
+    expect(
+      management
+        .commandCalls(PostToConnectionCommand)
+        .filter((call) => call.args[0].input.ConnectionId === 'conn-q'),
+    ).toHaveLength(3);
+    expect(await connected()).toEqual(['conn-p', 'conn-q', 'conn-r']);
+    for (const id of ['conn-p', 'conn-q', 'conn-r']) await connect(connectionEvent('$disconnect', id));
   });
 
   it('reads connections a page at a time (Scan with a limit), never the whole list in one call', async () => {

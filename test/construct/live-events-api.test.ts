@@ -49,6 +49,11 @@ describe('LiveEventsApi (the WebSocket push channel)', () => {
     ]);
   });
 
+  it('gives the connection handler a timeout within the 29 s a WebSocket integration waits', () => {
+    const handler = template.findResources('AWS::Lambda::Function')[id(live.connectionHandler.function)];
+    expect(handler?.Properties.Timeout).toBeLessThanOrEqual(29);
+  });
+
   it('throttles the stage and writes JSON access logs, with the account role API Gateway logs with', () => {
     const [stage] = ofThisApi('AWS::ApiGatewayV2::Stage');
     expect(stage!.Properties).toMatchObject({

@@ -3,6 +3,7 @@ import dynalite from 'dynalite';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VirtualClock } from '../../local/clock';
+import { executionNameFor } from '../../local/target-delivery';
 import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '../../local/stepfunctions/errors';
 import type { PutEventsEntry } from '../../local/stepfunctions/host';
 import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
@@ -155,9 +156,8 @@ afterEach(async () => {
   await harness.sfn.close();
 });
 
-/** The recovery watch execution a remediated saga starts: named after the saga's execution. */
-const recoveryWatchOf = (sagaExecutionArn: string): string =>
-  `arn:aws:states:${REGION}:${ACCOUNT}:execution:RecoveryWatch:${String(sagaExecutionArn.split(':').at(-1))}-recovery`;
+/** The recovery watch execution a remediated saga starts: named after the spike event that started the saga. */
+const RECOVERY_WATCH_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:RecoveryWatch:${String(spikeEvent().id)}-recovery`;
 
 async function startSaga(): Promise<string> {
   harness.sfn.createStateMachine({
@@ -171,9 +171,11 @@ async function startSaga(): Promise<string> {
     name: 'RecoveryWatch',
     definition: JSON.stringify({ StartAt: 'Started', States: { Started: { Type: 'Succeed' } } }),
   });
+  // Started as the bus's rule starts it: named as EventBridge names executions (73 characters).
   const { executionArn } = harness.sfn.startExecution({
     stateMachineArn: SAGA_ARN,
     input: JSON.stringify(spikeEvent()),
+    name: executionNameFor(String(spikeEvent().id)),
   });
   await harness.sfn.whenSettled();
   return executionArn;
@@ -296,7 +298,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     ]);
     // Remediated: the recovery watch is started (states:startExecution), named after the saga, with what it
     // measures an hour later.
-    const watch = harness.sfn.describeExecution(recoveryWatchOf(executionArn));
+    const watch = harness.sfn.describeExecution(RECOVERY_WATCH_EXECUTION);
     expect(watch.status).toBe('SUCCEEDED');
     expect(JSON.parse(watch.input ?? 'null')).toEqual({
       correlationId: CORRELATION_ID,
@@ -337,7 +339,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     harness.sfn.sendTaskFailure(reroute.taskToken, 'RerouteFailed', 'No warehouse has capacity left.');
     await harness.sfn.whenSettled();
     // Nothing was remediated: no recovery watch.
-    expect(() => harness.sfn.describeExecution(recoveryWatchOf(executionArn))).toThrow(/does not exist/i);
+    expect(() => harness.sfn.describeExecution(RECOVERY_WATCH_EXECUTION)).toThrow(/does not exist/i);
 
     expect(detailTypes()).toEqual([
       'remediation_planned',

@@ -179,6 +179,10 @@ describe('X-Ray traces in the sandbox (the walk-through’s first incident)', ()
   it('received only well-formed documents from the functions, and counts a malformed datagram sent to it', async () => {
     const collector = sandbox.traces!.collector;
     expect(collector.stats).toMatchObject({ unreadable: 0, dropped: 0 });
+    // No handler's response rides in its subsegment (a large one would not fit the 64 KB datagram).
+    const documents = JSON.stringify(collector.documents());
+    expect(documents).toContain('## index.handler');
+    expect(documents).not.toContain('index.handler response');
     const [host, port] = collector.address.split(':');
 
     const socket = createSocket('udp4');

@@ -11,14 +11,23 @@ export interface LiveConnections {
   remove(connectionId: string): Promise<void>;
 }
 
-/** Sends one message to one connection: `gone` when the connection no longer exists (API Gateway answers 410). */
-export type PostToConnection = (connectionId: string, data: string) => Promise<'delivered' | 'gone'>;
+/**
+ * Sends one message to one connection: `gone` when the connection no longer exists (API Gateway answers 410),
+ * `skipped` when that console cannot take the message now or ever (its buffer stays full, the message is too large)
+ * and sending it again to every console would not help.
+ */
+export type PostToConnection = (
+  connectionId: string,
+  data: string,
+) => Promise<'delivered' | 'gone' | 'skipped'>;
 
 /** What a broadcast did: every connection is in exactly one of the counts. */
 export interface BroadcastOutcome {
   readonly delivered: number;
   /** Connections that were gone, and have been removed. */
   readonly gone: number;
+  /** Connections that could not take this message (see {@link PostToConnection}): it is not sent again. */
+  readonly skipped: number;
   /** Connections whose post failed otherwise (throttled, an API error): see `BroadcastFailed`. */
   readonly failed: number;
 }
@@ -37,7 +46,7 @@ export class BroadcastFailed extends Error {
     readonly failures: readonly { readonly connectionId: string; readonly error: unknown }[],
   ) {
     super(
-      `${outcome.failed} of ${outcome.delivered + outcome.gone + outcome.failed} connections could not be sent the message`,
+      `${outcome.failed} of ${outcome.delivered + outcome.gone + outcome.skipped + outcome.failed} connections could not be sent the message`,
       { cause: failures[0]?.error },
     );
   }
@@ -59,13 +68,17 @@ export async function broadcast(
   }
   let delivered = 0;
   let gone = 0;
+  let skipped = 0;
   let failed = 0;
   const failures: { connectionId: string; error: unknown }[] = [];
   const send = async (connectionId: string): Promise<void> => {
     try {
-      if ((await post(connectionId, data)) === 'gone') {
+      const result = await post(connectionId, data);
+      if (result === 'gone') {
         await connections.remove(connectionId);
         gone++;
+      } else if (result === 'skipped') {
+        skipped++;
       } else {
         delivered++;
       }
@@ -82,7 +95,7 @@ export async function broadcast(
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, worker));
   }
-  const outcome = { delivered, gone, failed };
+  const outcome = { delivered, gone, skipped, failed };
   if (failed > 0) throw new BroadcastFailed(outcome, failures);
   return outcome;
 }

@@ -25,8 +25,10 @@ export function instrument<E, R>(
   run: (event: E, context: Context) => Promise<R>,
   { logger, tracer, metrics }: Observability,
 ) {
+  // The response is not put in the trace: a subsegment travels as one UDP datagram of at most 64 KB, and a large
+  // response (a page of 500 incidents, a plan) would lose the whole subsegment. Decisions have their own trace.
   return middy(run)
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(countEventsIn(metrics));
