@@ -23,7 +23,12 @@ import { budgetPeriod } from '../domain/governance/budget';
 import type { GovernanceConfig } from '../domain/governance/governance-config';
 import type { EpisodicRecord } from '../domain/memory/episodic';
 import { agentStatus, hasBudget } from '../domain/operator/agents';
-import { executionAwaitingApproval, incidentSummaries, incidentTrace } from '../domain/operator/incidents';
+import {
+  executionAwaitingApproval,
+  executionsToAnswer,
+  incidentSummaries,
+  incidentTrace,
+} from '../domain/operator/incidents';
 import { overrideRate, overrideRateRange, type HourOfDecisions } from '../domain/operator/override-rate';
 import { ratioRange, ratioWindows } from '../domain/operator/ratio';
 import { incidentKeyParts } from '../domain/monitoring/incidents';
@@ -264,11 +269,11 @@ export function operatorApi(ports: OperatorApiPorts): Router {
     const body = parseWith(approvalAnswerV1, await jsonBody(reqCtx.req));
     const approve = body.decision === 'approve';
     const target = approvalTargetOf(pathParameter(reqCtx.params, 'id'));
-    // An incident whose trace names the execution waiting on it: that history alone. Otherwise (the trace has
-    // not caught up with the saga yet) every running saga's, as `npm run approve` reads them.
-    const awaiting =
+    // An incident's trace says which execution to read (the one waiting, else the one its plan names; none once it
+    // has ended); every running saga's history only for an incident the trace has not recorded yet.
+    const executionArns =
       target.kind === 'incident'
-        ? executionAwaitingApproval(await ports.incidents.incidentRecords(target.correlationId))
+        ? executionsToAnswer(await ports.incidents.incidentRecords(target.correlationId))
         : undefined;
     try {
       const answered = await answerApproval(
@@ -277,7 +282,7 @@ export function operatorApi(ports: OperatorApiPorts): Router {
         { approve, by, comment: body.reason ?? (approve ? 'approved' : 'rejected') },
         {
           stateMachineArn: ports.stateMachineArn,
-          ...(awaiting === undefined ? {} : { executionArns: [awaiting] }),
+          ...(executionArns === undefined ? {} : { executionArns }),
         },
       );
       ports.onApprovalAnswered?.(approve);

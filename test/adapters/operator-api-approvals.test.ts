@@ -208,13 +208,42 @@ describe('the operator API finds approvals through the decision trace (dynalite;
     expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
   });
 
-  it('reads every running saga when the trace has not recorded the approval yet, and still answers it', async () => {
+  it('reads the execution its plan names when the trace has not recorded the approval yet, and still answers it', async () => {
     const { status } = await call('POST', `/approvals/${encodeURIComponent(PDX)}`, '{"decision":"approve"}');
 
     expect(status).toBe(200);
-    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(1);
+    expect(historiesRead()).toEqual([executionArn('run-5')]);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([
       token(15),
     ]);
+  });
+
+  it('answers an approval already answered from its own history, and an ended incident without reading any', async () => {
+    sfn.on(GetExecutionHistoryCommand, { executionArn: executionArn('run-1') }).resolves({ events: [] });
+    const again = await call('POST', `/approvals/${encodeURIComponent(DEN)}`, '{"decision":"approve"}');
+    expect(again.status).toBe(404);
+    expect(historiesRead()).toEqual([executionArn('run-1')]);
+
+    const ended = await call('POST', `/approvals/${encodeURIComponent(BOS)}`, '{"decision":"approve"}');
+    expect(ended.status).toBe(404);
+    expect(historiesRead()).toEqual([executionArn('run-1')]);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('reads every running saga only for an incident its trace has not recorded at all', async () => {
+    const unrecorded = 'warehouse#WH-NEW#2026-11-20T10:55:00.000Z';
+    const { status } = await call(
+      'POST',
+      `/approvals/${encodeURIComponent(unrecorded)}`,
+      '{"decision":"approve"}',
+    );
+
+    // The running saga (PDX's) waits on another incident: nothing to answer.
+    expect(status).toBe(404);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(1);
+    expect(historiesRead()).toEqual([executionArn('run-5')]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 });

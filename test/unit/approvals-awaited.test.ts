@@ -1,7 +1,8 @@
 import type { ApprovalDecided, ApprovalRequested } from '../../lambdas/domain/contracts/approvals';
 import { approvalRecord } from '../../lambdas/domain/memory/approval-record';
 import type { EpisodicRecord } from '../../lambdas/domain/memory/episodic';
-import { executionAwaitingApproval } from '../../lambdas/domain/operator/incidents';
+import { TRACE_KINDS } from '../../lambdas/domain/memory/decision-trace';
+import { executionAwaitingApproval, executionsToAnswer } from '../../lambdas/domain/operator/incidents';
 
 const INCIDENT = 'warehouse#WH-ATL#2026-11-20T10:35:00Z';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:RemediationSaga:run-1';
@@ -80,5 +81,23 @@ describe('executionAwaitingApproval: where the decision trace says an operator i
     expect(executionAwaitingApproval([plan])).toBeUndefined();
     // No plan naming its execution: nowhere to look.
     expect(executionAwaitingApproval([asked(3, 0)])).toBeUndefined();
+  });
+});
+
+describe('executionsToAnswer: which histories POST /approvals/{incident} reads', () => {
+  it('reads the execution awaited, else the one the plan or escalation names, none once ended, all only if unrecorded', () => {
+    expect(executionsToAnswer([plan, asked(3, 0)])).toEqual([EXECUTION]);
+    // Asked before the trace recorded it, or answered already: the plan's execution alone tells.
+    expect(executionsToAnswer([plan])).toEqual([EXECUTION]);
+    expect(executionsToAnswer([plan, asked(3, 0), answered(3, 0, 'approved')])).toEqual([EXECUTION]);
+    const escalated: EpisodicRecord = {
+      ...plan,
+      kind: TRACE_KINDS.planningEscalated,
+      data: { message: 'no plan', executionId: EXECUTION },
+    };
+    expect(executionsToAnswer([escalated])).toEqual([EXECUTION]);
+    expect(executionsToAnswer([plan, asked(3, 0), outcome])).toEqual([]);
+    expect(executionsToAnswer([])).toBeUndefined();
+    expect(executionsToAnswer([asked(3, 0)])).toBeUndefined();
   });
 });

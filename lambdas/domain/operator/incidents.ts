@@ -214,3 +214,22 @@ export function executionAwaitingApproval(records: readonly EpisodicRecord[]): s
   if (!unanswered) return undefined;
   return str(records.find((r) => r.kind === TRACE_KINDS.plan)?.data.executionId);
 }
+
+/**
+ * The executions `POST /approvals/{incident}` reads to find the approval it answers:
+ * - none once the trace has the incident's outcome: its saga has ended, nothing of it waits;
+ * - the one the trace says waits ({@link executionAwaitingApproval});
+ * - else the one its plan (or its planning's escalation) names: the saga may have asked before the trace recorded
+ *   it, and an approval already answered is found not pending in that history alone;
+ * - `undefined` (every running saga, as `npm run approve` reads them) only while the trace names no execution at
+ *   all: an incident it has not recorded yet.
+ */
+export function executionsToAnswer(records: readonly EpisodicRecord[]): readonly string[] | undefined {
+  if (records.some((r) => r.kind === TRACE_KINDS.outcome)) return [];
+  const awaiting = executionAwaitingApproval(records);
+  if (awaiting !== undefined) return [awaiting];
+  const named =
+    str(records.find((r) => r.kind === TRACE_KINDS.plan)?.data.executionId) ??
+    str(records.find((r) => r.kind === TRACE_KINDS.planningEscalated)?.data.executionId);
+  return named === undefined ? undefined : [named];
+}
