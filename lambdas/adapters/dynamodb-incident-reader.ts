@@ -2,9 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { traceEntityOf } from '../domain/memory/decision-trace';
 import type { EpisodicRecord } from '../domain/memory/episodic';
+import { incidentKeyParts } from '../domain/monitoring/incidents';
 import { INCIDENT_OPENING_KINDS } from '../domain/operator/incidents';
 import { DynamoEpisodicStore, INCIDENT_LISTING } from './dynamodb-episodic-store';
 
+const DAY_MS = 86_400_000;
 /** Listing records read per incident asked for (a plan or escalation, and an outcome), per page. */
 const RECORDS_PER_INCIDENT = 3;
 
@@ -70,9 +72,18 @@ export class DynamoIncidentReader {
     return [...byIncident].filter(([id]) => opened.has(id)).flatMap(([, records]) => records);
   }
 
-  /** Every record of one incident, oldest first: one Query of its entity's partition (as `npm run trace` reads it). */
+  /**
+   * Every record of one incident, oldest first: one Query of its entity's partition (as `npm run trace` reads it),
+   * from a day before the incident's first window — nothing of an incident is recorded before it opens, and the
+   * partition keeps 400 days of the entity's other incidents, which the console's reads of a trace (every 10 s,
+   * for each incident awaiting an approval) need not page through. A correlation id that is not an incident key
+   * is read whole.
+   */
   incidentRecords(correlationId: string): Promise<EpisodicRecord[]> {
-    return this.episodic.incidentRecords(traceEntityOf(correlationId), correlationId);
+    const opened = incidentKeyParts(correlationId);
+    const since =
+      opened === undefined ? undefined : new Date(Date.parse(opened.windowStart) - DAY_MS).toISOString();
+    return this.episodic.incidentRecords(traceEntityOf(correlationId), correlationId, since);
   }
 }
 

@@ -72,6 +72,45 @@ describe('DynamoIncidentReader on the incidents index (dynalite)', () => {
     expect(incidentSummaries(await reader.listingRecords(500))).toHaveLength(43);
   });
 
+  it("reads an incident's trace from a day before it opened, not the entity's older incidents", async () => {
+    const episodic = new DynamoEpisodicStore('Episodic', dynamo.client);
+    // 60 older incidents of WH-Z (two records each), the one read (three), and a later one (two).
+    for (let day = 1; day <= 60; day++) {
+      const id = `warehouse#WH-Z#2026-09-${String((day % 30) + 1).padStart(2, '0')}T${String(day % 24).padStart(2, '0')}:00:00Z`;
+      await episodic.record(record(id, 'plan', id.slice(id.lastIndexOf('#') + 1)));
+      await episodic.record(record(id, 'remediation_outcome', id.slice(id.lastIndexOf('#') + 1)));
+    }
+    const read = `warehouse#WH-Z#${at(19, 0)}`;
+    for (const [kind, minute] of [
+      ['plan', 5],
+      ['policy_decision', 6],
+      ['remediation_outcome', 40],
+    ] as const) {
+      await episodic.record(record(read, kind, at(19, minute)));
+    }
+    const later = `warehouse#WH-Z#${at(20, 0)}`;
+    await episodic.record(record(later, 'plan', at(20, 5)));
+    await episodic.record(record(later, 'remediation_outcome', at(20, 30)));
+    let scanned = 0;
+    dynamo.client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        scanned += (result.output as { ScannedCount?: number }).ScannedCount ?? 0;
+        return result;
+      },
+      { step: 'initialize', name: 'countScanned' },
+    );
+
+    try {
+      const records = await reader.incidentRecords(read);
+      expect(records.map((r) => r.kind)).toEqual(['plan', 'policy_decision', 'remediation_outcome']);
+      // The Query read the incident's records and the later incident's, none of the 120 older ones.
+      expect(scanned).toBe(5);
+    } finally {
+      dynamo.client.middlewareStack.remove('countScanned');
+    }
+  });
+
   it('puts only the records that list incidents in the index (plans, escalations, outcomes)', async () => {
     const items = await scanAll(dynamo.client, 'Episodic');
 
