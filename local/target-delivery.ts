@@ -45,7 +45,7 @@ export interface DeliveryHost {
  * derives a name from `$$.Execution.Name` (an execution it starts, say) must fit its own suffix into the 7 that
  * remain of the 80 allowed. An id that cannot be part of a name (a replayed file's own ids) gets a UUID alone.
  */
-export function executionNameFor(eventId: string): string {
+function executionNameFor(eventId: string): string {
   const name = `${eventId}_${randomUUID()}`;
   return isExecutionName(name) ? name : randomUUID();
 }

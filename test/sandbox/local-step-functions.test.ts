@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import dynalite from 'dynalite';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VirtualClock } from '../../local/clock';
-import { executionNameFor } from '../../local/target-delivery';
 import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '../../local/stepfunctions/errors';
 import type { PutEventsEntry } from '../../local/stepfunctions/host';
 import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
@@ -175,7 +175,7 @@ async function startSaga(): Promise<string> {
   const { executionArn } = harness.sfn.startExecution({
     stateMachineArn: SAGA_ARN,
     input: JSON.stringify(spikeEvent()),
-    name: executionNameFor(String(spikeEvent().id)),
+    name: `${String(spikeEvent().id)}_${randomUUID()}`,
   });
   await harness.sfn.whenSettled();
   return executionArn;
