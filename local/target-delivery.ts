@@ -68,7 +68,11 @@ export class TargetDelivery {
     const service = target.arn.split(':')[2];
     const missing = (what: string) =>
       Promise.reject(
-        Object.assign(new Error(`no ${what} ${target.arn}`), { name: 'ResourceNotFoundException' }),
+        // A target that does not exist is not retried: EventBridge sends the event to the DLQ at once.
+        Object.assign(new Error(`no ${what} ${target.arn}`), {
+          name: 'ResourceNotFoundException',
+          statusCode: 404,
+        }),
       );
     if (service === 'sqs') {
       const queue = host.sqs.byArnOrUrl(target.arn);
@@ -101,7 +105,10 @@ export class TargetDelivery {
       return Promise.resolve();
     }
     return Promise.reject(
-      Object.assign(new Error(`the sandbox cannot deliver to ${target.arn}`), { name: 'UnsupportedTarget' }),
+      Object.assign(new Error(`the sandbox cannot deliver to ${target.arn}`), {
+        name: 'UnsupportedTarget',
+        statusCode: 400,
+      }),
     );
   }
 
@@ -124,6 +131,12 @@ export class TargetDelivery {
         TARGET_ARN: { DataType: 'String', StringValue: reason.targetArn },
         ERROR_CODE: { DataType: 'String', StringValue: reason.errorCode },
         ERROR_MESSAGE: { DataType: 'String', StringValue: reason.errorMessage },
+        RETRY_ATTEMPTS: { DataType: 'Number', StringValue: String(reason.retryAttempts) },
+        ...(reason.exhaustedRetryCondition === undefined
+          ? {}
+          : {
+              EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: reason.exhaustedRetryCondition },
+            }),
       });
     };
   }

@@ -65,7 +65,16 @@ export type TargetDispatcher = (target: RuleTarget, input: string, event: EventE
 export type DeadLetterSink = (
   deadLetterArn: string,
   event: EventEnvelope,
-  reason: { errorCode: string; errorMessage: string; ruleArn: string; targetArn: string },
+  reason: {
+    errorCode: string;
+    errorMessage: string;
+    ruleArn: string;
+    targetArn: string;
+    /** Retries made after the first attempt. */
+    retryAttempts: number;
+    /** The retry policy's limit that ended delivery; absent when the error is not retried at all. */
+    exhaustedRetryCondition?: 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds';
+  },
 ) => void;
 
 export class BusError extends Error {
@@ -86,6 +95,17 @@ const REQUEST_TOO_LARGE = 'Total size of the entries in the request is over the 
 function isRetryable(error: unknown): boolean {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status !== 'number' || status >= 500 || status === 429;
+}
+
+/**
+ * Seconds before retry `attempt + 1` (0 after the first attempt): EventBridge retries "for 24 hours and up to 185
+ * times with an exponential back off and jitter" (https://docs.aws.amazon.com/eventbridge/latest/userguide/
+ * eb-rule-retry-policy.html) without documenting the intervals. Here 1 s doubling to a ceiling of 488 s, so that the
+ * default's 185 retries span 24 hours as AWS's do (9 doublings make 511 s, and 176 retries at the ceiling the rest);
+ * no jitter, so that a run on the virtual clock is the same every time.
+ */
+export function retryDelaySeconds(attempt: number): number {
+  return Math.min(2 ** attempt, 488);
 }
 
 function isoSeconds(ms: number): string {
@@ -185,7 +205,7 @@ export class LocalEventBus {
     for (const listener of this.listeners) listener(event);
     for (const rule of this.matchingRules(event)) {
       if (ruleArns && ruleArns.length > 0 && !ruleArns.includes(rule.arn)) continue;
-      for (const target of rule.targets) this.deliver(rule, target, event, 0);
+      for (const target of rule.targets) this.deliver(rule, target, event, 0, this.clock.now());
     }
   }
 
@@ -265,7 +285,7 @@ export class LocalEventBus {
     this.archive.push(event);
     for (const listener of this.listeners) listener(event);
     for (const rule of this.matchingRules(event)) {
-      for (const target of rule.targets) this.deliver(rule, target, event, 0);
+      for (const target of rule.targets) this.deliver(rule, target, event, 0, this.clock.now());
     }
   }
 
@@ -273,30 +293,45 @@ export class LocalEventBus {
     return this.index.match(event);
   }
 
-  private deliver(rule: Rule, target: RuleTarget, event: EventEnvelope, attempt: number): void {
+  /**
+   * One attempt to deliver `event` to `target`; a retryable failure is tried again on the virtual clock while the
+   * target's retry policy allows: at most `maximumRetryAttempts` retries, none later than `maximumEventAgeSeconds`
+   * after the bus took the event (`ingestedAt`, its own clock's time — not the event's `time`, which a producer
+   * sets and a replay of old events keeps).
+   */
+  private deliver(
+    rule: Rule,
+    target: RuleTarget,
+    event: EventEnvelope,
+    attempt: number,
+    ingestedAt: number,
+  ): void {
     let input: string;
     try {
       input = transformInput(target, event);
     } catch (error) {
-      this.giveUp(rule, target, event, 'TransformationFailed', (error as Error).message);
+      this.giveUp(rule, target, event, 'TransformationFailed', (error as Error).message, attempt);
       return;
     }
     this.activity.begin();
     this.dispatch(target, input, event)
       .catch((error: unknown) => {
         const e = error as Error;
-        const ageSeconds = (this.clock.now() - Date.parse(event.time)) / 1000;
-        if (
-          !isRetryable(error) ||
-          attempt >= target.maximumRetryAttempts ||
-          ageSeconds > target.maximumEventAgeSeconds
-        ) {
-          this.giveUp(rule, target, event, e.name || 'Error', e.message);
+        const code = e.name || 'Error';
+        if (!isRetryable(error)) {
+          this.giveUp(rule, target, event, code, e.message, attempt);
           return;
         }
-        // Exponential backoff with a ceiling, on the virtual clock.
-        const delayMs = Math.min(2 ** attempt, 300) * 1000;
-        this.clock.setTimer(this.clock.now() + delayMs, () => this.deliver(rule, target, event, attempt + 1));
+        if (attempt >= target.maximumRetryAttempts) {
+          this.giveUp(rule, target, event, code, e.message, attempt, 'MaximumRetryAttempts');
+          return;
+        }
+        const retryAt = this.clock.now() + retryDelaySeconds(attempt) * 1000;
+        if (retryAt - ingestedAt > target.maximumEventAgeSeconds * 1000) {
+          this.giveUp(rule, target, event, code, e.message, attempt, 'MaximumEventAgeInSeconds');
+          return;
+        }
+        this.clock.setTimer(retryAt, () => this.deliver(rule, target, event, attempt + 1, ingestedAt));
       })
       .finally(() => this.activity.end());
   }
@@ -307,6 +342,8 @@ export class LocalEventBus {
     event: EventEnvelope,
     errorCode: string,
     errorMessage: string,
+    retryAttempts: number,
+    exhaustedRetryCondition?: 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds',
   ): void {
     if (target.deadLetterArn) {
       this.deadLetter(target.deadLetterArn, event, {
@@ -314,6 +351,8 @@ export class LocalEventBus {
         errorMessage,
         ruleArn: rule.arn,
         targetArn: target.arn,
+        retryAttempts,
+        ...(exhaustedRetryCondition === undefined ? {} : { exhaustedRetryCondition }),
       });
     }
   }

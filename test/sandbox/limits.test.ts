@@ -270,6 +270,9 @@ describe('the sandbox refuses what AWS refuses, and takes what AWS takes', () =>
       expect(started()).toBe(before + 1);
       const record = dlq.messages.find((m) => (JSON.parse(m.body) as EventEnvelope).id === over)!;
       expect(record.messageAttributes.ERROR_CODE?.StringValue).toBe('ValidationException');
+      // Refused, not retried: no retry was made and no retry limit was reached.
+      expect(record.messageAttributes.RETRY_ATTEMPTS?.StringValue).toBe('0');
+      expect(record.messageAttributes.EXHAUSTED_RETRY_CONDITION).toBeUndefined();
       expect(record.messageAttributes.ERROR_MESSAGE?.StringValue).toMatch(
         /Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144/,
       );
