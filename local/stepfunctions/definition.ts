@@ -46,6 +46,8 @@ export interface TaskSpec {
   /** The history's `resourceType` (`lambda`) and `resource` (`invoke.waitForTaskToken`). */
   readonly resourceType: string;
   readonly resourceName: string;
+  /** The state's Retry as the engine has it (`States.HeartbeatTimeout` added where `States.Timeout` is named). */
+  readonly retry?: readonly JsonObject[];
   /** Static TimeoutSeconds / HeartbeatSeconds; the `*Path` variants arrive in the injected Parameters. */
   readonly timeoutSeconds?: number;
   readonly heartbeatSeconds?: number;
@@ -205,10 +207,12 @@ function normalizeTask(name: string, state: JsonObject, tasks: Map<string, TaskS
     if (Array.isArray(state.Catch)) engine.Catch = state.Catch.map(withHeartbeatTimeout);
   }
 
+  const retry = Array.isArray(engine.Retry) ? engine.Retry.filter(isJsonObject) : undefined;
   tasks.set(name, {
     stateName: name,
     resource,
     ...classified,
+    ...(retry === undefined ? {} : { retry }),
     ...(staticTimeout === undefined ? {} : { timeoutSeconds: staticTimeout }),
     ...(staticHeartbeat === undefined ? {} : { heartbeatSeconds: staticHeartbeat }),
     wrapsInput,

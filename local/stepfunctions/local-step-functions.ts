@@ -39,6 +39,7 @@ import {
   type AccountScope,
 } from './integrations';
 import { isJsonObject, tryParseJson, type Json, type JsonObject } from './json';
+import { retryWaitMs } from './retry-wait';
 import { TaskTokenRegistry, type PendingTaskToken } from './task-tokens';
 import { timeoutErrorFactory, type TimeoutErrorFactory } from './timeout-error';
 import { tracedHost, type ExecutionTrace, type StepFunctionsTracing } from '../xray/execution-segments';
@@ -133,6 +134,8 @@ interface ExecutionRecord {
   abort?: () => void;
   timeout?: ClockTimer;
   readonly cancelWaits: Set<() => void>;
+  /** Task states whose last attempt failed and will be retried: each retrier's retries, and the wait before the next. */
+  readonly retrying: Map<string, { attempts: number[]; waitMs?: number | undefined }>;
   done: Promise<void>;
   /** X-Ray: the execution's segment and its Task states' subsegments. */
   trace?: ExecutionTrace | undefined;
@@ -273,6 +276,7 @@ export class LocalStepFunctions {
       blocked: 0,
       finished: false,
       cancelWaits: new Set(),
+      retrying: new Map(),
       done: Promise.resolve(),
     };
     if (machine.tracingEnabled) {
@@ -471,10 +475,11 @@ export class LocalStepFunctions {
         taskResourceLocalHandlers: Object.fromEntries(
           [...machine.normalized.tasks.values()].map((spec) => [
             spec.stateName,
-            (input: Json) => this.tracedTask(execution, spec, input),
+            (input: Json) => this.retriedTask(execution, spec, input),
           ]),
         ),
-        // Retries pause on no wall clock: a replay must not sleep through IntervalSeconds × BackoffRate.
+        // Retries pause on no wall clock: a replay must not sleep through IntervalSeconds × BackoffRate. The wait
+        // happens on the virtual clock instead, before the next attempt (retriedTask).
         retryIntervalOverrides: Object.fromEntries(
           machine.normalized.retryingStates.map((name) => [name, 0]),
         ),
@@ -524,6 +529,35 @@ export class LocalStepFunctions {
         },
       },
     };
+  }
+
+  /**
+   * A Task state's attempt, after the wait its Retry asks for on the virtual clock when it is a retry: the engine
+   * retries at once (its intervals are overridden to 0), and the failure before decided how long (retry-wait.ts).
+   * Keyed by state name: the saga's Map runs one iteration at a time.
+   */
+  private async retriedTask(execution: ExecutionRecord, spec: TaskSpec, input: Json): Promise<Json> {
+    const retrying = execution.retrying.get(spec.stateName);
+    if (retrying?.waitMs !== undefined) {
+      const at = this.clock.now() + retrying.waitMs;
+      retrying.waitMs = undefined;
+      if (!(await this.sleepUntil(execution, at))) throw stoppedError();
+    }
+    try {
+      const output = await this.tracedTask(execution, spec, input);
+      execution.retrying.delete(spec.stateName);
+      return output;
+    } catch (error) {
+      const state = retrying ?? { attempts: [] };
+      const waitMs = spec.retry === undefined ? undefined : retryWaitMs(spec.retry, state.attempts, error);
+      if (waitMs === undefined) {
+        execution.retrying.delete(spec.stateName);
+      } else {
+        state.waitMs = waitMs;
+        execution.retrying.set(spec.stateName, state);
+      }
+      throw error;
+    }
   }
 
   /** A Task state inside its X-Ray subsegment when the execution is traced. */
@@ -669,8 +703,13 @@ export class LocalStepFunctions {
       if (Number.isNaN(at))
         throw runtimeError(`The Wait state's timestamp ${JSON.stringify(until)} is not RFC 3339.`);
     }
-    if (at <= this.clock.now()) return payload;
+    if (!(await this.sleepUntil(execution, at))) throw stoppedError();
+    return payload;
+  }
 
+  /** Waits on the virtual clock until `at` (blocked meanwhile): false when the execution is stopped first. */
+  private async sleepUntil(execution: ExecutionRecord, at: number): Promise<boolean> {
+    if (at <= this.clock.now()) return true;
     execution.blocked++;
     this.touch();
     const elapsed = await new Promise<boolean>((resolve) => {
@@ -686,8 +725,7 @@ export class LocalStepFunctions {
     });
     execution.blocked--;
     this.touch();
-    if (!elapsed) throw stoppedError();
-    return payload;
+    return elapsed;
   }
 
   private callService(

@@ -432,13 +432,16 @@ describe('LocalStepFunctions running the remediation saga', () => {
     });
   });
 
-  it('retries the compensation when it times out, with a fresh token each time', async () => {
+  it('retries the compensation 5 s after it times out (its Retry), with a fresh token each time', async () => {
     const executionArn = await startSaga();
     const reroute = firstPublished('reroute_orders');
     harness.sfn.sendTaskFailure(reroute.taskToken, 'RerouteFailed', 'boom');
     await harness.sfn.whenSettled();
 
-    await advanceBy(121_000);
+    // Timed out at 120 s; the retry waits IntervalSeconds (5) on the virtual clock.
+    await advanceBy(124_000);
+    expect(published<CallbackDetail>('revert_reroute')).toHaveLength(1);
+    await advanceBy(1_000);
 
     const reverts = published<CallbackDetail>('revert_reroute');
     expect(reverts).toHaveLength(2);
@@ -447,7 +450,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
       expect.objectContaining({
         token: reverts[1]?.taskToken,
         stateName: 'RunCompensation',
-        deadline: START + 240_000,
+        deadline: START + 245_000,
       }),
     ]);
     expect(harness.sfn.describeExecution(executionArn).status).toBe('RUNNING');
@@ -482,6 +485,9 @@ describe('LocalStepFunctions running the remediation saga', () => {
     harness.rejectedDetailTypes.add('remediation_planned');
 
     const executionArn = await startSaga();
+    // Sent again after 1, 2 and 4 s (its Retry), on the virtual clock; then reported.
+    expect(detailTypes()).toEqual([]);
+    await advanceBy(7_000);
 
     expect(detailTypes()).toEqual(['remediation_failed']);
     expect(published('remediation_failed')[0]).toMatchObject({
