@@ -52,8 +52,9 @@ export class SeveralPendingApprovals extends ApprovalError {
 }
 
 /**
- * Step Functions no longer waits on the token: unknown or already answered (`TaskDoesNotExist`), its tier timed out
- * first (`TaskTimedOut`), or not a token at all (`InvalidToken`).
+ * Step Functions no longer waits on the token: its task is closed — already answered, its tier timed out first, or
+ * its execution ended (`TaskTimedOut`, as AWS documents it) — it is unknown (`TaskDoesNotExist`), or not a token
+ * at all (`InvalidToken`).
  */
 export class ApprovalTaskGone extends ApprovalError {
   constructor(
@@ -61,10 +62,9 @@ export class ApprovalTaskGone extends ApprovalError {
     options: ErrorOptions,
   ) {
     const why = {
-      TaskDoesNotExist:
-        'no task waits on this token (TaskDoesNotExist): it is unknown, or its approval was already answered',
+      TaskDoesNotExist: 'no task waits on this token (TaskDoesNotExist): it is unknown',
       TaskTimedOut:
-        'the approval timed out before the answer (TaskTimedOut): its tier lapsed and the escalation chain moved on; answer the next tier for the incident',
+        'the approval no longer waits (TaskTimedOut): it was already answered, or its tier lapsed and the escalation chain moved on (answer the next tier for the incident), or its saga ended',
       InvalidToken: 'this is not a task token (InvalidToken)',
     }[reason];
     super(why, options);

@@ -104,7 +104,7 @@ function isRetryable(error: unknown): boolean {
  * default's 185 retries span 24 hours as AWS's do (9 doublings make 511 s, and 176 retries at the ceiling the rest);
  * no jitter, so that a run on the virtual clock is the same every time.
  */
-export function retryDelaySeconds(attempt: number): number {
+function retryDelaySeconds(attempt: number): number {
   return Math.min(2 ** attempt, 488);
 }
 

@@ -103,12 +103,23 @@ export class TaskTokenRegistry {
     }));
   }
 
+  /**
+   * The token of a task waiting on it. A task already closed — answered, timed out, or its execution stopped — is
+   * TaskTimedOut, as AWS documents it ("the task token has either expired or the task associated with the token has
+   * already been closed", SendTaskSuccess); a token this registry never minted is TaskDoesNotExist.
+   */
   private require(token: string): string {
     if (this.pending.has(token)) return token;
-    if (this.closed.get(token) === 'timedOut') {
+    const closed = this.closed.get(token);
+    if (closed === 'timedOut') {
       throw new TaskTimedOut('The task for this token timed out before the callback arrived.');
     }
-    throw new TaskDoesNotExist('No task is waiting on this token: it is unknown or its task already ended.');
+    if (closed === 'completed') {
+      throw new TaskTimedOut(
+        'The task for this token has already been closed: answered, or its execution ended.',
+      );
+    }
+    throw new TaskDoesNotExist('No task is waiting on this token: it is unknown.');
   }
 
   private armHeartbeat(task: PendingTask): void {

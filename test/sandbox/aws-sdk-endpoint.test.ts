@@ -12,6 +12,7 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
   TaskDoesNotExist,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -110,9 +111,13 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
     const types = (history.events ?? []).map((e) => e.type);
     expect(types[0]).toBe('ExecutionStarted');
     expect(types).toEqual(expect.arrayContaining(['TaskSubmitted', 'TaskSucceeded', 'ExecutionSucceeded']));
+    // The task is closed: the SDK gets AWS's TaskTimedOut, as its own exception class.
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toBeInstanceOf(
-      TaskDoesNotExist,
+      TaskTimedOut,
     );
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: 'AQnever-minted', output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskDoesNotExist);
   });
 
   it('replays archived events with StartReplay, tagged with the replay name', async () => {
