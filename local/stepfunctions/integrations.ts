@@ -55,7 +55,16 @@ export function invokeFunction(host: StepFunctionsHost, functionArn: string, pay
 }
 
 /** `arn:aws:states:::events:putEvents`: Detail objects are sent as JSON text, as AWS does. */
-export async function putEventsIntegration(host: StepFunctionsHost, parameters: Json): Promise<JsonObject> {
+/**
+ * `arn:aws:states:::events:putEvents`: the entries as given, with the execution's ARN and its state machine's
+ * (`resources`) appended to each entry's `Resources`, as the optimized integration does
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html) — they count toward its size.
+ */
+export async function putEventsIntegration(
+  host: StepFunctionsHost,
+  parameters: Json,
+  resources: readonly string[],
+): Promise<JsonObject> {
   const entries =
     isJsonObject(parameters) && Array.isArray(parameters.Entries) ? parameters.Entries : undefined;
   if (!entries || entries.length === 0) {
@@ -63,7 +72,13 @@ export async function putEventsIntegration(host: StepFunctionsHost, parameters: 
   }
   let response;
   try {
-    response = await host.putEvents(entries.map(toPutEventsEntry));
+    response = await host.putEvents(
+      entries.map((entry) => {
+        const out = toPutEventsEntry(entry);
+        out.Resources = (out.Resources ?? []).concat(resources);
+        return out;
+      }),
+    );
   } catch (error) {
     throw serviceError('EventBridge', error, 'EventBridgeException');
   }

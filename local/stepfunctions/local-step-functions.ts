@@ -745,7 +745,7 @@ export class LocalStepFunctions {
       case 'lambda:function':
         return invokeFunction(host, spec.resource, payload);
       case 'events:putEvents':
-        return putEventsIntegration(host, payload);
+        return putEventsIntegration(host, payload, [execution.arn, execution.machine.arn]);
       case 'dynamodb':
         return dynamoDbIntegration(this.host.dynamodb, integration.operation, payload);
       case 'states:startExecution':

@@ -243,6 +243,8 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(harness.published[0]).toMatchObject({
       EventBusName: EVENT_BUS_NAME,
       Source: 'proactive.planning',
+      // The optimized integration appends the execution's ARN and its state machine's to every entry.
+      Resources: [executionArn, SAGA_ARN],
     });
     expect(published('remediation_planned')[0]).toEqual(planFor(CORRELATION_ID));
     const reroute = firstPublished('reroute_orders');
