@@ -308,7 +308,11 @@ export class LocalEventBus {
   ): void {
     let input: string;
     try {
-      input = transformInput(target, event);
+      input = transformInput(target, event, {
+        ruleName: rule.name,
+        ruleArn: rule.arn,
+        ingestionTime: isoSeconds(ingestedAt),
+      });
     } catch (error) {
       this.giveUp(rule, target, event, 'TransformationFailed', (error as Error).message, attempt);
       return;

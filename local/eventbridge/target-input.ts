@@ -34,12 +34,23 @@ function readJsonPath(value: unknown, jsonPath: string): unknown {
   return current;
 }
 
+/** What an input template's predefined variables read besides the event: its rule, and when the bus took it. */
+export interface TransformContext {
+  readonly ruleName?: string;
+  readonly ruleArn?: string;
+  /** ISO 8601. */
+  readonly ingestionTime?: string;
+}
+
 /**
  * The target's input, as EventBridge builds it: the whole event; a constant `Input`; the value at `InputPath`;
  * or `InputTemplate` with `<name>` placeholders filled from `InputPathsMap` (strings inside quotes are
- * inserted raw, JSON values elsewhere as JSON; `<aws.events.event>` and `<aws.events.rule-name>` as AWS does).
+ * inserted raw, JSON values elsewhere as JSON) and the predefined variables
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html):
+ * `<aws.events.rule-arn>`, `<aws.events.rule-name>`, `<aws.events.event.ingestion-time>`, `<aws.events.event>` (the
+ * event without its `detail`) and `<aws.events.event.json>` (the whole event).
  */
-export function transformInput(target: TargetInput, event: unknown, ruleName = ''): string {
+export function transformInput(target: TargetInput, event: unknown, context: TransformContext = {}): string {
   if (target.input !== undefined) return target.input;
   if (target.inputPath !== undefined) return JSON.stringify(readJsonPath(event, target.inputPath) ?? null);
   if (!target.inputTransformer) return JSON.stringify(event);
@@ -47,9 +58,15 @@ export function transformInput(target: TargetInput, event: unknown, ruleName = '
   for (const [name, jsonPath] of Object.entries(target.inputTransformer.inputPathsMap ?? {})) {
     values.set(name, readJsonPath(event, jsonPath));
   }
-  values.set('aws.events.event', event);
+  const withoutDetail =
+    typeof event === 'object' && event !== null
+      ? Object.fromEntries(Object.entries(event).filter(([key]) => key !== 'detail'))
+      : event;
+  values.set('aws.events.event', withoutDetail);
   values.set('aws.events.event.json', event);
-  values.set('aws.events.rule-name', ruleName);
+  values.set('aws.events.rule-name', context.ruleName ?? '');
+  values.set('aws.events.rule-arn', context.ruleArn ?? '');
+  values.set('aws.events.event.ingestion-time', context.ingestionTime ?? '');
   const template = target.inputTransformer.inputTemplate;
   const json = /^\s*[[{]/.test(template);
   let out = '';

@@ -56,8 +56,35 @@ describe('rule target input (Input, InputPath, InputTransformer)', () => {
       event,
     );
     expect(text).toBe('warehouse WH-NYC is failing');
-    const whole = transformInput({ inputTransformer: { inputTemplate: '{"e": <aws.events.event>}' } }, event);
+    const whole = transformInput(
+      { inputTransformer: { inputTemplate: '{"e": <aws.events.event.json>}' } },
+      event,
+    );
     expect(JSON.parse(whole)).toEqual({ e: event });
+  });
+
+  it('fills the predefined variables: the event without its detail, the rule, and when the bus took the event', () => {
+    const input = transformInput(
+      {
+        inputTransformer: {
+          inputTemplate:
+            '{"envelope": <aws.events.event>, "rule": "<aws.events.rule-name>", "arn": <aws.events.rule-arn>, "at": "<aws.events.event.ingestion-time>"}',
+        },
+      },
+      event,
+      {
+        ruleName: 'cancellations',
+        ruleArn: 'arn:aws:events:eu-west-1:123456789012:rule/bus/cancellations',
+        ingestionTime: '2026-11-20T10:31:09Z',
+      },
+    );
+    const { detail: _detail, ...envelope } = event;
+    expect(JSON.parse(input)).toEqual({
+      envelope,
+      rule: 'cancellations',
+      arn: 'arn:aws:events:eu-west-1:123456789012:rule/bus/cancellations',
+      at: '2026-11-20T10:31:09Z',
+    });
   });
 
   it('reads bracketed keys, and rejects a path that does not start at the root', () => {
