@@ -476,7 +476,7 @@ export class Sandbox {
       if (kept.length > 0) this.bus.addRule(rule.name, rule.pattern, kept);
     }
     const archives = templateArchives(this.template, region, accountId);
-    this.eventsApi = new EventBridgeApi(this.bus, archives, { region, accountId });
+    this.eventsApi = new EventBridgeApi(this.bus, archives, { region, accountId }, () => this.clock.now());
   }
 
   /** Whether `onlyConsumers` lets a rule target through. */

@@ -38,6 +38,8 @@ export class EventBridgeApi {
     private readonly bus: LocalEventBus,
     private readonly archives: readonly LocalArchive[],
     private readonly env: { region: string; accountId: string },
+    /** The virtual clock's time (ms): what an archive's retention counts back from. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   archiveNames(): string[] {
@@ -144,12 +146,16 @@ export class EventBridgeApi {
     if (destination.Arn !== this.bus.arn)
       fail('ValidationException', `Destination ${String(destination.Arn)} must be the archive's source bus.`);
 
-    // Streamed from the archive (which may be on disk): replaying does not archive again, so it is stable.
+    // Streamed from the archive (which may be on disk): replaying does not archive again, so it is stable. An archive
+    // keeps its events `RetentionDays` (0: for ever); older ones are no longer there to replay. The sandbox's
+    // archive keeps no ingestion time, so age counts from the event's time (a replayed file's clock follows it).
+    const kept =
+      archive.retentionDays > 0 ? this.now() - archive.retentionDays * 86_400_000 : Number.NEGATIVE_INFINITY;
     let replayed = 0;
     for (const event of this.bus.archive) {
       if (event['replay-name'] !== undefined) continue;
       const time = Date.parse(event.time);
-      if (time < startTime.getTime() || time >= endTime.getTime()) continue;
+      if (time < startTime.getTime() || time >= endTime.getTime() || time < kept) continue;
       if (archive.pattern && !archive.pattern.matches(event)) continue;
       this.bus.replay({ ...event, 'replay-name': name }, destination.FilterArns);
       replayed++;

@@ -120,44 +120,52 @@ describe('the sandbox endpoint with the ordinary AWS SDK clients', () => {
     ).rejects.toBeInstanceOf(TaskDoesNotExist);
   });
 
-  it('replays archived events with StartReplay, tagged with the replay name', async () => {
-    const time = new Date(T0 + 60_000);
+  it('replays archived events with StartReplay, tagged with the replay name, within the archive retention', async () => {
+    const cancellation = (orderId: string, time: Date) => ({
+      EventBusName: 'proactive-agents',
+      Source: 'retail.orders',
+      DetailType: 'order_cancelled',
+      Time: time,
+      Detail: JSON.stringify({
+        orderId,
+        warehouseId: 'WH-SEA',
+        region: 'us-west',
+        reason: 'customer_request',
+      }),
+    });
     await events.send(
       new PutEventsCommand({
         Entries: [
-          {
-            EventBusName: 'proactive-agents',
-            Source: 'retail.orders',
-            DetailType: 'order_cancelled',
-            Time: time,
-            Detail: JSON.stringify({
-              orderId: 'o-replay',
-              warehouseId: 'WH-SEA',
-              region: 'us-west',
-              reason: 'customer_request',
-            }),
-          },
+          cancellation('o-replay', new Date(T0 + 60_000)),
+          // Older than the archive's 30 days of retention: no longer in it.
+          cancellation('o-too-old', new Date(sandbox.clock.now() - 31 * 86_400_000)),
         ],
       }),
     );
     await sandbox.settle();
     const before = sandbox.bus.archive.length;
-    const replayed: unknown[] = [];
+    const replayed: { detail?: { orderId?: unknown } }[] = [];
     sandbox.bus.onEvent((e) => {
-      if (e['replay-name'] === 'again') replayed.push(e);
+      if (e['replay-name'] === 'again') replayed.push(e as { detail?: { orderId?: unknown } });
     });
     await events.send(
       new StartReplayCommand({
         ReplayName: 'again',
         EventSourceArn: archiveArn(),
-        EventStartTime: new Date(T0 + 30_000),
+        EventStartTime: new Date(T0 - 40 * 86_400_000),
         EventEndTime: new Date(T0 + 90_000),
         Destination: { Arn: sandbox.bus.arn },
       }),
     );
     await sandbox.settle();
-    expect(replayed).toEqual([
-      expect.objectContaining({ 'detail-type': 'order_cancelled', 'replay-name': 'again' }),
+    // Of the two cancellations put above, only the one the archive still keeps (others of this file replay too).
+    const ours = replayed.filter((e) => ['o-replay', 'o-too-old'].includes(String(e.detail?.orderId)));
+    expect(ours).toEqual([
+      expect.objectContaining({
+        'detail-type': 'order_cancelled',
+        'replay-name': 'again',
+        detail: expect.objectContaining({ orderId: 'o-replay' }),
+      }),
     ]);
     expect(sandbox.bus.archive.length).toBe(before);
     expect((await events.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State).toBe('COMPLETED');
