@@ -108,6 +108,12 @@ function retryDelaySeconds(attempt: number): number {
   return Math.min(2 ** attempt, 488);
 }
 
+/** Whether a PutEvents entry is for the account's default bus: no `EventBusName`, or `default` (or its ARN). */
+function onDefaultBus(entry: PutEventsEntry): boolean {
+  const name = entry.EventBusName;
+  return !name || name === 'default' || /^arn:aws[a-z-]*:events:[^:]*:\d{12}:event-bus\/default$/.test(name);
+}
+
 function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
@@ -126,6 +132,8 @@ export class LocalEventBus {
   /** X-Ray: each event's trace, carried to its targets (local/xray). @default - not traced */
   tracing: EventTracing | undefined;
   private readonly traceHeaders = new WeakMap<EventEnvelope, string>();
+  /** PutEvents entries accepted for the account's default bus (no `EventBusName`): no rule of this bus saw them. */
+  defaultBusEntries = 0;
 
   constructor(
     readonly name: string,
@@ -174,7 +182,7 @@ export class LocalEventBus {
     // The size limit is the request's: one entry may use all of it, and an oversized request is refused whole.
     const size = list.reduce((total, entry) => total + putEventsEntrySize(entry), 0);
     if (size > PUT_EVENTS_MAX_REQUEST_BYTES) throw new BusError('ValidationException', REQUEST_TOO_LARGE);
-    const results = list.map((entry) => this.accept(entry));
+    const results = list.map((entry) => this.accept(entry, randomUUID(), onDefaultBus(entry)));
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
   }
 
@@ -218,8 +226,19 @@ export class LocalEventBus {
     return this.traceHeaders.get(event);
   }
 
-  private accept(entry: PutEventsEntry, id: string = randomUUID()): PutEventsResultEntry {
-    if (entry.EventBusName && entry.EventBusName !== this.name && entry.EventBusName !== this.arn) {
+  /**
+   * Validates an entry and, unless it is for the default bus, puts it on this one. An entry for the default bus
+   * (PutEvents without `EventBusName`, or `default`) is accepted as AWS accepts it, and goes where AWS sends it: to
+   * the account's default bus, which has none of this app's rules — nothing here sees it. The sandbox counts it
+   * and says so once, so that a service that forgets the bus's name finds out here, not in production.
+   */
+  private accept(entry: PutEventsEntry, id: string = randomUUID(), defaultBus = false): PutEventsResultEntry {
+    if (
+      !defaultBus &&
+      entry.EventBusName &&
+      entry.EventBusName !== this.name &&
+      entry.EventBusName !== this.arn
+    ) {
       return {
         ErrorCode: 'InvalidArgument',
         ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
@@ -269,6 +288,14 @@ export class LocalEventBus {
       resources: entry.Resources ?? [],
       detail,
     };
+    if (defaultBus) {
+      if (this.defaultBusEntries++ === 0) {
+        console.warn(
+          `PutEvents: an entry without EventBusName went to the default event bus, where no rule of this app sees it; name the bus (${this.name})`,
+        );
+      }
+      return { EventId: event.id };
+    }
     const traceHeader = this.tracing?.traceHeaderFor(event, entry.TraceHeader);
     if (traceHeader !== undefined) this.traceHeaders.set(event, traceHeader);
     this.route(event);

@@ -52,7 +52,13 @@ function busWith(
 
 const put = (bus: LocalEventBus, time: string) =>
   bus.putEvents([
-    { Source: 'retail.orders', DetailType: 'order_placed', Detail: '{}', Time: new Date(time) },
+    {
+      EventBusName: 'bus',
+      Source: 'retail.orders',
+      DetailType: 'order_placed',
+      Detail: '{}',
+      Time: new Date(time),
+    },
   ]);
 
 describe('the sandbox bus retries a target as EventBridge does (retry policy on the virtual clock)', () => {
@@ -124,5 +130,27 @@ describe('the sandbox bus retries a target as EventBridge does (retry policy on 
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]).toMatchObject({ retryAttempts: 0, at: 0 });
     expect(deadLetters[0]).not.toHaveProperty('exhaustedRetryCondition');
+  });
+
+  it('accepts an entry without EventBusName for the default bus, where none of its rules sees it, and counts it', async () => {
+    const { bus, attempts, drain } = busWith(
+      { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
+      () => undefined,
+    );
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const entry = { Source: 'retail.orders', DetailType: 'order_placed', Detail: '{}' };
+      const answer = bus.putEvents([entry, { ...entry, EventBusName: 'default' }, { ...entry, Source: '' }]);
+      await drain();
+
+      expect(answer.FailedEntryCount).toBe(1); // validated as AWS validates it: the one without a source
+      expect(answer.Entries[0]?.EventId).toEqual(expect.any(String));
+      expect(bus.defaultBusEntries).toBe(2);
+      expect(bus.archive.length).toBe(0);
+      expect(attempts).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
