@@ -41,9 +41,9 @@ export interface DeliveryHost {
 
 /**
  * The name EventBridge gives an execution it starts: the event's id, `_`, and a UUID — 73 characters for an
- * EventBridge event id. AWS does not document the format; this is what its executions show. A definition that
- * derives a name from `$$.Execution.Name` (an execution it starts, say) must fit its own suffix into the 7 that
- * remain of the 80 allowed. An id that cannot be part of a name (a replayed file's own ids) gets a UUID alone.
+ * EventBridge event id. AWS does not document the format; this is what a public report of such executions shows.
+ * A definition that derives a name from `$$.Execution.Name` (an execution it starts, say) must fit its own suffix
+ * into the 7 that remain of the 80 allowed. An id that cannot be part of a name (a replayed file's own ids) gets a UUID alone.
  */
 function executionNameFor(eventId: string): string {
   const name = `${eventId}_${randomUUID()}`;

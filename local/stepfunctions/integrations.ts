@@ -54,11 +54,11 @@ export function invokeFunction(host: StepFunctionsHost, functionArn: string, pay
   });
 }
 
-/** `arn:aws:states:::events:putEvents`: Detail objects are sent as JSON text, as AWS does. */
 /**
- * `arn:aws:states:::events:putEvents`: the entries as given, with the execution's ARN and its state machine's
- * (`resources`) appended to each entry's `Resources`, as the optimized integration does
- * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html) — they count toward its size.
+ * `arn:aws:states:::events:putEvents`: the entries as given (Detail objects sent as JSON text, as AWS does), with
+ * the execution's ARN and its state machine's (`resources`) appended to each entry's `Resources`, as the optimized
+ * integration does (https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html) — they count
+ * toward its size.
  */
 export async function putEventsIntegration(
   host: StepFunctionsHost,
