@@ -21,6 +21,7 @@
  *   npx tsx bench/detection.ts --split round5           # seeds kept unseen until round 5's final report
  *   npx tsx bench/detection.ts --split round6           # seeds of all three, kept unseen until round 6's report
  *   npx tsx bench/detection.ts --split round7           # seeds of all three, kept unseen until round 7's report
+ *   npx tsx bench/detection.ts --split round8           # seeds of all three, kept unseen until round 8's report
  *   npx tsx bench/detection.ts --generator regimes      # only one generator (`generate`, `fleet` or `regimes`)
  *   npx tsx bench/detection.ts --out /tmp/streams       # … and write the streams (events + ground truth) there
  *   npx tsx bench/detection.ts a.ndjson:a.truth.json …  # score streams from files (truth of any generator)
@@ -55,7 +56,7 @@ import { fleetPresetSpec, generateFleetStream, writeFleetStream } from '../scena
 import { generateRegimeStream, regimePresetSpec, writeRegimeStream } from '../scenarios/generate-regimes';
 
 type Generator = 'generate' | 'fleet' | 'regimes';
-type Split = 'training' | 'held-out' | 'fresh' | 'round4' | 'round5' | 'round6' | 'round7';
+type Split = 'training' | 'held-out' | 'fresh' | 'round4' | 'round5' | 'round6' | 'round7' | 'round8';
 
 /**
  * First seed of each split and generator (the presets take consecutive seeds). `held-out` (31–35, 101–104) was
@@ -165,27 +166,29 @@ const firstSeed: Record<Split, Partial<Record<Generator, number>>> = {
   round5: { generate: 61, fleet: 401 },
   round6: { generate: 71, fleet: 501, regimes: 901 },
   round7: { generate: 81, fleet: 601, regimes: 1001 },
+  round8: { generate: 91, fleet: 701, regimes: 1101 },
 };
 
 /**
  * The bench's streams: fixed seeds. Training seeds are what the detector's defaults were chosen on (for
- * `generate.ts`, the seeds this bench always had); held-out, fresh, round4, round5, round6 and round7 seeds are only for
- * reporting (see `firstSeed`; `generate-regimes.ts` has training, held-out, round6 and round7 seeds only). Without `--split`, training and held-out are run (the others only when asked for).
+ * `generate.ts`, the seeds this bench always had); held-out, fresh, round4, round5, round6, round7 and round8 seeds are only for
+ * reporting (see `firstSeed`; `generate-regimes.ts` has training, held-out, round6, round7 and round8 seeds only). Without `--split`, training and held-out are run (the others only when asked for).
  */
 const benchStreams: readonly { generator: Generator; split: Split; preset: string; seed: number }[] = [
-  ...(['training', 'held-out', 'fresh', 'round4', 'round5', 'round6', 'round7'] as const).flatMap((split) =>
-    (
-      [
-        ['generate', ['baseline-day', 'warehouse-day', 'region-day', 'week', 'low-traffic-noisy']],
-        ['fleet', ['fleet-day', 'fleet-week', 'fleet-wide', 'fleet-thin']],
-        ['regimes', ['regime-day', 'regime-week', 'regime-global', 'regime-sparse']],
-      ] as const
-    ).flatMap(([generator, presets]) => {
-      const first = firstSeed[split][generator];
-      return first === undefined
-        ? []
-        : presets.map((preset, i) => ({ generator, split, preset, seed: first + i }));
-    }),
+  ...(['training', 'held-out', 'fresh', 'round4', 'round5', 'round6', 'round7', 'round8'] as const).flatMap(
+    (split) =>
+      (
+        [
+          ['generate', ['baseline-day', 'warehouse-day', 'region-day', 'week', 'low-traffic-noisy']],
+          ['fleet', ['fleet-day', 'fleet-week', 'fleet-wide', 'fleet-thin']],
+          ['regimes', ['regime-day', 'regime-week', 'regime-global', 'regime-sparse']],
+        ] as const
+      ).flatMap(([generator, presets]) => {
+        const first = firstSeed[split][generator];
+        return first === undefined
+          ? []
+          : presets.map((preset, i) => ({ generator, split, preset, seed: first + i }));
+      }),
   ),
 ];
 
