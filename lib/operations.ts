@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -55,6 +55,7 @@ export class Operations extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
+    const stack = Stack.of(this);
     // A customer managed key: CloudWatch may publish to an encrypted topic only when the key lets it.
     const key = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the operator notifications topic.',
@@ -65,7 +66,7 @@ export class Operations extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
     this.topic = new sns.Topic(this, 'OperatorTopic', {
@@ -73,6 +74,29 @@ export class Operations extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // `enforceSSL` gives the topic a policy of its own, which replaces the default one SNS gives a topic (publishing
+    // open to the account): without this statement CloudWatch may not publish to it, and every alarm's notification
+    // fails, seen only in the alarm's history
+    // (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger). This account's alarms only.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmNotifications',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     const notify = new actions.SnsAction(this.topic);
     const fiveMinutes = Duration.minutes(5);
 

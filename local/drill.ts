@@ -186,11 +186,20 @@ export async function runDrill(drill: DrillDefinition, options: DrillOptions): P
         );
       const first = alarmed.find((t) => t.logicalId === expected.logicalId);
       alarmAt = first?.time;
+      // An alarm nobody hears is no response: its notification must reach the operators' topic too.
+      const refused = first?.notifications.filter((n) => !n.delivered) ?? [];
+      const told = first?.notifications.filter((n) => n.delivered) ?? [];
       checks.push({
         name: 'alarm',
-        passed: first !== undefined,
+        passed: first !== undefined && told.length > 0 && refused.length === 0,
         detail: first
-          ? `${drill.expectedAlarm} went to ALARM at ${iso(first.time)}: ${first.reason}`
+          ? `${drill.expectedAlarm} went to ALARM at ${iso(first.time)}: ${first.reason}; ${
+              refused.length > 0
+                ? `notification NOT delivered: ${refused.map((n) => n.reason).join('; ')}`
+                : told.length > 0
+                  ? `notified ${told.map((n) => n.action).join(', ')}`
+                  : 'it has no alarm action: nobody is notified'
+            }`
           : `${drill.expectedAlarm} never went to ALARM`,
       });
       const within =
@@ -250,7 +259,12 @@ export function formatVerdict(result: DrillResult): string[] {
   lines.push('', 'Alarm state changes (virtual time):');
   const shown = result.transitions.filter((t) => t.to === 'ALARM' || t.from === 'ALARM');
   if (shown.length === 0) lines.push('  none');
-  for (const t of shown) lines.push(`  ${iso(t.time)}  ${t.alarmName}  ${t.from} → ${t.to}`);
+  for (const t of shown) {
+    const refused = t.notifications.filter((n) => !n.delivered).length;
+    const told = t.notifications.length - refused;
+    const heard = refused > 0 ? `, ${refused} notification(s) NOT delivered` : told > 0 ? ', notified' : '';
+    lines.push(`  ${iso(t.time)}  ${t.alarmName}  ${t.from} → ${t.to}${heard}`);
+  }
   lines.push('', `Verdict: ${result.passed ? 'PASS' : 'FAIL'}`);
   return lines;
 }

@@ -13,6 +13,7 @@ import { distributionOrigins } from './distribution-origins';
 import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
 import { getMetricData } from './cloudwatch/get-metric-data';
+import { alarmNotificationsOf } from './cloudwatch/alarm-actions';
 import { LocalCloudWatch } from './cloudwatch/local-cloudwatch';
 import { executionMetrics, queueMetrics } from './cloudwatch/stand-in-metrics';
 import { templateAlarms } from './cloudwatch/template-alarms';
@@ -76,7 +77,7 @@ export class Sandbox {
   readonly droppedDeliveries: DroppedDelivery[] = [];
   readonly accounting = new DeliveryAccounting();
   private readonly consumerOfQueue = new Map<string, LocalFunction>();
-  readonly opensearch = new LocalOpenSearch();
+  opensearch!: LocalOpenSearch;
   bedrock!: LocalBedrock;
   /** CloudWatch: the functions' EMF metrics and the stand-ins' AWS metrics; the template's alarms evaluated. */
   cloudwatch!: LocalCloudWatch;
@@ -288,7 +289,11 @@ export class Sandbox {
     this.faults = new FaultInjection(this.options.faults ?? {}, this);
     this.createStepFunctions(region, accountId);
     this.createBus(region, accountId);
-    this.cloudwatch = new LocalCloudWatch(templateAlarms(this.template), this.clock.now());
+    this.cloudwatch = new LocalCloudWatch(
+      templateAlarms(this.template),
+      this.clock.now(),
+      await alarmNotificationsOf(this.template, new PolicyEvaluator(accountId)),
+    );
     this.cloudwatch.addSampler(queueMetrics(this.sqs));
     this.cloudwatch.addSampler(executionMetrics(this.sfn));
     if (this.options.holdForApprovals) {
@@ -302,6 +307,11 @@ export class Sandbox {
     });
     this.bedrock = new LocalBedrock({ throttleConverse: this.options.faults?.llmThrottle === true });
     this.http.restRoute('/bedrock', (method, path, body) => this.bedrock.handle(method, path, body));
+    const [collection] = this.template.resourcesOfType('AWS::OpenSearchServerless::Collection');
+    const collectionType = collection?.[1].Properties?.Type;
+    this.opensearch = new LocalOpenSearch(
+      collectionType === 'SEARCH' || collectionType === 'TIMESERIES' ? collectionType : 'VECTORSEARCH',
+    );
     for (const [logicalId] of this.template.resourcesOfType('AWS::OpenSearchServerless::Collection')) {
       this.http.restRoute(`/aoss/${this.template.physicalName(logicalId)}`, (method, path, body) =>
         this.opensearch.handle(method, path, body),

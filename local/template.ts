@@ -53,6 +53,8 @@ export class ResolvedTemplate {
       'AWS::Lambda::Function': 'FunctionName',
       'AWS::StepFunctions::StateMachine': 'StateMachineName',
       'AWS::OpenSearchServerless::Collection': 'Name',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::CloudWatch::Alarm': 'AlarmName',
     };
     const property = explicit[Type];
     const name = property ? Properties[property] : undefined;
@@ -79,6 +81,12 @@ export class ResolvedTemplate {
         return `arn:aws:iam::${accountId}:role/${name}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${accountId}:${name}`;
+      case 'AWS::KMS::Key':
+        return `arn:aws:kms:${region}:${accountId}:key/${name}`;
+      case 'AWS::CloudWatch::Alarm':
+        return `arn:aws:cloudwatch:${region}:${accountId}:alarm:${name}`;
       default:
         return `arn:aws:local:${region}:${accountId}:${logicalId}`;
     }
@@ -101,7 +109,7 @@ export class ResolvedTemplate {
     }
     const type = this.resource(logicalId).Type;
     if (type === 'AWS::SQS::Queue') return this.queueUrl(logicalId);
-    if (type === 'AWS::StepFunctions::StateMachine') return this.arn(logicalId);
+    if (type === 'AWS::StepFunctions::StateMachine' || type === 'AWS::SNS::Topic') return this.arn(logicalId);
     return this.physicalName(logicalId);
   }
 

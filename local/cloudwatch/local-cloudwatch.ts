@@ -1,3 +1,4 @@
+import type { AlarmNotification, AlarmNotifications } from './alarm-actions';
 import { evaluateAlarm, evaluationRange, type AlarmState } from './alarm-evaluator';
 import { emfSamples } from './emf';
 import { MetricStore, type MetricIdentity } from './metric-store';
@@ -11,6 +12,8 @@ export interface AlarmTransition {
   readonly from: AlarmState;
   readonly to: AlarmState;
   readonly reason: string;
+  /** The actions of the state it entered (`AlarmActions`, `OKActions`…), each delivered or refused with AWS's reason. */
+  readonly notifications: readonly AlarmNotification[];
 }
 
 /** Records AWS-namespace metrics the stand-ins know at a minute boundary (queue depth and age, …). */
@@ -45,6 +48,8 @@ export class LocalCloudWatch {
   constructor(
     readonly alarms: readonly AlarmDefinition[],
     startTime: number,
+    /** What each alarm's actions make of a state change (alarm-actions.ts); none when absent. */
+    private readonly notifications: AlarmNotifications = new Map(),
   ) {
     for (const alarm of alarms) this.states.set(alarm.logicalId, 'INSUFFICIENT_DATA');
     this.evaluatedAt = Math.floor(startTime / MINUTE) * MINUTE;
@@ -108,6 +113,7 @@ export class LocalCloudWatch {
         from: current,
         to: state,
         reason,
+        notifications: this.notifications.get(alarm.logicalId)?.[state] ?? [],
       });
     }
   }

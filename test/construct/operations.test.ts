@@ -1,6 +1,9 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
+import { alarmNotificationsOf } from '../../local/cloudwatch/alarm-actions';
+import { PolicyEvaluator } from '../../local/iam/policy-evaluator';
+import { ResolvedTemplate, type CloudTemplate } from '../../local/template';
 import { synthStack } from './stack-fixture';
 
 type Alarm = {
@@ -58,6 +61,25 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
     const key = stack.operations.node.findChild('TopicKey') as never;
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [id(key), 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lets CloudWatch publish every alarm and recovery to the topic, through its topic policy and its key', async () => {
+    // enforceSSL's topic policy replaces SNS's default one: the topic must allow the alarms itself. Decided by IAM
+    // policy evaluation of the synthesized topic and key policies, as the sandbox decides each alarm action.
+    const resolved = new ResolvedTemplate(
+      template.toJSON() as CloudTemplate,
+      { region: 'eu-west-1', accountId: '123456789012', endpoint: '' },
+      '/nonexistent',
+    );
+    const notifications = await alarmNotificationsOf(resolved, new PolicyEvaluator('123456789012'));
+    expect(notifications.size).toBe(alarms.length);
+    for (const [alarm, byState] of notifications) {
+      expect([alarm, byState.ALARM?.map((n) => [n.delivered, n.reason])]).toEqual([
+        alarm,
+        [[true, undefined]],
+      ]);
+      expect([alarm, byState.OK?.map((n) => [n.delivered, n.reason])]).toEqual([alarm, [[true, undefined]]]);
+    }
   });
 
   it('alarms on every function: errors and throttles', () => {

@@ -83,6 +83,7 @@ describe('incidentKpis: time from spike to resolution, and the ratio back to bas
 });
 
 describe('the timeline shows alarm state changes at their virtual time', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops';
   it('places each change into or out of ALARM after the events of its instant', () => {
     const transitions = [
       {
@@ -92,6 +93,7 @@ describe('the timeline shows alarm state changes at their virtual time', () => {
         from: 'INSUFFICIENT_DATA',
         to: 'OK',
         reason: 'fine',
+        notifications: [{ action: TOPIC, delivered: true }],
       },
       {
         time: Date.parse(at(5)),
@@ -100,14 +102,23 @@ describe('the timeline shows alarm state changes at their virtual time', () => {
         from: 'OK',
         to: 'ALARM',
         reason: 'Threshold Crossed',
+        notifications: [{ action: TOPIC, delivered: true }],
       },
-      { time: Date.parse(at(30)), logicalId: 'A', alarmName: 'A', from: 'ALARM', to: 'OK', reason: 'back' },
+      {
+        time: Date.parse(at(30)),
+        logicalId: 'A',
+        alarmName: 'A',
+        from: 'ALARM',
+        to: 'OK',
+        reason: 'back',
+        notifications: [{ action: TOPIC, delivered: false, reason: 'no policy allows it' }],
+      },
     ] as const;
     const lines = formatTimeline([spike(5, 'inc-1'), placed(2, 'o-1')], alarmNotes(transitions));
     expect(lines.filter((line) => line.includes('aws.cloudwatch') || line.includes('spike'))).toEqual([
       expect.stringMatching(/^2026-11-20 10:05:00Z {2}proactive.monitoring +order_cancellation_spike/),
-      '2026-11-20 10:05:00Z  aws.cloudwatch         alarm ALARM               A: Threshold Crossed',
-      '2026-11-20 10:30:00Z  aws.cloudwatch         alarm OK                  A: recovered (back)',
+      '2026-11-20 10:05:00Z  aws.cloudwatch         alarm ALARM               A: Threshold Crossed; notified ops',
+      '2026-11-20 10:30:00Z  aws.cloudwatch         alarm OK                  A: recovered (back); NOT notified ops: no policy allows it',
     ]);
   });
 });
