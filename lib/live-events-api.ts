@@ -239,6 +239,12 @@ export class LiveEventsApi extends Construct {
         "API Gateway's CloudWatch role is one per account and region, shared by every API's logs: it writes to log groups of this account and region only.",
     });
     const account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    // Both outlive the stack, as RestApi's own role does: the setting is the account's, deleting a stack does not
+    // reset it, and a second stack of the app (staging) takes it over — deleting that one must not delete the role
+    // the account still names, which would stop every REST and WebSocket API's logs in the account and Region
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html).
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
     // API Gateway checks the role's permissions when the account is set, and the stage's logging needs the account.
     account.node.addDependency(role);
     this.stage.node.addDependency(account);

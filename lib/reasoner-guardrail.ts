@@ -2,6 +2,7 @@ import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
 
 export interface ReasonerGuardrailProps {
   /** @default 'proactive-agents-reasoner' */
@@ -24,7 +25,7 @@ export class ReasonerGuardrail extends Construct {
       inputStrength: strength,
       outputStrength: output,
     });
-    this.guardrail = new bedrock.CfnGuardrail(this, 'Guardrail', {
+    const configuration: bedrock.CfnGuardrailProps = {
       name: props.name ?? 'proactive-agents-reasoner',
       description: 'Guards the planning agent reasoner: prompt attacks in event data, harmful content.',
       blockedInputMessaging: 'The request was blocked by the guardrail.',
@@ -40,9 +41,16 @@ export class ReasonerGuardrail extends Construct {
           filter('SEXUAL', 'MEDIUM'),
         ],
       },
-    });
+    };
+    this.guardrail = new bedrock.CfnGuardrail(this, 'Guardrail', configuration);
+    // A version is published only when this resource is created or replaced, and only its description can make
+    // CloudFormation replace it: naming the configuration in it publishes a new version whenever the guardrail
+    // changes, instead of leaving the functions on the old one while only the draft is updated
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrailversion.html).
+    const digest = createHash('sha256').update(JSON.stringify(configuration)).digest('hex').slice(0, 16);
     this.version = new bedrock.CfnGuardrailVersion(this, 'Version', {
       guardrailIdentifier: this.guardrail.attrGuardrailId,
+      description: `The guardrail as configured (configuration sha256 ${digest}).`,
     });
   }
 

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { grantModelInvoke } from '../../lib/bedrock-model-access';
 import { ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
+import { ReasonerGuardrail } from '../../lib/reasoner-guardrail';
 import { synthStack } from './stack-fixture';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -128,6 +129,24 @@ describe('Reasoner guardrail (optional)', () => {
   it('is absent by default', () => {
     const { template } = synthStack();
     template.resourceCountIs('AWS::Bedrock::Guardrail', 0);
+  });
+
+  it('publishes a new version whenever its configuration changes, and keeps the version while it does not', () => {
+    // CloudFormation publishes a guardrail version only when it creates or replaces the version resource, and
+    // only the description can make it replace one.
+    const versionDescription = (name?: string) => {
+      const stack = new Stack(new App(), 'G');
+      new ReasonerGuardrail(stack, 'Guardrail', name === undefined ? {} : { name });
+      const [version] = Object.values(
+        Template.fromStack(stack).findResources('AWS::Bedrock::GuardrailVersion'),
+      );
+      return (version!.Properties as { Description: string }).Description;
+    };
+    expect(versionDescription()).toMatch(
+      /^The guardrail as configured \(configuration sha256 [0-9a-f]{16}\)\.$/,
+    );
+    expect(versionDescription()).toBe(versionDescription());
+    expect(versionDescription('other-name')).not.toBe(versionDescription());
   });
 
   it('filters prompt attacks on input and harmful content both ways, and the planning agent calls through its published version', () => {

@@ -75,6 +75,14 @@ describe('LiveEventsApi (the WebSocket push channel)', () => {
     });
     // The stage is created once the account has the role (else API Gateway refuses its logging).
     expect(stage!.DependsOn).toContain(id(account));
+    // The account's setting, and the role it names, outlive the stack: deleting a stack must not break the logs of
+    // every API of the account that the setting still serves.
+    for (const resource of [account, logsRole]) {
+      expect(template.toJSON().Resources[id(resource)]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
     expect(statementsOf(logsRole)).toEqual([
       {
         Effect: 'Allow',
