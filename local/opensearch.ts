@@ -78,6 +78,14 @@ function matchesFilter(filter: unknown, source: Record<string, unknown>): boolea
 export class LocalOpenSearch {
   private readonly indexes = new Map<string, IndexState>();
 
+  /**
+   * The collection's type (`AWS::OpenSearchServerless::Collection` `Type`). Vector search and time series
+   * collections choose every document's id themselves: an index or create request naming one is refused, as
+   * "you can't index by custom document ID or update by upsert requests" there
+   * (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-overview.html).
+   */
+  constructor(readonly collectionType: 'SEARCH' | 'TIMESERIES' | 'VECTORSEARCH' = 'VECTORSEARCH') {}
+
   handle(method: string, path: string, body: unknown): RestResponse {
     const [resource = ''] = path.split('?');
     const parts = resource.split('/').filter(Boolean).map(decodeURIComponent);
@@ -92,8 +100,25 @@ export class LocalOpenSearch {
     if (!state) return error(404, 'index_not_found_exception', `no such index [${index}]`);
     if (action === '_mapping' && method === 'GET')
       return { status: 200, body: { [index]: { mappings: state.mappings } } };
-    if (action === '_doc' && (method === 'POST' || method === 'PUT'))
+    if ((action === '_doc' || action === '_create') && (method === 'POST' || method === 'PUT')) {
+      if (id !== undefined && this.collectionType !== 'SEARCH') {
+        return error(
+          400,
+          'illegal_argument_exception',
+          'Document ID is not supported in create/index operation request',
+        );
+      }
+      if (action === '_create' && id === undefined)
+        return error(400, 'illegal_argument_exception', 'an id is required');
+      if (action === '_create' && state.docs.has(id ?? '')) {
+        return error(
+          409,
+          'version_conflict_engine_exception',
+          `[${id ?? ''}]: version conflict, document already exists`,
+        );
+      }
       return this.indexDocument(index, state, id, body);
+    }
     if (action === '_doc' && method === 'GET' && id) {
       const doc = state.docs.get(id);
       return doc
@@ -105,8 +130,7 @@ export class LocalOpenSearch {
     }
     if (action === '_search' && (method === 'POST' || method === 'GET'))
       return this.search(index, state, body);
-    if (action === '_refresh')
-      return { status: 200, body: { _shards: { total: 1, successful: 1, failed: 0 } } };
+    // OpenSearch Serverless refreshes on its own schedule and does not serve `_refresh`.
     return error(
       400,
       'illegal_argument_exception',
