@@ -14,6 +14,7 @@ import { LocalAppConfig } from './appconfig';
 import { VirtualClock } from './clock';
 import { getMetricData } from './cloudwatch/get-metric-data';
 import { alarmNotificationsOf } from './cloudwatch/alarm-actions';
+import { targetKey, targetPermissionsOf, type TargetPermission } from './eventbridge/target-permissions';
 import { LocalCloudWatch } from './cloudwatch/local-cloudwatch';
 import { executionMetrics, queueMetrics } from './cloudwatch/stand-in-metrics';
 import { templateAlarms } from './cloudwatch/template-alarms';
@@ -288,7 +289,11 @@ export class Sandbox {
     this.createFunctions(dynamoUrl, region);
     this.faults = new FaultInjection(this.options.faults ?? {}, this);
     this.createStepFunctions(region, accountId);
-    this.createBus(region, accountId);
+    this.createBus(
+      region,
+      accountId,
+      await targetPermissionsOf(this.template, new PolicyEvaluator(accountId)),
+    );
     this.cloudwatch = new LocalCloudWatch(
       templateAlarms(this.template),
       this.clock.now(),
@@ -460,7 +465,7 @@ export class Sandbox {
     createTemplateStateMachines(this.template, this.sfn);
   }
 
-  private createBus(region: string, accountId: string): void {
+  private createBus(region: string, accountId: string, permissions: Map<string, TargetPermission>): void {
     const buses = this.template.resourcesOfType('AWS::Events::EventBus');
     const [bus] = buses;
     if (bus === undefined || buses.length !== 1)
@@ -482,7 +487,10 @@ export class Sandbox {
     );
     this.bus.tracing = this.traces?.forBus(this.bus.name);
     for (const rule of templateRules(this.template, this.bus)) {
-      const kept = rule.targets.filter((target) => this.consumerWanted(target.arn));
+      // Each target as AWS's policies let EventBridge deliver to it and to its dead-letter queue.
+      const kept = rule.targets
+        .filter((target) => this.consumerWanted(target.arn))
+        .map((target) => ({ ...target, ...permissions.get(targetKey(rule.name, target.id)) }));
       if (kept.length > 0) this.bus.addRule(rule.name, rule.pattern, kept);
     }
     const archives = templateArchives(this.template, region, accountId);

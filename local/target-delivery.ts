@@ -65,6 +65,15 @@ export class TargetDelivery {
   /** Delivers a rule's target input: SQS SendMessage, Lambda asynchronous invoke, or StartExecution. */
   dispatch(target: RuleTarget, input: string, eventId: string, traceHeader?: string): Promise<void> {
     const { host } = this;
+    if (target.refused) {
+      // A permission EventBridge lacks is not retried: the event goes to the target's DLQ at once.
+      return Promise.reject(
+        Object.assign(new Error(target.refused.errorMessage), {
+          name: target.refused.errorCode,
+          statusCode: 403,
+        }),
+      );
+    }
     const service = target.arn.split(':')[2];
     const missing = (what: string) =>
       Promise.reject(
@@ -115,17 +124,25 @@ export class TargetDelivery {
   /** Where the bus's rules put an event they could not deliver: the target's DLQ, with the FailedInvocations metric. */
   deadLetterSink(busName: string): DeadLetterSink {
     return (arn, event, reason) => {
-      this.host.putMetric(
-        {
-          namespace: 'AWS/Events',
-          metricName: 'FailedInvocations',
-          dimensions: {
-            EventBusName: busName,
-            RuleName: reason.ruleArn.slice(reason.ruleArn.lastIndexOf('/') + 1),
-          },
-        },
-        1,
-      );
+      const dimensions = {
+        EventBusName: busName,
+        RuleName: reason.ruleArn.slice(reason.ruleArn.lastIndexOf('/') + 1),
+      };
+      this.host.putMetric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensions }, 1);
+      if (reason.deadLetterRefused !== undefined) {
+        // The DLQ's policy refuses EventBridge too: AWS drops the event, counting it.
+        this.host.putMetric(
+          { namespace: 'AWS/Events', metricName: 'InvocationsFailedToBeSentToDlq', dimensions },
+          1,
+        );
+        this.host.droppedDeliveries.push({
+          destination: arn,
+          eventId: event.id,
+          reason: reason.deadLetterRefused,
+          cause: `${reason.errorCode}: ${reason.errorMessage}`,
+        });
+        return;
+      }
       this.sendOrDrop(arn, event.id, `${reason.errorCode}: ${reason.errorMessage}`, JSON.stringify(event), {
         RULE_ARN: { DataType: 'String', StringValue: reason.ruleArn },
         TARGET_ARN: { DataType: 'String', StringValue: reason.targetArn },

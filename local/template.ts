@@ -55,6 +55,7 @@ export class ResolvedTemplate {
       'AWS::OpenSearchServerless::Collection': 'Name',
       'AWS::SNS::Topic': 'TopicName',
       'AWS::CloudWatch::Alarm': 'AlarmName',
+      'AWS::Events::Rule': 'Name',
     };
     const property = explicit[Type];
     const name = property ? Properties[property] : undefined;
@@ -87,6 +88,12 @@ export class ResolvedTemplate {
         return `arn:aws:kms:${region}:${accountId}:key/${name}`;
       case 'AWS::CloudWatch::Alarm':
         return `arn:aws:cloudwatch:${region}:${accountId}:alarm:${name}`;
+      case 'AWS::Events::Rule': {
+        // A rule of a custom bus is named under its bus; one of the default bus is not.
+        const bus = this.resolve(this.resource(logicalId).Properties?.EventBusName);
+        const busName = typeof bus === 'string' ? bus.slice(bus.lastIndexOf('/') + 1) : 'default';
+        return `arn:aws:events:${region}:${accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`;
+      }
       default:
         return `arn:aws:local:${region}:${accountId}:${logicalId}`;
     }

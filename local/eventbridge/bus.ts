@@ -7,6 +7,7 @@ import { EventArchive } from './archive';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { RuleIndex } from './rule-index';
 import { transformInput, type TargetInput } from './target-input';
+import type { DeliveryRefusal } from './target-permissions';
 
 /** An event as EventBridge delivers it to targets. */
 export interface EventEnvelope {
@@ -46,6 +47,10 @@ export interface RuleTarget extends TargetInput {
   readonly maximumRetryAttempts: number;
   readonly maximumEventAgeSeconds: number;
   readonly deadLetterArn?: string | undefined;
+  /** Set when AWS would refuse EventBridge delivery to the target (its policies; see target-permissions.ts). */
+  readonly refused?: DeliveryRefusal | undefined;
+  /** Set when the dead-letter queue's policies refuse EventBridge: AWS drops what it would keep there. */
+  readonly deadLetterRefused?: string | undefined;
 }
 
 export interface Rule {
@@ -74,6 +79,8 @@ export type DeadLetterSink = (
     retryAttempts: number;
     /** The retry policy's limit that ended delivery; absent when the error is not retried at all. */
     exhaustedRetryCondition?: 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds';
+    /** Why the dead-letter queue refuses EventBridge, when it does: the event is dropped instead. */
+    deadLetterRefused?: string;
   },
 ) => void;
 
@@ -384,6 +391,7 @@ export class LocalEventBus {
         targetArn: target.arn,
         retryAttempts,
         ...(exhaustedRetryCondition === undefined ? {} : { exhaustedRetryCondition }),
+        ...(target.deadLetterRefused === undefined ? {} : { deadLetterRefused: target.deadLetterRefused }),
       });
     }
   }
