@@ -23,7 +23,7 @@ import { LocalBedrock } from './bedrock/local-bedrock';
 import { LocalEndpoint } from './endpoint';
 import { DynamoDbAuthorizer, tableKeysOf } from './iam/dynamodb-authorizer';
 import { LocalSts, StsError } from './iam/local-sts';
-import { PolicyEvaluator } from './iam/policy-evaluator';
+import { PolicyEvaluator, type Decision } from './iam/policy-evaluator';
 import { TemplateIam } from './iam/template-iam';
 import { LocalOpenSearch } from './opensearch';
 import { EventBridgeApi } from './eventbridge/api';
@@ -452,12 +452,47 @@ export class Sandbox {
   }
 
   private createStepFunctions(region: string, accountId: string): void {
+    // Each Task state's call is authorized against the state machine's role, as AWS does: decided once per
+    // (role, action, resource, condition keys), since the template's policies do not change while the sandbox runs.
+    const iam = new TemplateIam(this.template);
+    const evaluator = new PolicyEvaluator(accountId);
+    const decisions = new Map<string, Promise<Decision>>();
+    const authorize = (
+      roleArn: string,
+      action: string,
+      resource: string,
+      context: Readonly<Record<string, string>>,
+    ): Promise<Decision> => {
+      const key = JSON.stringify([roleArn, action, resource, context]);
+      let decision = decisions.get(key);
+      if (!decision) {
+        const role = iam.role(roleArn);
+        // Condition keys as the request states them: one PutEvents entry has one source, which a policy's
+        // StringEquals on events:source matches, as EventBridge's own examples use it — the simulator's service
+        // reference would read that key as a set and match it against nothing.
+        decision = Promise.resolve(
+          role
+            ? evaluator.evaluateAnyResource({
+                principal: role.arn,
+                action,
+                resource,
+                identityPolicies: role.identityPolicies,
+                context,
+              })
+            : // A machine created through the API with a role the template does not hold: nothing to judge by.
+              { allowed: true },
+        );
+        decisions.set(key, decision);
+      }
+      return decision;
+    };
     this.sfn = new LocalStepFunctions(
       {
         clock: this.clock,
         dynamodb: this.dynamodb,
         invokeLambda: (arn, payload, traceHeader) => this.delivery.invokeSync(arn, payload, traceHeader),
         putEvents: (entries) => Promise.resolve(this.bus.putEvents(entries)),
+        authorize,
       },
       { region, accountId },
     );

@@ -5,7 +5,7 @@ const str = (value: unknown): string => (typeof value === 'string' ? value : JSO
 
 /**
  * The template's state machines on the sandbox's Step Functions: each definition with its
- * `DefinitionSubstitutions` applied (as CloudFormation applies them), its type and tracing.
+ * `DefinitionSubstitutions` applied (as CloudFormation applies them), its type, role and tracing.
  */
 export function createTemplateStateMachines(template: ResolvedTemplate, sfn: LocalStepFunctions): void {
   for (const [logicalId, resource] of template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
@@ -19,6 +19,7 @@ export function createTemplateStateMachines(template: ResolvedTemplate, sfn: Loc
       name: template.physicalName(logicalId),
       definition,
       type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      ...(p.RoleArn === undefined ? {} : { roleArn: String(template.resolve(p.RoleArn)) }),
       tracingEnabled: (p.TracingConfiguration as { Enabled?: unknown } | undefined)?.Enabled === true,
     });
   }

@@ -30,4 +30,14 @@ export interface StepFunctionsHost {
   putEvents(entries: PutEventsEntry[]): Promise<PutEventsResult>;
   /** A client pointed at the sandbox's dynalite. */
   dynamodb: DynamoDBClient;
+  /**
+   * Whether the state machine's role may make a Task state's call (IAM evaluation of its policies); every call is
+   * allowed when absent.
+   */
+  authorize?(
+    roleArn: string,
+    action: string,
+    resource: string,
+    context: Readonly<Record<string, string>>,
+  ): Promise<{ readonly allowed: true } | { readonly allowed: false; readonly reason: string }>;
 }

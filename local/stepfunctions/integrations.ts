@@ -122,7 +122,7 @@ function sendDynamoDb(client: DynamoDBClient, operation: DynamoDbOperation, inpu
   }
 }
 
-function completeFunctionArn(name: string, qualifier: Json | undefined, scope: AccountScope): string {
+export function completeFunctionArn(name: string, qualifier: Json | undefined, scope: AccountScope): string {
   const base = name.startsWith('arn:')
     ? name
     : /^\d{12}:function:/.test(name)

@@ -40,6 +40,7 @@ import {
 } from './integrations';
 import { isJsonObject, tryParseJson, type Json, type JsonObject } from './json';
 import { retryWaitMs } from './retry-wait';
+import { taskAccessOf } from './task-access';
 import { TaskTokenRegistry, type PendingTaskToken } from './task-tokens';
 import { timeoutErrorFactory, type TimeoutErrorFactory } from './timeout-error';
 import { tracedHost, type ExecutionTrace, type StepFunctionsTracing } from '../xray/execution-segments';
@@ -728,7 +729,30 @@ export class LocalStepFunctions {
     return elapsed;
   }
 
-  private callService(
+  private async callService(
+    execution: ExecutionRecord,
+    spec: TaskSpec,
+    payload: Json,
+    traceHeader?: string,
+  ): Promise<Json> {
+    // The call is made with the state machine's role: a permission it lacks fails the task, as the service's
+    // AccessDeniedException does on AWS.
+    const access = this.host.authorize && taskAccessOf(spec, payload, execution.machine.scope);
+    if (access && this.host.authorize) {
+      for (const { action, resource, context = {} } of access.requests) {
+        const decision = await this.host.authorize(execution.machine.roleArn, action, resource, context);
+        if (!decision.allowed) {
+          throw new StateError(
+            access.errorName,
+            `${decision.reason} (Service: ${access.service}; Status Code: 403; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`,
+          );
+        }
+      }
+    }
+    return this.dispatchService(execution, spec, payload, traceHeader);
+  }
+
+  private dispatchService(
     execution: ExecutionRecord,
     spec: TaskSpec,
     payload: Json,
