@@ -179,6 +179,19 @@ export class Operations extends Construct {
         metric: stateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }),
         threshold: 1,
       },
+      {
+        id: 'RecoveryWatchNotStarted',
+        description:
+          'A remediated incident has no recovery watch (it could not be started): its ratio back to baseline will never be measured, and the saga output names the error.',
+        metric: new cloudwatch.Metric({
+          namespace,
+          metricName: 'RecoveryWatchesNotStarted',
+          dimensionsMap: { service: 'remediation-saga' },
+          period: fiveMinutes,
+          statistic: 'Sum',
+        }),
+        threshold: 1,
+      },
     );
     for (const agent of props.modelCallers ?? []) {
       specs.push({

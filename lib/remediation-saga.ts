@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,6 +26,8 @@ export interface RemediationSagaProps {
   readonly ruleDeadLetterQueue: sqs.IQueue;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The agents' metrics namespace: where the saga reports a recovery watch it could not start. @default 'ProactiveAgents' */
+  readonly metricsNamespace?: string;
 }
 
 /**
@@ -51,12 +53,27 @@ export class RemediationSaga extends Construct {
         PolicyFunctionArn: props.policyFunction.functionArn,
         RecoveryWatchArn: props.recoveryWatch.stateMachine.stateMachineArn,
         EventBusName: props.bus.eventBusName,
+        MetricsNamespace: props.metricsNamespace ?? 'ProactiveAgents',
       },
       invokes: [props.planningFunction, props.learningFunction, props.policyFunction],
       logRetention: props.logRetention,
       timeout: Duration.days(1),
     }));
     props.recoveryWatch.grantStart(this.stateMachine);
+    // A recovery watch that could not start is reported as a metric (ReportWatchNotStarted): PutMetricData has no
+    // resource-level permissions, so the grant is narrowed to the agents' namespace instead.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace ?? 'ProactiveAgents' } },
+      }),
+    );
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the agents metrics namespace.',
+    });
     // The saga speaks for planning: plans, commands, compensations, failures (compensation_failed too) and escalations.
     grantPutEventsAs(this.stateMachine, props.bus, sources.planning);
 

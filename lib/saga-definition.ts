@@ -22,6 +22,7 @@ const kindOfResource: Readonly<Record<string, SagaTaskKind>> = {
   'arn:aws:states:::lambda:invoke': 'invoke',
   'arn:aws:states:::events:putEvents': 'publish',
   'arn:aws:states:::states:startExecution': 'start',
+  'arn:aws:states:::aws-sdk:cloudwatch:putMetricData': 'report',
 };
 
 type AslState = Record<string, unknown>;

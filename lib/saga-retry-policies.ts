@@ -5,7 +5,8 @@
  */
 
 /** What a Task state does, as far as retrying it is concerned. */
-export type SagaTaskKind = 'invoke' | 'publish' | 'start' | 'approval' | 'command' | 'compensation';
+export type SagaTaskKind =
+  'invoke' | 'publish' | 'start' | 'report' | 'approval' | 'command' | 'compensation';
 
 /** One ASL retrier (JSONPath and JSONata alike), with the fields the saga uses. */
 export interface Retrier {
@@ -42,6 +43,9 @@ const STEP_FUNCTIONS_ERRORS = [
   'StepFunctions.ExecutionLimitExceededException',
 ] as const;
 
+/** PutMetricData refused by CloudWatch itself (its fault, or throttled): the datapoint was not recorded. */
+const CLOUDWATCH_ERRORS = ['CloudWatch.InternalServiceException', 'CloudWatch.CloudWatchException'] as const;
+
 /** Fast, short retries for a service hiccup: 1 s, 2 s, 4 s. */
 const transient = (errors: readonly string[]): Retrier => ({
   ErrorEquals: errors,
@@ -72,6 +76,9 @@ const policies: Readonly<Record<SagaTaskKind, readonly Retrier[]>> = {
   publish: [transient([...EVENTBRIDGE_ERRORS, 'States.Timeout'])],
   // A nested execution started and left to run (the recovery watch).
   start: [transient([...STEP_FUNCTIONS_ERRORS, 'States.Timeout'])],
+  // A metric for the operations alarms (a recovery watch that could not start): CloudWatch refused it (throttled, its
+  // own fault), so a second attempt cannot count it twice.
+  report: [transient(CLOUDWATCH_ERRORS)],
   // A question to a person, answered through the task token. Its timeout is the tier lapsing (the Catch asks
   // the next tier) and ApprovalRejected is an answer: neither is retried.
   approval: [transient(EVENTBRIDGE_ERRORS)],

@@ -492,6 +492,16 @@ export class Sandbox {
         dynamodb: this.dynamodb,
         invokeLambda: (arn, payload, traceHeader) => this.delivery.invokeSync(arn, payload, traceHeader),
         putEvents: (entries) => Promise.resolve(this.bus.putEvents(entries)),
+        putMetricData: (namespace, data) => {
+          for (const datum of data) {
+            const dimensions = Object.fromEntries((datum.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+            this.cloudwatch.put(
+              { namespace, metricName: datum.MetricName, dimensions },
+              datum.Value ?? 0,
+              this.clock.now(),
+            );
+          }
+        },
         authorize,
       },
       { region, accountId },

@@ -190,7 +190,5 @@ function lambdaResourcePolicies(template: ResolvedTemplate): Map<string, PolicyD
     });
     statements.set(fn, list);
   }
-  return new Map(
-    [...statements].map(([fn, list]) => [fn, { Version: '2012-10-17', Statement: list }]),
-  );
+  return new Map([...statements].map(([fn, list]) => [fn, { Version: '2012-10-17', Statement: list }]));
 }

@@ -33,6 +33,7 @@ type Integration =
   | { readonly kind: 'events:putEvents' }
   | { readonly kind: 'dynamodb'; readonly operation: DynamoDbOperation }
   | { readonly kind: 'states:startExecution' }
+  | { readonly kind: 'cloudwatch:putMetricData' }
   | { readonly kind: 'wait' }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
@@ -71,6 +72,8 @@ export interface NormalizedDefinition {
 const DYNAMODB_OPERATIONS: readonly string[] = ['putItem', 'getItem', 'updateItem', 'deleteItem'];
 const SERVICE_RESOURCE =
   /^arn:aws[a-z-]*:states:::([a-z0-9-]+):([A-Za-z]+)(\.waitForTaskToken|\.sync(?::2)?)?$/;
+/** `arn:aws:states:::aws-sdk:<service>:<action>`: the AWS SDK integrations. */
+const SDK_RESOURCE = /^arn:aws[a-z-]*:states:::aws-sdk:([a-z0-9]+):([A-Za-z]+)(\.waitForTaskToken)?$/;
 const FUNCTION_RESOURCE =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/;
 
@@ -251,6 +254,18 @@ function waitAsTask(name: string, state: JsonObject, tasks: Map<string, TaskSpec
 type Classified = Pick<TaskSpec, 'integration' | 'waitForTaskToken' | 'resourceType' | 'resourceName'>;
 
 function classifyResource(resource: string): Classified {
+  const sdk = SDK_RESOURCE.exec(resource);
+  if (sdk) {
+    const [, serviceName = '', action = '', pattern = ''] = sdk;
+    const base = {
+      waitForTaskToken: false,
+      resourceType: 'aws-sdk',
+      resourceName: `${serviceName}:${action}`,
+    };
+    if (serviceName === 'cloudwatch' && action === 'putMetricData' && pattern === '')
+      return { ...base, integration: { kind: 'cloudwatch:putMetricData' } };
+    return { ...base, integration: unsupported(resource, 'no stand-in for this AWS SDK integration') };
+  }
   const service = SERVICE_RESOURCE.exec(resource);
   if (service) {
     const [, serviceName = '', action = '', pattern = ''] = service;

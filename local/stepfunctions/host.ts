@@ -18,6 +18,14 @@ interface PutEventsResult {
   Entries: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[];
 }
 
+/** One datapoint of a PutMetricData request, as the API takes it. */
+export interface MetricDatum {
+  readonly MetricName: string;
+  readonly Dimensions?: readonly { readonly Name: string; readonly Value: string }[];
+  readonly Value?: number;
+  readonly Unit?: string;
+}
+
 /** What the Step Functions stand-in needs from the rest of the sandbox. */
 export interface StepFunctionsHost {
   /** Time for task timeouts, heartbeats, Wait states, history timestamps and `$$.State.EnteredTime`. */
@@ -30,6 +38,8 @@ export interface StepFunctionsHost {
   putEvents(entries: PutEventsEntry[]): Promise<PutEventsResult>;
   /** A client pointed at the sandbox's dynalite. */
   dynamodb: DynamoDBClient;
+  /** CloudWatch PutMetricData (the `aws-sdk:cloudwatch:putMetricData` integration); refused when absent. */
+  putMetricData?(namespace: string, data: readonly MetricDatum[]): void;
   /**
    * Whether the state machine's role may make a Task state's call (IAM evaluation of its policies); every call is
    * allowed when absent.

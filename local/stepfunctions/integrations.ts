@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbOperation } from './definition';
 import { StateError } from './errors';
-import type { PutEventsEntry, StepFunctionsHost } from './host';
+import type { MetricDatum, PutEventsEntry, StepFunctionsHost } from './host';
 import { isJsonObject, toJson, type Json, type JsonObject } from './json';
 
 /** Where ARNs are completed from a bare function name. */
@@ -87,6 +87,51 @@ export async function putEventsIntegration(
     throw new StateError('EventBridge.FailedEntry', JSON.stringify(response));
   }
   return { Entries: toJson(response.Entries), FailedEntryCount: response.FailedEntryCount };
+}
+
+/** PutMetricData's limit on datapoints per request. */
+const MAX_METRIC_DATA = 1000;
+
+/**
+ * `arn:aws:states:::aws-sdk:cloudwatch:putMetricData`: the datapoints recorded at the current virtual time, each
+ * with a name and a number (`Value`); the API's answer is empty. A refusal is `CloudWatch.<error code>`, as Step
+ * Functions names an AWS SDK integration's errors.
+ */
+export function putMetricDataIntegration(host: StepFunctionsHost, parameters: Json): JsonObject {
+  const request = isJsonObject(parameters) ? parameters : {};
+  const invalid = (message: string) => new StateError('CloudWatch.InvalidParameterValueException', message);
+  if (
+    typeof request.Namespace !== 'string' ||
+    request.Namespace === '' ||
+    request.Namespace.startsWith('AWS/')
+  )
+    throw invalid('The value for parameter Namespace is required and may not start with "AWS/".');
+  const data = request.MetricData;
+  if (!Array.isArray(data) || data.length === 0 || data.length > MAX_METRIC_DATA)
+    throw invalid(`The collection MetricData must hold 1 to ${MAX_METRIC_DATA} items.`);
+  const datums: MetricDatum[] = data.map((datum, i) => {
+    const d = isJsonObject(datum) ? datum : {};
+    if (typeof d.MetricName !== 'string' || d.MetricName === '')
+      throw invalid(`The parameter MetricData.member.${i + 1}.MetricName is required.`);
+    if (typeof d.Value !== 'number' || !Number.isFinite(d.Value))
+      throw invalid(`The parameter MetricData.member.${i + 1}.Value must be a number.`);
+    const dimensions = (Array.isArray(d.Dimensions) ? d.Dimensions : []).map((dimension, j) => {
+      const x = isJsonObject(dimension) ? dimension : {};
+      if (typeof x.Name !== 'string' || typeof x.Value !== 'string')
+        throw invalid(
+          `The parameter MetricData.member.${i + 1}.Dimensions.member.${j + 1} needs a Name and a Value.`,
+        );
+      return { Name: x.Name, Value: x.Value };
+    });
+    return { MetricName: d.MetricName, Dimensions: dimensions, Value: d.Value };
+  });
+  if (!host.putMetricData)
+    throw new StateError(
+      'CloudWatch.CloudWatchException',
+      'The sandbox has no CloudWatch to record metrics in.',
+    );
+  host.putMetricData(request.Namespace, datums);
+  return {};
 }
 
 /** `arn:aws:states:::dynamodb:<operation>`: Parameters are the API request, the result is the API response. */

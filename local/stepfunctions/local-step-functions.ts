@@ -36,6 +36,7 @@ import {
   invokeFunction,
   invokeLambdaIntegration,
   putEventsIntegration,
+  putMetricDataIntegration,
   type AccountScope,
 } from './integrations';
 import { isJsonObject, tryParseJson, type Json, type JsonObject } from './json';
@@ -774,6 +775,8 @@ export class LocalStepFunctions {
         return dynamoDbIntegration(this.host.dynamodb, integration.operation, payload);
       case 'states:startExecution':
         return Promise.resolve().then(() => this.startExecutionTask(payload, traceHeader));
+      case 'cloudwatch:putMetricData':
+        return Promise.resolve().then(() => putMetricDataIntegration(this.host, payload));
       case 'unsupported':
         return Promise.reject(runtimeError(integration.reason));
       case 'wait':

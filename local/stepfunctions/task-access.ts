@@ -21,7 +21,8 @@ export interface TaskAccess {
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-integration-iam-templates.html): Lambda's
  * `lambda:InvokeFunction` on the function (a qualified ARN when a Qualifier is given), EventBridge's
  * `events:PutEvents` on each entry's bus (the account's default bus where an entry names none), Step Functions'
- * `states:StartExecution` on the machine started, DynamoDB's `dynamodb:<Operation>` on the table. Undefined for a
+ * `states:StartExecution` on the machine started, DynamoDB's `dynamodb:<Operation>` on the table, CloudWatch's
+ * `cloudwatch:PutMetricData` with its `cloudwatch:namespace`. Undefined for a
  * state that calls no service (a Wait) or one the sandbox cannot run anyway.
  */
 export function taskAccessOf(spec: TaskSpec, parameters: Json, scope: AccountScope): TaskAccess | undefined {
@@ -78,6 +79,21 @@ export function taskAccessOf(spec: TaskSpec, parameters: Json, scope: AccountSco
         requests: [{ action: `dynamodb:${operation}`, resource: table }],
       };
     }
+    case 'cloudwatch:putMetricData':
+      // PutMetricData has no resource-level permissions: policies narrow it by namespace.
+      return typeof request.Namespace === 'string'
+        ? {
+            errorName: 'CloudWatch.CloudWatchException',
+            service: 'AmazonCloudWatch',
+            requests: [
+              {
+                action: 'cloudwatch:PutMetricData',
+                resource: '*',
+                context: { 'cloudwatch:namespace': request.Namespace },
+              },
+            ],
+          }
+        : undefined;
     case 'wait':
     case 'unsupported':
       return undefined;

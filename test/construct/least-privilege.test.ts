@@ -449,7 +449,7 @@ describe('Least privilege, role by role', () => {
     ),
   ];
 
-  it('state machine: vended logs and X-Ray, the three agents it invokes, planning events; no table', () => {
+  it('state machine: vended logs and X-Ray, the three agents it invokes, planning events, its one metric; no table', () => {
     expect(allowedTo(saga.stateMachine.role)).toEqual(
       inOrder([
         ...stateMachineBasics,
@@ -460,6 +460,11 @@ describe('Least privilege, role by role', () => {
         putEventsAs('proactive.planning'),
         // Once remediated: the recovery watch (and no other state machine).
         on(`<${id(stack.recoveryWatch.stateMachine)}>`, 'states:StartExecution'),
+        // A watch that could not start, reported to the alarms: the agents' metrics namespace only.
+        {
+          ...on('*', 'cloudwatch:PutMetricData'),
+          condition: { StringEquals: { 'cloudwatch:namespace': 'ProactiveAgents' } },
+        },
       ]),
     );
   });

@@ -385,6 +385,13 @@ describe('RemediationSaga', () => {
         Action: 'states:StartExecution',
         Resource: { Ref: id(stack.recoveryWatch.stateMachine) },
       },
+      // A recovery watch that could not start is reported as a metric, in the agents' namespace only.
+      {
+        Effect: 'Allow',
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'ProactiveAgents' } },
+      },
       expect.objectContaining({ Action: 'events:PutEvents', Condition: expect.anything() }),
     ]);
   });

@@ -1,6 +1,7 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ProactiveAgentsStack } from '../../lib/proactive-agents-stack';
+import { remediationSagaDefinition } from '../../lib/saga-definition';
 import { alarmNotificationsOf } from '../../local/cloudwatch/alarm-actions';
 import { PolicyEvaluator } from '../../local/iam/policy-evaluator';
 import { ResolvedTemplate, type CloudTemplate } from '../../local/template';
@@ -121,6 +122,23 @@ describe('Operations: alarms on by default, the operators topic and the dashboar
     ]);
     const rules = [stack.saga.rule, ...agents.flatMap((agent) => (agent.rule ? [agent.rule] : []))];
     for (const rule of rules) expect(watched({ Ref: id(rule) })).toEqual(['AWS/Events/FailedInvocations']);
+  });
+
+  it('alarms when a remediated incident gets no recovery watch: the datapoint the saga reports when it cannot start one', () => {
+    // The metric and dimension the saga's ReportWatchNotStarted state writes (statemachines/remediation-saga.asl.json).
+    const asl = JSON.stringify(remediationSagaDefinition());
+    expect(asl).toContain('RecoveryWatchesNotStarted');
+    expect(alarmNamed('RecoveryWatchNotStarted')).toEqual(
+      expect.objectContaining({
+        Namespace: 'ProactiveAgents',
+        MetricName: 'RecoveryWatchesNotStarted',
+        Dimensions: [{ Name: 'service', Value: 'remediation-saga' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
   });
 
   it("alarms when the model refuses the planning agent's calls for its rate limit", () => {

@@ -82,6 +82,9 @@ const command: Retrier[] = [
     JitterStrategy: 'FULL',
   },
 ];
+/** PutMetricData refused by CloudWatch itself: the datapoint was not recorded. */
+const cloudWatchErrors = ['CloudWatch.InternalServiceException', 'CloudWatch.CloudWatchException'];
+const report: Retrier[] = [{ ErrorEquals: cloudWatchErrors, ...quickly }];
 const compensation: Retrier[] = [
   { ErrorEquals: ['States.ALL'], IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 60 },
 ];
@@ -149,7 +152,20 @@ describe('RemediationSaga retries', () => {
       // Learning never undoes a remediation, nor does the recovery watch: their failure ends the saga as it
       // would have ended.
       Learn: { Retry: invoke, Catch: onAnyError('WatchRecovery', '$.learningError') },
-      WatchRecovery: { Retry: start, Catch: onAnyError('Remediated', '$.recoveryWatchError') },
+      WatchRecovery: {
+        Retry: start,
+        Catch: [
+          // The watch exists: a twin execution for the same spike (delivered twice) started it.
+          {
+            ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'],
+            ResultPath: '$.recoveryWatchError',
+            Next: 'Remediated',
+          },
+          ...onAnyError('ReportWatchNotStarted', '$.recoveryWatchError'),
+        ],
+      },
+      // A watch that could not start is reported to the operations alarms; a report that fails ends it all the same.
+      ReportWatchNotStarted: { Retry: report, Catch: onAnyError('Remediated', '$.reportError') },
       // The reverse walk: a report that fails does not stop the compensations.
       ReportRemediationFailure: { Retry: publish, Catch: onAnyError('PlanCompensations', '$.reportError') },
       RunCompensation: { Retry: compensation, Catch: onAnyError('ReportCompensationFailed') },
@@ -170,7 +186,12 @@ describe('RemediationSaga retries', () => {
   it('retries an error after which a task may have acted only where acting again has no second effect', () => {
     // What a second attempt of any task may follow: the service did not take the request (AWS's transient errors,
     // throttling among them).
-    const notTaken = new Set([...lambdaServiceErrors, ...throttled.ErrorEquals, ...eventBridgeErrors]);
+    const notTaken = new Set([
+      ...lambdaServiceErrors,
+      ...throttled.ErrorEquals,
+      ...eventBridgeErrors,
+      ...cloudWatchErrors,
+    ]);
     const unsafe: string[] = [];
     for (const [name, state] of tasksOf(deployed)) {
       const request = state.Parameters?.Entries?.[0]?.Detail ?? {};

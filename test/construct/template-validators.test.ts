@@ -70,6 +70,7 @@ describe('the synthesized template', () => {
         [
           'EventBusName',
           'LearningFunctionArn',
+          'MetricsNamespace',
           'PlanningFunctionArn',
           'PolicyFunctionArn',
           'RecoveryWatchArn',

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VirtualClock } from '../../local/clock';
 import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '../../local/stepfunctions/errors';
-import type { PutEventsEntry } from '../../local/stepfunctions/host';
+import type { MetricDatum, PutEventsEntry } from '../../local/stepfunctions/host';
 import { LocalStepFunctions, type StepFunctionsHost } from '../../local/stepfunctions/local-step-functions';
 import {
   EVENT_BUS_NAME,
@@ -91,6 +91,8 @@ interface Harness {
   planningError?: Error;
   /** Detail-types whose PutEvents entries EventBridge rejects. */
   rejectedDetailTypes: Set<string>;
+  /** PutMetricData requests the executions made. */
+  metrics: { namespace: string; data: readonly MetricDatum[] }[];
 }
 
 let server: Server;
@@ -142,6 +144,7 @@ beforeEach(() => {
         Entries: results,
       });
     },
+    putMetricData: (namespace, data) => harness.metrics.push({ namespace, data }),
   };
   harness = {
     clock,
@@ -149,6 +152,7 @@ beforeEach(() => {
     lambdaCalls: [],
     published: [],
     rejectedDetailTypes: new Set(),
+    metrics: [],
   };
 });
 
@@ -301,6 +305,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     // Remediated: the recovery watch is started (states:startExecution), named after the saga, with what it
     // measures an hour later.
     const watch = harness.sfn.describeExecution(RECOVERY_WATCH_EXECUTION);
+    expect(harness.metrics).toEqual([]); // a watch started: nothing for the RecoveryWatchNotStarted alarm
     expect(watch.status).toBe('SUCCEEDED');
     expect(JSON.parse(watch.input ?? 'null')).toEqual({
       correlationId: CORRELATION_ID,
@@ -311,7 +316,7 @@ describe('LocalStepFunctions running the remediation saga', () => {
     });
   });
 
-  it('finishes the remediation when the recovery watch cannot be started, keeping the error', async () => {
+  it('finishes the remediation when the recovery watch cannot be started, keeping the error and reporting it to the alarms', async () => {
     harness.sfn.createStateMachine({
       stateMachineArn: SAGA_ARN,
       name: 'RemediationSaga',
@@ -332,6 +337,19 @@ describe('LocalStepFunctions running the remediation saga', () => {
     expect(JSON.parse(described.output ?? 'null')).toMatchObject({
       recoveryWatchError: { Error: 'StepFunctions.StateMachineDoesNotExistException' },
     });
+    // One datapoint for the RecoveryWatchNotStarted alarm: the KPI of this incident will never be measured.
+    expect(harness.metrics).toEqual([
+      {
+        namespace: 'ProactiveAgents',
+        data: [
+          {
+            MetricName: 'RecoveryWatchesNotStarted',
+            Dimensions: [{ Name: 'service', Value: 'remediation-saga' }],
+            Value: 1,
+          },
+        ],
+      },
+    ]);
   });
 
   it('compensates the reroute and fails with RemediationCompensated when the fulfillment agent reports a failure', async () => {

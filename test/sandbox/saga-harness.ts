@@ -22,6 +22,7 @@ export function sagaDefinition(): string {
     PolicyFunctionArn: POLICY_FUNCTION_ARN,
     RecoveryWatchArn: RECOVERY_WATCH_ARN,
     EventBusName: EVENT_BUS_NAME,
+    MetricsNamespace: 'ProactiveAgents',
   };
   return remediationSagaDefinition().replace(/\$\{(\w+)\}/g, (_, key: string) => {
     const value = substitutions[key];
