@@ -157,6 +157,16 @@ type Split = 'training' | 'held-out' | 'fresh' | 'round4' | 'round5' | 'round6' 
  * - with the correction: a 3-hour span, identical to 2 hours; alarm level 9: regimes 0.767 / 0.36.
  * `round7`, scored once at the end with these defaults: generate.ts 0.955, 0.17 false alarms a day, lag p50 10.9;
  * generate-fleet.ts 0.944, 0.27, 6.5; generate-regimes.ts 0.857, 0.00, 32.9.
+ *
+ * Round 8 added `round8` (91–95, 701–704, 1101–1104) before anything was tuned. A missed regimes step (LHR2 in
+ * regime-week#702: 20 cancellations on 70 orders over 90 minutes against about 4 expected) showed the CUSUM, tuned to
+ * a 2.5× lift, peaking at 10.8 of its 11: a lift of ×5–×10 on a thin warehouse gains ln 2.5 per cancellation where
+ * its own lift would gain about twice that. Tried, on the training seeds of all three: a second CUSUM tuned to a 6×
+ * lift beside the first, each alarming at 11 + ln 2 (two tests): regimes 0.795 / 0.29 → 0.816 / 0.36 (two more
+ * found, one false alarm more), generate.ts unchanged, but generate-fleet.ts 0.955 / 0.18 → 0.933 / 0.36 — it
+ * alarmed on a region after its hub warehouse's incident had closed (the cancellations trailing that incident) and
+ * opened one warehouse incident twice. Rejected; the defaults are unchanged, so `round8` stays unscored for a round
+ * that changes them.
  */
 const firstSeed: Record<Split, Partial<Record<Generator, number>>> = {
   training: { generate: 11, fleet: 1, regimes: 701 },

@@ -1,4 +1,5 @@
 import type { PolicyEvaluator } from '../iam/policy-evaluator';
+import { serviceMayUseKey } from '../iam/service-key-access';
 import type { PolicyDocument } from '../iam/template-iam';
 import type { ResolvedTemplate } from '../template';
 import type { AlarmState } from './alarm-evaluator';
@@ -46,17 +47,6 @@ export async function alarmNotificationsOf(
     for (const topic of Array.isArray(p.Topics) ? p.Topics : [])
       topicPolicies.set(String(topic), p.PolicyDocument);
   }
-  // A topic may name its key by an alias of the template (`alias/…` or the alias's ARN).
-  const aliasTargets = new Map<string, string>();
-  for (const [, resource] of template.resourcesOfType('AWS::KMS::Alias')) {
-    const p = template.resolve(resource.Properties ?? {}) as { AliasName?: unknown; TargetKeyId?: unknown };
-    if (typeof p.AliasName !== 'string' || typeof p.TargetKeyId !== 'string') continue;
-    aliasTargets.set(p.AliasName, p.TargetKeyId);
-    aliasTargets.set(
-      `arn:aws:kms:${template.env.region}:${template.env.accountId}:${p.AliasName}`,
-      p.TargetKeyId,
-    );
-  }
   const { accountId } = template.env;
   const deliver = async (alarmArn: string, action: string): Promise<AlarmNotification> => {
     if (!action.startsWith('arn:aws:sns:')) {
@@ -86,38 +76,8 @@ export async function alarmNotificationsOf(
     }
     const keyId = (template.resolve(topic.Properties ?? {}) as { KmsMasterKeyId?: unknown }).KmsMasterKeyId;
     if (keyId === undefined) return { action, delivered: true };
-    if (typeof keyId !== 'string') {
-      return {
-        action,
-        delivered: false,
-        reason: `the topic's KmsMasterKeyId is not a key: ${JSON.stringify(keyId)}`,
-      };
-    }
-    const key = aliasTargets.get(keyId) ?? keyId;
-    const keyLogicalId = template.logicalIdOf(key);
-    const keyResource = keyLogicalId === undefined ? undefined : template.resource(keyLogicalId);
-    if (keyLogicalId === undefined || keyResource?.Type !== 'AWS::KMS::Key') {
-      return {
-        action,
-        delivered: false,
-        reason: `the topic is encrypted with ${key}, whose key policy CloudWatch cannot be shown to be allowed by (the AWS managed key alias/aws/sns never allows it)`,
-      };
-    }
-    const keyPolicy = (template.resolve(keyResource.Properties ?? {}) as { KeyPolicy?: PolicyDocument })
-      .KeyPolicy;
-    for (const kmsAction of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-      const decision = keyPolicy
-        ? await evaluator.evaluate({
-            principal: CLOUDWATCH,
-            action: kmsAction,
-            resource: template.arn(keyLogicalId),
-            identityPolicies: [],
-            resourcePolicy: keyPolicy,
-            context,
-          })
-        : { allowed: false as const, reason: `the key ${key} has no key policy` };
-      if (!decision.allowed) return { action, delivered: false, reason: decision.reason };
-    }
+    const key = await serviceMayUseKey(template, evaluator, CLOUDWATCH, keyId, context);
+    if (!key.allowed) return { action, delivered: false, reason: key.reason };
     return { action, delivered: true };
   };
 

@@ -1,4 +1,5 @@
 import type { Decision, PolicyEvaluator } from '../iam/policy-evaluator';
+import { serviceMayUseKey } from '../iam/service-key-access';
 import { TemplateIam, type PolicyDocument } from '../iam/template-iam';
 import type { ResolvedTemplate } from '../template';
 
@@ -83,21 +84,10 @@ export async function targetPermissionsOf(
       template.resolve(template.resource(logicalId).Properties ?? {}) as { KmsMasterKeyId?: unknown }
     ).KmsMasterKeyId;
     if (keyId === undefined) return { allowed: true };
-    const keyLogicalId = typeof keyId === 'string' ? template.logicalIdOf(keyId) : undefined;
-    if (keyLogicalId === undefined) {
-      return {
-        allowed: false,
-        reason: `the queue is encrypted with ${JSON.stringify(keyId)}, which EventBridge cannot be shown to be allowed to use (the AWS managed key alias/aws/sqs never allows it)`,
-      };
-    }
-    const keyPolicy = (
-      template.resolve(template.resource(keyLogicalId).Properties ?? {}) as { KeyPolicy?: PolicyDocument }
-    ).KeyPolicy;
-    for (const kmsAction of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-      const decision = await allowed(kmsAction, template.arn(keyLogicalId), keyPolicy, ruleArn);
-      if (!decision.allowed) return decision;
-    }
-    return { allowed: true };
+    return serviceMayUseKey(template, evaluator, EVENTS, keyId, {
+      'aws:SourceArn': ruleArn,
+      'aws:SourceAccount': accountId,
+    });
   };
 
   const permissions = new Map<string, TargetPermission>();

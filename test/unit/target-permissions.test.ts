@@ -167,6 +167,52 @@ describe('EventBridge target permissions in the sandbox, decided by IAM evaluati
     ).toMatchObject({ errorCode: 'FAILED_TO_ASSUME_ROLE', errorMessage: expect.stringContaining('RoleArn') });
   });
 
+  it('sends to a queue encrypted with a customer managed key only when its key policy lets EventBridge use it', async () => {
+    const key = (...statements: unknown[]): TemplateResource => ({
+      Type: 'AWS::KMS::Key',
+      Properties: { KeyPolicy: { Version: '2012-10-17', Statement: statements } },
+    });
+    const encrypted: TemplateResource = {
+      Type: 'AWS::SQS::Queue',
+      Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } },
+    };
+    const eventsMayUseKey = {
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+    };
+    const policy = queuePolicy('Buffer', sendFromRule('Buffer'));
+    expect(
+      await permissionOf(
+        templateWith(queueTarget, {
+          Buffer: encrypted,
+          Key: key(eventsMayUseKey),
+          Policy: policy,
+          dlqPolicy,
+        }),
+      ),
+    ).toEqual({});
+    expect(
+      (
+        await permissionOf(
+          templateWith(queueTarget, { Buffer: encrypted, Key: key(), Policy: policy, dlqPolicy }),
+        )
+      )?.refused,
+    ).toMatchObject({
+      errorCode: 'NO_PERMISSIONS',
+      errorMessage: expect.stringContaining('kms:GenerateDataKey'),
+    });
+    const managed: TemplateResource = {
+      Type: 'AWS::SQS::Queue',
+      Properties: { KmsMasterKeyId: 'alias/aws/sqs' },
+    };
+    expect(
+      (await permissionOf(templateWith(queueTarget, { Buffer: managed, Policy: policy, dlqPolicy })))
+        ?.refused,
+    ).toMatchObject({ errorCode: 'NO_PERMISSIONS', errorMessage: expect.stringContaining('alias/aws/sqs') });
+  });
+
   it('names a dead-letter queue whose policy refuses EventBridge', async () => {
     const allowed = queuePolicy('Buffer', sendFromRule('Buffer'));
     expect(await permissionOf(templateWith(queueTarget, { Buffer: buffer, Policy: allowed }))).toEqual({
