@@ -16,6 +16,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/|jose/)'],
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // The slowest suites first on a clean clone, where jest has no timings of its own (see the file).
+  testSequencer: '<rootDir>/test/sequencer.cjs',
   testTimeout: 120000,
   // Jest's default is one worker fewer than the cores: one worker on a 2-core machine, where most of the suite's time
   // is sandboxes waiting on their own threads (dynalite, the functions) and a browser; two workers overlap them.
