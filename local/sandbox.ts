@@ -279,7 +279,11 @@ export class Sandbox {
     if (this.options.logDir) mkdirSync(this.options.logDir, { recursive: true });
 
     await this.createTables();
-    this.serveSessions(dynamo, region, accountId);
+    // The template's roles and one IAM evaluator serve every permission the sandbox decides: STS and task sessions,
+    // Step Functions' Task calls, EventBridge's deliveries and the alarms' notifications.
+    const iam = new TemplateIam(this.template);
+    const evaluator = new PolicyEvaluator(accountId);
+    this.serveSessions(dynamo, region, accountId, iam, evaluator);
     this.cognito = await LocalCognito.fromTemplate(this.template, {
       sts: this.sts,
       rewriteUrl: distributionOrigins(this.template, this.options.consoleOrigin),
@@ -288,16 +292,12 @@ export class Sandbox {
     this.createQueues();
     this.createFunctions(dynamoUrl, region);
     this.faults = new FaultInjection(this.options.faults ?? {}, this);
-    this.createStepFunctions(region, accountId);
-    this.createBus(
-      region,
-      accountId,
-      await targetPermissionsOf(this.template, new PolicyEvaluator(accountId)),
-    );
+    this.createStepFunctions(region, accountId, iam, evaluator);
+    this.createBus(region, accountId, await targetPermissionsOf(this.template, iam, evaluator));
     this.cloudwatch = new LocalCloudWatch(
       templateAlarms(this.template),
       this.clock.now(),
-      await alarmNotificationsOf(this.template, new PolicyEvaluator(accountId)),
+      await alarmNotificationsOf(this.template, evaluator),
     );
     this.cloudwatch.addSampler(queueMetrics(this.sqs));
     this.cloudwatch.addSampler(executionMetrics(this.sfn));
@@ -379,9 +379,14 @@ export class Sandbox {
    * policies, and DynamoDB requests made with the sessions it issues authorized by the session role's policies
    * with the session's tags (local/iam/).
    */
-  private serveSessions(dynamo: DynaliteThread, region: string, accountId: string): void {
-    const evaluator = new PolicyEvaluator(accountId);
-    this.sts = new LocalSts(new TemplateIam(this.template), evaluator, accountId);
+  private serveSessions(
+    dynamo: DynaliteThread,
+    region: string,
+    accountId: string,
+    iam: TemplateIam,
+    evaluator: PolicyEvaluator,
+  ): void {
+    this.sts = new LocalSts(iam, evaluator, accountId);
     this.http.queryRoute('sts', async (params, callerKeyId) => {
       try {
         return { status: 200, xml: await this.sts.handle(params, callerKeyId) };
@@ -451,11 +456,14 @@ export class Sandbox {
     });
   }
 
-  private createStepFunctions(region: string, accountId: string): void {
+  private createStepFunctions(
+    region: string,
+    accountId: string,
+    iam: TemplateIam,
+    evaluator: PolicyEvaluator,
+  ): void {
     // Each Task state's call is authorized against the state machine's role, as AWS does: decided once per
     // (role, action, resource, condition keys), since the template's policies do not change while the sandbox runs.
-    const iam = new TemplateIam(this.template);
-    const evaluator = new PolicyEvaluator(accountId);
     const decisions = new Map<string, Promise<Decision>>();
     const authorize = (
       roleArn: string,

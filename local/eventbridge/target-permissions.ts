@@ -1,6 +1,6 @@
 import type { Decision, PolicyEvaluator } from '../iam/policy-evaluator';
 import { serviceMayUseKey } from '../iam/service-key-access';
-import { TemplateIam, type PolicyDocument } from '../iam/template-iam';
+import type { PolicyDocument, TemplateIam } from '../iam/template-iam';
 import type { ResolvedTemplate } from '../template';
 
 /** Why EventBridge could not deliver to a target: an error code of its dead-letter messages, and AWS's reason. */
@@ -37,10 +37,10 @@ export const targetKey = (ruleName: string, targetId: string): string => `${rule
  */
 export async function targetPermissionsOf(
   template: ResolvedTemplate,
+  iam: TemplateIam,
   evaluator: PolicyEvaluator,
 ): Promise<Map<string, TargetPermission>> {
   const { accountId } = template.env;
-  const iam = new TemplateIam(template);
   const queuePolicies = new Map<string, PolicyDocument>();
   for (const [, resource] of template.resourcesOfType('AWS::SQS::QueuePolicy')) {
     const p = template.resolve(resource.Properties ?? {}) as {

@@ -9,6 +9,7 @@ import {
   type TargetPermission,
 } from '../../local/eventbridge/target-permissions';
 import { PolicyEvaluator } from '../../local/iam/policy-evaluator';
+import { TemplateIam } from '../../local/iam/template-iam';
 import type { DroppedDelivery } from '../../local/sandbox-options';
 import { LocalQueue, LocalSqs } from '../../local/sqs';
 import { TargetDelivery } from '../../local/target-delivery';
@@ -58,7 +59,7 @@ function templateWith(target: Record<string, unknown>, resources: Record<string,
 }
 
 async function permissionOf(template: ResolvedTemplate): Promise<TargetPermission | undefined> {
-  return (await targetPermissionsOf(template, new PolicyEvaluator(ACCOUNT))).get(
+  return (await targetPermissionsOf(template, new TemplateIam(template), new PolicyEvaluator(ACCOUNT))).get(
     targetKey('Rule', 'Target0'),
   );
 }
