@@ -36,15 +36,20 @@ ClassicLevel.prototype._put = function putBatched(key, value) {
   }
   return new Promise((resolve, reject) => pending.push({ key, value, resolve, reject }));
 };
-// LevelDB memory-maps each table file it keeps open (up to `maxOpenFiles`, 1,000 by default, of 2 MB each), and the
-// pages it reads count toward the process's resident memory. Its table cache keeps at most 64 open here (LevelDB's
-// floor is 74 files, 64 of them tables); a read from a table closed meanwhile reopens it, which only reads of old
-// data (a warehouse's orders of days ago) need. Tables an open iterator reads stay mapped whatever the cache holds:
-// see below for the iterators dynalite left open, which kept 453 MB mapped at 620k events despite this bound.
-const MAX_OPEN_FILES = 64;
+// LevelDB keeps up to `maxOpenFiles` table files open (its default, 1,000: 2 MB each), memory-mapped, and the pages
+// it reads count toward the process's resident memory. Held to 64 open files here, a replay whose data outgrew them
+// kept evicting tables from the cache and opening (and mapping) them again: a million-event replay ran at 1,547
+// events/s, against 1,786 with the default, at about the same peak (1,065 and 1,041 MiB; bench/replay.ts). What
+// does keep tables mapped is an iterator left open (below): it pins its tables after compaction has replaced them.
+// LevelDB's memtable (`writeBufferSize`, 4 MB by default) becomes a level-0 table each time it fills, and every table
+// then goes through compactions into the levels below. A replay writes each order and its index entry, and rewrites
+// the monitoring agent's window counters every minute: with 4 MB, compaction was about a third of the process's CPU
+// late in a long replay. With 32 MB, the million-event replay ran at 1,949 events/s and 671 µs of CPU per event,
+// against 1,786 and 864 (peak RSS 1,078 against 1,041 MiB); 64 MB gained nothing more.
+const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
 const openLevel = ClassicLevel.prototype._open;
-ClassicLevel.prototype._open = function openWithBoundedMaps(options) {
-  return openLevel.call(this, { ...options, maxOpenFiles: MAX_OPEN_FILES });
+ClassicLevel.prototype._open = function openWithLargerMemtable(options) {
+  return openLevel.call(this, { ...options, writeBufferSize: WRITE_BUFFER_BYTES });
 };
 // dynalite ends its Query and Scan streams with `iterator.return()`, which abstract-level's iterators do not have
 // (they close with `close()`): without this, each Query left its LevelDB iterator open until the database closed,

@@ -541,4 +541,44 @@ describe('observeOrders judging only the scopes a batch can change', () => {
     expect(store.read).toContain('warehouse#A');
     expect(await store.openIncident('warehouse#A')).toBeUndefined();
   });
+
+  it('reads the touched scopes’ incidents while the batch’s counts are being written, and judges after both', async () => {
+    // One round trip fewer per batch: the incidents are read beside the counts' write, never after it.
+    class GatedStore extends RecordingStore {
+      readonly calls: string[] = [];
+      release = () => {};
+      override async add(...args: Parameters<MemoryWindowStore['add']>) {
+        this.calls.push('add');
+        await new Promise<void>((resolve) => (this.release = resolve));
+        await super.add(...args);
+        this.calls.push('added');
+      }
+      override openIncidents(scopes: readonly string[]) {
+        this.calls.push(`incidents ${[...scopes].sort().join(' ')}`);
+        return super.openIncidents(scopes);
+      }
+      override history(scope: string, from: string, to: string) {
+        this.calls.push(`history ${scope}`);
+        return super.history(scope, from, to);
+      }
+    }
+    const store = new GatedStore();
+    const at = iso(T0 + 60 * MINUTE);
+    const observing = observeOrders(
+      [
+        { kind: 'placed', orderId: 'g1', warehouseId: 'A', region: 'R', time: at },
+        { kind: 'cancelled', orderId: 'g1', warehouseId: 'A', region: 'R', time: at },
+      ],
+      store,
+      config,
+      warehouseAndRegionScopes,
+    );
+    await new Promise<void>((resolve) => setImmediate(resolve));
+
+    expect(store.calls).toEqual(['add', 'incidents region#R warehouse#A watch#region#R watch#warehouse#A']);
+    store.release();
+    await observing;
+    expect(store.calls.slice(2).sort()).toEqual(['added', 'history region#R', 'history warehouse#A']);
+    expect(store.calls[2]).toBe('added');
+  });
 });

@@ -200,7 +200,15 @@ export async function observeOrders(
   const batch = new BatchView(store, config);
   const increments = incrementsOf(facts, config.windowMinutes, withCells(scopesOf, batch));
   if (increments.length === 0) return [];
-  await store.add(increments, batch.pairs);
+  const { windowsByScope, cancelledIn } = touchedScopes(increments, batch.cells);
+  const touched = [...windowsByScope.keys()].sort(evaluationOrder);
+  // The batch's counts are written while every touched scope's incident and watch are read (the store serves
+  // them concurrently): the counts touch no incident, and each scope's own incident is written only while that
+  // scope is evaluated, after both, so what was read stays current until then.
+  const [, opens] = await Promise.all([
+    store.add(increments, batch.pairs),
+    store.openIncidents([...touched, ...(config.watchWindows > 0 ? touched.map(watchOf) : [])]),
+  ]);
 
   let newest = -Infinity;
   for (const fact of facts) newest = Math.max(newest, epochMsOf(fact.time));
@@ -213,14 +221,6 @@ export async function observeOrders(
     publish,
   };
 
-  const { windowsByScope, cancelledIn } = touchedScopes(increments, batch.cells);
-  const touched = [...windowsByScope.keys()].sort(evaluationOrder);
-  // Read every scope's incident and history at once (the store serves them concurrently); each scope's own
-  // incident is written only while that scope is evaluated, so what was read stays current until then.
-  const opens: Map<string, OpenIncident | undefined> = await store.openIncidents([
-    ...touched,
-    ...(config.watchWindows > 0 ? touched.map(watchOf) : []),
-  ]);
   // Only cancellations can make a scope's windows anomalous: orders placed alone only lower its ratio. A scope
   // without an open incident or a watch is judged again when the batch brings it a cancellation; one with either is
   // judged on every batch, since placed orders can close what is open.
