@@ -16,6 +16,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/|jose/)'],
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   // The slowest suites first on a clean clone, where jest has no timings of its own (see the file).
   testSequencer: '<rootDir>/test/sequencer.cjs',
   testTimeout: 120000,

@@ -1,8 +1,13 @@
 import * as path from 'node:path';
 import { ensureAssembly } from '../local/assembly';
+import { isolateTemporaryFiles } from './temporary-root';
 
-/** Synthesizes the app once, before any sandbox test starts (parallel workers must not synthesize together). */
+/**
+ * Gives the run its own temporary directory (test/temporary-root.ts), then synthesizes the app once, before any
+ * sandbox test starts (parallel workers must not synthesize together).
+ */
 export default function globalSetup(): void {
+  isolateTemporaryFiles();
   const root = path.resolve(__dirname, '..');
   const seconds = ensureAssembly(root, path.join(root, 'cdk.out'), (line) =>
     process.stderr.write(`${line}\n`),
