@@ -1,8 +1,6 @@
 import './polyfills';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import { DeliveryAccounting, eventIdOf, type ConsumerAccount } from './accounting';
 import { Activity } from './activity';
 import { LocalHttpApis } from './apigateway/http-api';
@@ -26,6 +24,7 @@ import { LocalSts, StsError } from './iam/local-sts';
 import { PolicyEvaluator, type Decision } from './iam/policy-evaluator';
 import { TemplateIam } from './iam/template-iam';
 import { LocalOpenSearch } from './opensearch';
+import { ownedTempDir } from './owned-temp-dir';
 import { EventBridgeApi } from './eventbridge/api';
 import { LocalEventBus } from './eventbridge/bus';
 import { replayByEventTime } from './event-time-replay';
@@ -257,7 +256,7 @@ export class Sandbox {
       rmSync(this.tablesDir, { recursive: true, force: true });
       mkdirSync(this.tablesDir, { recursive: true });
     } else if (this.options.tablesOnDisk) {
-      this.tablesDir = mkdtempSync(path.join(tmpdir(), 'sandbox-tables-'));
+      this.tablesDir = ownedTempDir('sandbox-tables-');
     }
     const dynamo = await DynaliteThread.start(this.tablesDir);
     this.dynamo = dynamo;

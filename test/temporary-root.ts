@@ -1,46 +1,20 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { ownedTempDir } from '../local/owned-temp-dir';
 
 /**
  * The suite's temporary files, in one directory per run. Every `new App()` without an outdir synthesizes into a
  * fresh `cdk.out…` under the temporary directory and leaves it there (about 12 MB each), and sandboxes, CLIs and
- * fixtures make their own: before this, one run of the suite left about 110 such directories behind (1.3 GB), and
- * a few days of runs 16 GB. The global setup points TMPDIR (which `os.tmpdir()` reads) at a directory of this run's
- * own — the workers and the processes they start inherit it — and the global teardown removes it.
+ * fixtures make their own: before this, runs of the suite had left 1,380 `cdk.out…` directories (16 GB) in this
+ * machine's temporary directory. The global setup points TMPDIR (which `os.tmpdir()` reads) at a directory of this
+ * run's own — the workers and the processes they start inherit it — and the global teardown removes it; the
+ * directory of a run that was killed is removed by the next (local/owned-temp-dir.ts).
  */
 const PREFIX = 'proactive-agents-test-';
-const OWNER = 'owner.pid';
 
-/** Whether a process with this id is running (a signal 0 checks without sending anything). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Makes this run's temporary directory and points TMPDIR at it; first removes those of earlier runs whose process
- * has gone (a run that was killed never reached its teardown). Returns the directory.
- */
-export function isolateTemporaryFiles(parent = tmpdir()): string {
-  for (const name of readdirSync(parent)) {
-    if (!name.startsWith(PREFIX)) continue;
-    const dir = path.join(parent, name);
-    let owner: number;
-    try {
-      owner = Number(readFileSync(path.join(dir, OWNER), 'utf8'));
-    } catch {
-      continue;
-    }
-    if (Number.isInteger(owner) && owner > 0 && !running(owner))
-      rmSync(dir, { recursive: true, force: true });
-  }
-  const dir = mkdtempSync(path.join(parent, PREFIX));
-  writeFileSync(path.join(dir, OWNER), String(process.pid));
+/** Makes this run's temporary directory and points TMPDIR at it. Returns the directory. */
+export function isolateTemporaryFiles(parent?: string): string {
+  const dir = ownedTempDir(PREFIX, parent);
   process.env.TMPDIR = dir;
   return dir;
 }

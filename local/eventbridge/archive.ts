@@ -1,7 +1,7 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { ownedTempDir } from '../owned-temp-dir';
 import type { EventEnvelope } from './bus';
 
 /** Events kept in memory before the archive spills them to its file. */
@@ -75,7 +75,7 @@ export class EventArchive implements Iterable<EventEnvelope> {
 
   private spill(): void {
     if (this.spillFd === undefined) {
-      this.spillDir = mkdtempSync(path.join(tmpdir(), 'sandbox-archive-'));
+      this.spillDir = ownedTempDir('sandbox-archive-');
       this.spillFd = openSync(path.join(this.spillDir, 'events.ndjson'), 'w+');
     }
     const text = this.recent.map((event) => JSON.stringify(event)).join('\n') + '\n';

@@ -1,10 +1,10 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { approvalDecidedV1 } from '../../lambdas/domain/contracts/approvals';
 import { approvalRequestOf } from '../approval-prompt';
 import { streamEvents } from '../cli-input';
 import type { EventEnvelope } from '../eventbridge/bus';
+import { ownedTempDir } from '../owned-temp-dir';
 import { replayFile } from '../replay-file';
 import type { Sandbox } from '../sandbox';
 import { compareDecisions, decisionOf, type Decision, type DecisionChange } from './decisions';
@@ -50,7 +50,7 @@ const answerKey = (correlationId: string, taskId: string, tier: number) =>
  * outcome, same note); a tier that lapsed in the recording lapses again.
  */
 export async function shadowReplay(options: ShadowOptions): Promise<ShadowReport> {
-  const work = mkdtempSync(path.join(tmpdir(), 'proactive-agents-shadow-'));
+  const work = ownedTempDir('proactive-agents-shadow-');
   try {
     const inputsFile = path.join(work, 'inputs.ndjson');
     const recorded: Decision[] = [];
