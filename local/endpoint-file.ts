@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { isAlive } from './process-alive';
 import { sandboxDir } from './sandbox-dir';
 
 /**
@@ -63,14 +64,4 @@ function readRecord(file: string): SandboxEndpointRecord | undefined {
     throw new Error(`${file}: ${issue?.path.join('.') || '(record)'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
-}
-
-/** Signal 0 tests for the process without touching it: EPERM means it exists under another user. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -12,6 +12,7 @@ import {
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
+import { isAlive } from './process-alive';
 import { sandboxDir } from './sandbox-dir';
 import type { EventEnvelope } from './eventbridge/bus';
 import type { ResolvedTemplate } from './template';
@@ -45,16 +46,6 @@ const TRACES = 'traces.ndjson';
 /** `last-run` in the sandbox's directory (`.sandbox/` under the repository unless chosen: see sandboxDir). */
 export const lastRunDir = (root: string): string => path.join(sandboxDir(root), 'last-run');
 
-/** Whether a process is alive (signal 0 checks without signalling). */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * A fresh directory for this run's tables, beside the last run (same file system, so it can be renamed). The
  * directories of runs that were killed before they finished (their process is gone) are removed.
@@ -64,7 +55,7 @@ export function newRunDir(root: string): { readonly dir: string; readonly tables
   mkdirSync(parent, { recursive: true });
   for (const entry of readdirSync(parent)) {
     const pid = /^run-(\d+)-\d+$/.exec(entry)?.[1];
-    if (pid !== undefined && !alive(Number(pid))) {
+    if (pid !== undefined && !isAlive(Number(pid))) {
       rmSync(path.join(parent, entry), { recursive: true, force: true });
     }
   }

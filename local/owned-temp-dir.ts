@@ -1,19 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { isAlive } from './process-alive';
 
 /** The file in each directory that names its owner: the host and the process id. */
 const OWNER = 'owner.pid';
-
-/** Whether a process with this id runs here (signal 0 checks without sending anything). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The owner recorded in `dir`, when it is a process of this host that is no longer running. */
 function abandoned(dir: string): boolean {
@@ -24,7 +15,7 @@ function abandoned(dir: string): boolean {
     return false;
   }
   const [host, pid] = [owner.slice(0, -1).join(' '), Number(owner.at(-1))];
-  return host === hostname() && Number.isInteger(pid) && pid > 0 && !running(pid);
+  return host === hostname() && Number.isInteger(pid) && pid > 0 && !isAlive(pid);
 }
 
 /**
