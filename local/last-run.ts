@@ -3,7 +3,6 @@ import {
   createReadStream,
   existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -12,7 +11,7 @@ import {
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynaliteThread } from './dynamodb/dynalite-thread';
-import { isAlive } from './process-alive';
+import { ownedTempDir } from './owned-temp-dir';
 import { sandboxDir } from './sandbox-dir';
 import type { EventEnvelope } from './eventbridge/bus';
 import type { ResolvedTemplate } from './template';
@@ -48,19 +47,13 @@ export const lastRunDir = (root: string): string => path.join(sandboxDir(root), 
 
 /**
  * A fresh directory for this run's tables, beside the last run (same file system, so it can be renamed). The
- * directories of runs that were killed before they finished (their process is gone) are removed.
+ * directories of runs that were killed before they finished (their process is gone) are removed
+ * (see ownedTempDir).
  */
 export function newRunDir(root: string): { readonly dir: string; readonly tablesDir: string } {
   const parent = sandboxDir(root);
   mkdirSync(parent, { recursive: true });
-  for (const entry of readdirSync(parent)) {
-    const pid = /^run-(\d+)-\d+$/.exec(entry)?.[1];
-    if (pid !== undefined && !isAlive(Number(pid))) {
-      rmSync(path.join(parent, entry), { recursive: true, force: true });
-    }
-  }
-  const dir = path.join(parent, `run-${process.pid}-${Date.now()}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = ownedTempDir('run-', parent);
   return { dir, tablesDir: path.join(dir, TABLES) };
 }
 
